@@ -1,0 +1,27 @@
+# The two set-up commands in the README: `make crawl` and `make test`. Both create .venv if missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= sqlite:///wiredesk.db
+
+.PHONY: crawl test lint demo bench clean-venv
+
+$(BIN)/wiredesk: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+crawl: $(BIN)/wiredesk
+	$(BIN)/wiredesk crawl --all --db $(DB)
+
+test: $(BIN)/wiredesk
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(BIN)/wiredesk
+	$(BIN)/wiredesk demo
+
+bench: $(BIN)/wiredesk
+	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/dedup.py

@@ -1,0 +1,10 @@
+"""Turn a news page into a clean article: pure functions, HTML in, CleanArticle out, no I/O.
+
+`clean()` is the whole API. It never raises on bad input: a page without an article comes back
+with `error` set, so a crawl records the reason instead of crashing.
+"""
+
+from cleaner.clean import clean
+from cleaner.model import CleanArticle, CleanOptions, RemovedBlock
+
+__all__ = ["CleanArticle", "CleanOptions", "RemovedBlock", "clean"]

@@ -1,0 +1,28 @@
+"""The trafilatura call and the options we give it; everything else about cleaning lives elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import trafilatura
+from lxml import html as lxml_html
+
+
+def parse_tree(text: str) -> Any | None:
+    """Parse HTML text into an lxml tree once, so extraction and metadata share it."""
+    try:
+        return lxml_html.fromstring(text)
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+
+
+def extract_document(tree: Any, url: str | None) -> Any | None:
+    """Run trafilatura on a parsed tree: main text plus its metadata, or None when it finds none."""
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=True,
+        deduplicate=False,
+    )

@@ -1,0 +1,60 @@
+"""The cleaner's input options and its result: plain data, no behaviour beyond serialisation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """How to clean a page. Frozen so one instance can be shared by worker processes."""
+
+    max_bytes: int = 8 * 1024 * 1024
+    """Bodies above this size are refused rather than parsed (a gzip bomb or a video served as HTML)."""
+    min_text_chars: int = 200
+    """Below this many characters of body text a page holds no article (a section page, a stub)."""
+
+
+@dataclass(frozen=True)
+class RemovedBlock:
+    """A piece of text the cleaner took out, with the reason, so `--explain` can show it."""
+
+    text: str
+    reason: str
+
+
+@dataclass
+class CleanArticle:
+    """What the cleaner made of one page. `error` is set, and `text` empty, when no article was found."""
+
+    text: str = ""
+    title: str | None = None
+    summary: str | None = None
+    authors: list[str] = field(default_factory=list)
+    agency: str | None = None
+    dateline: str | None = None
+    published: datetime | None = None
+    modified: datetime | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    page_type: str | None = None
+    """What the page says it is (og:type, JSON-LD @type), lower-cased: "article", "newsarticle", "website"."""
+    captions: list[str] = field(default_factory=list)
+    removed: list[RemovedBlock] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def found(self) -> bool:
+        """True when the page held an article."""
+        return self.error is None and bool(self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: datetimes as ISO 8601 strings."""
+        data = asdict(self)
+        for key in ("published", "modified"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        data["found"] = self.found
+        return data

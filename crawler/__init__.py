@@ -1,0 +1,1 @@
+"""The Scrapy side of wiredesk: spiders, pipelines, settings, and the `wiredesk` command."""

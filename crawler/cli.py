@@ -1,0 +1,253 @@
+"""The `wiredesk` command: thin click wrappers over crawler.run, storage and cleaner."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+import cleaner
+from crawler.output import print_report, print_rows
+from crawler.sources import SourcesError, adhoc_source, load_sources, select_sources
+from crawler.urls import is_http
+from storage.engine import DB_ENV, DatabaseUnavailable
+from storage.readonly import QueryFailed, QueryRefused, run_query
+
+database_option = click.option(
+    "--db",
+    "db_url",
+    envvar=DB_ENV,
+    default=None,
+    metavar="DB_URL",
+    help=f"SQLAlchemy URL of the corpus (sqlite:///file.db, postgresql+psycopg://user@host/db). "
+    f"Default: ${DB_ENV}, else sqlite:///wiredesk.db.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wiredesk")
+def cli() -> None:
+    """Collect wire news stories, strip the boilerplate, keep a clean deduplicated corpus in SQL."""
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="Ad-hoc start URL: feed, sitemap, section page or article (repeatable).",
+)
+@database_option
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    envvar="WIREDESK_SOURCES",
+    help="Sources file (TOML) instead of the packaged one.",
+)
+@click.option(
+    "--all", "all_sources", is_flag=True, help="Crawl every source in the file, not only the defaults."
+)
+@click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N article pages.")
+@click.option(
+    "-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
+def crawl(
+    sources: tuple[str, ...],
+    urls: tuple[str, ...],
+    db_url: str | None,
+    sources_file: str | None,
+    all_sources: bool,
+    max_articles: int | None,
+    overrides: tuple[str, ...],
+    verbose: bool,
+) -> None:
+    """Crawl named sources (default: the default ones) or ad-hoc --url start points into the corpus.
+
+    Example: wiredesk crawl --url https://example.com/rss.xml --db sqlite:///news.db
+    """
+    from crawler.run import crawl_settings, run_crawl
+
+    try:
+        chosen = _chosen_sources(sources, urls, sources_file, all_sources)
+        settings = crawl_settings(db_url, max_articles, _parse_overrides(overrides), verbose)
+        report = run_crawl(chosen, settings)
+    except (SourcesError, DatabaseUnavailable) as error:
+        raise click.ClickException(str(error)) from error
+    print_report(report, Console(stderr=True))
+    if report.sources and all(src.failed for src in report.sources.values()):
+        sys.exit(1)
+
+
+def _chosen_sources(
+    names: tuple[str, ...], urls: tuple[str, ...], sources_file: str | None, all_sources: bool
+) -> list[Any]:
+    bad = [url for url in urls if not is_http(url)]
+    if bad:
+        raise SourcesError(f"only http and https URLs can be crawled: {', '.join(bad)}")
+    chosen = [adhoc_source(list(urls))] if urls else []
+    if names or not urls:
+        available = load_sources(sources_file)
+        chosen += list(available.values()) if all_sources else select_sources(available, list(names))
+    return chosen
+
+
+def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
+    parsed = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--set")
+        parsed[key.strip()] = value
+    return parsed
+
+
+@cli.command()
+@click.argument("query")
+@database_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind :NAME in the query.")
+def sql(query: str, db_url: str | None, fmt: str, params: tuple[str, ...]) -> None:
+    """Run one read-only SQL query on the corpus and print the rows.
+
+    Example: wiredesk sql "SELECT source, count(*) FROM articles GROUP BY source" --format json
+    """
+    try:
+        result = run_query(db_url, query, _parse_overrides(params))
+    except (QueryRefused, QueryFailed, DatabaseUnavailable) as error:
+        raise click.ClickException(str(error)) from error
+    print_rows(result.columns, result.rows, fmt)
+
+
+@cli.command("clean")
+@click.argument("page")
+@click.option("--url", "page_url", help="The page's URL, when PAGE is a file (helps metadata).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole clean article as JSON.")
+@click.option("--explain", is_flag=True, help="Show what was kept and what was removed, and why.")
+def clean_command(page: str, page_url: str | None, as_json: bool, explain: bool) -> None:
+    """Clean one page (a file, a URL, or - for standard input) and print the article.
+
+    Example: wiredesk clean saved-page.html --json
+    """
+    body, url = _read_page(page)
+    article = cleaner.clean(body, page_url or url)
+    if as_json:
+        click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    elif explain:
+        _print_explain(article)
+    else:
+        if not article.found:
+            raise click.ClickException(f"no article: {article.error}")
+        click.echo(f"{article.title}\n\n{article.text}" if article.title else article.text)
+
+
+def _read_page(page: str) -> tuple[bytes, str | None]:
+    if page == "-":
+        return sys.stdin.buffer.read(), None
+    if is_http(page):
+        request = urllib.request.Request(page, headers={"User-Agent": "wiredesk (clean command)"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.read(16 * 1024 * 1024), response.geturl()
+        except OSError as error:
+            raise click.ClickException(f"cannot fetch {page}: {error}") from error
+    path = Path(page)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read {page}: {error.strerror}") from error
+    if path.suffix == ".gz":
+        import gzip
+
+        data = gzip.decompress(data)
+    return data, None
+
+
+def _print_explain(article: cleaner.CleanArticle) -> None:
+    console = Console()
+    console.print(
+        f"[bold]title[/bold]: {article.title}   [bold]authors[/bold]: {', '.join(article.authors) or '-'}"
+        f"   [bold]agency[/bold]: {article.agency or '-'}   [bold]dateline[/bold]: {article.dateline or '-'}"
+    )
+    console.print(f"[bold]published[/bold]: {article.published}   [bold]language[/bold]: {article.language}")
+    console.rule("kept")
+    console.print(article.text or f"(nothing: {article.error})", markup=False)
+    console.rule("removed")
+    for block in article.removed:
+        console.print(f"[yellow]{block.reason}[/yellow]: ", end="")
+        console.print(block.text, markup=False)
+    for caption in article.captions:
+        console.print("[cyan]caption[/cyan]: ", end="")
+        console.print(caption, markup=False)
+
+
+@cli.command()
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    envvar="WIREDESK_SOURCES",
+    help="Sources file (TOML) instead of the packaged one.",
+)
+def sources(sources_file: str | None) -> None:
+    """List the configured sources.
+
+    Example: wiredesk sources
+    """
+    try:
+        available = load_sources(sources_file)
+    except SourcesError as error:
+        raise click.ClickException(str(error)) from error
+    print_rows(
+        ["name", "title", "agency", "default", "checked", "start_urls"],
+        [
+            (s.name, s.title, s.agency or "", s.default, s.checked, "\n".join(s.start_urls))
+            for s in available.values()
+        ],
+        "table",
+    )
+
+
+@cli.command()
+@database_option
+def demo(db_url: str | None) -> None:
+    """Crawl the bundled offline newsroom (three publishers on loopback) into a fresh SQLite file.
+
+    Example: wiredesk demo
+    """
+    from crawler.newsroom import Newsroom
+    from crawler.run import crawl_settings, run_crawl
+
+    if db_url is None:
+        db_url = f"sqlite:///{tempfile.mkdtemp(prefix='wiredesk-demo-')}/demo.db"
+    console = Console(stderr=True)
+    with Newsroom() as newsroom:
+        console.print(f"serving the demo newsroom on {', '.join(site.url('/') for site in newsroom.sites)}")
+        settings = crawl_settings(
+            db_url, overrides={"AUTOTHROTTLE_ENABLED": False, "WIREDESK_PROGRESS": False}
+        )
+        report = run_crawl(newsroom.sources(), settings)
+    print_report(report, console)
+    query = (
+        "SELECT s.id AS story, a.source, a.title, a.agency FROM articles a "
+        "JOIN stories s ON s.id = a.story_id ORDER BY s.id, a.id"
+    )
+    console.print(f'\ndatabase: {db_url}\n$ wiredesk sql "{query}" --db {db_url}')
+    result = run_query(db_url, query)
+    print_rows(result.columns, result.rows, "table")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="wiredesk")

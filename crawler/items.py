@@ -1,0 +1,24 @@
+"""What a spider yields: one fetched page that should hold an article, not yet cleaned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class ArticlePage:
+    """A fetched candidate article page. The clean pipeline fills `article`; the store pipeline saves it."""
+
+    url: str
+    final_url: str
+    source: str
+    fetched_at: datetime
+    http_status: int
+    body: bytes
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    article: Any = field(default=None, repr=False)
+    """The `cleaner.CleanArticle`, once cleaned."""

@@ -1,0 +1,227 @@
+"""A small offline newsroom served on loopback: three publishers on three loopback addresses.
+
+`wiredesk demo` crawls it, and the test suite uses the very same one, so the demo cannot drift
+from what is tested. Each publisher is its own HTTP server on 127.0.0.x; every request is logged so
+tests can check what a crawl fetched.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+from crawler.newsroom import pages
+from crawler.newsroom.stories import (
+    ADRIATIC_STORM,
+    FERRY_TALKS,
+    FERRY_TALKS_REPUBLISHED,
+    RAIL_STRIKE,
+    RATES_HOLD,
+    ROMAN_ROAD,
+)
+from crawler.sources import Source
+
+Route = tuple[int, str, bytes]
+HTML = "text/html; charset=utf-8"
+
+
+@dataclass
+class Site:
+    """One publisher: a name, a loopback host, and the documents it serves by path (query included)."""
+
+    name: str
+    host: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    port: int = 0
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def add(self, path: str, body: str, content_type: str = HTML, status: int = 200) -> None:
+        self.routes[path] = (status, content_type, body.encode("utf-8"))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _SiteServer
+
+    def do_GET(self) -> None:
+        site = self.server.site
+        self.server.newsroom.requests.append((site.name, self.path))
+        status, content_type, body = site.routes.get(self.path, (404, "text/plain", b"not found"))
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the newsroom's request log is `Newsroom.requests`."""
+
+
+class _SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, site: Site, newsroom: Newsroom) -> None:
+        super().__init__((site.host, site.port), _Handler)
+        self.site = site
+        self.newsroom = newsroom
+
+
+class Newsroom:
+    """Three publishers carrying wire copy; one wire story appears on two of them."""
+
+    def __init__(self) -> None:
+        self.wire = Site("wire", "127.0.0.2")
+        self.portal = Site("portal", "127.0.0.3")
+        self.publisher = Site("publisher", "127.0.0.4")
+        self.sites = (self.wire, self.portal, self.publisher)
+        self.requests: list[tuple[str, str]] = []
+        self._servers: list[_SiteServer] = []
+
+    def start(self) -> Newsroom:
+        """Bind every site (one shared port when free) and serve in background threads."""
+        port = 0
+        for site in self.sites:
+            site.port = port
+            try:
+                server = _SiteServer(site, self)
+            except OSError:
+                site.port = 0
+                server = _SiteServer(site, self)
+            site.port = port = server.server_address[1]
+            self._servers.append(server)
+            threading.Thread(target=server.serve_forever, name=f"newsroom-{site.name}", daemon=True).start()
+        build_pages(self)
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
+
+    def __enter__(self) -> Newsroom:
+        return self.start()
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+    def sources(self) -> list[Source]:
+        """One source per publisher, as a sources.toml would declare them."""
+        return [
+            Source("wire", (self.wire.url("/rss.xml"), self.wire.url("/world/")), agency="AP"),
+            Source("portal", (self.portal.url("/atom.xml"),)),
+            Source(
+                "publisher",
+                (self.publisher.url("/sitemap.xml"), self.publisher.url("/news/world-news/")),
+                agency="PA",
+            ),
+        ]
+
+    def sources_toml(self) -> str:
+        """The same sources as a sources file, for commands that read one."""
+        blocks = []
+        for source in self.sources():
+            urls = ", ".join(f'"{url}"' for url in source.start_urls)
+            agency = f'agency = "{source.agency}"\n' if source.agency else ""
+            blocks.append(f"[sources.{source.name}]\n{agency}start_urls = [{urls}]\n")
+        return "\n".join(blocks)
+
+
+def build_pages(newsroom: Newsroom) -> None:
+    """Fill every site's routes; URLs need the bound ports, so this runs after binding."""
+    _wire_pages(newsroom.wire)
+    _portal_pages(newsroom.portal)
+    _publisher_pages(newsroom.publisher)
+
+
+def _wire_pages(site: Site) -> None:
+    ferry, rates = f"/article/{FERRY_TALKS.slug}", f"/article/{RATES_HOLD.slug}"
+    related = [(rates, RATES_HOLD.headline), (ferry, FERRY_TALKS.headline)]
+    site.add(ferry, pages.wire_article(FERRY_TALKS, site.url(ferry), related))
+    site.add(rates, pages.wire_article(RATES_HOLD, site.url(rates), related))
+    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+    site.add("/private/draft-story-about-ferry-safety-rules", pages.wire_article(FERRY_TALKS, "", []))
+    items = "".join(
+        f"<item><title>{story.headline}</title><link>{site.url(path)}</link><pubDate>{story.published}</pubDate></item>"
+        for story, path in ((FERRY_TALKS, ferry + "?utm_source=rss&utm_medium=feed"), (RATES_HOLD, rates))
+    )
+    site.add(
+        "/rss.xml",
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>{items}</channel></rss>",
+        "application/rss+xml",
+    )
+    site.add(
+        "/world/",
+        pages.listing_page(
+            "World",
+            [
+                (ferry, FERRY_TALKS.headline),
+                (rates, RATES_HOLD.headline),
+                ("/tag/europe/", "Europe"),
+                ("/video/watch-ministers-arrive-for-ferry-talks", "Video: ministers arrive"),
+                ("/private/draft-story-about-ferry-safety-rules", "Draft"),
+            ],
+        ),
+    )
+    site.add("/tag/europe/", pages.listing_page("Europe", [(ferry, FERRY_TALKS.headline)]))
+    site.add(
+        "/video/watch-ministers-arrive-for-ferry-talks", pages.video_page("Ministers arrive for ferry talks")
+    )
+
+
+def _portal_pages(site: Site) -> None:
+    path = f"/news/{FERRY_TALKS_REPUBLISHED.slug}-184522.html"
+    site.add(path, pages.portal_article(FERRY_TALKS_REPUBLISHED, site.url(path)))
+    site.add(
+        "/atom.xml",
+        (
+            "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'><title>Portal</title>"
+            f"<entry><title>{FERRY_TALKS_REPUBLISHED.headline}</title><link href='{site.url(path)}'/>"
+            f"<updated>{FERRY_TALKS_REPUBLISHED.published}</updated></entry></feed>"
+        ),
+        "application/atom+xml",
+    )
+
+
+def _publisher_pages(site: Site) -> None:
+    stories = {
+        story: f"/news/world-news/{story.slug}/" for story in (ADRIATIC_STORM, ROMAN_ROAD, RAIL_STRIKE)
+    }
+    latest = [(path, story.headline) for story, path in stories.items()]
+    for story, path in stories.items():
+        site.add(path, pages.publisher_article(story, site.url(path), latest))
+    site.add(
+        "/sitemap.xml",
+        (
+            "<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            f"<sitemap><loc>{site.url('/news-sitemap.xml')}</loc></sitemap></sitemapindex>"
+        ),
+        "application/xml",
+    )
+    urls = "".join(
+        f"<url><loc>{site.url(stories[story])}</loc><news:news><news:publication>"
+        f"<news:name>Publisher</news:name><news:language>en</news:language></news:publication>"
+        f"<news:publication_date>{story.published}</news:publication_date>"
+        f"<news:title>{story.headline}</news:title></news:news></url>"
+        for story in (ADRIATIC_STORM, ROMAN_ROAD)
+    )
+    site.add(
+        "/news-sitemap.xml",
+        (
+            "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9' "
+            f"xmlns:news='http://www.google.com/schemas/sitemap-news/0.9'>{urls}</urlset>"
+        ),
+        "application/xml",
+    )
+    first_page = [
+        (stories[ADRIATIC_STORM], ADRIATIC_STORM.headline),
+        (stories[ROMAN_ROAD], ROMAN_ROAD.headline),
+    ]
+    site.add("/news/world-news/", pages.listing_page("World News", first_page, "/news/world-news/?page=2"))
+    site.add(
+        "/news/world-news/?page=2",
+        pages.listing_page("World News, page 2", [(stories[RAIL_STRIKE], RAIL_STRIKE.headline)]),
+    )

@@ -1,0 +1,137 @@
+"""The bundled newsroom's stories: invented wire copy, written for the demo and the tests.
+
+Each story is data; `crawler.newsroom.sites` dresses it in each publisher's page furniture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Story:
+    """One story as its wire service filed it."""
+
+    slug: str
+    headline: str
+    byline: str
+    agency: str
+    dateline: str
+    published: str
+    paragraphs: tuple[str, ...]
+    contributors: str = ""
+
+    def edited(self, headline: str, paragraphs: tuple[str, ...]) -> Story:
+        """A republisher's copy: new headline, lightly edited text."""
+        return replace(self, headline=headline, paragraphs=paragraphs)
+
+
+FERRY_TALKS = Story(
+    slug="baltic-ferry-safety-talks-valletta",
+    headline="Ministers agree tighter ferry safety rules after Baltic collision",
+    byline="By Maria Lindqvist, Global Wire",
+    agency="AP",
+    dateline="VALLETTA, Malta (AP) —",
+    published="2024-12-05T15:34:00+00:00",
+    paragraphs=(
+        "Transport ministers from 14 countries agreed on Thursday to tighten safety inspections of "
+        "passenger ferries, two months after a collision in the Baltic Sea left 31 people injured.",
+        "The agreement, reached at a two-day meeting in the Maltese capital, requires annual checks of "
+        "lifeboats and evacuation systems on every vessel carrying more than 200 passengers.",
+        "“We owe it to every family that boards a ferry this winter,” said Estonia’s transport minister, "
+        "Kadri Valk, who chaired the closing session.",
+        "Inspectors found last year that one in five ferries operating in northern Europe had at least "
+        "one lifeboat that could not be launched within the required time.",
+        "Operators will have until March to bring their fleets into line. Vessels that fail inspection "
+        "will be barred from sailing until repairs are certified.",
+        "The shipping industry’s main trade group said it supported the rules but warned that a shortage "
+        "of qualified inspectors could delay the checks.",
+        "The next meeting of the group is scheduled for Gdansk in June.",
+    ),
+    contributors="Associated Press writer Jonas Berg in Stockholm contributed.",
+)
+
+ADRIATIC_STORM = Story(
+    slug="storm-closes-adriatic-ports",
+    headline="Storm closes ports along the Adriatic coast",
+    byline="By Press Association",
+    agency="PA",
+    dateline="",
+    published="2024-12-06T09:10:00+00:00",
+    paragraphs=(
+        "Ports along the Adriatic coast were closed on Friday as a winter storm brought winds of more than "
+        "100km/h to Croatia, Montenegro and southern Italy.",
+        "Ferry services between Split and the islands of Brac and Hvar were cancelled for a second day, "
+        "leaving hundreds of travellers stranded on the mainland.",
+        "Croatia’s meteorological service issued its highest warning for the central coast and urged "
+        "residents to stay indoors until the evening.",
+        "In the Italian port of Bari, a cargo ship broke free of its moorings and drifted into a breakwater, "
+        "but the coastguard said none of the 19 crew members was hurt.",
+        "Forecasters expect the wind to ease overnight, with services likely to resume on Saturday morning.",
+    ),
+)
+
+RATES_HOLD = Story(
+    slug="central-bank-holds-rates-inflation-eases",
+    headline="Central bank holds rates as inflation eases to two-year low",
+    byline="By Tomas Novak, Global Wire",
+    agency="Reuters",
+    dateline="PRAGUE (Reuters) -",
+    published="2024-12-04T12:00:00+00:00",
+    paragraphs=(
+        "The Czech National Bank kept its main interest rate unchanged on Wednesday, saying that inflation, "
+        "which fell to its lowest level in two years last month, needed to settle before further cuts.",
+        "The bank’s board voted five to two to hold the two-week repo rate at 4.00%, in line with the "
+        "forecasts of most economists polled before the meeting.",
+        "“We want to see that the fall in inflation is durable,” Governor Ales Michl told a news conference.",
+        "Consumer prices rose 2.1% year on year in November, down from 2.8% in October, helped by cheaper "
+        "energy and food.",
+        "Two board members voted for a quarter-point cut, the bank said, the first split vote since the "
+        "start of the year.",
+        "Markets expect the bank to resume cutting rates in February.",
+    ),
+)
+
+ROMAN_ROAD = Story(
+    slug="archaeologists-find-roman-road-under-car-park",
+    headline="Archaeologists find Roman road under town centre car park",
+    byline="By Press Association",
+    agency="PA",
+    dateline="",
+    published="2024-12-03T07:45:00+00:00",
+    paragraphs=(
+        "A well-preserved section of Roman road has been found under a car park in the centre of a market "
+        "town, archaeologists said on Tuesday.",
+        "The 30-metre stretch of cobbled road, thought to date from the second century, was uncovered during "
+        "work to build a new health centre.",
+        "Dr Helen Price, who led the excavation, said the road’s drainage ditches were still intact.",
+        "“It is remarkable to find something this complete only a metre below the tarmac,” she said.",
+        "Coins, a brooch and fragments of pottery were also recovered and will go on display at the town "
+        "museum next spring.",
+    ),
+)
+
+RAIL_STRIKE = Story(
+    slug="rail-strike-called-off-after-late-talks",
+    headline="Rail strike called off after late-night talks",
+    byline="By Press Association",
+    agency="PA",
+    dateline="",
+    published="2024-12-02T23:30:00+00:00",
+    paragraphs=(
+        "A national rail strike planned for Monday has been called off after late-night talks between "
+        "unions and train operators produced a new pay offer.",
+        "The offer, worth 4.5% over two years, will be put to a ballot of members of the drivers’ union "
+        "over the next three weeks.",
+        "Passengers had been warned to expect severe disruption, with only one in five trains expected to "
+        "run on the busiest routes.",
+        "The union’s general secretary said the deal was “a step forward” but that members would have the "
+        "final say.",
+        "Train operators said services would run normally on Monday.",
+    ),
+)
+
+# The republisher's copy of the wire story: the same text under a rewritten headline.
+FERRY_TALKS_REPUBLISHED = FERRY_TALKS.edited(
+    "Europe tightens ferry checks after Baltic crash", FERRY_TALKS.paragraphs
+)

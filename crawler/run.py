@@ -1,0 +1,124 @@
+"""Run one crawl in this process and report what it did; shared by the CLI, the demo and the daemon."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.progress import Counts
+from crawler.sources import Source
+from crawler.spiders.news import NewsSpider
+from storage import make_engine
+from storage.engine import check_connection, database_url
+from storage.schema import upgrade
+
+
+@dataclass
+class SourceReport:
+    """One source's figures: pages fetched, what storing did, and errors by kind."""
+
+    fetched: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """Nothing fetched at all: the source is unreachable or every start URL failed."""
+        return self.fetched == 0 and bool(self.errors)
+
+
+@dataclass
+class CrawlReport:
+    """What one crawl did, from its Scrapy stats."""
+
+    counts: Counts
+    sources: dict[str, SourceReport]
+    elapsed: float
+    stats: dict[str, Any]
+    finish_reason: str
+
+
+def crawl_settings(
+    db_url: str | None = None,
+    max_articles: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    verbose: bool = False,
+) -> Settings:
+    """wiredesk's Scrapy settings with the run's choices on top."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("WIREDESK_DB", database_url(db_url), priority="cmdline")
+    if max_articles is not None:
+        settings.set("WIREDESK_MAX_ARTICLES", max_articles, priority="cmdline")
+    if verbose:
+        settings.set("LOG_LEVEL", "INFO", priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(sources: list[Source], settings: Settings) -> CrawlReport:
+    """Crawl `sources` to the end (Twisted's reactor: once per process) and report."""
+    engine = make_engine(settings.get("WIREDESK_DB"))
+    check_connection(engine)
+    upgrade(engine)
+    engine.dispose()
+    process = CrawlerProcess(settings)
+    if logging.getLevelName(settings.get("LOG_LEVEL")) >= logging.WARNING:
+        _quiet_logs()
+    crawler = process.create_crawler(NewsSpider)
+    started = time.monotonic()
+    process.crawl(crawler, sources=sources)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return CrawlReport(
+        counts=Counts.from_stats(stats),
+        sources=_per_source(stats, [source.name for source in sources]),
+        elapsed=time.monotonic() - started,
+        stats=stats,
+        finish_reason=str(stats.get("finish_reason", "unknown")),
+    )
+
+
+# Loggers whose failures the spider's errback already counts and reports per source.
+_DUPLICATE_ERROR_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
+
+
+class _NoTracebacks(logging.Filter):
+    """Keep the message of a logged error, drop its traceback: a crawl's log is read by people."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+def _quiet_logs() -> None:
+    for name in _DUPLICATE_ERROR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_NoTracebacks())
+
+
+def _per_source(stats: dict[str, Any], names: list[str]) -> dict[str, SourceReport]:
+    reports: dict[str, SourceReport] = defaultdict(SourceReport)
+    for name in names:
+        reports[name] = SourceReport()
+    for key, value in stats.items():
+        parts = key.split("/")
+        if len(parts) < 4 or parts[:2] != ["wiredesk", "source"]:
+            continue
+        report = reports[parts[2]]
+        if parts[3] == "fetched":
+            report.fetched = int(value)
+        elif parts[3] == "error" and len(parts) > 4:
+            report.errors[parts[4]] = int(value)
+        else:
+            report.outcomes[parts[3]] = int(value)
+    return dict(reports)

@@ -1,0 +1,54 @@
+"""Scrapy settings for wiredesk, and every WIREDESK_* key with its default.
+
+`scrapy crawl news` reads this module through scrapy.cfg; `wiredesk crawl` loads it and applies
+command-line overrides on top. Components read their own WIREDESK_* keys in `from_crawler`.
+"""
+
+import os
+
+BOT_NAME = "wiredesk"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- wiredesk's own keys -------------------------------------------------------------------------
+# SQLAlchemy URL of the corpus; WIREDESK_DB in the environment, else ./wiredesk.db.
+WIREDESK_DB = os.environ.get("WIREDESK_DB", "sqlite:///wiredesk.db")
+# Fetch at most this many article pages in one crawl (None: no limit).
+WIREDESK_MAX_ARTICLES = None
+# How many "next page" links of a section page to follow.
+WIREDESK_SECTION_PAGES = 3
+# Show the live progress line on a terminal.
+WIREDESK_PROGRESS = True
+# Seconds between two progress lines when stderr is not a terminal (logs); 0 turns them off.
+WIREDESK_PROGRESS_LOG_INTERVAL = 60
+
+# --- politeness -----------------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+USER_AGENT = "wiredesk/0.1 (news corpus crawler; +https://github.com/wiredesk/wiredesk)"
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+# Pages above 16 MiB are refused by the downloader; gzip bombs stop at the same size.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- wiring -------------------------------------------------------------------------------------
+# clean (CPU) then store (database); lower numbers run first.
+ITEM_PIPELINES = {
+    "crawler.pipelines.CleanPipeline": 300,
+    "crawler.pipelines.StorePipeline": 500,
+}
+EXTENSIONS = {
+    "crawler.progress.Progress": 500,
+}
+
+LOG_LEVEL = "WARNING"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,106 @@
+"""Named sources: where each publisher's articles are found and how to crawl it, read from TOML.
+
+A default `sources.toml` ships with the package; `--sources FILE` (or $WIREDESK_SOURCES) replaces it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from crawler.urls import site_of
+
+SOURCES_ENV = "WIREDESK_SOURCES"
+
+
+class SourcesError(ValueError):
+    """The sources file is missing, malformed, or names no such source."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One publisher: its start URLs (feeds, sitemaps, section pages; the kind is detected) and rules."""
+
+    name: str
+    start_urls: tuple[str, ...]
+    title: str = ""
+    agency: str | None = None
+    allowed_domains: tuple[str, ...] = ()
+    article_allow: tuple[str, ...] = ()
+    """Regexes: when given, only URLs matching one are articles."""
+    article_deny: tuple[str, ...] = ()
+    """Regexes: URLs matching one are never articles."""
+    default: bool = True
+    """Crawled by a bare `wiredesk crawl` (and so by `make crawl`)."""
+    checked: bool = False
+    """Whether the start URLs were checked against the live site when the entry was written."""
+    notes: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The sites this source may fetch from: as configured, else the hosts of its start URLs."""
+        return self.allowed_domains or tuple(dict.fromkeys(site_of(url) for url in self.start_urls))
+
+    def is_article_url(self, url: str, guess: bool) -> bool:
+        """Apply the source's allow/deny patterns on top of the generic guess from the URL's shape."""
+        if any(re.search(pattern, url) for pattern in self.article_deny):
+            return False
+        if self.article_allow:
+            return any(re.search(pattern, url) for pattern in self.article_allow)
+        return guess
+
+
+def adhoc_source(urls: list[str], name: str = "adhoc") -> Source:
+    """A source for `--url` start points: allowed on the start URLs' own sites only."""
+    return Source(name=name, start_urls=tuple(urls), title="ad-hoc URLs")
+
+
+def sources_path(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The sources file to read: the argument, $WIREDESK_SOURCES, or None for the packaged default."""
+    chosen = path or os.environ.get(SOURCES_ENV)
+    return Path(chosen) if chosen else None
+
+
+def load_sources(path: str | os.PathLike[str] | None = None) -> dict[str, Source]:
+    """All sources of a file, keyed by name, in file order."""
+    file = sources_path(path)
+    try:
+        text = file.read_text(encoding="utf-8") if file else _packaged_sources()
+        data = tomllib.loads(text)
+    except OSError as error:
+        raise SourcesError(f"cannot read sources file {file}: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise SourcesError(f"{file or 'packaged sources.toml'} is not valid TOML: {error}") from error
+    return {name: _source(name, entry) for name, entry in data.get("sources", {}).items()}
+
+
+def _packaged_sources() -> str:
+    return resources.files("crawler").joinpath("sources.toml").read_text(encoding="utf-8")
+
+
+def _source(name: str, entry: dict[str, Any]) -> Source:
+    tuples = ("start_urls", "allowed_domains", "article_allow", "article_deny")
+    known = {f for f in Source.__dataclass_fields__ if f != "name"}
+    unknown = set(entry) - known
+    if unknown:
+        raise SourcesError(f"source {name!r}: unknown keys {sorted(unknown)}")
+    if not entry.get("start_urls"):
+        raise SourcesError(f"source {name!r}: start_urls is empty")
+    values = {key: tuple(value) if key in tuples else value for key, value in entry.items()}
+    return Source(name=name, **values)
+
+
+def select_sources(available: dict[str, Source], names: list[str]) -> list[Source]:
+    """The named sources, or the default ones when no name is given."""
+    if not names:
+        return [source for source in available.values() if source.default]
+    missing = [name for name in names if name not in available]
+    if missing:
+        raise SourcesError(f"no source named {', '.join(missing)}; known: {', '.join(available)}")
+    return [available[name] for name in names]

@@ -1,0 +1,1 @@
+"""Spiders. One generic spider, configured per source, finds articles in feeds, sitemaps and section pages."""

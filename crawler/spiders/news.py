@@ -1,0 +1,203 @@
+"""The one generic spider: start URLs of any kind, articles found and fetched, per-source rules applied.
+
+scrapy crawl news -a url=https://example.com/rss      (ad-hoc start URLs, comma-separated)
+scrapy crawl news -a source=apnews,reuters            (named sources from the sources file)
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.discovery import Entry, Kind, detect_kind, parse_feed, parse_sitemap
+from crawler.items import ArticlePage
+from crawler.sources import Source, adhoc_source, load_sources, select_sources
+from crawler.urls import is_http, looks_like_article, normalise_url, same_site
+from storage import Corpus, make_engine
+
+_ARTICLE_MARKERS = re.compile(
+    rb"""(property|name)=["']og:type["']\s+content=["']article|content=["']article["']\s+(property|name)=["']og:type|"""
+    rb""""@type"\s*:\s*\[?\s*"(News|Report|Blog|)(Article|Posting)""",
+    re.IGNORECASE,
+)
+_NEXT_PAGE = re.compile(r"[?&](page|p|pg)=\d+|/page/\d+/?$", re.IGNORECASE)
+
+
+class NewsSpider(Spider):
+    """Crawl sources: feeds and sitemaps list articles, section pages link to them, articles are yielded."""
+
+    name = "news"
+
+    def __init__(
+        self,
+        sources: Iterable[Source] | None = None,
+        url: str | None = None,
+        source: str | None = None,
+        sources_file: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        chosen = list(sources or [])
+        if url:
+            chosen.append(adhoc_source([u.strip() for u in url.split(",") if u.strip()]))
+        if source or not chosen:
+            names = [n.strip() for n in (source or "").split(",") if n.strip()]
+            chosen.extend(select_sources(load_sources(sources_file), names))
+        self.sources = {src.name: src for src in chosen}
+        self.allowed_domains = sorted({domain for src in chosen for domain in src.domains})
+        self.articles_requested = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.corpus = Corpus(make_engine(crawler.settings.get("WIREDESK_DB")))
+        limit = crawler.settings.get("WIREDESK_MAX_ARTICLES")
+        spider.max_articles = int(limit) if limit not in (None, "") else None
+        spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES", 3)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for src in self.sources.values():
+            for url in src.start_urls:
+                yield self._request(url, src, self.parse_start, priority=10)
+
+    def _request(self, url: str, src: Source, callback: Any, priority: int = 0, **meta: Any) -> Request:
+        return Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            priority=priority,
+            meta={"source": src.name, **meta},
+        )
+
+    def parse_start(self, response: Response) -> Iterable[Request | ArticlePage]:
+        """A start URL, sitemap or listing: decide what it is from its content, then crawl it so."""
+        src = self.sources[response.meta["source"]]
+        kind = detect_kind(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        self.crawler.stats.inc_value(f"wiredesk/discovery/{kind.value}")
+        if kind is Kind.FEED:
+            yield from self._article_requests(parse_feed(response.body, response.url), src)
+        elif kind is Kind.SITEMAP_INDEX:
+            for entry in parse_sitemap(response.body, response.url):
+                if self._on_site(entry.url, src):
+                    yield self._request(entry.url, src, self.parse_start, priority=5)
+        elif kind is Kind.SITEMAP:
+            yield from self._article_requests(parse_sitemap(response.body, response.url), src)
+        elif (
+            kind is Kind.HTML
+            and response.meta.get("section_page") is None
+            and self._is_article_page(response)
+        ):
+            yield self._article_page(response)
+        elif kind is Kind.HTML:
+            yield from self.parse_section(response)
+        else:
+            self.crawler.stats.inc_value("wiredesk/discovery/unknown_document")
+            self.logger.warning("%s: not a feed, sitemap or HTML page: %s", src.name, response.url)
+
+    def parse_section(self, response: Response) -> Iterable[Request]:
+        """A section or home page: request the article links, follow a few "next page" links."""
+        src = self.sources[response.meta["source"]]
+        links = [response.urljoin(href) for href in response.css("a::attr(href)").getall()]
+        articles = [Entry(url) for url in links if self._is_article_url(url, src)]
+        yield from self._article_requests(articles, src)
+        page = response.meta.get("section_page", 0)
+        if page < self.section_pages:
+            next_links = response.css("link[rel=next]::attr(href), a[rel=next]::attr(href)").getall()
+            next_links += [url for url in links if _NEXT_PAGE.search(url)]
+            for url in dict.fromkeys(response.urljoin(link) for link in next_links):
+                if self._on_site(url, src):
+                    yield self._request(url, src, self.parse_start, priority=5, section_page=page + 1)
+
+    def parse_article(self, response: Response) -> Iterable[ArticlePage]:
+        """An article page: hand it to the pipelines, which clean and store it."""
+        yield self._article_page(response)
+
+    def _article_requests(self, entries: list[Entry], src: Source) -> Iterable[Request]:
+        wanted = [e for e in entries if self._on_site(e.url, src) and self._is_article_url(e.url, src)]
+        wanted = list({normalise_url(e.url): e for e in wanted}.items())
+        known = self.corpus.known_urls(url for url, _ in wanted)
+        for url, entry in wanted:
+            stored = known.get(url)
+            if stored is not None and (entry.updated is None or entry.updated <= stored.last_fetched_at):
+                self.crawler.stats.inc_value("wiredesk/skip/stored_unchanged")
+                continue
+            if self.max_articles is not None and self.articles_requested >= self.max_articles:
+                self.crawler.stats.inc_value("wiredesk/skip/max_articles")
+                continue
+            self.articles_requested += 1
+            yield self._request(url, src, self.parse_article)
+
+    def _is_article_url(self, url: str, src: Source) -> bool:
+        return is_http(url) and src.is_article_url(url, looks_like_article(url))
+
+    def _on_site(self, url: str, src: Source) -> bool:
+        return is_http(url) and any(same_site(url, "http://" + domain) for domain in src.domains)
+
+    def _is_article_page(self, response: Response) -> bool:
+        src = self.sources[response.meta["source"]]
+        return bool(_ARTICLE_MARKERS.search(response.body[:200_000])) or self._is_article_url(
+            response.url, src
+        )
+
+    def _article_page(self, response: Response) -> ArticlePage:
+        headers = response.headers
+        return ArticlePage(
+            url=response.request.meta.get("redirect_urls", [response.url])[0]
+            if response.request
+            else response.url,
+            final_url=response.url,
+            source=response.meta["source"],
+            fetched_at=datetime.now(UTC),
+            http_status=response.status,
+            body=response.body,
+            content_type=_header(headers, b"Content-Type"),
+            etag=_header(headers, b"ETag"),
+            last_modified=_header(headers, b"Last-Modified"),
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        """Count a failed request under its source and kind, so the summary says what went wrong."""
+        request = failure.request if hasattr(failure, "request") else None
+        source = request.meta.get("source", "?") if request is not None else "?"
+        kind = _failure_kind(failure)
+        self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/{kind}")
+        self.crawler.stats.inc_value(f"wiredesk/error/{kind}")
+        level = logging.DEBUG if kind == "robots" else logging.WARNING
+        self.logger.log(
+            level, "%s: %s fetching %s", source, kind, request.url if request is not None else "?"
+        )
+
+
+def _header(headers: Any, name: bytes) -> str | None:
+    value = headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+# Exception class names (Twisted's and Scrapy's, old and new spellings) to short error kinds.
+_FAILURE_KINDS = (
+    (("DNSLookupError", "CannotResolveHostError"), "dns"),
+    (("TimeoutError", "TCPTimedOutError", "DownloadTimeoutError"), "timeout"),
+    (("ConnectionRefusedError", "DownloadConnectionRefusedError"), "refused"),
+    (("ConnectionLost", "ConnectionDone", "ResponseDataLossError", "ConnectionReset"), "connection-lost"),
+    (("ResponseNeverReceived", "DownloadFailedError"), "no-response"),
+    (("UnsupportedURLSchemeError",), "bad-scheme"),
+)
+
+
+def _failure_kind(failure: Failure) -> str:
+    """A short, stable name for a failure: `http-503`, `dns`, `timeout`, `refused`, `robots`..."""
+    response = getattr(failure.value, "response", None)
+    if response is not None:
+        return f"http-{response.status}"
+    name = type(failure.value).__name__
+    if name == "IgnoreRequest":
+        return "robots" if "robots" in str(failure.value) else "ignored"
+    return next((kind for names, kind in _FAILURE_KINDS if name in names), name)

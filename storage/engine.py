@@ -1,0 +1,93 @@
+"""Engines for SQLite and PostgreSQL, set up the same way wherever wiredesk opens a database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+DEFAULT_DB_URL = "sqlite:///wiredesk.db"
+DB_ENV = "WIREDESK_DB"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened or reached; the message names it, without its password."""
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else $WIREDESK_DB, else ./wiredesk.db."""
+    return url or os.environ.get(DB_ENV) or DEFAULT_DB_URL
+
+
+def redact(url: str) -> str:
+    """The URL with its password hidden, for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def make_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
+    """An engine for `url` with wiredesk's connection settings.
+
+    SQLite gets WAL (readers never block the crawler), foreign keys and a busy timeout; a read-only
+    engine opens the file with `mode=ro`, so not even a PRAGMA can write.
+    """
+    url = database_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise DatabaseUnavailable(
+            f"not a database URL: {url!r} (expected e.g. sqlite:///wiredesk.db)"
+        ) from error
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed.database or "", read_only=read_only)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg2", "default"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_engine(path: str, *, read_only: bool) -> Engine:
+    if read_only:
+        if not path or path == ":memory:" or not Path(path).exists():
+            raise DatabaseUnavailable(f"no SQLite database at {path or ':memory:'!r}: run a crawl first")
+        engine = create_engine(
+            f"sqlite:///file:{Path(path).resolve()}?mode=ro&uri=true",
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+    else:
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _sqlite_on_connect(read_only))
+    return engine
+
+
+def _sqlite_on_connect(read_only: bool) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    return on_connect
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection, turning driver errors into DatabaseUnavailable with a useful message."""
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise DatabaseUnavailable(
+            f"cannot reach {redact(str(engine.url))}: {reason}; set --db or {DB_ENV}"
+        ) from error

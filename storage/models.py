@@ -1,0 +1,124 @@
+"""The corpus schema: SQLAlchemy 2 typed models, identical on SQLite and PostgreSQL.
+
+`articles` has one row per article URL (its canonical URL) and `stories` one row per story, a
+cluster of copies of the same text on one or many sites. Nothing is overwritten: every fetched
+article page is kept raw in `pages`, every text an article has had is a row in `revisions`.
+docs/schema.md documents every table for SQL users.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+# SQLite has no 64-bit integer identity apart from INTEGER PRIMARY KEY, which BigInteger would lose.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every wiredesk table."""
+
+
+class Story(Base):
+    """A story: one text that one or many sites carried, possibly edited. Articles point at it."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    representative_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", use_alter=True, name="fk_stories_representative", ondelete="SET NULL")
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Article(Base):
+    """One article URL and the clean text it has now; older texts are in `revisions`."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    site: Mapped[str] = mapped_column(String(255), index=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    agency: Mapped[str | None] = mapped_column(String(100), index=True)
+    dateline: Mapped[str | None] = mapped_column(String(300))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    revision_count: Mapped[int] = mapped_column(Integer, default=1)
+    http_status: Mapped[int] = mapped_column(Integer)
+    first_fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+
+
+class ArticleUrl(Base):
+    """Every URL that led to an article: its canonical URL, tracking variants, exact copies on its site."""
+
+    __tablename__ = "article_urls"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Revision(Base):
+    """One text an article has had. Number 1 is the first; the highest is the article's current text."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
+
+
+class Page(Base):
+    """A raw fetched article page, zlib-compressed, so the corpus can be cleaned again later.
+
+    A page is kept on first fetch and whenever its text changed; a refetch with the same text only
+    moves `articles.last_fetched_at`.
+    """
+
+    __tablename__ = "pages"
+    __table_args__ = (Index("ix_pages_url_fetched", "url", "fetched_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    final_url: Mapped[str] = mapped_column(String(2048))
+    source: Mapped[str] = mapped_column(String(200))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    http_status: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    body_zlib: Mapped[bytes] = mapped_column(LargeBinary)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)

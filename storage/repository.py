@@ -1,0 +1,227 @@
+"""The only code that writes the corpus. The crawler's pipeline and the CLI both go through `Corpus`."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from cleaner import CleanArticle
+from cleaner.fingerprint import text_hash
+from storage import dedup
+from storage.models import Article, ArticleUrl, Page, Revision, Story
+from storage.records import FetchedPage, Outcome, StoreResult
+
+logger = logging.getLogger(__name__)
+
+# A unique-key race with another writer is retried this many times before giving up.
+CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class KnownUrl:
+    """What the corpus knows of a URL, for deciding whether to fetch it again."""
+
+    article_id: int
+    last_fetched_at: datetime
+    etag: str | None
+    last_modified: str | None
+
+
+class Corpus:
+    """Store clean articles and answer what is already stored."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def store(self, page: FetchedPage, article: CleanArticle) -> StoreResult:
+        """Store one cleaned article page in one transaction and say what it was."""
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                with self._sessions.begin() as session:
+                    return _store(session, page, article)
+            except IntegrityError:
+                # Another writer stored the same URL between our lookup and insert: look again.
+                logger.debug("unique conflict storing %s (attempt %d)", page.canonical_url, attempt + 1)
+        with self._sessions.begin() as session:
+            return _store(session, page, article)
+
+    def known_urls(self, urls: Iterable[str]) -> dict[str, KnownUrl]:
+        """The stored articles reached by any of these URLs, keyed by URL."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, KnownUrl] = {}
+        with self._sessions() as session:
+            for chunk_start in range(0, len(wanted), 500):
+                chunk = wanted[chunk_start : chunk_start + 500]
+                rows = session.execute(
+                    select(
+                        ArticleUrl.url,
+                        Article.id,
+                        Article.last_fetched_at,
+                        Article.etag,
+                        Article.last_modified,
+                    )
+                    .join(Article, Article.id == ArticleUrl.article_id)
+                    .where(ArticleUrl.url.in_(chunk))
+                )
+                for url, article_id, fetched_at, etag, modified in rows:
+                    found[url] = KnownUrl(article_id, fetched_at, etag, modified)
+        return found
+
+    def count_articles(self) -> int:
+        """How many articles are stored."""
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+def _store(session: Session, page: FetchedPage, article: CleanArticle) -> StoreResult:
+    page_urls = list(dict.fromkeys((page.canonical_url, page.final_url, page.url)))
+    digest = text_hash(article.text)
+    existing = _article_by_urls(session, page_urls)
+    if existing is None:
+        existing = _same_text_on_site(session, _site(page.canonical_url), digest)
+        if existing is not None:
+            _add_urls(session, existing.id, page_urls, page.fetched_at)
+            return StoreResult(Outcome.DUPLICATE, existing.id, existing.story_id)
+        return _insert_article(session, page, article, digest, page_urls)
+    _add_urls(session, existing.id, page_urls, page.fetched_at)
+    if existing.text_hash == digest:
+        existing.last_fetched_at = page.fetched_at
+        existing.etag, existing.last_modified = page.etag, page.last_modified
+        outcome = Outcome.UNCHANGED if existing.url == page.canonical_url else Outcome.DUPLICATE
+        return StoreResult(outcome, existing.id, existing.story_id)
+    return _add_revision(session, existing, page, article, digest)
+
+
+def _article_by_urls(session: Session, urls: list[str]) -> Article | None:
+    return session.scalar(
+        select(Article)
+        .join(ArticleUrl, ArticleUrl.article_id == Article.id)
+        .where(ArticleUrl.url.in_(urls))
+        .limit(1)
+    )
+
+
+def _same_text_on_site(session: Session, site: str, digest: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.site == site, Article.text_hash == digest).limit(1))
+
+
+def _add_urls(session: Session, article_id: int, urls: list[str], seen_at: datetime) -> None:
+    known = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(urls))))
+    session.add_all(
+        ArticleUrl(url=url, article_id=article_id, first_seen_at=seen_at) for url in urls if url not in known
+    )
+
+
+def _insert_article(
+    session: Session, page: FetchedPage, article: CleanArticle, digest: str, urls: list[str]
+) -> StoreResult:
+    story_id = dedup.find_story(session, digest)
+    outcome = Outcome.COPY if story_id is not None else Outcome.NEW
+    if story_id is None:
+        story = Story(
+            title=article.title, first_seen_at=page.fetched_at, first_published_at=article.published
+        )
+        session.add(story)
+        session.flush()
+        story_id = story.id
+    row = Article(
+        url=page.canonical_url,
+        source=page.source,
+        site=_site(page.canonical_url),
+        story_id=story_id,
+        text=article.text,
+        text_hash=digest,
+        revision_count=1,
+        http_status=page.http_status,
+        first_fetched_at=page.fetched_at,
+        last_fetched_at=page.fetched_at,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        **_metadata(article),
+    )
+    session.add(row)
+    session.flush()
+    _add_urls(session, row.id, urls, page.fetched_at)
+    raw = _add_page(session, page, row.id, outcome)
+    session.add(
+        Revision(
+            article_id=row.id,
+            number=1,
+            fetched_at=page.fetched_at,
+            title=article.title,
+            text=article.text,
+            text_hash=digest,
+            page_id=raw.id,
+        )
+    )
+    if outcome is Outcome.NEW:
+        session.get_one(Story, story_id).representative_article_id = row.id
+    return StoreResult(outcome, row.id, story_id)
+
+
+def _add_revision(
+    session: Session, existing: Article, page: FetchedPage, article: CleanArticle, digest: str
+) -> StoreResult:
+    raw = _add_page(session, page, existing.id, Outcome.REVISION)
+    existing.revision_count += 1
+    session.add(
+        Revision(
+            article_id=existing.id,
+            number=existing.revision_count,
+            fetched_at=page.fetched_at,
+            title=article.title,
+            text=article.text,
+            text_hash=digest,
+            page_id=raw.id,
+        )
+    )
+    existing.text, existing.text_hash = article.text, digest
+    existing.last_fetched_at, existing.http_status = page.fetched_at, page.http_status
+    existing.etag, existing.last_modified = page.etag, page.last_modified
+    for key, value in _metadata(article).items():
+        setattr(existing, key, value)
+    return StoreResult(Outcome.REVISION, existing.id, existing.story_id)
+
+
+def _add_page(session: Session, page: FetchedPage, article_id: int, outcome: Outcome) -> Page:
+    raw = Page(
+        url=page.url,
+        final_url=page.final_url,
+        source=page.source,
+        fetched_at=page.fetched_at,
+        http_status=page.http_status,
+        content_type=page.content_type,
+        body_zlib=zlib.compress(page.body, 6),
+        article_id=article_id,
+        outcome=outcome.value,
+    )
+    session.add(raw)
+    session.flush()
+    return raw
+
+
+def _metadata(article: CleanArticle) -> dict[str, object]:
+    return {
+        "title": article.title,
+        "summary": article.summary,
+        "authors": list(article.authors),
+        "agency": article.agency,
+        "dateline": article.dateline,
+        "published_at": article.published,
+        "modified_at": article.modified,
+        "language": article.language,
+    }
+
+
+def _site(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")

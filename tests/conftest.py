@@ -1,0 +1,100 @@
+"""Shared fixtures: the loopback newsroom, and database URLs for SQLite and PostgreSQL.
+
+PostgreSQL is found through $WIREDESK_TEST_PG (default: the local server on 127.0.0.1:5432). Each
+test gets its own schema there, named in the URL, so tests and the subprocesses they start never see
+each other's rows. When the server cannot be reached the PostgreSQL cases skip with the reason,
+except under CI=true, where they fail: CI must not pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from crawler.newsroom import Newsroom
+
+PG_URL = os.environ.get("WIREDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parent.parent
+WIREDESK = str(Path(sys.executable).parent / "wiredesk")
+# Loopback crawls need no politeness delay; everything else stays as shipped.
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=10"]
+
+
+def _pg_unreachable_reason() -> str | None:
+    try:
+        engine = create_engine(PG_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except OperationalError as error:
+        return f"PostgreSQL at {PG_URL} unreachable ({str(error.orig).strip().splitlines()[0]}); set WIREDESK_TEST_PG"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> None:
+    """Skip (or, under CI=true, fail) when PostgreSQL is not reachable."""
+    reason = _pg_unreachable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_url(pg_available: None) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+    schema = f"wd_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'corpus.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each storage test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'corpus.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def newsroom() -> Iterator[Newsroom]:
+    with Newsroom() as running:
+        yield running
+
+
+@pytest.fixture
+def sources_file(newsroom: Newsroom, tmp_path: Path) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(newsroom.sources_toml(), encoding="utf-8")
+    return path
+
+
+def run_wiredesk(*args: str, check: bool = True, timeout: float = 120, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run the real `wiredesk` command in a subprocess, from the repository root."""
+    result = subprocess.run(
+        [WIREDESK, *args], capture_output=True, text=True, timeout=timeout, cwd=kwargs.pop("cwd", REPO), **kwargs
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"wiredesk {' '.join(args)} exited {result.returncode}:\n{result.stderr}\n{result.stdout}")
+    return result
