@@ -6,6 +6,7 @@ import json
 import sys
 import tempfile
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,12 @@ def cli() -> None:
 )
 @click.option("--max-articles", type=click.IntRange(min=1), help="Fetch at most N article pages.")
 @click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Skip feed and sitemap entries dated before this date (UTC).",
+)
+@click.option("--days", type=click.IntRange(min=1), help="Skip feed and sitemap entries older than N days.")
+@click.option(
     "-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting."
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
@@ -68,6 +75,8 @@ def crawl(
     sources_file: str | None,
     all_sources: bool,
     max_articles: int | None,
+    since: datetime | None,
+    days: int | None,
     overrides: tuple[str, ...],
     verbose: bool,
 ) -> None:
@@ -75,13 +84,16 @@ def crawl(
 
     Example: wiredesk crawl --url https://example.com/rss.xml --db sqlite:///news.db
     """
-    from crawler.run import crawl_settings, run_crawl
+    from crawler.run import CrawlFailed, crawl_settings, run_crawl
 
     try:
         chosen = _chosen_sources(sources, urls, sources_file, all_sources)
         settings = crawl_settings(db_url, max_articles, _parse_overrides(overrides), verbose)
+        bound = _since(since, days)
+        if bound is not None:
+            settings.set("WIREDESK_SINCE", bound.isoformat(), priority="cmdline")
         report = run_crawl(chosen, settings)
-    except (SourcesError, DatabaseUnavailable) as error:
+    except (SourcesError, DatabaseUnavailable, CrawlFailed) as error:
         raise click.ClickException(str(error)) from error
     print_report(report, Console(stderr=True))
     if report.sources and all(src.failed for src in report.sources.values()):
@@ -99,6 +111,14 @@ def _chosen_sources(
         available = load_sources(sources_file)
         chosen += list(available.values()) if all_sources else select_sources(available, list(names))
     return chosen
+
+
+def _since(since: datetime | None, days: int | None) -> datetime | None:
+    if since is not None and days is not None:
+        raise click.UsageError("give --since or --days, not both")
+    if days is not None:
+        return datetime.now(UTC) - timedelta(days=days)
+    return since.replace(tzinfo=UTC) if since is not None else None
 
 
 def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:

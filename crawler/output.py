@@ -54,15 +54,7 @@ def _cell(value: Any) -> str:
 def print_report(report: CrawlReport, console: Console) -> None:
     """The end-of-crawl summary: totals, then one row per source with what failed."""
     table = Table(
-        "source",
-        "fetched",
-        "new",
-        "copies",
-        "duplicates",
-        "revisions",
-        "unchanged",
-        "errors",
-        title="crawl summary",
+        "source", "fetched", "new", "copies", "dups", "revs", "same", "errors", title="crawl summary"
     )
     for name, src in report.sources.items():
         errors = ", ".join(f"{kind} ×{count}" for kind, count in sorted(src.errors.items())) or "-"
@@ -79,6 +71,15 @@ def print_report(report: CrawlReport, console: Console) -> None:
         )
     console.print(table)
     console.print(report.counts.line(report.elapsed) + f" · {report.elapsed:.1f}s · {report.finish_reason}")
+    skipped = {
+        k.split("/", 2)[2]: v
+        for k, v in report.stats.items()
+        if k.startswith(("wiredesk/skip/", "wiredesk/drop/"))
+    }
+    if skipped:
+        console.print(
+            "not fetched: " + ", ".join(f"{reason} ×{count}" for reason, count in sorted(skipped.items()))
+        )
     failed = [name for name, src in report.sources.items() if src.failed]
     if failed:
         console.print(f"[red]failed: {', '.join(failed)}[/red] (nothing fetched; see errors above)")

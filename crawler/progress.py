@@ -47,13 +47,14 @@ class Counts:
     def line(self, elapsed: float) -> str:
         rate = self.fetched / elapsed if elapsed > 0 else 0.0
         return (
-            f"fetched {self.fetched} · stored {self.stored} (copies {self.copies}) · duplicates {self.duplicates} · "
+            f"fetched {self.fetched} · stored {self.stored} (copies {self.copies}) · "
+            f"duplicates {self.duplicates} · "
             f"revisions {self.revisions} · errors {self.errors} · {rate:.1f} pages/s"
         )
 
 
 class Progress:
-    """Scrapy extension: counts fetched pages per source and, unless WIREDESK_PROGRESS is off, shows the line."""
+    """Scrapy extension: counts fetched pages per source; shows the line unless WIREDESK_PROGRESS is off."""
 
     def __init__(self, stats: Any, stream: TextIO, live: bool, log_interval: float) -> None:
         self.stats = stats

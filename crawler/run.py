@@ -19,6 +19,10 @@ from storage.engine import check_connection, database_url
 from storage.schema import upgrade
 
 
+class CrawlFailed(RuntimeError):
+    """The crawl could not start or stopped abnormally (not: some pages failed, which the report counts)."""
+
+
 @dataclass
 class SourceReport:
     """One source's figures: pages fetched, what storing did, and errors by kind."""
@@ -60,6 +64,10 @@ def crawl_settings(
         settings.set("LOG_LEVEL", "INFO", priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
+    if "WIREDESK_CONTACT" in (overrides or {}) and "USER_AGENT" not in (overrides or {}):
+        settings.set(
+            "USER_AGENT", f"wiredesk/0.1 (news corpus crawler; +{settings['WIREDESK_CONTACT']})", "cmdline"
+        )
     return settings
 
 
@@ -77,6 +85,8 @@ def run_crawl(sources: list[Source], settings: Settings) -> CrawlReport:
     process.crawl(crawler, sources=sources)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
+    if "finish_reason" not in stats:
+        raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
     return CrawlReport(
         counts=Counts.from_stats(stats),
         sources=_per_source(stats, [source.name for source in sources]),

@@ -19,12 +19,23 @@ WIREDESK_MAX_ARTICLES = None
 WIREDESK_SECTION_PAGES = 3
 # Show the live progress line on a terminal.
 WIREDESK_PROGRESS = True
+# Only fetch articles that feeds and sitemaps date on or after this ISO date (None: no bound).
+WIREDESK_SINCE = None
+# Refetch a stored article when it was last fetched longer ago than this many hours (None: never,
+# unless its feed or sitemap says it changed). Sources can set their own `revisit_hours`.
+WIREDESK_REVISIT_HOURS = None
+# Retries wait 2^n times this many seconds, or what the server's Retry-After says...
+WIREDESK_RETRY_BASE_WAIT = 1.0
+# ...but never longer than this; a longer Retry-After gives the request up until the next run.
+WIREDESK_RETRY_MAX_WAIT = 120.0
+# Contact URL or address in the User-Agent, so publishers can reach whoever runs the crawler.
+WIREDESK_CONTACT = os.environ.get("WIREDESK_CONTACT", "https://github.com/wiredesk/wiredesk")
 # Seconds between two progress lines when stderr is not a terminal (logs); 0 turns them off.
 WIREDESK_PROGRESS_LOG_INTERVAL = 60
 
 # --- politeness -----------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
-USER_AGENT = "wiredesk/0.1 (news corpus crawler; +https://github.com/wiredesk/wiredesk)"
+USER_AGENT = f"wiredesk/0.1 (news corpus crawler; +{WIREDESK_CONTACT})"
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
@@ -45,6 +56,12 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 300,
     "crawler.pipelines.StorePipeline": 500,
+}
+DOWNLOADER_MIDDLEWARES = {
+    # Before Scrapy's offsite check (50), so a redirect to another source's site is counted as such.
+    "crawler.middlewares.SourceBoundsMiddleware": 49,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
 EXTENSIONS = {
     "crawler.progress.Progress": 500,

@@ -35,6 +35,10 @@ class Source:
     """Regexes: when given, only URLs matching one are articles."""
     article_deny: tuple[str, ...] = ()
     """Regexes: URLs matching one are never articles."""
+    robots_sitemaps: bool = False
+    """Also crawl the sitemaps that the sites' robots.txt lists."""
+    revisit_hours: float | None = None
+    """Refetch stored articles fetched longer ago than this (None: the crawl's WIREDESK_REVISIT_HOURS)."""
     default: bool = True
     """Crawled by a bare `wiredesk crawl` (and so by `make crawl`)."""
     checked: bool = False

@@ -54,7 +54,7 @@ _FILE_SUFFIX = re.compile(
 
 
 def normalise_url(url: str) -> str:
-    """One spelling per page: lower-case scheme and host, no default port, no fragment, no tracking, sorted query."""
+    """One spelling per page: lower-case host, no default port, no fragment, no tracking, sorted query."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
@@ -83,7 +83,7 @@ def same_site(url: str, other: str) -> bool:
 
 
 def canonical_url(page_url: str, declared: str | None) -> str:
-    """The article's identity: the page's declared canonical URL when it is on the same site, else its own URL."""
+    """The article's identity: the declared canonical URL when on the same site, else the page's own URL."""
     if declared and urlsplit(declared).scheme in ("http", "https") and same_site(declared, page_url):
         return normalise_url(declared)
     return normalise_url(page_url)

@@ -35,7 +35,8 @@ def _pg_unreachable_reason() -> str | None:
             pass
         engine.dispose()
     except OperationalError as error:
-        return f"PostgreSQL at {PG_URL} unreachable ({str(error.orig).strip().splitlines()[0]}); set WIREDESK_TEST_PG"
+        first_line = str(error.orig).strip().splitlines()[0]
+        return f"PostgreSQL at {PG_URL} unreachable ({first_line}); set WIREDESK_TEST_PG"
     return None
 
 
@@ -90,11 +91,20 @@ def sources_file(newsroom: Newsroom, tmp_path: Path) -> Path:
     return path
 
 
-def run_wiredesk(*args: str, check: bool = True, timeout: float = 120, **kwargs: object) -> subprocess.CompletedProcess[str]:
+def run_wiredesk(
+    *args: str, check: bool = True, timeout: float = 120, **kwargs: object
+) -> subprocess.CompletedProcess[str]:
     """Run the real `wiredesk` command in a subprocess, from the repository root."""
     result = subprocess.run(
-        [WIREDESK, *args], capture_output=True, text=True, timeout=timeout, cwd=kwargs.pop("cwd", REPO), **kwargs
+        [WIREDESK, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=kwargs.pop("cwd", REPO),
+        **kwargs,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"wiredesk {' '.join(args)} exited {result.returncode}:\n{result.stderr}\n{result.stdout}")
+        raise AssertionError(
+            f"wiredesk {' '.join(args)} exited {result.returncode}:\n{result.stderr}\n{result.stdout}"
+        )
     return result

@@ -7,6 +7,7 @@ tests can check what a crawl fetched.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,16 +16,35 @@ from types import TracebackType
 from crawler.newsroom import pages
 from crawler.newsroom.stories import (
     ADRIATIC_STORM,
+    FERRY_FIRE_2019,
     FERRY_TALKS,
     FERRY_TALKS_REPUBLISHED,
+    HARBOUR_REOPENS,
     RAIL_STRIKE,
     RATES_HOLD,
     ROMAN_ROAD,
 )
 from crawler.sources import Source
 
-Route = tuple[int, str, bytes]
 HTML = "text/html; charset=utf-8"
+NOT_FOUND_BODY = b"not found"
+
+
+@dataclass
+class Document:
+    """What a path serves. `failures` answers the first N requests with `failure_status` instead."""
+
+    body: bytes
+    content_type: str = HTML
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    failures: int = 0
+    failure_status: int = 503
+    failure_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha1(self.body).hexdigest()[:16] + '"'
 
 
 @dataclass
@@ -33,14 +53,19 @@ class Site:
 
     name: str
     host: str
-    routes: dict[str, Route] = field(default_factory=dict)
+    routes: dict[str, Document] = field(default_factory=dict)
     port: int = 0
 
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
 
-    def add(self, path: str, body: str, content_type: str = HTML, status: int = 200) -> None:
-        self.routes[path] = (status, content_type, body.encode("utf-8"))
+    def add(self, path: str, body: str, content_type: str = HTML, **options: object) -> Document:
+        document = Document(body.encode("utf-8"), content_type, **options)  # type: ignore[arg-type]
+        self.routes[path] = document
+        return document
+
+    def redirect(self, path: str, location: str) -> None:
+        self.routes[path] = Document(b"", "text/plain", status=301, headers={"Location": location})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -49,10 +74,26 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         site = self.server.site
         self.server.newsroom.requests.append((site.name, self.path))
-        status, content_type, body = site.routes.get(self.path, (404, "text/plain", b"not found"))
+        document = site.routes.get(self.path, Document(NOT_FOUND_BODY, "text/plain", status=404))
+        if document.failures > 0:
+            document.failures -= 1
+            self._send(document.failure_status, "text/plain", b"try later", document.failure_headers)
+        elif document.status == 200 and self.headers.get("If-None-Match") == document.etag:
+            self._send(304, document.content_type, b"", {"ETag": document.etag})
+        else:
+            self._send(
+                document.status,
+                document.content_type,
+                document.body,
+                {"ETag": document.etag, **document.headers},
+            )
+
+    def _send(self, status: int, content_type: str, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -111,7 +152,12 @@ class Newsroom:
     def sources(self) -> list[Source]:
         """One source per publisher, as a sources.toml would declare them."""
         return [
-            Source("wire", (self.wire.url("/rss.xml"), self.wire.url("/world/")), agency="AP"),
+            Source(
+                "wire",
+                (self.wire.url("/rss.xml"), self.wire.url("/world/")),
+                agency="AP",
+                robots_sitemaps=True,
+            ),
             Source("portal", (self.portal.url("/atom.xml"),)),
             Source(
                 "publisher",
@@ -126,7 +172,8 @@ class Newsroom:
         for source in self.sources():
             urls = ", ".join(f'"{url}"' for url in source.start_urls)
             agency = f'agency = "{source.agency}"\n' if source.agency else ""
-            blocks.append(f"[sources.{source.name}]\n{agency}start_urls = [{urls}]\n")
+            robots = "robots_sitemaps = true\n" if source.robots_sitemaps else ""
+            blocks.append(f"[sources.{source.name}]\n{agency}{robots}start_urls = [{urls}]\n")
         return "\n".join(blocks)
 
 
@@ -142,7 +189,30 @@ def _wire_pages(site: Site) -> None:
     related = [(rates, RATES_HOLD.headline), (ferry, FERRY_TALKS.headline)]
     site.add(ferry, pages.wire_article(FERRY_TALKS, site.url(ferry), related))
     site.add(rates, pages.wire_article(RATES_HOLD, site.url(rates), related))
-    site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
+    site.add(
+        "/robots.txt",
+        f"User-agent: *\nDisallow: /private/\nSitemap: {site.url('/sitemap-archive.xml')}\n",
+        "text/plain",
+    )
+    archive = {story: f"/article/{story.slug}" for story in (HARBOUR_REOPENS, FERRY_FIRE_2019)}
+    for story, path in archive.items():
+        site.add(path, pages.wire_article(story, site.url(path), related))
+    site.add(
+        "/sitemap-archive.xml",
+        (
+            "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+            + "".join(
+                f"<url><loc>{site.url(path)}</loc><lastmod>{story.published}</lastmod></url>"
+                for story, path in archive.items()
+            )
+            + "</urlset>"
+        ),
+        "application/xml",
+    )
+    site.redirect(
+        "/article/ferry-talks-story-moved-to-partner-site",
+        f"http://127.0.0.3:{site.port}/news/{FERRY_TALKS_REPUBLISHED.slug}-184522.html",
+    )
     site.add("/private/draft-story-about-ferry-safety-rules", pages.wire_article(FERRY_TALKS, "", []))
     items = "".join(
         f"<item><title>{story.headline}</title><link>{site.url(path)}</link><pubDate>{story.published}</pubDate></item>"
@@ -163,8 +233,14 @@ def _wire_pages(site: Site) -> None:
                 ("/tag/europe/", "Europe"),
                 ("/video/watch-ministers-arrive-for-ferry-talks", "Video: ministers arrive"),
                 ("/private/draft-story-about-ferry-safety-rules", "Draft"),
+                ("/article/ferry-talks-story-moved-to-partner-site", "Moved"),
+                (rates + "?fbclid=IwAR0abc&utm_campaign=social", RATES_HOLD.headline),
+                ("/author/maria-lindqvist", "Maria Lindqvist"),
             ],
         ),
+    )
+    site.add(
+        "/author/maria-lindqvist", pages.listing_page("Maria Lindqvist", [(ferry, FERRY_TALKS.headline)])
     )
     site.add("/tag/europe/", pages.listing_page("Europe", [(ferry, FERRY_TALKS.headline)]))
     site.add(
@@ -193,6 +269,10 @@ def _publisher_pages(site: Site) -> None:
     latest = [(path, story.headline) for story, path in stories.items()]
     for story, path in stories.items():
         site.add(path, pages.publisher_article(story, site.url(path), latest))
+    # The first fetch of this article is refused with 429 and a Retry-After of one second.
+    site.routes[stories[RAIL_STRIKE]].failures = 1
+    site.routes[stories[RAIL_STRIKE]].failure_status = 429
+    site.routes[stories[RAIL_STRIKE]].failure_headers = {"Retry-After": "1"}
     site.add(
         "/sitemap.xml",
         (

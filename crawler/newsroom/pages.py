@@ -38,7 +38,8 @@ def wire_article(story: Story, canonical: str, related: list[tuple[str, str]]) -
         f"<main id='main'><article><h1>{escape(story.headline)}</h1>"
         f"<div class='byline'>{escape(story.byline)}</div>"
         f"<time datetime='{story.published}'>{story.published[:10]}</time>"
-        "<div class='share-bar'><a href='#'>Share</a> <a href='#'>Facebook</a> <a href='#'>Copy link</a></div>"
+        "<div class='share-bar'><a href='#'>Share</a> <a href='#'>Facebook</a> "
+        "<a href='#'>Copy link</a></div>"
         f"<div class='article-body'>{_paragraphs(story)}"
         + (f"<p>{escape(story.contributors)}</p>" if story.contributors else "")
         + "<p class='copyright'>Copyright 2024 Global Wire. All rights reserved. This material may not be "
@@ -68,14 +69,16 @@ def portal_article(story: Story, canonical: str) -> str:
 def publisher_article(story: Story, canonical: str, latest: list[tuple[str, str]]) -> str:
     """A UK publisher carrying PA copy: captions with credits, a 'Latest World News' list."""
     teasers = "".join(
-        f"<div class='teaser'><figure><img src='/img/{i}.jpg' alt=''><figcaption>Picture: PA</figcaption></figure>"
+        f"<div class='teaser'><figure><img src='/img/{i}.jpg' alt=''>"
+        "<figcaption>Picture: PA</figcaption></figure>"
         f"<a href='{url}'>{escape(title)}</a></div>"
         for i, (url, title) in enumerate(latest)
     )
     first, *rest = story.paragraphs
     return (
         _head(story.headline, canonical, "article", story.published)
-        + "<body><div class='cookie-banner'>We use cookies to improve your experience. Accept all cookies</div>"
+        + "<body><div class='cookie-banner'>We use cookies to improve your experience. "
+        "Accept all cookies</div>"
         f"<article><h1>{escape(story.headline)}</h1><span class='date'>{story.published[:10]}</span>"
         "<figure class='lead-image'><img src='/img/lead.jpg' alt='Harbour'>"
         "<figcaption>The harbour at dawn (Photo: PA Wire)</figcaption></figure>"

@@ -135,3 +135,38 @@ RAIL_STRIKE = Story(
 FERRY_TALKS_REPUBLISHED = FERRY_TALKS.edited(
     "Europe tightens ferry checks after Baltic crash", FERRY_TALKS.paragraphs
 )
+
+HARBOUR_REOPENS = Story(
+    slug="harbour-reopens-after-dredging",
+    headline="Harbour reopens to cargo ships after six months of dredging",
+    byline="By Pieter de Vries, Global Wire",
+    agency="AP",
+    dateline="ROTTERDAM, Netherlands (AP) —",
+    published="2024-11-20T08:00:00+00:00",
+    paragraphs=(
+        "One of Europe’s busiest cargo harbours reopened its eastern basin on Wednesday after six months of "
+        "dredging that deepened the channel for the largest container ships.",
+        "Port officials said the work, which cost 140 million euros, would allow ships carrying up to 24,000 "
+        "containers to dock without waiting for high tide.",
+        "“This keeps the port competitive for the next twenty years,” the harbour master told reporters.",
+        "Shipping companies had diverted some vessels to neighbouring ports during the closure, and "
+        "officials expect traffic to return to normal levels by January.",
+    ),
+)
+
+FERRY_FIRE_2019 = Story(
+    slug="ferry-fire-forces-evacuation-2019",
+    headline="Ferry fire forces evacuation of 300 passengers",
+    byline="By Global Wire",
+    agency="AP",
+    dateline="HELSINKI (AP) —",
+    published="2019-03-14T10:00:00+00:00",
+    paragraphs=(
+        "A fire in the engine room of a passenger ferry forced the evacuation of 300 people in the Gulf of "
+        "Finland on Thursday, the coast guard said.",
+        "All passengers and crew were taken off safely by lifeboats and rescue vessels, and nobody was "
+        "seriously hurt, officials said.",
+        "The cause of the fire was under investigation. The ferry was towed to port in the afternoon.",
+        "It was the second fire on a passenger vessel in the region this year.",
+    ),
+)

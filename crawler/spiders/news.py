@@ -6,18 +6,20 @@ scrapy crawl news -a source=apnews,reuters            (named sources from the so
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.discovery import Entry, Kind, detect_kind, parse_feed, parse_sitemap
+from crawler.discovery import Entry, Kind, detect_kind, parse_date, parse_feed, parse_sitemap, robots_sitemaps
 from crawler.items import ArticlePage
+from crawler.middlewares import LeftSourceError
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.urls import is_http, looks_like_article, normalise_url, same_site
 from storage import Corpus, make_engine
@@ -53,6 +55,7 @@ class NewsSpider(Spider):
         self.sources = {src.name: src for src in chosen}
         self.allowed_domains = sorted({domain for src in chosen for domain in src.domains})
         self.articles_requested = 0
+        self.requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -61,21 +64,41 @@ class NewsSpider(Spider):
         limit = crawler.settings.get("WIREDESK_MAX_ARTICLES")
         spider.max_articles = int(limit) if limit not in (None, "") else None
         spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES", 3)
+        spider.since = parse_date(crawler.settings.get("WIREDESK_SINCE"))
+        revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
+        spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
         for src in self.sources.values():
             for url in src.start_urls:
                 yield self._request(url, src, self.parse_start, priority=10)
+            if src.robots_sitemaps:
+                for origin in dict.fromkeys(_origin(url) for url in src.start_urls):
+                    yield self._request(f"{origin}/robots.txt", src, self.parse_robots, priority=10)
 
     def _request(self, url: str, src: Source, callback: Any, priority: int = 0, **meta: Any) -> Request:
+        """Listings are fetched every run; the run's own set (and the corpus) keeps each URL to one fetch.
+
+        `dont_filter` because Scrapy's persisted fingerprint set would, after a kill, also hold URLs
+        whose fetch never finished, and skip them on resume: the corpus is the record of what is done.
+        """
+        self.requested.add(url)
         return Request(
             url,
             callback=callback,
             errback=self.on_error,
             priority=priority,
+            dont_filter=True,
             meta={"source": src.name, **meta},
         )
+
+    def parse_robots(self, response: Response) -> Iterable[Request]:
+        """robots.txt `Sitemap:` lines are start points too (the sources file may not list them all)."""
+        src = self.sources[response.meta["source"]]
+        for url in robots_sitemaps(response.text if hasattr(response, "text") else ""):
+            if self._on_site(url, src) and url not in self.requested:
+                yield self._request(url, src, self.parse_start, priority=5)
 
     def parse_start(self, response: Response) -> Iterable[Request | ArticlePage]:
         """A start URL, sitemap or listing: decide what it is from its content, then crawl it so."""
@@ -86,7 +109,11 @@ class NewsSpider(Spider):
             yield from self._article_requests(parse_feed(response.body, response.url), src)
         elif kind is Kind.SITEMAP_INDEX:
             for entry in parse_sitemap(response.body, response.url):
-                if self._on_site(entry.url, src):
+                if (
+                    self._on_site(entry.url, src)
+                    and not self._too_old(entry)
+                    and entry.url not in self.requested
+                ):
                     yield self._request(entry.url, src, self.parse_start, priority=5)
         elif kind is Kind.SITEMAP:
             yield from self._article_requests(parse_sitemap(response.body, response.url), src)
@@ -113,7 +140,7 @@ class NewsSpider(Spider):
             next_links = response.css("link[rel=next]::attr(href), a[rel=next]::attr(href)").getall()
             next_links += [url for url in links if _NEXT_PAGE.search(url)]
             for url in dict.fromkeys(response.urljoin(link) for link in next_links):
-                if self._on_site(url, src):
+                if self._on_site(url, src) and url not in self.requested:
                     yield self._request(url, src, self.parse_start, priority=5, section_page=page + 1)
 
     def parse_article(self, response: Response) -> Iterable[ArticlePage]:
@@ -122,11 +149,13 @@ class NewsSpider(Spider):
 
     def _article_requests(self, entries: list[Entry], src: Source) -> Iterable[Request]:
         wanted = [e for e in entries if self._on_site(e.url, src) and self._is_article_url(e.url, src)]
-        wanted = list({normalise_url(e.url): e for e in wanted}.items())
-        known = self.corpus.known_urls(url for url, _ in wanted)
-        for url, entry in wanted:
+        fresh = {normalise_url(e.url): e for e in wanted if not self._too_old(e)}
+        known = self.corpus.known_urls(url for url in fresh if url not in self.requested)
+        for url, entry in fresh.items():
+            if url in self.requested:
+                continue
             stored = known.get(url)
-            if stored is not None and (entry.updated is None or entry.updated <= stored.last_fetched_at):
+            if stored is not None and not self._changed_since(entry, stored.last_fetched_at, src):
                 self.crawler.stats.inc_value("wiredesk/skip/stored_unchanged")
                 continue
             if self.max_articles is not None and self.articles_requested >= self.max_articles:
@@ -134,6 +163,19 @@ class NewsSpider(Spider):
                 continue
             self.articles_requested += 1
             yield self._request(url, src, self.parse_article)
+
+    def _too_old(self, entry: Entry) -> bool:
+        old = self.since is not None and entry.updated is not None and entry.updated < self.since
+        if old:
+            self.crawler.stats.inc_value("wiredesk/skip/before_since")
+        return old
+
+    def _changed_since(self, entry: Entry, fetched_at: datetime, src: Source) -> bool:
+        """A stored URL is fetched again when its listing dates it later, or the revisit window has passed."""
+        if entry.updated is not None and entry.updated > fetched_at:
+            return True
+        revisit = src.revisit_hours if src.revisit_hours is not None else self.revisit_hours
+        return revisit is not None and datetime.now(UTC) - fetched_at > timedelta(hours=revisit)
 
     def _is_article_url(self, url: str, src: Source) -> bool:
         return is_http(url) and src.is_article_url(url, looks_like_article(url))
@@ -164,16 +206,27 @@ class NewsSpider(Spider):
         )
 
     def on_error(self, failure: Failure) -> None:
-        """Count a failed request under its source and kind, so the summary says what went wrong."""
-        request = failure.request if hasattr(failure, "request") else None
+        """Count a failed request under its source and kind, so the summary says what went wrong.
+
+        Requests a middleware chose not to send (robots.txt, off-site redirects) are skips, not errors.
+        """
+        request = getattr(failure, "request", None)
         source = request.meta.get("source", "?") if request is not None else "?"
+        url = request.url if request is not None else "?"
+        if failure.check(IgnoreRequest):
+            if not failure.check(LeftSourceError):
+                self.crawler.stats.inc_value(f"wiredesk/skip/{_failure_kind(failure)}")
+            self.logger.debug("%s: not fetched: %s", source, failure.value)
+            return
         kind = _failure_kind(failure)
         self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/{kind}")
         self.crawler.stats.inc_value(f"wiredesk/error/{kind}")
-        level = logging.DEBUG if kind == "robots" else logging.WARNING
-        self.logger.log(
-            level, "%s: %s fetching %s", source, kind, request.url if request is not None else "?"
-        )
+        self.logger.warning("%s: %s fetching %s", source, kind, url)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _header(headers: Any, name: bytes) -> str | None:

@@ -1,0 +1,117 @@
+"""Downloader middlewares: keep each source on its own sites, and back off politely on 429/5xx."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import task
+
+from crawler.urls import is_http, same_site
+
+logger = logging.getLogger(__name__)
+
+
+class LeftSourceError(IgnoreRequest):
+    """A request (usually a redirect) that would leave the source's sites or use a non-http scheme."""
+
+
+class SourceBoundsMiddleware:
+    """Drop any request, redirects included, that leaves its source's domains or is not http(s).
+
+    Scrapy's own offsite check uses the union of every source's domains; this one holds each
+    source to its own, so a redirect from one publisher to another is dropped and counted.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> SourceBoundsMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        source = getattr(self.crawler.spider, "sources", {}).get(request.meta.get("source"))
+        if source is None:
+            return
+        redirected = bool(request.meta.get("redirect_urls"))
+        if not is_http(request.url):
+            self._drop("bad_scheme", request)
+        if not any(same_site(request.url, "http://" + domain) for domain in source.domains):
+            self._drop("offsite_redirect" if redirected else "offsite", request)
+
+    def _drop(self, reason: str, request: Request) -> None:
+        self.stats.inc_value(f"wiredesk/drop/{reason}")
+        raise LeftSourceError(f"{reason}: {request.url}")
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, but waiting before each: Retry-After when the server gives one, else 2^n seconds.
+
+    A 429 also raises the host's download delay, so the other requests to it slow down too. A
+    Retry-After longer than WIREDESK_RETRY_MAX_WAIT gives up on the request; the next run gets it.
+    """
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.base_wait = settings.getfloat("WIREDESK_RETRY_BASE_WAIT", 1.0)
+        self.max_wait = settings.getfloat("WIREDESK_RETRY_MAX_WAIT", 120.0)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        wait = self._wait(request, response)
+        if wait is None:
+            self.crawler.stats.inc_value("wiredesk/retry/retry_after_too_long")
+            return response
+        retry = self._retry(request, f"HTTP {response.status}")
+        if retry is None:
+            return response
+        if response.status == 429:
+            self._slow_down(request, wait)
+        self.crawler.stats.inc_value("wiredesk/retry/waited_seconds", int(wait))
+        # Imported here: importing the reactor at module level would install the wrong one.
+        from twisted.internet import reactor
+
+        await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
+        return retry
+
+    def _wait(self, request: Request, response: Response) -> float | None:
+        header = response.headers.get(b"Retry-After")
+        if header:
+            wait = retry_after_seconds(header.decode("latin-1"))
+            if wait is not None:
+                return wait if wait <= self.max_wait else None
+        attempt = request.meta.get("retry_times", 0)
+        return min(self.base_wait * 2**attempt, self.max_wait)
+
+    def _slow_down(self, request: Request, wait: float) -> None:
+        downloader = self.crawler.engine.downloader if self.crawler.engine else None
+        if downloader is None:
+            return
+        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = max(slot.delay, min(wait, self.max_wait))
+
+
+def retry_after_seconds(value: str) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
