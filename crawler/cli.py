@@ -202,14 +202,14 @@ def _print_explain(article: cleaner.CleanArticle) -> None:
     )
     console.print(f"[bold]published[/bold]: {article.published}   [bold]language[/bold]: {article.language}")
     console.rule("kept")
-    console.print(article.text or f"(nothing: {article.error})", markup=False)
+    console.print(article.text or f"(nothing: {article.error})", markup=False, soft_wrap=True)
     console.rule("removed")
     for block in article.removed:
         console.print(f"[yellow]{block.reason}[/yellow]: ", end="")
-        console.print(block.text, markup=False)
+        console.print(block.text, markup=False, soft_wrap=True)
     for caption in article.captions:
         console.print("[cyan]caption[/cyan]: ", end="")
-        console.print(caption, markup=False)
+        console.print(caption, markup=False, soft_wrap=True)
 
 
 @cli.command()

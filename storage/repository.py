@@ -92,11 +92,11 @@ def _store(session: Session, page: FetchedPage, article: CleanArticle) -> StoreR
             _add_urls(session, existing.id, page_urls, page.fetched_at)
             return StoreResult(Outcome.DUPLICATE, existing.id, existing.story_id)
         return _insert_article(session, page, article, digest, page_urls)
-    _add_urls(session, existing.id, page_urls, page.fetched_at)
+    added = _add_urls(session, existing.id, page_urls, page.fetched_at)
     if existing.text_hash == digest:
         existing.last_fetched_at = page.fetched_at
         existing.etag, existing.last_modified = page.etag, page.last_modified
-        outcome = Outcome.UNCHANGED if existing.url == page.canonical_url else Outcome.DUPLICATE
+        outcome = Outcome.DUPLICATE if page.url in added else Outcome.UNCHANGED
         return StoreResult(outcome, existing.id, existing.story_id)
     return _add_revision(session, existing, page, article, digest)
 
@@ -114,11 +114,12 @@ def _same_text_on_site(session: Session, site: str, digest: str) -> Article | No
     return session.scalar(select(Article).where(Article.site == site, Article.text_hash == digest).limit(1))
 
 
-def _add_urls(session: Session, article_id: int, urls: list[str], seen_at: datetime) -> None:
+def _add_urls(session: Session, article_id: int, urls: list[str], seen_at: datetime) -> set[str]:
+    """Record the URLs not yet known to lead to the article; return those that were new."""
     known = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(urls))))
-    session.add_all(
-        ArticleUrl(url=url, article_id=article_id, first_seen_at=seen_at) for url in urls if url not in known
-    )
+    added = {url for url in urls if url not in known}
+    session.add_all(ArticleUrl(url=url, article_id=article_id, first_seen_at=seen_at) for url in added)
+    return added
 
 
 def _insert_article(
