@@ -80,6 +80,9 @@ def print_report(report: CrawlReport, console: Console) -> None:
         console.print(
             "not fetched: " + ", ".join(f"{reason} ×{count}" for reason, count in sorted(skipped.items()))
         )
+    not_modified = report.stats.get("wiredesk/listing/not_modified", 0)
+    if not_modified:
+        console.print(f"listings unchanged since the last crawl (HTTP 304): {not_modified}")
     failed = [name for name, src in report.sources.items() if src.failed]
     if failed:
         console.print(f"[red]failed: {', '.join(failed)}[/red] (nothing fetched; see errors above)")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from scrapy.exceptions import DropItem
@@ -10,7 +14,7 @@ from scrapy.exceptions import DropItem
 import cleaner
 from crawler.items import ArticlePage
 from crawler.urls import canonical_url, looks_like_article
-from storage import Corpus, FetchedPage, make_engine
+from storage import Corpus, FetchedPage, StoreResult, make_engine
 from storage.schema import upgrade
 
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
@@ -21,17 +25,25 @@ _NOT_ARTICLE_TYPES = frozenset(
 
 
 class CleanPipeline:
-    """Turn the page into a `cleaner.CleanArticle`; drop pages that hold no article."""
+    """Turn the page into a `cleaner.CleanArticle`; drop pages that hold no article.
 
-    def __init__(self, stats: Any) -> None:
+    Cleaning is CPU work, so it runs in a pool of WIREDESK_CLEAN_WORKERS processes (0: in the
+    reactor thread). Back-pressure is Scrapy's own: while items wait here their responses count
+    against SCRAPER_SLOT_MAX_ACTIVE_SIZE, and past it the engine stops starting downloads.
+    """
+
+    def __init__(self, stats: Any, workers: int) -> None:
         self.stats = stats
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CleanPipeline:
-        return cls(crawler.stats)
+        workers = crawler.settings.get("WIREDESK_CLEAN_WORKERS")
+        return cls(crawler.stats, os.cpu_count() or 1 if workers in (None, "") else int(workers))
 
-    def process_item(self, item: ArticlePage) -> ArticlePage:
-        article = cleaner.clean(item.body, item.final_url, declared_charset=_charset(item.content_type))
+    async def process_item(self, item: ArticlePage) -> ArticlePage:
+        article = await self._clean(item)
         if not article.found:
             self.stats.inc_value(f"wiredesk/clean/{_slug(article.error or 'no text')}")
             raise DropItem(f"{item.final_url}: {article.error}")
@@ -41,21 +53,55 @@ class CleanPipeline:
         item.article = article
         return item
 
+    async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
+        charset = _charset(item.content_type)
+        if self.workers == 0:
+            return cleaner.clean(item.body, item.final_url, declared_charset=charset)
+        if self._pool is None:
+            # forkserver: workers start from a clean interpreter, not a fork of the reactor's threads.
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("forkserver")
+            )
+        future = self._pool.submit(cleaner.clean, item.body, item.final_url, declared_charset=charset)
+        return await asyncio.wrap_future(future)
+
+    def close_spider(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
 
 class StorePipeline:
-    """Write cleaned articles through `storage.Corpus` and count what each store did."""
+    """Write cleaned articles through `storage.Corpus` in batches, off the reactor thread.
 
-    def __init__(self, corpus: Corpus, stats: Any) -> None:
+    Items wait until their batch is written (WIREDESK_STORE_BATCH items, or WIREDESK_STORE_WAIT
+    seconds after the first), so an item counts as processed only once it is committed. One batch
+    is written at a time, by one thread: SQLite has one writer anyway.
+    """
+
+    def __init__(self, corpus: Corpus, stats: Any, batch_size: int = 50, max_wait: float = 0.5) -> None:
         self.corpus = corpus
         self.stats = stats
+        self.batch_size = batch_size
+        self.max_wait = max_wait
+        self._pending: list[tuple[FetchedPage, cleaner.CleanArticle, asyncio.Future[StoreResult]]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="wiredesk-store")
+        self._writing: asyncio.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
         engine = make_engine(crawler.settings.get("WIREDESK_DB"))
         upgrade(engine)
-        return cls(Corpus(engine), crawler.stats)
+        settings = crawler.settings
+        return cls(
+            Corpus(engine),
+            crawler.stats,
+            settings.getint("WIREDESK_STORE_BATCH", 50),
+            settings.getfloat("WIREDESK_STORE_WAIT", 0.5),
+        )
 
-    def process_item(self, item: ArticlePage) -> ArticlePage:
+    async def process_item(self, item: ArticlePage) -> ArticlePage:
         page = FetchedPage(
             url=item.url,
             final_url=item.final_url,
@@ -68,10 +114,45 @@ class StorePipeline:
             etag=item.etag,
             last_modified=item.last_modified,
         )
-        result = self.corpus.store(page, item.article)
+        done: asyncio.Future[StoreResult] = asyncio.get_running_loop().create_future()
+        self._pending.append((page, item.article, done))
+        if len(self._pending) >= self.batch_size:
+            self._flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.max_wait, self._flush)
+        result = await done
         self.stats.inc_value(f"wiredesk/store/{result.outcome.value}")
         self.stats.inc_value(f"wiredesk/source/{item.source}/{result.outcome.value}")
         return item
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if batch:
+            self._writing = asyncio.ensure_future(self._write(batch, self._writing))
+
+    async def _write(self, batch: list[Any], previous: asyncio.Future[None] | None) -> None:
+        if previous is not None:
+            await asyncio.shield(previous)
+        loop = asyncio.get_running_loop()
+        try:
+            results = await loop.run_in_executor(
+                self._writer, self.corpus.store_many, [(page, article) for page, article, _ in batch]
+            )
+        except Exception as error:
+            for _, _, done in batch:
+                done.set_exception(error)
+            return
+        for (_, _, done), result in zip(batch, results, strict=True):
+            done.set_result(result)
+
+    async def close_spider(self) -> None:
+        self._flush()
+        if self._writing is not None:
+            await asyncio.shield(self._writing)
+        self._writer.shutdown(wait=True)
 
 
 def _charset(content_type: str | None) -> str | None:

@@ -30,6 +30,12 @@ WIREDESK_RETRY_BASE_WAIT = 1.0
 WIREDESK_RETRY_MAX_WAIT = 120.0
 # Contact URL or address in the User-Agent, so publishers can reach whoever runs the crawler.
 WIREDESK_CONTACT = os.environ.get("WIREDESK_CONTACT", "https://github.com/wiredesk/wiredesk")
+# Processes that clean pages (None: one per CPU; 0: clean in the crawler's own thread).
+WIREDESK_CLEAN_WORKERS = None
+# Articles written in one transaction...
+WIREDESK_STORE_BATCH = 50
+# ...or fewer, once the first of them has waited this many seconds.
+WIREDESK_STORE_WAIT = 0.5
 # Seconds between two progress lines when stderr is not a terminal (logs); 0 turns them off.
 WIREDESK_PROGRESS_LOG_INTERVAL = 60
 

@@ -122,3 +122,35 @@ class Page(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
     outcome: Mapped[str] = mapped_column(String(40))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class CrawlRun(Base):
+    """One crawl of a source: when, how it ended, and its figures. The daemon writes one per run."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_source_started", "source", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(40))
+    """running, finished, failed, killed (time limit), interrupted (daemon stopped)."""
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    revisions: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    """Errors by kind: {"dns": 1, "http-503": 4}."""
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class ListingState(Base):
+    """HTTP validators of a feed or sitemap, for conditional GET on the next crawl."""
+
+    __tablename__ = "listing_states"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)

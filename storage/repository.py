@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cleaner import CleanArticle
 from cleaner.fingerprint import text_hash
 from storage import dedup
-from storage.models import Article, ArticleUrl, Page, Revision, Story
+from storage.models import Article, ArticleUrl, ListingState, Page, Revision, Story
 from storage.records import FetchedPage, Outcome, StoreResult
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,15 @@ class Corpus:
         with self._sessions.begin() as session:
             return _store(session, page, article)
 
+    def store_many(self, items: list[tuple[FetchedPage, CleanArticle]]) -> list[StoreResult]:
+        """Store a batch in one transaction (one commit for many articles); item by item on a conflict."""
+        try:
+            with self._sessions.begin() as session:
+                return [_store(session, page, article) for page, article in items]
+        except IntegrityError:
+            logger.debug("unique conflict in a batch of %d: storing one by one", len(items))
+            return [self.store(page, article) for page, article in items]
+
     def known_urls(self, urls: Iterable[str]) -> dict[str, KnownUrl]:
         """The stored articles reached by any of these URLs, keyed by URL."""
         wanted = list(dict.fromkeys(urls))
@@ -75,6 +84,24 @@ class Corpus:
                 for url, article_id, fetched_at, etag, modified in rows:
                     found[url] = KnownUrl(article_id, fetched_at, etag, modified)
         return found
+
+    def listing_validators(self, urls: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        """ETag and Last-Modified last seen for these feeds and sitemaps, for conditional GET."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(ListingState.url, ListingState.etag, ListingState.last_modified).where(
+                    ListingState.url.in_(list(urls))
+                )
+            )
+            return {url: (etag, modified) for url, etag, modified in rows}
+
+    def save_listing_validators(
+        self, validators: dict[str, tuple[str | None, str | None]], at: datetime
+    ) -> None:
+        """Remember validators; called when a crawl ends well, so a killed crawl lists everything again."""
+        with self._sessions.begin() as session:
+            for url, (etag, modified) in validators.items():
+                session.merge(ListingState(url=url, etag=etag, last_modified=modified, fetched_at=at))
 
     def count_articles(self) -> int:
         """How many articles are stored."""

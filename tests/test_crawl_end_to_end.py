@@ -71,7 +71,8 @@ def test_second_crawl_stores_no_duplicate_and_fetches_no_article(
     db_path = tmp_path / "corpus.db"
     crawl(sources_file, db_path)
     newsroom.requests.clear()
-    crawl(sources_file, db_path)
+    summary = crawl(sources_file, db_path).stderr
+    assert "(HTTP 304): 4" in summary
     with sqlite3.connect(db_path) as connection:
         counts = connection.execute(
             "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM pages), "

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from crawler.newsroom import pages
+from crawler.newsroom import bulk, pages
 from crawler.newsroom.stories import (
     ADRIATIC_STORM,
     FERRY_FIRE_2019,
@@ -49,12 +51,22 @@ class Document:
 
 @dataclass
 class Site:
-    """One publisher: a name, a loopback host, and the documents it serves by path (query included)."""
+    """One publisher: a name, a loopback host, and the documents it serves by path (query included).
+
+    `generated` serves paths not in `routes` (the bulk site's thousands of articles, built on demand);
+    `delay` slows every answer down, for crawls that must last long enough to be interrupted.
+    """
 
     name: str
     host: str
     routes: dict[str, Document] = field(default_factory=dict)
     port: int = 0
+    generated: Callable[[str], Document | None] | None = None
+    delay: float = 0.0
+
+    def document(self, path: str) -> Document:
+        found = self.routes.get(path) or (self.generated(path) if self.generated else None)
+        return found or Document(NOT_FOUND_BODY, "text/plain", status=404)
 
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
@@ -74,7 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         site = self.server.site
         self.server.newsroom.requests.append((site.name, self.path))
-        document = site.routes.get(self.path, Document(NOT_FOUND_BODY, "text/plain", status=404))
+        document = site.document(self.path)
+        if site.delay:
+            time.sleep(site.delay)
         if document.failures > 0:
             document.failures -= 1
             self._send(document.failure_status, "text/plain", b"try later", document.failure_headers)
@@ -89,6 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
 
     def _send(self, status: int, content_type: str, body: bytes, headers: dict[str, str]) -> None:
+        self.server.newsroom.answers.append((self.server.site.name, self.path, status))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -113,12 +128,21 @@ class _SiteServer(ThreadingHTTPServer):
 class Newsroom:
     """Three publishers carrying wire copy; one wire story appears on two of them."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, bulk_articles: int = 0, bulk_delay: float = 0.0, real_pages: list[bytes] | None = None
+    ) -> None:
         self.wire = Site("wire", "127.0.0.2")
         self.portal = Site("portal", "127.0.0.3")
         self.publisher = Site("publisher", "127.0.0.4")
-        self.sites = (self.wire, self.portal, self.publisher)
+        self.sites: tuple[Site, ...] = (self.wire, self.portal, self.publisher)
+        self.bulk_articles = bulk_articles
+        self.real_pages = real_pages
+        if bulk_articles:
+            self.bulk = Site("bulk", "127.0.0.5", delay=bulk_delay)
+            self.sites += (self.bulk,)
         self.requests: list[tuple[str, str]] = []
+        self.answers: list[tuple[str, str, int]] = []
+        """(site, path, HTTP status) of every answer, in order."""
         self._servers: list[_SiteServer] = []
 
     def start(self) -> Newsroom:
@@ -151,7 +175,9 @@ class Newsroom:
 
     def sources(self) -> list[Source]:
         """One source per publisher, as a sources.toml would declare them."""
+        bulk = [Source("bulk", (self.bulk.url("/sitemap.xml"),), agency="PA")] if self.bulk_articles else []
         return [
+            *bulk,
             Source(
                 "wire",
                 (self.wire.url("/rss.xml"), self.wire.url("/world/")),
@@ -182,6 +208,28 @@ def build_pages(newsroom: Newsroom) -> None:
     _wire_pages(newsroom.wire)
     _portal_pages(newsroom.portal)
     _publisher_pages(newsroom.publisher)
+    if newsroom.bulk_articles:
+        _bulk_pages(newsroom.bulk, newsroom.bulk_articles, newsroom.real_pages)
+
+
+def _bulk_pages(site: Site, count: int, real_pages: list[bytes] | None) -> None:
+    base = site.url("")
+    site.add("/sitemap.xml", bulk.sitemap_index(base, count), "application/xml")
+    for part in range(0, count, bulk.SITEMAP_SIZE):
+        site.add(
+            f"/sitemap-{part // bulk.SITEMAP_SIZE}.xml",
+            bulk.sitemap(base, part // bulk.SITEMAP_SIZE, count),
+            "application/xml",
+        )
+    numbers = {bulk.bulk_path(number): number for number in range(count)}
+
+    def article(path: str) -> Document | None:
+        number = numbers.get(path)
+        if number is None:
+            return None
+        return Document(bulk.bulk_article(number, site.url(path), real_pages))
+
+    site.generated = article
 
 
 def _wire_pages(site: Site) -> None:

@@ -56,6 +56,7 @@ class NewsSpider(Spider):
         self.allowed_domains = sorted({domain for src in chosen for domain in src.domains})
         self.articles_requested = 0
         self.requested: set[str] = set()
+        self.listing_validators: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -84,14 +85,34 @@ class NewsSpider(Spider):
         whose fetch never finished, and skip them on resume: the corpus is the record of what is done.
         """
         self.requested.add(url)
+        headers = {}
+        if callback == self.parse_start and self._revisit_hours(src) is None:
+            # With a revisit window the listing must be read anyway, to find what is due again.
+            etag, modified = self.corpus.listing_validators([url]).get(url, (None, None))
+            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+            meta["handle_httpstatus_list"] = [304]
         return Request(
             url,
             callback=callback,
             errback=self.on_error,
             priority=priority,
             dont_filter=True,
+            headers=headers,
             meta={"source": src.name, **meta},
         )
+
+    def closed(self, reason: str) -> None:
+        """Keep the feeds' and sitemaps' validators only after a complete crawl.
+
+        A listing answered 304 next time is not read again, so whatever it listed must be stored
+        by now: not after a kill, an article limit, or failed article fetches.
+        """
+        stats = self.crawler.stats.get_stats()
+        complete = reason == "finished" and not any(
+            key.startswith(("wiredesk/error/", "wiredesk/skip/max_articles")) for key in stats
+        )
+        if complete and self.listing_validators:
+            self.corpus.save_listing_validators(self.listing_validators, datetime.now(UTC))
 
     def parse_robots(self, response: Response) -> Iterable[Request]:
         """robots.txt `Sitemap:` lines are start points too (the sources file may not list them all)."""
@@ -103,7 +124,11 @@ class NewsSpider(Spider):
     def parse_start(self, response: Response) -> Iterable[Request | ArticlePage]:
         """A start URL, sitemap or listing: decide what it is from its content, then crawl it so."""
         src = self.sources[response.meta["source"]]
+        if response.status == 304:
+            self.crawler.stats.inc_value("wiredesk/listing/not_modified")
+            return
         kind = detect_kind(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        self._remember_validators(response, kind)
         self.crawler.stats.inc_value(f"wiredesk/discovery/{kind.value}")
         if kind is Kind.FEED:
             yield from self._article_requests(parse_feed(response.body, response.url), src)
@@ -128,6 +153,12 @@ class NewsSpider(Spider):
         else:
             self.crawler.stats.inc_value("wiredesk/discovery/unknown_document")
             self.logger.warning("%s: not a feed, sitemap or HTML page: %s", src.name, response.url)
+
+    def _remember_validators(self, response: Response, kind: Kind) -> None:
+        """Feeds and sitemaps only: an unchanged sitemap index or section page can still lead to new pages."""
+        validators = (_header(response.headers, b"ETag"), _header(response.headers, b"Last-Modified"))
+        if kind in (Kind.FEED, Kind.SITEMAP) and any(validators):
+            self.listing_validators[response.url] = validators
 
     def parse_section(self, response: Response) -> Iterable[Request]:
         """A section or home page: request the article links, follow a few "next page" links."""
@@ -174,8 +205,11 @@ class NewsSpider(Spider):
         """A stored URL is fetched again when its listing dates it later, or the revisit window has passed."""
         if entry.updated is not None and entry.updated > fetched_at:
             return True
-        revisit = src.revisit_hours if src.revisit_hours is not None else self.revisit_hours
+        revisit = self._revisit_hours(src)
         return revisit is not None and datetime.now(UTC) - fetched_at > timedelta(hours=revisit)
+
+    def _revisit_hours(self, src: Source) -> float | None:
+        return src.revisit_hours if src.revisit_hours is not None else self.revisit_hours
 
     def _is_article_url(self, url: str, src: Source) -> bool:
         return is_http(url) and src.is_article_url(url, looks_like_article(url))
