@@ -67,6 +67,12 @@ def cli() -> None:
 @click.option(
     "-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting."
 )
+@click.option(
+    "--jobdir",
+    type=click.Path(file_okay=False),
+    help="Keep the crawl's request queue on disk here: bounded memory, and a killed crawl resumes from it.",
+)
+@click.option("--resume", is_flag=True, help="Same as --jobdir .wiredesk/jobs/<sources>.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
 def crawl(
     sources: tuple[str, ...],
@@ -78,6 +84,8 @@ def crawl(
     since: datetime | None,
     days: int | None,
     overrides: tuple[str, ...],
+    jobdir: str | None,
+    resume: bool,
     verbose: bool,
 ) -> None:
     """Crawl named sources (default: the default ones) or ad-hoc --url start points into the corpus.
@@ -89,6 +97,8 @@ def crawl(
     try:
         chosen = _chosen_sources(sources, urls, sources_file, all_sources)
         settings = crawl_settings(db_url, max_articles, _parse_overrides(overrides), verbose)
+        if jobdir or resume:
+            settings.set("JOBDIR", jobdir or _default_jobdir(chosen), priority="cmdline")
         bound = _since(since, days)
         if bound is not None:
             settings.set("WIREDESK_SINCE", bound.isoformat(), priority="cmdline")
@@ -111,6 +121,11 @@ def _chosen_sources(
         available = load_sources(sources_file)
         chosen += list(available.values()) if all_sources else select_sources(available, list(names))
     return chosen
+
+
+def _default_jobdir(chosen: list[Any]) -> str:
+    names = "-".join(sorted(source.name for source in chosen))[:80]
+    return str(Path(".wiredesk") / "jobs" / names)
 
 
 def _since(since: datetime | None, days: int | None) -> datetime | None:
