@@ -15,7 +15,7 @@ from rich.console import Console
 
 import cleaner
 from crawler.output import print_report, print_rows
-from crawler.sources import SourcesError, adhoc_source, load_sources, select_sources
+from crawler.sources import SourcesError, adhoc_source, check_sources, load_sources, select_sources
 from crawler.urls import is_http
 from storage.engine import DB_ENV, DatabaseUnavailable
 from storage.readonly import QueryFailed, QueryRefused, run_query
@@ -235,15 +235,24 @@ def _print_explain(article: cleaner.CleanArticle) -> None:
     envvar="WIREDESK_SOURCES",
     help="Sources file (TOML) instead of the packaged one.",
 )
-def sources(sources_file: str | None) -> None:
-    """List the configured sources.
+@click.option(
+    "--check", is_flag=True, help="Fetch every start URL and say whether it answers (needs network)."
+)
+def sources(sources_file: str | None, check: bool) -> None:
+    """List the configured sources, or check that their start URLs answer.
 
-    Example: wiredesk sources
+    Example: wiredesk sources --check
     """
     try:
         available = load_sources(sources_file)
     except SourcesError as error:
         raise click.ClickException(str(error)) from error
+    if check:
+        results = check_sources(list(available.values()))
+        print_rows(["source", "url", "status"], [(r.source, r.url, r.status) for r in results], "table")
+        if not all(r.ok for r in results):
+            sys.exit(1)
+        return
     print_rows(
         ["name", "title", "agency", "default", "checked", "start_urls"],
         [

@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -108,3 +111,34 @@ def select_sources(available: dict[str, Source], names: list[str]) -> list[Sourc
     if missing:
         raise SourcesError(f"no source named {', '.join(missing)}; known: {', '.join(available)}")
     return [available[name] for name in names]
+
+
+@dataclass(frozen=True)
+class StartUrlCheck:
+    """Whether one start URL answered, and how."""
+
+    source: str
+    url: str
+    status: str
+    ok: bool
+
+
+def check_sources(sources: list[Source], timeout: float = 20.0) -> list[StartUrlCheck]:
+    """Fetch every start URL once (in parallel) and report its HTTP status or the error."""
+    jobs = [(source.name, url) for source in sources for url in source.start_urls]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda job: _check(job[0], job[1], timeout), jobs))
+
+
+def _check(source: str, url: str, timeout: float) -> StartUrlCheck:
+    request = urllib.request.Request(url, headers={"User-Agent": "wiredesk (sources --check)"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return StartUrlCheck(
+                source, url, f"{response.status} {response.headers.get_content_type()}", True
+            )
+    except urllib.error.HTTPError as error:
+        return StartUrlCheck(source, url, f"HTTP {error.code}", False)
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        return StartUrlCheck(source, url, f"unreachable: {reason}", False)

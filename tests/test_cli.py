@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_wiredesk
 
-from crawler.newsroom import pages
+from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import ROMAN_ROAD
 
 
@@ -106,3 +106,14 @@ def test_demo_crawls_the_bundled_newsroom(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["crawl", "sql", "clean", "sources", "demo"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     assert "Example:" in run_wiredesk(command, "--help").stdout
+
+
+def test_sources_check_reports_each_start_url(newsroom: Newsroom, tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        newsroom.sources_toml() + '\n[sources.gone]\nstart_urls = ["http://127.0.0.1:9/x"]\n', "utf-8"
+    )
+    result = run_wiredesk("sources", "--check", "--sources", str(path), check=False)
+    assert result.returncode == 1
+    assert "200 application/rss+xml" in result.stdout
+    assert "unreachable" in result.stdout
