@@ -12,12 +12,14 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 
 import cleaner
 from crawler.output import print_report, print_rows
 from crawler.sources import SourcesError, adhoc_source, check_sources, load_sources, select_sources
 from crawler.urls import is_http
 from storage.engine import DB_ENV, DatabaseUnavailable
+from storage.export import FORMATS, ExportError, count_articles, export_articles
 from storage.readonly import QueryFailed, QueryRefused, run_query
 
 database_option = click.option(
@@ -261,6 +263,37 @@ def sources(sources_file: str | None, check: bool) -> None:
         ],
         "table",
     )
+
+
+@cli.command()
+@database_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write."
+)
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles first fetched on or after this day."
+)
+@click.option("--source", help="Only articles of this source.")
+def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, source: str | None) -> None:
+    """Export articles to JSON Lines, CSV or Parquet, streaming (constant memory).
+
+    Example: wiredesk export --format parquet --since 2024-12-01 -o december.parquet
+    """
+    since_utc = since.replace(tzinfo=UTC) if since else None
+    try:
+        total = count_articles(db_url, since_utc, source)
+        with Progress(
+            *Progress.get_default_columns(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"exporting to {output}", total=total)
+            written = export_articles(db_url, fmt, output, since_utc, source, lambda n: bar.advance(task, n))
+    except (ExportError, DatabaseUnavailable) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{written} articles written to {output}", err=True)
 
 
 @cli.command()
