@@ -6,6 +6,7 @@ import json
 import sys
 import tempfile
 import urllib.request
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -294,6 +295,42 @@ def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, s
     except (ExportError, DatabaseUnavailable) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{written} articles written to {output}", err=True)
+
+
+@cli.command()
+@database_option
+@click.option(
+    "--spool",
+    "spool_path",
+    type=click.Path(file_okay=False),
+    envvar="WIREDESK_SPOOL",
+    help="Spool directory (default: .wiredesk/spool).",
+)
+def replay(db_url: str | None, spool_path: str | None) -> None:
+    """Write the articles spooled while the database was down into it.
+
+    Example: wiredesk replay --db postgresql+psycopg://wiredesk@db/news
+    """
+    from storage import Corpus, make_engine
+    from storage.engine import check_connection, database_url
+    from storage.schema import upgrade
+    from storage.spool import replay as replay_spool
+    from storage.spool import spool_dir
+
+    directory = spool_dir(spool_path, database_url(db_url))
+    try:
+        engine = make_engine(db_url)
+        check_connection(engine)
+        upgrade(engine)
+        results = replay_spool(directory, Corpus(engine))
+    except DatabaseUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    counts = Counter(result.outcome.value for result in results)
+    click.echo(
+        f"{len(results)} spooled articles written from {directory}: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"),
+        err=True,
+    )
 
 
 @cli.command()

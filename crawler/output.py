@@ -80,6 +80,14 @@ def print_report(report: CrawlReport, console: Console) -> None:
         console.print(
             "not fetched: " + ", ".join(f"{reason} ×{count}" for reason, count in sorted(skipped.items()))
         )
+    spooled_count = report.stats.get("wiredesk/store/spooled", 0) - report.stats.get(
+        "wiredesk/store/replayed", 0
+    )
+    if spooled_count > 0:
+        console.print(
+            f"[yellow]{spooled_count} articles spooled[/yellow]: the database was unreachable; "
+            "they are written at the next crawl or by `wiredesk replay`"
+        )
     not_modified = report.stats.get("wiredesk/listing/not_modified", 0)
     if not_modified:
         console.print(f"listings unchanged since the last crawl (HTTP 304): {not_modified}")

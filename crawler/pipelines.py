@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import re
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from scrapy.exceptions import DropItem
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 import cleaner
 from crawler.items import ArticlePage
 from crawler.urls import canonical_url, looks_like_article
-from storage import Corpus, FetchedPage, StoreResult, make_engine
+from storage import Corpus, FetchedPage, Outcome, StoreResult, make_engine
+from storage.engine import DatabaseUnavailable, database_url
 from storage.schema import upgrade
+from storage.spool import replay, spool, spool_dir, spooled
 
+logger = logging.getLogger(__name__)
+# Errors that mean "the database cannot be reached now", as opposed to a bug or a bad row.
+DB_UNAVAILABLE = (OperationalError, InterfaceError, DatabaseUnavailable)
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
 # og:type / JSON-LD types that say a page is a listing or a profile, not an article.
 _NOT_ARTICLE_TYPES = frozenset(
@@ -76,27 +85,34 @@ class StorePipeline:
 
     Items wait until their batch is written (WIREDESK_STORE_BATCH items, or WIREDESK_STORE_WAIT
     seconds after the first), so an item counts as processed only once it is committed. One batch
-    is written at a time, by one thread: SQLite has one writer anyway.
+    is written at a time, by one thread: SQLite has one writer anyway. When the database cannot be
+    reached, the batch goes to the local spool instead, and the spool is written back as soon as
+    the database answers again (or later with `wiredesk replay`).
     """
 
-    def __init__(self, corpus: Corpus, stats: Any, batch_size: int = 50, max_wait: float = 0.5) -> None:
+    def __init__(
+        self, corpus: Corpus, stats: Any, spool: Path, batch_size: int = 50, max_wait: float = 0.5
+    ) -> None:
         self.corpus = corpus
         self.stats = stats
+        self.spool = spool
         self.batch_size = batch_size
         self.max_wait = max_wait
-        self._pending: list[tuple[FetchedPage, cleaner.CleanArticle, asyncio.Future[StoreResult]]] = []
+        self._pending: list[tuple[FetchedPage, cleaner.CleanArticle, asyncio.Future[Outcome]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="wiredesk-store")
         self._writing: asyncio.Future[None] | None = None
+        self._spooled = len(spooled(self.spool))
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
-        engine = make_engine(crawler.settings.get("WIREDESK_DB"))
-        upgrade(engine)
         settings = crawler.settings
+        engine = make_engine(settings.get("WIREDESK_DB"))
+        upgrade(engine)
         return cls(
             Corpus(engine),
             crawler.stats,
+            spool_dir(settings.get("WIREDESK_SPOOL"), database_url(settings.get("WIREDESK_DB"))),
             settings.getint("WIREDESK_STORE_BATCH", 50),
             settings.getfloat("WIREDESK_STORE_WAIT", 0.5),
         )
@@ -114,15 +130,15 @@ class StorePipeline:
             etag=item.etag,
             last_modified=item.last_modified,
         )
-        done: asyncio.Future[StoreResult] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending.append((page, item.article, done))
         if len(self._pending) >= self.batch_size:
             self._flush()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.max_wait, self._flush)
-        result = await done
-        self.stats.inc_value(f"wiredesk/store/{result.outcome.value}")
-        self.stats.inc_value(f"wiredesk/source/{item.source}/{result.outcome.value}")
+        outcome = await done
+        self.stats.inc_value(f"wiredesk/store/{outcome.value}")
+        self.stats.inc_value(f"wiredesk/source/{item.source}/{outcome.value}")
         return item
 
     def _flush(self) -> None:
@@ -136,23 +152,68 @@ class StorePipeline:
     async def _write(self, batch: list[Any], previous: asyncio.Future[None] | None) -> None:
         if previous is not None:
             await asyncio.shield(previous)
-        loop = asyncio.get_running_loop()
+        items = [(page, article) for page, article, _ in batch]
         try:
-            results = await loop.run_in_executor(
-                self._writer, self.corpus.store_many, [(page, article) for page, article, _ in batch]
-            )
+            outcomes = await asyncio.get_running_loop().run_in_executor(self._writer, self._store, items)
         except Exception as error:
             for _, _, done in batch:
                 done.set_exception(error)
             return
-        for (_, _, done), result in zip(batch, results, strict=True):
-            done.set_result(result)
+        for (_, _, done), outcome in zip(batch, outcomes, strict=True):
+            done.set_result(outcome)
+
+    def _store(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]]) -> list[Outcome]:
+        """In the writer thread: write back what was spooled, then this batch; spool it if the DB is gone."""
+        try:
+            if self._spooled:
+                self._replay()
+            return [result.outcome for result in self._store_retrying(items)]
+        except DB_UNAVAILABLE as error:
+            logger.warning(
+                "database unavailable (%s): spooling %d articles to %s",
+                _first_line(error),
+                len(items),
+                self.spool,
+            )
+            for page, article in items:
+                spool(self.spool, page, article)
+            self._spooled += len(items)
+            return [Outcome.SPOOLED] * len(items)
+
+    def _store_retrying(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]]) -> list[StoreResult]:
+        """One retry: a connection killed under us (pg_terminate_backend) is replaced by the pool."""
+        try:
+            return self.corpus.store_many(items)
+        except DB_UNAVAILABLE:
+            time.sleep(1.0)
+            return self.corpus.store_many(items)
+
+    def _replay(self) -> None:
+        results = replay(self.spool, self.corpus)
+        self._spooled = len(spooled(self.spool))
+        for result in results:
+            self.stats.inc_value("wiredesk/store/replayed")
+            self.stats.inc_value(f"wiredesk/store/{result.outcome.value}")
+        logger.warning("database back: %d spooled articles written", len(results))
 
     async def close_spider(self) -> None:
         self._flush()
         if self._writing is not None:
             await asyncio.shield(self._writing)
+        if self._spooled:
+            try:
+                await asyncio.get_running_loop().run_in_executor(self._writer, self._replay)
+            except DB_UNAVAILABLE:
+                logger.warning(
+                    "%d articles wait in %s: run `wiredesk replay` when the database is back",
+                    self._spooled,
+                    self.spool,
+                )
         self._writer.shutdown(wait=True)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _charset(content_type: str | None) -> str | None:

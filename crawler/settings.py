@@ -36,6 +36,8 @@ WIREDESK_CLEAN_WORKERS = None
 WIREDESK_STORE_BATCH = 50
 # ...or fewer, once the first of them has waited this many seconds.
 WIREDESK_STORE_WAIT = 0.5
+# Where articles wait when the database is unreachable (default: $WIREDESK_SPOOL, else .wiredesk/spool).
+WIREDESK_SPOOL = None
 # Seconds between two progress lines when stderr is not a terminal (logs); 0 turns them off.
 WIREDESK_PROGRESS_LOG_INTERVAL = 60
 

@@ -39,6 +39,8 @@ class Outcome(StrEnum):
     """A stored article whose text changed; the new text is a new revision."""
     UNCHANGED = "unchanged"
     """A stored article fetched again with the same text."""
+    SPOOLED = "spooled"
+    """Not stored yet: the database was unreachable, so it waits in the local spool (`wiredesk replay`)."""
 
 
 @dataclass(frozen=True)
