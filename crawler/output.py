@@ -52,40 +52,36 @@ def _cell(value: Any) -> str:
 
 
 def print_report(report: CrawlReport, console: Console) -> None:
-    """The end-of-crawl summary: totals, then one row per source with what failed."""
-    table = Table(
-        "source", "fetched", "new", "copies", "dups", "revs", "same", "errors", title="crawl summary"
-    )
+    """The end-of-crawl summary: a row per source, then one line per kind of trouble."""
+    table = Table(title="crawl summary")
+    table.add_column("source", overflow="fold")
+    for column in ("fetched", "new", "copies", "dups", "revisions", "same", "errors"):
+        table.add_column(column, justify="right", no_wrap=True)
     for name, src in report.sources.items():
-        errors = ", ".join(f"{kind} ×{count}" for kind, count in sorted(src.errors.items())) or "-"
         outcome = src.outcomes.get
+        errors = str(sum(src.errors.values()))
         table.add_row(
             name,
             str(src.fetched),
-            str(outcome("new", 0)),
-            str(outcome("copy", 0)),
-            str(outcome("duplicate", 0)),
-            str(outcome("revision", 0)),
-            str(outcome("unchanged", 0)),
+            *(str(outcome(key, 0)) for key in ("new", "copy", "duplicate", "revision", "unchanged")),
             f"[red]{errors}[/red]" if src.failed else errors,
         )
     console.print(table)
     console.print(report.counts.line(report.elapsed) + f" · {report.elapsed:.1f}s · {report.finish_reason}")
-    skipped = {
-        k.split("/", 2)[2]: v
-        for k, v in report.stats.items()
-        if k.startswith(("wiredesk/skip/", "wiredesk/drop/"))
-    }
-    if skipped:
+    for name, src in report.sources.items():
+        if src.errors:
+            console.print(f"{name} errors: {_tally(src.errors)}", soft_wrap=True)
+    for label, prefixes in (
+        ("not fetched", ("wiredesk/skip/", "wiredesk/drop/")),
+        ("fetched, not stored", ("wiredesk/clean/",)),
+    ):
+        counts = {k.split("/", 2)[2]: v for k, v in report.stats.items() if k.startswith(prefixes)}
+        if counts:
+            console.print(f"{label}: {_tally(counts)}", soft_wrap=True)
+    spooled = report.stats.get("wiredesk/store/spooled", 0) - report.stats.get("wiredesk/store/replayed", 0)
+    if spooled > 0:
         console.print(
-            "not fetched: " + ", ".join(f"{reason} ×{count}" for reason, count in sorted(skipped.items()))
-        )
-    spooled_count = report.stats.get("wiredesk/store/spooled", 0) - report.stats.get(
-        "wiredesk/store/replayed", 0
-    )
-    if spooled_count > 0:
-        console.print(
-            f"[yellow]{spooled_count} articles spooled[/yellow]: the database was unreachable; "
+            f"[yellow]{spooled} articles spooled[/yellow]: the database was unreachable; "
             "they are written at the next crawl or by `wiredesk replay`"
         )
     not_modified = report.stats.get("wiredesk/listing/not_modified", 0)
@@ -93,4 +89,8 @@ def print_report(report: CrawlReport, console: Console) -> None:
         console.print(f"listings unchanged since the last crawl (HTTP 304): {not_modified}")
     failed = [name for name, src in report.sources.items() if src.failed]
     if failed:
-        console.print(f"[red]failed: {', '.join(failed)}[/red] (nothing fetched; see errors above)")
+        console.print(f"[red]failed: {', '.join(failed)}[/red] (nothing fetched; see the errors above)")
+
+
+def _tally(counts: dict[str, int]) -> str:
+    return ", ".join(f"{kind} ×{count}" for kind, count in sorted(counts.items()))

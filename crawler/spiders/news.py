@@ -247,12 +247,12 @@ class NewsSpider(Spider):
         request = getattr(failure, "request", None)
         source = request.meta.get("source", "?") if request is not None else "?"
         url = request.url if request is not None else "?"
-        if failure.check(IgnoreRequest):
+        kind = _failure_kind(failure)
+        if kind in SKIP_KINDS:
             if not failure.check(LeftSourceError):
-                self.crawler.stats.inc_value(f"wiredesk/skip/{_failure_kind(failure)}")
+                self.crawler.stats.inc_value(f"wiredesk/skip/{kind}")
             self.logger.debug("%s: not fetched: %s", source, failure.value)
             return
-        kind = _failure_kind(failure)
         self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/{kind}")
         self.crawler.stats.inc_value(f"wiredesk/error/{kind}")
         self.logger.warning("%s: %s fetching %s", source, kind, url)
@@ -269,14 +269,27 @@ def _header(headers: Any, name: bytes) -> str | None:
 
 
 # Exception class names (Twisted's and Scrapy's, old and new spellings) to short error kinds.
+# Exception class names (Twisted's and Scrapy's, old and new spellings) to short error kinds.
 _FAILURE_KINDS = (
     (("DNSLookupError", "CannotResolveHostError"), "dns"),
     (("TimeoutError", "TCPTimedOutError", "DownloadTimeoutError"), "timeout"),
     (("ConnectionRefusedError", "DownloadConnectionRefusedError"), "refused"),
     (("ConnectionLost", "ConnectionDone", "ResponseDataLossError", "ConnectionReset"), "connection-lost"),
     (("ResponseNeverReceived", "DownloadFailedError"), "no-response"),
+    (("DownloadCancelledError",), "too-large"),
     (("UnsupportedURLSchemeError",), "bad-scheme"),
 )
+# Why a middleware refused a request, from its message, for the IgnoreRequest cases.
+_IGNORE_REASONS = (
+    ("robots", "robots"),
+    ("max redirect", "redirect-loop"),
+    ("max size", "too-large"),
+    ("maxsize", "too-large"),
+    ("larger than", "too-large"),
+    ("offsite", "offsite"),
+)
+# Kinds that are a choice not to fetch (politeness, bounds) rather than a failure of the page.
+SKIP_KINDS = frozenset({"robots", "offsite", "ignored"})
 
 
 def _failure_kind(failure: Failure) -> str:
@@ -284,7 +297,10 @@ def _failure_kind(failure: Failure) -> str:
     response = getattr(failure.value, "response", None)
     if response is not None:
         return f"http-{response.status}"
+    if failure.check(LeftSourceError):
+        return "offsite"
+    if failure.check(IgnoreRequest):
+        message = str(failure.value).lower()
+        return next((kind for needle, kind in _IGNORE_REASONS if needle in message), "ignored")
     name = type(failure.value).__name__
-    if name == "IgnoreRequest":
-        return "robots" if "robots" in str(failure.value) else "ignored"
     return next((kind for names, kind in _FAILURE_KINDS if name in names), name)

@@ -1,0 +1,144 @@
+"""A loopback site that misbehaves on purpose, one fault per path, for the fault-tolerance tests.
+
+Written on raw sockets where HTTP libraries would refuse to misbehave: resets, truncated bodies,
+slow drips. `/` is a section page linking every fault and one good article.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import socketserver
+import threading
+import time
+from collections.abc import Callable
+
+from crawler.newsroom import pages
+from crawler.newsroom.stories import ROMAN_ROAD
+
+GOOD = "/news/good-article-about-the-roman-road"
+FAULTS = {
+    "/news/server-error-500-every-time": "http-500",
+    "/news/bad-gateway-502-every-time": "http-502",
+    "/news/unavailable-503-every-time": "http-503",
+    "/news/too-many-requests-without-retry-after": "http-429",
+    "/news/connection-reset-before-answer": "no-response",
+    "/news/truncated-body-shorter-than-length": "connection-lost",
+    "/news/slow-drip-body-one-byte-a-second": "timeout",
+    "/news/gzip-bomb-of-many-megabytes": "too-large",
+    "/news/huge-body-far-above-the-limit": "too-large",
+    "/news/pdf-served-as-text-html-page": "binary_body",
+    "/news/redirect-loop-first-hop-here": "redirect-loop",
+    "/news/empty-body-with-status-200": "empty_body",
+    "/news/page-with-no-article-at-all": "no_article_found",
+}
+LIMIT = 1024 * 1024
+
+
+def _response(status: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    head = [
+        f"HTTP/1.1 {status}",
+        f"Content-Length: {len(body)}",
+        "Content-Type: text/html; charset=utf-8",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in (headers or {}).items()),
+    ]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: FaultSite
+
+    def handle(self) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        path = data.split(b" ", 2)[1].decode()
+        self.server.requests.append(path)
+        action = self.server.routes().get(path.split("?")[0])
+        if action is None:
+            self.request.sendall(_response("404 Not Found", b"not found"))
+        else:
+            action(self.request)
+
+
+class FaultSite(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str = "127.0.0.6") -> None:
+        super().__init__((host, 0), _Handler)
+        self.requests: list[str] = []
+        self.url = f"http://{host}:{self.server_address[1]}"
+
+    def __enter__(self) -> FaultSite:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def routes(self) -> dict[str, Callable[[socket.socket], None]]:
+        def send(
+            status: str, body: bytes, headers: dict[str, str] | None = None
+        ) -> Callable[[socket.socket], None]:
+            return lambda conn: conn.sendall(_response(status, body, headers))
+
+        article = pages.publisher_article(ROMAN_ROAD, self.url + GOOD, []).encode()
+        links = [(path, path) for path in (GOOD, *FAULTS)] + [(f"/section/?page={n}", "more") for n in (2, 3)]
+        return {
+            "/": send("200 OK", pages.listing_page("Faults", links, "/section/?page=2").encode()),
+            "/section/": send("200 OK", pages.listing_page("Trap", [], "/section/?page=999").encode()),
+            "/robots.txt": send("200 OK", b"User-agent: *\nAllow: /\n"),
+            GOOD: send("200 OK", article),
+            "/news/server-error-500-every-time": send("500 Internal Server Error", b"oops"),
+            "/news/bad-gateway-502-every-time": send("502 Bad Gateway", b"oops"),
+            "/news/unavailable-503-every-time": send("503 Service Unavailable", b"later"),
+            "/news/too-many-requests-without-retry-after": send("429 Too Many Requests", b"slow down"),
+            "/news/connection-reset-before-answer": _reset,
+            "/news/truncated-body-shorter-than-length": _truncated,
+            "/news/slow-drip-body-one-byte-a-second": _drip,
+            "/news/gzip-bomb-of-many-megabytes": send(
+                "200 OK", gzip.compress(b"<p>" + b"A" * (LIMIT * 40)), {"Content-Encoding": "gzip"}
+            ),
+            "/news/huge-body-far-above-the-limit": send("200 OK", b"<p>" + b"x" * (LIMIT * 3)),
+            "/news/pdf-served-as-text-html-page": send("200 OK", b"%PDF-1.7\n" + bytes(range(256)) * 200),
+            "/news/redirect-loop-first-hop-here": send(
+                "302 Found", b"", {"Location": "/news/redirect-loop-2"}
+            ),
+            "/news/redirect-loop-2": send(
+                "302 Found", b"", {"Location": "/news/redirect-loop-first-hop-here"}
+            ),
+            "/news/empty-body-with-status-200": send("200 OK", b""),
+            "/news/page-with-no-article-at-all": send(
+                "200 OK", b"<html><head><title>Hi</title></head><body><nav>Home</nav></body></html>"
+            ),
+        }
+
+
+def _reset(conn: socket.socket) -> None:
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    conn.close()
+
+
+def _truncated(conn: socket.socket) -> None:
+    body = b"<html><body><p>" + b"cut " * 500
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n"
+    )
+    conn.sendall(head + body)
+    conn.close()
+
+
+def _drip(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n")
+    try:
+        for _ in range(30):
+            conn.sendall(b"x")
+            time.sleep(1)
+    except OSError:
+        return

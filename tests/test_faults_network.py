@@ -1,0 +1,46 @@
+"""A crawl through every network and server fault: each is counted under its kind, the crawl goes on,
+and nothing half-parsed is stored."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from conftest import run_wiredesk
+from faultsite import FAULTS, GOOD, LIMIT, FaultSite
+
+
+def test_every_fault_is_counted_and_only_the_good_article_is_stored(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    with FaultSite() as site:
+        result = run_wiredesk(
+            "crawl",
+            "--url",
+            site.url + "/",
+            "--db",
+            f"sqlite:///{db}",
+            "-v",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "DOWNLOAD_TIMEOUT=3",
+            "-s",
+            "RETRY_TIMES=1",
+            "-s",
+            "WIREDESK_RETRY_BASE_WAIT=0.1",
+            "-s",
+            f"DOWNLOAD_MAXSIZE={LIMIT}",
+            "-s",
+            "WIREDESK_SECTION_PAGES=3",
+            timeout=180,
+        )
+        requests = list(site.requests)
+    with sqlite3.connect(db) as connection:
+        stored = [url for (url,) in connection.execute("SELECT url FROM articles")]
+    assert stored == [site.url + GOOD]
+    summary = result.stderr
+    for kind in set(FAULTS.values()):
+        assert re.search(rf"\b{re.escape(kind)} ×\d", summary), f"{kind} not counted:\n{summary[-3000:]}"
+    trap_pages = [path for path in requests if path.startswith("/section/")]
+    assert len(trap_pages) <= 3
