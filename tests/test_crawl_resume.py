@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import signal
 import sqlite3
 import subprocess
@@ -74,3 +75,33 @@ def test_kill_9_mid_crawl_and_resume(tmp_path: Path) -> None:
     assert stored == expected
     assert per_article == 0
     assert stories == ARTICLES
+
+
+def _corpus(db: Path) -> tuple[set[tuple[str, str]], set[frozenset[str]]]:
+    """Articles (URL, text hash) and stories (as sets of URLs): what two corpora must share."""
+    with sqlite3.connect(db) as connection:
+        articles = set(connection.execute("SELECT url, text_hash FROM articles"))
+        stories: dict[int, set[str]] = {}
+        for story, url in connection.execute("SELECT story_id, url FROM articles"):
+            stories.setdefault(story, set()).add(url)
+    return articles, {frozenset(urls) for urls in stories.values()}
+
+
+def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> None:
+    rng = random.Random(20)
+    with Newsroom(bulk_articles=200, bulk_delay=0.01) as newsroom:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+        reference = tmp_path / "reference.db"
+        _crawl(sources, reference, tmp_path / "job-reference").communicate(timeout=120)
+        db, jobdir = tmp_path / "c.db", tmp_path / "job"
+        for _ in range(20):
+            process = _crawl(sources, db, jobdir)
+            time.sleep(rng.uniform(0.3, 2.5))
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        final = _crawl(sources, db, jobdir)
+        _, stderr = final.communicate(timeout=120)
+        assert final.returncode == 0, stderr
+    assert _corpus(db) == _corpus(reference)
+    assert _count(db, "pages") == _count(db, "articles") == _count(reference, "articles") == 200
