@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
 import os
 import re
+import signal
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +27,7 @@ from storage.schema import upgrade
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
 # Errors that mean "the database cannot be reached now", as opposed to a bug or a bad row.
 DB_UNAVAILABLE = (OperationalError, InterfaceError, DatabaseUnavailable)
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
@@ -67,9 +71,10 @@ class CleanPipeline:
         if self.workers == 0:
             return cleaner.clean(item.body, item.final_url, declared_charset=charset)
         if self._pool is None:
-            # forkserver: workers start from a clean interpreter, not a fork of the reactor's threads.
+            # spawn: workers start from a clean interpreter, not a fork of the reactor's threads, and
+            # are the crawl's own children, so they can be told to die with it (even on kill -9).
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("forkserver")
+                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
             )
         future = self._pool.submit(cleaner.clean, item.body, item.final_url, declared_charset=charset)
         return await asyncio.wrap_future(future)
@@ -214,6 +219,13 @@ class StorePipeline:
 
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def die_with_parent() -> None:
+    """In a cleaning worker: ask Linux to kill this process when the crawl that started it dies."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _charset(content_type: str | None) -> str | None:
