@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import click
+from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
+from sqlalchemy.exc import DBAPIError
 
 import cleaner
 from crawler.output import print_report, print_rows
 from crawler.sources import SourcesError, adhoc_source, check_sources, load_sources, select_sources
 from crawler.urls import is_http
-from storage.engine import DB_ENV, DatabaseUnavailable
+from storage.engine import DB_ENV, DatabaseUnavailable, make_engine
 from storage.export import FORMATS, ExportError, count_articles, export_articles
 from storage.readonly import QueryFailed, QueryRefused, run_query
 
@@ -31,6 +33,15 @@ database_option = click.option(
     metavar="DB_URL",
     help=f"SQLAlchemy URL of the corpus (sqlite:///file.db, postgresql+psycopg://user@host/db). "
     f"Default: ${DB_ENV}, else sqlite:///wiredesk.db.",
+)
+
+
+redis_option = click.option(
+    "--redis",
+    "redis_url",
+    envvar="WIREDESK_REDIS",
+    metavar="URL",
+    help="Share the crawl through this Redis (redis://host:6379/0); `wiredesk worker`s join it.",
 )
 
 
@@ -76,6 +87,7 @@ def cli() -> None:
     help="Keep the crawl's request queue on disk here: bounded memory, and a killed crawl resumes from it.",
 )
 @click.option("--resume", is_flag=True, help="Same as --jobdir .wiredesk/jobs/<sources>.")
+@redis_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
 def crawl(
     sources: tuple[str, ...],
@@ -89,6 +101,7 @@ def crawl(
     overrides: tuple[str, ...],
     jobdir: str | None,
     resume: bool,
+    redis_url: str | None,
     verbose: bool,
 ) -> None:
     """Crawl named sources (default: the default ones) or ad-hoc --url start points into the corpus.
@@ -99,14 +112,16 @@ def crawl(
 
     try:
         chosen = _chosen_sources(sources, urls, sources_file, all_sources)
-        settings = crawl_settings(db_url, max_articles, _parse_overrides(overrides), verbose)
+        settings = crawl_settings(
+            db_url, max_articles, _with_redis(_parse_overrides(overrides), redis_url), verbose
+        )
         if jobdir or resume:
             settings.set("JOBDIR", jobdir or _default_jobdir(chosen), priority="cmdline")
         bound = _since(since, days)
         if bound is not None:
             settings.set("WIREDESK_SINCE", bound.isoformat(), priority="cmdline")
         report = run_crawl(chosen, settings)
-    except (SourcesError, DatabaseUnavailable, CrawlFailed) as error:
+    except (SourcesError, DatabaseUnavailable, CrawlFailed, RedisError) as error:
         raise click.ClickException(str(error)) from error
     print_report(report, Console(stderr=True))
     if report.sources and all(src.failed for src in report.sources.values()):
@@ -124,6 +139,46 @@ def _chosen_sources(
         available = load_sources(sources_file)
         chosen += list(available.values()) if all_sources else select_sources(available, list(names))
     return chosen
+
+
+def _with_redis(overrides: dict[str, Any], redis_url: str | None) -> dict[str, Any]:
+    return {**overrides, "WIREDESK_REDIS": redis_url} if redis_url else overrides
+
+
+@cli.command()
+@database_option
+@redis_option
+@click.option(
+    "--idle",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Leave after the shared queue has been empty this many seconds.",
+)
+@click.option(
+    "-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
+def worker(
+    db_url: str | None, redis_url: str | None, idle: float, overrides: tuple[str, ...], verbose: bool
+) -> None:
+    """Join a shared crawl: take requests from Redis, store into the shared database.
+
+    Start as many as you like, on as many hosts; seed the crawl with `wiredesk crawl --redis URL SOURCE`.
+
+    Example: wiredesk worker --redis redis://queue:6379/0 --db postgresql+psycopg://wiredesk@db/news
+    """
+    from crawler.run import CrawlFailed, crawl_settings, run_crawl
+
+    if not redis_url:
+        raise click.UsageError("a worker needs --redis URL (or WIREDESK_REDIS)")
+    extra = {**_parse_overrides(overrides), "WIREDESK_WORKER_IDLE": idle}
+    try:
+        settings = crawl_settings(db_url, None, _with_redis(extra, redis_url), verbose)
+        report = run_crawl([], settings, worker=True)
+    except (DatabaseUnavailable, CrawlFailed, RedisError) as error:
+        raise click.ClickException(str(error)) from error
+    print_report(report, Console(stderr=True))
 
 
 def _default_jobdir(chosen: list[Any]) -> str:
@@ -331,6 +386,76 @@ def replay(db_url: str | None, spool_path: str | None) -> None:
         + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"),
         err=True,
     )
+
+
+@cli.command("search")
+@click.argument("words")
+@database_option
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after this day."
+)
+@click.option("--source", help="Only articles of this source.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option("--show-sql", is_flag=True, help="Print the SQL that runs the search, and exit.")
+def search_command(
+    words: str,
+    db_url: str | None,
+    since: datetime | None,
+    source: str | None,
+    limit: int,
+    fmt: str,
+    show_sql: bool,
+) -> None:
+    """Full-text search: ranked articles with source, date, title and a snippet.
+
+    Example: wiredesk search "lavrov osce" --since 2024-01-01 --limit 10
+    """
+    from storage.search import search, search_statement
+
+    since_utc = since.replace(tzinfo=UTC) if since else None
+    try:
+        engine = make_engine(db_url, read_only=True)
+        if show_sql:
+            click.echo(str(search_statement(engine.dialect.name, since_utc, source)).strip())
+            return
+        hits = search(engine, words, since_utc, source, limit)
+    except DatabaseUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    except DBAPIError as error:
+        raise click.ClickException(f"search failed: {str(error.orig).strip().splitlines()[0]}") from error
+    print_rows(
+        ["source", "published", "title", "snippet", "url"],
+        [(h.source, h.published_at, h.title, h.snippet, h.url) for h in hits],
+        fmt,
+    )
+
+
+@cli.group()
+def db() -> None:
+    """Manage the corpus database's schema."""
+
+
+@db.command("upgrade")
+@database_option
+def db_upgrade(db_url: str | None) -> None:
+    """Apply the migrations the database lacks (every crawl also does it at start).
+
+    Example: wiredesk db upgrade --db postgresql+psycopg://wiredesk@db/news
+    """
+    from storage.engine import check_connection
+    from storage.schema import current_revision, head_revision, upgrade
+
+    try:
+        engine = make_engine(db_url)
+        check_connection(engine)
+        before = current_revision(engine)
+        upgrade(engine)
+    except DatabaseUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"schema at {head_revision()} (was {before or 'empty'})", err=True)
 
 
 @cli.command()

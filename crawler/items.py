@@ -20,5 +20,7 @@ class ArticlePage:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    lease: str | None = None
+    """In a shared (Redis) crawl, the lease to release once the page is stored or dropped."""
     article: Any = field(default=None, repr=False)
     """The `cleaner.CleanArticle`, once cleaned."""

@@ -39,9 +39,10 @@ class SourceBoundsMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        source = getattr(self.crawler.spider, "sources", {}).get(request.meta.get("source"))
-        if source is None:
+        spider = self.crawler.spider
+        if "source" not in request.meta or not hasattr(spider, "source_of"):
             return
+        source = spider.source_of(request.meta)
         redirected = bool(request.meta.get("redirect_urls"))
         if not is_http(request.url):
             self._drop("bad_scheme", request)

@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.distributed import redis_settings, worker_id
 from crawler.progress import Counts
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
@@ -64,6 +65,11 @@ def crawl_settings(
         settings.set("LOG_LEVEL", "INFO", priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
+    redis_url = settings.get("WIREDESK_REDIS")
+    if redis_url:
+        for key, value in redis_settings(redis_url, settings.get("WIREDESK_REDIS_PREFIX")).items():
+            settings.set(key, value, priority="cmdline")
+        settings.set("WIREDESK_WORKER_ID", worker_id(), priority="cmdline")
     if "WIREDESK_CONTACT" in (overrides or {}) and "USER_AGENT" not in (overrides or {}):
         settings.set(
             "USER_AGENT", f"wiredesk/0.1 (news corpus crawler; +{settings['WIREDESK_CONTACT']})", "cmdline"
@@ -71,8 +77,11 @@ def crawl_settings(
     return settings
 
 
-def run_crawl(sources: list[Source], settings: Settings) -> CrawlReport:
-    """Crawl `sources` to the end (Twisted's reactor: once per process) and report."""
+def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -> CrawlReport:
+    """Crawl `sources` to the end (Twisted's reactor: once per process) and report.
+
+    `worker`: join the shared crawl of settings' WIREDESK_REDIS instead of starting from sources.
+    """
     engine = make_engine(settings.get("WIREDESK_DB"))
     check_connection(engine)
     upgrade(engine)
@@ -82,10 +91,10 @@ def run_crawl(sources: list[Source], settings: Settings) -> CrawlReport:
         _quiet_logs()
     crawler = process.create_crawler(NewsSpider)
     started = time.monotonic()
-    process.crawl(crawler, sources=sources)
+    process.crawl(crawler, sources=sources, worker=worker)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    if "finish_reason" not in stats:
+    if stats.get("finish_reason") in (None, "start_error"):
         raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
     return CrawlReport(
         counts=Counts.from_stats(stats),

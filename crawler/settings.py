@@ -38,6 +38,14 @@ WIREDESK_STORE_BATCH = 50
 WIREDESK_STORE_WAIT = 0.5
 # Where articles wait when the database is unreachable (default: $WIREDESK_SPOOL, else .wiredesk/spool).
 WIREDESK_SPOOL = None
+# Redis URL of a shared crawl (scrapy-redis frontier); None: this process crawls alone.
+WIREDESK_REDIS = os.environ.get("WIREDESK_REDIS")
+# Prefix of the shared crawl's Redis keys; crawls with different prefixes never meet.
+WIREDESK_REDIS_PREFIX = "wiredesk"
+# This process's name in a shared crawl (leases and heartbeats); set per process by crawler.run.
+WIREDESK_WORKER_ID = None
+# A worker leaves a shared crawl after its queue and every lease have been empty this many seconds.
+WIREDESK_WORKER_IDLE = 5.0
 # Seconds between two progress lines when stderr is not a terminal (logs); 0 turns them off.
 WIREDESK_PROGRESS_LOG_INTERVAL = 60
 
@@ -73,6 +81,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
+    "crawler.distributed.LeaseKeeper": 510,
 }
 
 LOG_LEVEL = "WARNING"

@@ -18,6 +18,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.discovery import Entry, Kind, detect_kind, parse_date, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.distributed import LEASE_META, lease_done, start_shared_crawl
 from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
@@ -43,13 +44,16 @@ class NewsSpider(Spider):
         url: str | None = None,
         source: str | None = None,
         sources_file: str | None = None,
+        worker: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.worker = worker
+        """A worker of a shared crawl: no start URLs of its own, it takes requests from Redis."""
         chosen = list(sources or [])
         if url:
             chosen.append(adhoc_source([u.strip() for u in url.split(",") if u.strip()]))
-        if source or not chosen:
+        if (source or not chosen) and not worker:
             names = [n.strip() for n in (source or "").split(",") if n.strip()]
             chosen.extend(select_sources(load_sources(sources_file), names))
         self.sources = {src.name: src for src in chosen}
@@ -68,9 +72,21 @@ class NewsSpider(Spider):
         spider.since = parse_date(crawler.settings.get("WIREDESK_SINCE"))
         revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
+        spider.distributed = bool(crawler.settings.get("WIREDESK_REDIS"))
         return spider
 
+    def source_of(self, meta: dict[str, Any]) -> Source:
+        """The source a request belongs to; a worker learns sources from the requests it is given."""
+        name = meta["source"]
+        if name not in self.sources and "source_config" in meta:
+            self.sources[name] = meta["source_config"]
+        return self.sources[name]
+
     async def start(self) -> AsyncIterator[Request]:
+        if self.worker:
+            return
+        if self.distributed:
+            start_shared_crawl(self.crawler.settings)
         for src in self.sources.values():
             for url in src.start_urls:
                 yield self._request(url, src, self.parse_start, priority=10)
@@ -91,12 +107,15 @@ class NewsSpider(Spider):
             etag, modified = self.corpus.listing_validators([url]).get(url, (None, None))
             headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
             meta["handle_httpstatus_list"] = [304]
+        if self.distributed:
+            meta["source_config"] = src
         return Request(
             url,
             callback=callback,
             errback=self.on_error,
             priority=priority,
-            dont_filter=True,
+            # Shared crawls: articles through the shared fingerprint set, so N workers fetch each once.
+            dont_filter=not (self.distributed and callback == self.parse_article),
             headers=headers,
             meta={"source": src.name, **meta},
         )
@@ -116,16 +135,18 @@ class NewsSpider(Spider):
 
     def parse_robots(self, response: Response) -> Iterable[Request]:
         """robots.txt `Sitemap:` lines are start points too (the sources file may not list them all)."""
-        src = self.sources[response.meta["source"]]
+        src = self.source_of(response.meta)
         for url in robots_sitemaps(response.text if hasattr(response, "text") else ""):
             if self._on_site(url, src) and url not in self.requested:
                 yield self._request(url, src, self.parse_start, priority=5)
+        self._release(response.meta)
 
     def parse_start(self, response: Response) -> Iterable[Request | ArticlePage]:
         """A start URL, sitemap or listing: decide what it is from its content, then crawl it so."""
-        src = self.sources[response.meta["source"]]
+        src = self.source_of(response.meta)
         if response.status == 304:
             self.crawler.stats.inc_value("wiredesk/listing/not_modified")
+            self._release(response.meta)
             return
         kind = detect_kind(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
         self._remember_validators(response, kind)
@@ -148,11 +169,19 @@ class NewsSpider(Spider):
             and self._is_article_page(response)
         ):
             yield self._article_page(response)
+            return
         elif kind is Kind.HTML:
             yield from self.parse_section(response)
         else:
             self.crawler.stats.inc_value("wiredesk/discovery/unknown_document")
             self.logger.warning("%s: not a feed, sitemap or HTML page: %s", src.name, response.url)
+        self._release(response.meta)
+
+    def _release(self, meta: dict[str, Any]) -> None:
+        """A shared crawl's lease on this request is done with: its results are all handed on."""
+        lease = meta.get(LEASE_META)
+        if lease is not None:
+            self.crawler.signals.send_catch_log(lease_done, lease=lease)
 
     def _remember_validators(self, response: Response, kind: Kind) -> None:
         """Feeds and sitemaps only: an unchanged sitemap index or section page can still lead to new pages."""
@@ -162,7 +191,7 @@ class NewsSpider(Spider):
 
     def parse_section(self, response: Response) -> Iterable[Request]:
         """A section or home page: request the article links, follow a few "next page" links."""
-        src = self.sources[response.meta["source"]]
+        src = self.source_of(response.meta)
         links = [response.urljoin(href) for href in response.css("a::attr(href)").getall()]
         articles = [Entry(url) for url in links if self._is_article_url(url, src)]
         yield from self._article_requests(articles, src)
@@ -218,7 +247,7 @@ class NewsSpider(Spider):
         return is_http(url) and any(same_site(url, "http://" + domain) for domain in src.domains)
 
     def _is_article_page(self, response: Response) -> bool:
-        src = self.sources[response.meta["source"]]
+        src = self.source_of(response.meta)
         return bool(_ARTICLE_MARKERS.search(response.body[:200_000])) or self._is_article_url(
             response.url, src
         )
@@ -237,6 +266,7 @@ class NewsSpider(Spider):
             content_type=_header(headers, b"Content-Type"),
             etag=_header(headers, b"ETag"),
             last_modified=_header(headers, b"Last-Modified"),
+            lease=response.meta.get(LEASE_META),
         )
 
     def on_error(self, failure: Failure) -> None:
@@ -245,6 +275,8 @@ class NewsSpider(Spider):
         Requests a middleware chose not to send (robots.txt, off-site redirects) are skips, not errors.
         """
         request = getattr(failure, "request", None)
+        if request is not None:
+            self._release(request.meta)
         source = request.meta.get("source", "?") if request is not None else "?"
         url = request.url if request is not None else "?"
         kind = _failure_kind(failure)

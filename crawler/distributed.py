@@ -1,0 +1,210 @@
+"""Several crawler processes sharing one frontier in Redis, built on scrapy-redis.
+
+scrapy-redis gives the shared priority queue and the shared fingerprint set. What it lacks is a
+way back for requests a worker had taken when it died: its queue pop is final, so a worker killed
+with kill -9 loses the requests it was working on, and their fingerprints keep anybody else from
+requesting them again. We add leases:
+
+- `LeasedPriorityQueue.pop` moves the request, atomically (one Lua script), from the queue into the
+  worker's lease hash `<prefix>:leases:<worker>`.
+- The request's lease is released when its work is done: the callback has yielded everything
+  (listings), the item has left the pipelines (articles: stored, or dropped with a reason), or it
+  failed (errback).
+- Each worker refreshes `<prefix>:alive:<worker>` (a key with a short TTL) every few seconds.
+  Any worker finding a lease hash whose owner is no longer alive pushes its requests back on
+  the queue: at most once, under a short Redis lock.
+
+A requeued request may have been fetched already by the dead worker; storing is idempotent (same
+URL and text: unchanged), so the worst case is one extra fetch, never a duplicate row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy_redis.connection import get_redis_from_settings
+from scrapy_redis.queue import PriorityQueue
+from twisted.internet import task
+
+logger = logging.getLogger(__name__)
+
+LEASE_META = "wiredesk_lease"
+lease_done = object()
+"""Signal sent by the spider (with `lease=`) when the work on a leased request is complete."""
+HEARTBEAT_SECONDS = 2.0
+ALIVE_TTL_SECONDS = 10
+# Pop the best request and lease it to a worker in one step, so no crash can fall between the two.
+_POP_AND_LEASE = """
+local found = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #found == 0 then return nil end
+redis.call('ZREM', KEYS[1], found[1])
+local lease = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], lease, found[1])
+return {tostring(lease), found[1]}
+"""
+
+
+def worker_id() -> str:
+    """Unique per process: host, pid and a random suffix (pids repeat across hosts and restarts)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def redis_settings(url: str, prefix: str) -> dict[str, Any]:
+    """The Scrapy settings that make a crawl share its frontier through Redis at `url`."""
+    return {
+        "WIREDESK_REDIS": url,
+        "WIREDESK_REDIS_PREFIX": prefix,
+        "REDIS_URL": url,
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER_QUEUE_CLASS": "crawler.distributed.LeasedPriorityQueue",
+        "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
+    }
+
+
+class LeasedPriorityQueue(PriorityQueue):
+    """scrapy-redis' priority queue, whose pop leases the request to this worker."""
+
+    def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
+        super().__init__(server, spider, key, serializer)
+        settings = spider.crawler.settings
+        self.prefix = settings.get("WIREDESK_REDIS_PREFIX", "wiredesk")
+        self.worker = settings.get("WIREDESK_WORKER_ID")
+        self._pop = server.register_script(_POP_AND_LEASE)
+
+    def pop(self, timeout: int = 0) -> Any:
+        found = self._pop(keys=[self.key, lease_key(self.prefix, self.worker), f"{self.prefix}:lease-ids"])
+        if not found:
+            return None
+        lease, data = found
+        request = self._decode_request(data)
+        request.meta[LEASE_META] = lease.decode() if isinstance(lease, bytes) else str(lease)
+        return request
+
+
+def lease_key(prefix: str, worker: str) -> str:
+    return f"{prefix}:leases:{worker}"
+
+
+class LeaseKeeper:
+    """Scrapy extension: heartbeat, lease release, requeue of dead workers' leases, and idle exit.
+
+    A worker stays up while the shared queue or anybody's leases are not empty; once both have
+    been empty for WIREDESK_WORKER_IDLE seconds, it lets Scrapy close the spider.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.server = get_redis_from_settings(settings)
+        self.prefix = settings.get("WIREDESK_REDIS_PREFIX", "wiredesk")
+        self.worker = settings.get("WIREDESK_WORKER_ID")
+        self.idle_seconds = settings.getfloat("WIREDESK_WORKER_IDLE", 5.0)
+        self.queue_key = f"{self.prefix}:requests"
+        self._idle_since: float | None = None
+        self._loop = task.LoopingCall(self.beat)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> LeaseKeeper:
+        if not crawler.settings.get("WIREDESK_REDIS"):
+            raise NotConfigured
+        keeper = cls(crawler)
+        crawler.signals.connect(keeper.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(keeper.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(keeper.spider_idle, signal=signals.spider_idle)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(keeper.item_done, signal=signal)
+        crawler.signals.connect(keeper.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(keeper.release, signal=lease_done)
+        return keeper
+
+    def spider_opened(self, spider: Any) -> None:
+        self._loop.start(HEARTBEAT_SECONDS, now=True)
+
+    def spider_closed(self, spider: Any) -> None:
+        if self._loop.running:
+            self._loop.stop()
+        self.server.delete(f"{self.prefix}:alive:{self.worker}")
+
+    def beat(self) -> None:
+        self.server.set(f"{self.prefix}:alive:{self.worker}", 1, ex=ALIVE_TTL_SECONDS)
+        requeued = requeue_dead_leases(self.server, self.prefix)
+        if requeued:
+            self.crawler.stats.inc_value("wiredesk/redis/requeued", requeued)
+            logger.warning("requeued %d requests leased by workers that stopped answering", requeued)
+
+    def release(self, lease: str | None, **_: Any) -> None:
+        if lease is not None:
+            self.server.hdel(lease_key(self.prefix, self.worker), lease)
+
+    def item_done(self, item: Any, **_: Any) -> None:
+        self.release(getattr(item, "lease", None))
+
+    def spider_error(self, failure: Any, response: Any, spider: Any) -> None:
+        self.release(response.meta.get(LEASE_META))
+
+    def spider_idle(self, spider: Any) -> None:
+        busy = self.server.zcard(self.queue_key) > 0 or any(
+            self.server.hlen(key) for key in self.server.scan_iter(f"{self.prefix}:leases:*")
+        )
+        now = time.monotonic()
+        if busy or self._idle_since is None:
+            self._idle_since = None if busy else now
+            raise DontCloseSpider
+        if now - self._idle_since < self.idle_seconds:
+            raise DontCloseSpider
+
+
+def requeue_dead_leases(server: Any, prefix: str) -> int:
+    """Push back on the queue the leased requests of workers whose heartbeat has expired."""
+    if not server.set(f"{prefix}:reaper-lock", 1, nx=True, ex=5):
+        return 0
+    moved = 0
+    try:
+        for key in server.scan_iter(f"{prefix}:leases:*"):
+            name = key.decode() if isinstance(key, bytes) else key
+            worker = name.removeprefix(f"{prefix}:leases:")
+            if server.exists(f"{prefix}:alive:{worker}"):
+                continue
+            leased = server.hgetall(name)
+            if leased:
+                pipe = server.pipeline()
+                for data in leased.values():
+                    pipe.zadd(f"{prefix}:requests", {data: 0})
+                pipe.delete(name)
+                pipe.execute()
+                moved += len(leased)
+            else:
+                server.delete(name)
+    finally:
+        server.delete(f"{prefix}:reaper-lock")
+    return moved
+
+
+def frontier_is_empty(server: Any, prefix: str) -> bool:
+    """No queued request and no lease: no crawl is under way with this prefix."""
+    return server.zcard(f"{prefix}:requests") == 0 and not any(
+        server.hlen(key) for key in server.scan_iter(f"{prefix}:leases:*")
+    )
+
+
+def start_shared_crawl(settings: Any) -> None:
+    """Seeding: when no crawl is under way, forget the fingerprints of the last one.
+
+    Fingerprints keep N workers from fetching one article twice within a crawl; kept across
+    crawls, they would hide an article whose feed says it changed.
+    """
+    server = get_redis_from_settings(settings)
+    prefix = settings.get("WIREDESK_REDIS_PREFIX", "wiredesk")
+    if frontier_is_empty(server, prefix):
+        server.delete(f"{prefix}:dupefilter")
