@@ -25,15 +25,18 @@ import os
 import socket
 import time
 import uuid
+import warnings
 from typing import Any
 
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 
 logger = logging.getLogger(__name__)
+# scrapy-redis 0.9 still passes `spider=` to the stats collector; its warning would fill every log.
+warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 LEASE_META = "wiredesk_lease"
 lease_done = object()

@@ -1,0 +1,126 @@
+"""Three crawler processes share one frontier in Redis and one corpus in PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from conftest import FAST, REPO, WIREDESK
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import DBAPIError
+
+from crawler.newsroom import Newsroom
+from crawler.newsroom.bulk import bulk_path
+from storage.models import Article, Page, Story
+
+REDIS_URL = os.environ.get("WIREDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
+ARTICLES = 240
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of the test's own; skip (fail under CI=true) when Redis is unreachable."""
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        server.ping()
+    except redis.RedisError as error:
+        reason = f"Redis at {REDIS_URL} unreachable ({error}); set WIREDESK_TEST_REDIS"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    prefix = f"wiredesk-test-{uuid.uuid4().hex[:8]}"
+    yield prefix
+    for key in server.scan_iter(f"{prefix}:*"):
+        server.delete(key)
+
+
+def _start(args: list[str], prefix: str, db: str, log: Path) -> subprocess.Popen[str]:
+    """Logs go to a file: a pipe nobody reads while waiting on another process would fill and block."""
+    command = [
+        WIREDESK,
+        *args,
+        "--redis",
+        REDIS_URL,
+        "--db",
+        db,
+        *FAST,
+        "-s",
+        f"WIREDESK_REDIS_PREFIX={prefix}",
+        "-s",
+        "WIREDESK_WORKER_IDLE=3",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+        "-s",
+        "WIREDESK_STORE_BATCH=5",
+    ]
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
+
+
+def _count(db: str, model: type) -> int:
+    engine = create_engine(db)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(model)) or 0
+    except DBAPIError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _busiest(workers: list[subprocess.Popen[str]], prefix: str) -> subprocess.Popen[str] | None:
+    """The worker holding the most leased requests right now (the one whose death matters)."""
+    server = redis.Redis.from_url(REDIS_URL)
+    leases = {key.decode().split(":")[-2]: server.hlen(key) for key in server.scan_iter(f"{prefix}:leases:*")}
+    held = [(leases.get(str(worker.pid), 0), worker) for worker in workers if worker.poll() is None]
+    count, worker = max(held, key=lambda pair: pair[0], default=(0, None))
+    return worker if count else None
+
+
+def _shared_crawl(newsroom: Newsroom, tmp_path: Path, prefix: str, db: str, kill_after: int | None) -> str:
+    """Seed and two workers; returns what the processes logged."""
+    sources = tmp_path / "sources.toml"
+    sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+    seed = _start(["crawl", "bulk", "--sources", str(sources)], prefix, db, tmp_path / "seed.log")
+    workers = [_start(["worker", "--idle", "3"], prefix, db, tmp_path / f"worker{n}.log") for n in range(2)]
+    if kill_after is not None:
+        deadline = time.monotonic() + 60
+        while (
+            _count(db, Article) < kill_after or _busiest(workers, prefix) is None
+        ) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        victim = _busiest(workers, prefix)
+        assert victim is not None, "no worker ever held a lease"
+        victim.send_signal(signal.SIGKILL)
+    for process in [seed, *workers]:
+        process.wait(timeout=180)
+    logs = "".join(log.read_text() for log in sorted(tmp_path.glob("*.log")))
+    assert all(process.returncode in (0, -signal.SIGKILL) for process in [seed, *workers]), logs
+    return logs
+
+
+def test_three_workers_fetch_and_store_each_article_once(
+    pg_url: str, redis_prefix: str, tmp_path: Path
+) -> None:
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.01) as newsroom:
+        _shared_crawl(newsroom, tmp_path, redis_prefix, pg_url, kill_after=None)
+        fetched = Counter(path for site, path, status in newsroom.answers if site == "bulk" and status == 200)
+    articles = {bulk_path(n) for n in range(ARTICLES)}
+    assert {path: fetched[path] for path in articles} == dict.fromkeys(articles, 1)
+    assert _count(pg_url, Article) == _count(pg_url, Page) == _count(pg_url, Story) == ARTICLES
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(pg_url: str, redis_prefix: str, tmp_path: Path) -> None:
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.02) as newsroom:
+        logs = _shared_crawl(newsroom, tmp_path, redis_prefix, pg_url, kill_after=60)
+        fetched = Counter(path for site, path, status in newsroom.answers if site == "bulk" and status == 200)
+    assert "requeued" in logs
+    assert all(fetched[bulk_path(n)] >= 1 for n in range(ARTICLES))
+    assert _count(pg_url, Article) == _count(pg_url, Page) == _count(pg_url, Story) == ARTICLES
