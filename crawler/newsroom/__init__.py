@@ -82,6 +82,8 @@ class Site:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _SiteServer
+    # Keep-alive, as real news sites do: a connection per request would make crawls look slower.
+    protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
         site = self.server.site
