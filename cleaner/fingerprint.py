@@ -1,4 +1,15 @@
-"""Fingerprints of clean text for duplicate detection: pure functions, the same in every process."""
+"""Fingerprints of clean text for duplicate detection: pure functions, the same in every process.
+
+- `text_hash`: exact copies, after folding what republishing changes without changing the story
+  (Unicode form, case, punctuation, spacing).
+- `minhash`: near copies. Word 5-shingles of the normalised text, hashed with a keyed BLAKE2b
+  (stable across processes and runs, unlike Python's `hash`), then NUM_PERM universal hash
+  permutations (a·x + b mod p); the signature is the minimum under each. The share of equal
+  positions in two signatures estimates the Jaccard similarity of their shingle sets.
+- `band_keys`: the signature cut into BANDS bands of ROWS rows, each hashed to a 63-bit key; two
+  texts with Jaccard s share at least one band with probability 1 - (1 - s^ROWS)^BANDS.
+docs/dedup.md gives the measurements behind these numbers.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +17,18 @@ import hashlib
 import re
 import unicodedata
 
+import numpy as np
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+BANDS = 32
+ROWS = NUM_PERM // BANDS
+_PRIME = (1 << 31) - 1
+_SEED = np.random.default_rng(20241205)
+_A = _SEED.integers(1, _PRIME, size=NUM_PERM, dtype=np.uint64)
+_B = _SEED.integers(0, _PRIME, size=NUM_PERM, dtype=np.uint64)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_HASH_KEY = b"wiredesk-minhash"
 
 
 def normalise_text(text: str) -> str:
@@ -18,3 +40,51 @@ def normalise_text(text: str) -> str:
 def text_hash(text: str) -> str:
     """Hex SHA-256 of the normalised text: equal for exact copies whatever their quotes and whitespace."""
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
+    """The distinct runs of `size` consecutive words (the whole text when it is shorter)."""
+    words = normalise_text(text).split()
+    if len(words) <= size:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def minhash(text: str) -> np.ndarray:
+    """The NUM_PERM-value MinHash signature (uint32) of the text's shingles."""
+    values = np.fromiter(
+        (
+            int.from_bytes(
+                hashlib.blake2b(s.encode("utf-8"), digest_size=4, key=_HASH_KEY).digest(), "little"
+            )
+            for s in shingles(text)
+        ),
+        dtype=np.uint64,
+    )
+    if values.size == 0:
+        return np.full(NUM_PERM, _PRIME, dtype=np.uint32)
+    permuted = (np.outer(_A, values) + _B[:, None]) % _PRIME
+    return permuted.min(axis=1).astype(np.uint32)
+
+
+def signature_bytes(signature: np.ndarray) -> bytes:
+    """The signature as stored in the database (NUM_PERM little-endian uint32)."""
+    return signature.astype("<u4").tobytes()
+
+
+def signature_from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<u4")
+
+
+def similarity(first: np.ndarray, second: np.ndarray) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets."""
+    return float(np.count_nonzero(first == second)) / NUM_PERM
+
+
+def band_keys(signature: np.ndarray) -> list[int]:
+    """One key per band: a 63-bit hash of the band's rows (fits a signed BIGINT on every backend)."""
+    rows = signature.astype("<u4").reshape(BANDS, ROWS)
+    return [
+        int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8, key=_HASH_KEY).digest(), "little") >> 1
+        for row in rows
+    ]

@@ -17,11 +17,12 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
 
@@ -45,6 +46,9 @@ class Story(Base):
     )
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    representative: Mapped[Article | None] = relationship(
+        foreign_keys=[representative_article_id], lazy="joined"
+    )
 
 
 class Article(Base):
@@ -67,12 +71,30 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64), index=True)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """MinHash signature of the text (cleaner.fingerprint), for verifying near-duplicate candidates."""
     revision_count: Mapped[int] = mapped_column(Integer, default=1)
     http_status: Mapped[int] = mapped_column(Integer)
     first_fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
+
+
+class MinhashBand(Base):
+    """The near-duplicate index: one row per band of each article's MinHash signature.
+
+    Articles sharing a (band, bucket) are candidate copies of one another; looking them up is an
+    index probe per band, whatever the size of the corpus. See docs/dedup.md.
+    """
+
+    __tablename__ = "minhash_bands"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ArticleUrl(Base):

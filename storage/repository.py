@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cleaner import CleanArticle
-from cleaner.fingerprint import text_hash
 from storage import dedup
+from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, ListingState, Page, Revision, Story
 from storage.records import FetchedPage, Outcome, StoreResult
 
@@ -44,24 +44,40 @@ class Corpus:
 
     def store(self, page: FetchedPage, article: CleanArticle) -> StoreResult:
         """Store one cleaned article page in one transaction and say what it was."""
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                with self._sessions.begin() as session:
-                    return _store(session, page, article)
-            except IntegrityError:
-                # Another writer stored the same URL between our lookup and insert: look again.
-                logger.debug("unique conflict storing %s (attempt %d)", page.canonical_url, attempt + 1)
-        with self._sessions.begin() as session:
-            return _store(session, page, article)
+        return self.store_many([(page, article)])[0]
 
     def store_many(self, items: list[tuple[FetchedPage, CleanArticle]]) -> list[StoreResult]:
-        """Store a batch in one transaction (one commit for many articles); item by item on a conflict."""
+        """Store a batch in one transaction (one commit for many articles).
+
+        A unique-key conflict means another writer stored one of the URLs between our lookup and
+        our insert: the batch is rolled back and stored again, article by article, which then
+        finds the other writer's rows.
+        """
+        fingerprints = [Fingerprint.of(article.text) for _, article in items]
         try:
-            with self._sessions.begin() as session:
-                return [_store(session, page, article) for page, article in items]
+            return self._store_batch(items, fingerprints)
         except IntegrityError:
             logger.debug("unique conflict in a batch of %d: storing one by one", len(items))
-            return [self.store(page, article) for page, article in items]
+        results = []
+        for item, fingerprint in zip(items, fingerprints, strict=True):
+            for attempt in range(CONFLICT_RETRIES):
+                try:
+                    results.append(self._store_batch([item], [fingerprint])[0])
+                    break
+                except IntegrityError:
+                    if attempt == CONFLICT_RETRIES - 1:
+                        raise
+        return results
+
+    def _store_batch(
+        self, items: list[tuple[FetchedPage, CleanArticle]], fingerprints: list[Fingerprint]
+    ) -> list[StoreResult]:
+        with self._sessions.begin() as session:
+            dedup.lock_for_insert(session, fingerprints)
+            return [
+                _store(session, page, article, fingerprint)
+                for (page, article), fingerprint in zip(items, fingerprints, strict=True)
+            ]
 
     def known_urls(self, urls: Iterable[str]) -> dict[str, KnownUrl]:
         """The stored articles reached by any of these URLs, keyed by URL."""
@@ -109,23 +125,25 @@ class Corpus:
             return session.scalar(select(func.count()).select_from(Article)) or 0
 
 
-def _store(session: Session, page: FetchedPage, article: CleanArticle) -> StoreResult:
+def _store(
+    session: Session, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint
+) -> StoreResult:
     page_urls = list(dict.fromkeys((page.canonical_url, page.final_url, page.url)))
-    digest = text_hash(article.text)
+    digest = fingerprint.text_hash
     existing = _article_by_urls(session, page_urls)
     if existing is None:
         existing = _same_text_on_site(session, _site(page.canonical_url), digest)
         if existing is not None:
             _add_urls(session, existing.id, page_urls, page.fetched_at)
             return StoreResult(Outcome.DUPLICATE, existing.id, existing.story_id)
-        return _insert_article(session, page, article, digest, page_urls)
+        return _insert_article(session, page, article, fingerprint, page_urls)
     added = _add_urls(session, existing.id, page_urls, page.fetched_at)
     if existing.text_hash == digest:
         existing.last_fetched_at = page.fetched_at
         existing.etag, existing.last_modified = page.etag, page.last_modified
         outcome = Outcome.DUPLICATE if page.url in added else Outcome.UNCHANGED
         return StoreResult(outcome, existing.id, existing.story_id)
-    return _add_revision(session, existing, page, article, digest)
+    return _add_revision(session, existing, page, article, fingerprint)
 
 
 def _article_by_urls(session: Session, urls: list[str]) -> Article | None:
@@ -150,9 +168,10 @@ def _add_urls(session: Session, article_id: int, urls: list[str], seen_at: datet
 
 
 def _insert_article(
-    session: Session, page: FetchedPage, article: CleanArticle, digest: str, urls: list[str]
+    session: Session, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint, urls: list[str]
 ) -> StoreResult:
-    story_id = dedup.find_story(session, digest)
+    digest = fingerprint.text_hash
+    story_id = dedup.find_story(session, fingerprint, article.published)
     outcome = Outcome.COPY if story_id is not None else Outcome.NEW
     if story_id is None:
         story = Story(
@@ -168,6 +187,7 @@ def _insert_article(
         story_id=story_id,
         text=article.text,
         text_hash=digest,
+        minhash=dedup.stored_signature(fingerprint),
         revision_count=1,
         http_status=page.http_status,
         first_fetched_at=page.fetched_at,
@@ -191,14 +211,35 @@ def _insert_article(
             page_id=raw.id,
         )
     )
-    if outcome is Outcome.NEW:
-        session.get_one(Story, story_id).representative_article_id = row.id
+    dedup.index_article(session, row.id, fingerprint)
+    _update_story(session.get_one(Story, story_id), row)
     return StoreResult(outcome, row.id, story_id)
 
 
+def _update_story(story: Story, copy: Article) -> None:
+    """A new copy may be the story's first publication, or a better representative.
+
+    The representative is the copy published first (the wire original usually is), then the
+    longest text; copies without a publication time count by when they were first fetched.
+    """
+    if copy.published_at is not None and (
+        story.first_published_at is None or copy.published_at < story.first_published_at
+    ):
+        story.first_published_at = copy.published_at
+    current = story.representative
+    if current is None or _representative_key(copy) < _representative_key(current):
+        story.representative = copy
+        story.title = copy.title or story.title
+
+
+def _representative_key(article: Article) -> tuple[object, int]:
+    return (article.published_at or article.first_fetched_at, -len(article.text))
+
+
 def _add_revision(
-    session: Session, existing: Article, page: FetchedPage, article: CleanArticle, digest: str
+    session: Session, existing: Article, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint
 ) -> StoreResult:
+    digest = fingerprint.text_hash
     raw = _add_page(session, page, existing.id, Outcome.REVISION)
     existing.revision_count += 1
     session.add(
@@ -213,6 +254,8 @@ def _add_revision(
         )
     )
     existing.text, existing.text_hash = article.text, digest
+    existing.minhash = dedup.stored_signature(fingerprint)
+    dedup.index_article(session, existing.id, fingerprint)
     existing.last_fetched_at, existing.http_status = page.fetched_at, page.http_status
     existing.etag, existing.last_modified = page.etag, page.last_modified
     for key, value in _metadata(article).items():
