@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from cleaner.fingerprint import (
@@ -23,14 +23,17 @@ from cleaner.fingerprint import (
     similarity,
     text_hash,
 )
-from storage.models import Article, MinhashBand
+from storage.models import Article, MinhashBand, Story
 
 SIMILAR = 0.5
 """Estimated Jaccard (word 5-shingles) from which two texts are copies of one story."""
 VERY_SIMILAR = 0.85
 """Copies this close are one story however far apart they were published (a late republication)."""
-SAME_STORY_WINDOW = timedelta(hours=36)
-"""Similar texts published further apart than this are a running story's new day, not a copy."""
+SAME_STORY_WINDOW = timedelta(hours=18)
+"""A similar text published this long after a story's first publication is a new story (a running
+story's next day), not a copy. Republishers carry wire copy within hours; a running story's next
+version comes a day later and keeps much of the previous day's text (Jaccard up to about 0.65 in
+benchmarks/syndication.py)."""
 CANDIDATE_LIMIT = 50
 """Candidates checked per new article, those sharing the most bands first: keeps lookups bounded."""
 
@@ -82,19 +85,24 @@ def find_story(session: Session, fingerprint: Fingerprint, published: datetime |
 
 
 def _candidates(session: Session, fingerprint: Fingerprint) -> list[tuple[int, bytes, datetime | None]]:
-    keys = [(band, bucket) for band, bucket in enumerate(fingerprint.bands)]
+    # OR of (band, bucket) equalities, not a row-value IN: both SQLite and PostgreSQL then probe the
+    # primary key once per band, where SQLite would scan the table for `(band, bucket) IN (VALUES ...)`.
+    probes = [
+        and_(MinhashBand.band == band, MinhashBand.bucket == bucket)
+        for band, bucket in enumerate(fingerprint.bands)
+    ]
     shared = (
         select(MinhashBand.article_id)
-        .where(tuple_(MinhashBand.band, MinhashBand.bucket).in_(keys))
+        .where(or_(*probes))
         .group_by(MinhashBand.article_id)
         .order_by(func.count().desc())
         .limit(CANDIDATE_LIMIT)
         .subquery()
     )
     rows = session.execute(
-        select(Article.story_id, Article.minhash, Article.published_at).where(
-            Article.id.in_(select(shared.c.article_id)), Article.minhash.is_not(None)
-        )
+        select(Article.story_id, Article.minhash, Story.first_published_at)
+        .join(Story, Story.id == Article.story_id)
+        .where(Article.id.in_(select(shared.c.article_id)), Article.minhash.is_not(None))
     )
     return [(story_id, stored, published) for story_id, stored, published in rows]
 
