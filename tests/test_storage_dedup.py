@@ -37,7 +37,8 @@ OSCE_2024 = [
     "Lavrov accused the West of reviving the Cold War and provoking a direct conflict with Russia.",
     "Mr Blinken, who spoke after Mr Lavrov left the room, put the blame for escalation in the region "
     "back on Russia, noting that the Russian foreign minister did not stop to listen to other speakers.",
-    "Ukraine's foreign minister Andrii Sybiha, who was the first to address the panel, walked out as Mr Lavrov "
+    "Ukraine's foreign minister Andrii Sybiha, who was the first to address the panel, walked out as "
+    "Mr Lavrov "
     "took the podium, along with the foreign ministers of Poland and Estonia.",
     "Mr Lavrov attended the event last year in Skopje, North Macedonia, but Poland denied him a visa the "
     "previous year in the wake of Russia's invasion of Ukraine.",
