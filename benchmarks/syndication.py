@@ -168,7 +168,37 @@ _PROMOS = (
     "Download our app for live updates.",
 )
 # Ordinary English words, as news text draws on them (the 600 commonest, roughly).
-_WORDS = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "they", "you", "were", "her", "she", "there", "been", "one", "all", "we", "their", "has", "would", "when", "if", "so", "no", "will", "more", "about", "out", "up", "them", "some", "could", "into", "than", "other", "time", "only", "two", "may", "then", "do", "first", "any", "my", "now", "such", "like", "our", "over", "man", "me", "even", "most", "made", "after", "also", "did", "many", "before", "must", "through", "back", "years", "where", "much", "your", "way", "well", "down", "should", "because", "each", "just", "those", "people", "how", "too", "little", "state", "good", "very", "make", "world", "still", "own", "see", "men", "work", "long", "get", "here", "between", "both", "life", "being", "under", "never", "day", "same", "another", "know", "while", "last", "might", "us", "great", "old", "year", "off", "come", "since", "against", "go", "came", "right", "used", "take", "three", "states", "himself", "few", "house", "use", "during", "without", "again", "place", "around", "however", "home", "small", "found", "thought", "went", "say", "part", "once", "general", "high", "upon", "school", "every", "does", "got", "united", "left", "number", "course", "war", "until", "always", "away", "something", "fact", "though", "water", "less", "public", "put", "think", "almost", "hand", "enough", "far", "took", "head", "yet", "government", "system", "better", "set", "told", "nothing", "night", "end", "why", "called", "didn't", "eyes", "find", "going", "look", "asked", "later", "knew", "point", "next", "program", "city", "business", "give", "group", "toward", "young", "days", "let", "room", "president", "side", "social", "given", "present", "several", "order", "national", "possible", "rather", "second", "face", "per", "among", "form", "important", "often", "things", "looked", "early", "white", "case", "john", "become", "large", "big", "need", "four", "within", "felt", "along", "children", "saw", "best", "church", "ever", "least", "power", "development", "light", "thing", "seemed", "family", "interest", "want", "members", "mind", "country", "area", "others", "done", "turned", "although", "open", "god", "service", "certain", "kind", "problem", "began", "different", "door", "thus", "help", "means", "sense", "whole", "matter", "perhaps", "itself", "york", "times", "law", "human", "line", "above", "name", "example", "action", "company", "hands", "local", "show", "whether", "five", "history", "gave", "today", "either", "act", "feet", "across", "taken", "past", "quite", "anything", "having", "seen", "death", "experience", "body", "word", "half", "really", "field", "am", "week", "car", "words", "already", "information", "tell", "together", "college", "shall", "money", "period", "held", "keep", "sure", "probably", "free", "seems", "real", "behind", "cannot", "miss", "political", "air", "question", "making", "office", "brought", "whose", "special", "heard", "major", "problems", "ago", "became", "federal", "moment", "study", "available", "known", "result", "street", "economic", "boy", "position", "reason", "change", "south", "board", "individual", "job", "society", "areas", "west", "close", "turn", "love", "community", "true", "court", "force", "full", "seem", "am", "front", "wife", "voice", "policy", "report", "minister", "officials", "talks", "agreement", "vote", "plan", "deal", "summit", "statement", "meeting", "support", "security", "energy", "prices", "border", "troops", "aid", "budget", "market"]
+_WORDS = " ".join(
+    (
+        "the of and to in a is that for it as was with be by on not he this are or his from at which",
+        "but have an they you were her she there been one all we their has would when if so no will",
+        "more about out up them some could into than other time only two may then do first any my now",
+        "such like our over man me even most made after also did many before must through back years",
+        "where much your way well down should because each just those people how too little state",
+        "good very make world still own see men work long get here between both life being under",
+        "never day same another know while last might us great old year off come since against go",
+        "came right used take three states himself few house use during without again place around",
+        "however home small found thought went say part once general high upon school every does got",
+        "united left number course war until always away something fact though water less public put",
+        "think almost hand enough far took head yet government system better set told nothing night",
+        "end why called didn't eyes find going look asked later knew point next program city business",
+        "give group toward young days let room president side social given present several order",
+        "national possible rather second face per among form important often things looked early",
+        "white case john become large big need four within felt along children saw best church ever",
+        "least power development light thing seemed family interest want members mind country area",
+        "others done turned although open god service certain kind problem began different door thus",
+        "help means sense whole matter perhaps itself york times law human line above name example",
+        "action company hands local show whether five history gave today either act feet across taken",
+        "past quite anything having seen death experience body word half really field am week car",
+        "words already information tell together college shall money period held keep sure probably",
+        "free seems real behind cannot miss political air question making office brought whose",
+        "special heard major problems ago became federal moment study available known result street",
+        "economic boy position reason change south board individual job society areas west close turn",
+        "love community true court force full seem am front wife voice policy report minister",
+        "officials talks agreement vote plan deal summit statement meeting support security energy",
+        "prices border troops aid budget market",
+    )
+).split()
 _SYNONYMS = {
     "said": "stated",
     "told": "informed",
