@@ -82,6 +82,9 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
 
     `worker`: join the shared crawl of settings' WIREDESK_REDIS instead of starting from sources.
     """
+    slots = {host: slot for source in sources for host, slot in source.download_slots().items()}
+    if slots:
+        settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")
     engine = make_engine(settings.get("WIREDESK_DB"))
     check_connection(engine)
     upgrade(engine)

@@ -47,7 +47,15 @@ class Source:
     checked: bool = False
     """Whether the start URLs were checked against the live site when the entry was written."""
     notes: str = ""
-    settings: dict[str, Any] = field(default_factory=dict)
+    politeness: dict[str, float] = field(default_factory=dict)
+    """Per-site download settings for this source's domains: `concurrency` (requests at once) and
+    `delay` (seconds between requests), on top of AutoThrottle. Scrapy's DOWNLOAD_SLOTS."""
+
+    def download_slots(self) -> dict[str, dict[str, float]]:
+        """This source's `politeness` as Scrapy DOWNLOAD_SLOTS entries, one per host."""
+        if not self.politeness:
+            return {}
+        return {host: dict(self.politeness) for domain in self.domains for host in (domain, f"www.{domain}")}
 
     @property
     def domains(self) -> tuple[str, ...]:

@@ -52,3 +52,9 @@ def test_missing_file_and_unknown_name(tmp_path: Path) -> None:
         load_sources(tmp_path / "nope.toml")
     with pytest.raises(SourcesError, match="no source named zzz"):
         select_sources(load_sources(), ["zzz"])
+
+
+def test_politeness_becomes_download_slots() -> None:
+    reuters = load_sources()["reuters"]
+    slots = reuters.download_slots()
+    assert slots["reuters.com"] == {"concurrency": 2, "delay": 1.0} == slots["www.reuters.com"]
