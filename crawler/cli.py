@@ -88,6 +88,9 @@ def cli() -> None:
 )
 @click.option("--resume", is_flag=True, help="Same as --jobdir .wiredesk/jobs/<sources>.")
 @redis_option
+@click.option(
+    "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the figures as JSON here."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
 def crawl(
     sources: tuple[str, ...],
@@ -102,13 +105,14 @@ def crawl(
     jobdir: str | None,
     resume: bool,
     redis_url: str | None,
+    report_file: str | None,
     verbose: bool,
 ) -> None:
     """Crawl named sources (default: the default ones) or ad-hoc --url start points into the corpus.
 
     Example: wiredesk crawl --url https://example.com/rss.xml --db sqlite:///news.db
     """
-    from crawler.run import CrawlFailed, crawl_settings, run_crawl
+    from crawler.run import CrawlFailed, crawl_settings, report_figures, run_crawl
 
     try:
         chosen = _chosen_sources(sources, urls, sources_file, all_sources)
@@ -124,6 +128,8 @@ def crawl(
     except (SourcesError, DatabaseUnavailable, CrawlFailed, RedisError) as error:
         raise click.ClickException(str(error)) from error
     print_report(report, Console(stderr=True))
+    if report_file:
+        Path(report_file).write_text(json.dumps(report_figures(report)), encoding="utf-8")
     if report.sources and all(src.failed for src in report.sources.values()):
         sys.exit(1)
 
@@ -485,6 +491,153 @@ def demo(db_url: str | None) -> None:
     console.print(f'\ndatabase: {db_url}\n$ wiredesk sql "{query}" --db {db_url}')
     result = run_query(db_url, query)
     print_rows(result.columns, result.rows, "table")
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@database_option
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    envvar="WIREDESK_SOURCES",
+    help="Sources file (TOML) instead of the packaged one.",
+)
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--crawl-timeout", type=float, default=3600.0, show_default=True, help="Seconds a crawl may take."
+)
+@click.option(
+    "--grace",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds a crawl gets to stop cleanly (at its time limit, or when the daemon stops).",
+)
+@click.option("--once", is_flag=True, help="Crawl every scheduled source once, then exit with its status.")
+@click.option(
+    "-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Scrapy setting for the crawls."
+)
+def daemon(
+    names: tuple[str, ...],
+    db_url: str | None,
+    sources_file: str | None,
+    log_format: str,
+    crawl_timeout: float,
+    grace: float,
+    once: bool,
+    overrides: tuple[str, ...],
+) -> None:
+    """Crawl each source on its schedule (sources.toml `schedule`), until SIGTERM.
+
+    Example: wiredesk daemon --db postgresql+psycopg://wiredesk@db/news --log-format json
+    """
+    from crawler.daemon import DaemonConfig, ScheduleError, run_once, serve
+    from storage.engine import check_connection, database_url
+    from storage.schema import upgrade
+
+    _parse_overrides(overrides)
+    try:
+        chosen = select_sources(load_sources(sources_file), list(names))
+        config = DaemonConfig(
+            database_url(db_url), sources_file, crawl_timeout, grace, list(overrides), log_format
+        )
+        engine = make_engine(config.db_url)
+        check_connection(engine)
+        upgrade(engine)
+        engine.dispose()
+        if once:
+            sys.exit(0 if run_once(chosen, config) else 1)
+        serve(chosen, config)
+    except (SourcesError, DatabaseUnavailable, ScheduleError) as error:
+        raise click.ClickException(str(error)) from error
+
+
+@cli.command()
+@database_option
+@click.option("--source", help="Only this source's runs.")
+@click.option("--failed", is_flag=True, help="Only runs that did not finish well.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: str) -> None:
+    """Show recent crawl runs: when, how they ended, and their figures.
+
+    Example: wiredesk runs --source apnews --failed
+    """
+    from storage.runs import list_runs
+
+    try:
+        rows = list_runs(make_engine(db_url, read_only=True), source, failed, limit)
+    except DatabaseUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    print_rows(
+        [
+            "id",
+            "source",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "fetched",
+            "new",
+            "duplicates",
+            "revisions",
+            "errors",
+            "message",
+        ],
+        [
+            (
+                r.id,
+                r.source,
+                r.started_at,
+                r.finished_at,
+                r.outcome,
+                r.pages_fetched,
+                r.articles_new,
+                r.duplicates,
+                r.revisions,
+                json.dumps(r.errors),
+                r.message,
+            )
+            for r in rows
+        ],
+        fmt,
+    )
+
+
+@cli.command()
+@database_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+def status(db_url: str | None, fmt: str) -> None:
+    """Each scheduled source's next run and the outcome of its last one.
+
+    Example: wiredesk status --db postgresql+psycopg://wiredesk@db/news
+    """
+    from crawler.daemon import next_runs
+    from storage.runs import last_runs
+
+    try:
+        engine = make_engine(db_url, read_only=True)
+        upcoming, last = next_runs(engine), last_runs(engine)
+    except DatabaseUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    print_rows(
+        ["source", "next_run", "last_outcome", "last_started", "last_new"],
+        [
+            (
+                name,
+                upcoming.get(name),
+                last[name].outcome if name in last else None,
+                last[name].started_at if name in last else None,
+                last[name].articles_new if name in last else None,
+            )
+            for name in sorted(set(upcoming) | set(last))
+        ],
+        fmt,
+    )
 
 
 def main() -> None:

@@ -49,6 +49,22 @@ class CrawlReport:
     finish_reason: str
 
 
+def report_figures(report: CrawlReport) -> dict[str, Any]:
+    """The figures a run record keeps: pages fetched, new articles, duplicates, revisions, errors by kind."""
+    errors = {
+        key.rsplit("/", 1)[1]: int(v) for key, v in report.stats.items() if key.startswith("wiredesk/error/")
+    }
+    counts = report.counts
+    return {
+        "finish_reason": report.finish_reason,
+        "fetched": counts.fetched,
+        "new": counts.stored,
+        "duplicates": counts.duplicates + counts.copies,
+        "revisions": counts.revisions,
+        "errors": errors,
+    }
+
+
 def crawl_settings(
     db_url: str | None = None,
     max_articles: int | None = None,

@@ -42,6 +42,10 @@ class Source:
     """Also crawl the sitemaps that the sites' robots.txt lists."""
     revisit_hours: float | None = None
     """Refetch stored articles fetched longer ago than this (None: the crawl's WIREDESK_REVISIT_HOURS)."""
+    schedule: str | None = None
+    """When the daemon crawls it: "every 30m" (s, m, h, d) or a cron expression "*/15 * * * *"."""
+    jitter_seconds: int = 0
+    """Random delay added to each scheduled run, so sources sharing a schedule do not start at once."""
     default: bool = True
     """Crawled by a bare `wiredesk crawl` (and so by `make crawl`)."""
     checked: bool = False
