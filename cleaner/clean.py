@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
 from cleaner.model import CleanArticle, CleanOptions
+from cleaner.noise import Removed, filter_lines, prune_tree
+from cleaner.wire import byline, dateline, is_byline
 
 DEFAULT_OPTIONS = CleanOptions()
 
@@ -25,28 +27,50 @@ def clean(
     tree = parse_tree(text)
     if tree is None:
         return CleanArticle(error="unparseable HTML")
+    removed = Removed()
+    prune_tree(tree, removed)
     document = extract_document(tree, url)
     if document is None or not (document.text or "").strip():
-        return CleanArticle(error="no article found")
+        return CleanArticle(error="no article found", removed=removed.blocks)
+    lines = filter_lines(document.text, document.title, removed)
+    authors, agency = _people_and_agency(document.author)
+    bylines = [line for line in lines if is_byline(line)]
+    for line in bylines:
+        people, named = byline(line)
+        authors = authors or people
+        agency = agency or named
+        removed.add(line, "byline")
+    lines = [line for line in lines if line not in bylines]
+    place, dateline_agency = dateline(lines[0]) if lines else (None, None)
     article = CleanArticle(
-        text=document.text.strip(),
+        text="\n".join(lines),
         title=document.title,
         summary=document.description,
-        authors=_split_authors(document.author),
+        authors=authors,
+        agency=dateline_agency or agency,
+        dateline=place,
         published=_parse_date(document.date),
         language=document.language,
         canonical_url=document.url,
         page_type=(document.pagetype or None),
+        captions=list(dict.fromkeys(removed.captions)),
+        contributors=removed.contributors,
+        removed=removed.blocks,
     )
     if len(article.text) < options.min_text_chars:
         article.error = "no article found"
     return article
 
 
-def _split_authors(author: str | None) -> list[str]:
-    if not author:
-        return []
-    return [name.strip() for name in author.split(";") if name.strip()]
+def _people_and_agency(author: str | None) -> tuple[list[str], str | None]:
+    """trafilatura's author field ("Jane Doe; Associated Press") as people and an agency."""
+    people: list[str] = []
+    agency = None
+    for name in (author or "").split(";"):
+        found, named = byline(name.strip())
+        people += [person for person in found if person not in people]
+        agency = agency or named
+    return people, agency
 
 
 def _parse_date(value: str | None) -> datetime | None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import trafilatura
-from lxml import html as lxml_html
+from trafilatura.utils import load_html
 
 
 def parse_tree(text: str) -> Any | None:
-    """Parse HTML text into an lxml tree once, so extraction and metadata share it."""
-    try:
-        return lxml_html.fromstring(text)
-    except (ValueError, lxml_html.etree.ParserError):
-        return None
+    """Parse HTML text into an lxml tree once, so pruning and extraction share it.
+
+    trafilatura's loader copes with what lxml refuses alone (XML declarations in text, fragments,
+    broken markup).
+    """
+    return load_html(text)
 
 
 def extract_document(tree: Any, url: str | None) -> Any | None:

@@ -52,12 +52,17 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     if body.startswith((b"\xff\xfe", b"\xfe\xff")):
         return body.decode("utf-16", errors="replace")
     meta = _META_CHARSET.search(body[:4096])
-    for candidate in (declared_charset, meta.group(1).decode("ascii") if meta else None, "utf-8"):
-        if candidate:
-            try:
-                return body.decode(candidate)
-            except (LookupError, UnicodeDecodeError):
-                continue
+    declared = [
+        c for c in (declared_charset, meta.group(1).decode("ascii", "replace") if meta else None) if c
+    ]
+    # A page whose declared charset does not decode is, overwhelmingly, Western legacy text served
+    # under the wrong label (latin-1 as utf-8): windows-1252, as browsers read it, comes next.
+    fallbacks = ["utf-8", "cp1252"] if declared else ["utf-8"]
+    for candidate in (*declared, *fallbacks):
+        try:
+            return body.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
     best = from_bytes(body[:200_000]).best()
     if best is not None:
         return body.decode(best.encoding, errors="replace")

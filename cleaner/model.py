@@ -42,6 +42,9 @@ class CleanArticle:
     page_type: str | None = None
     """What the page says it is (og:type, JSON-LD @type), lower-cased: "article", "newsarticle", "website"."""
     captions: list[str] = field(default_factory=list)
+    """Image and video captions and photo credits, kept out of the text."""
+    contributors: list[str] = field(default_factory=list)
+    """Contributor lines ("Associated Press writer X contributed."), kept out of the text."""
     removed: list[RemovedBlock] = field(default_factory=list)
     error: str | None = None
 
