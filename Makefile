@@ -13,7 +13,7 @@ $(BIN)/wiredesk: pyproject.toml
 	touch $@
 
 crawl: $(BIN)/wiredesk
-	$(BIN)/wiredesk crawl --all --db $(DB)
+	$(BIN)/wiredesk crawl --days 2 --db $(DB)
 
 test: $(BIN)/wiredesk
 	$(BIN)/ruff check .
