@@ -141,3 +141,32 @@ def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> No
     assert _counts(db)[0] >= before
     runs = json.loads(run_wiredesk("runs", "--db", f"sqlite:///{db}", "--format", "json").stdout)
     assert all(run["outcome"] in ("finished", "interrupted") for run in runs)
+
+
+def test_a_crawl_past_its_time_limit_is_killed_and_recorded(tmp_path: Path) -> None:
+    db, sources = tmp_path / "c.db", tmp_path / "sources.toml"
+    with Newsroom(bulk_articles=40, bulk_delay=1.0) as newsroom:
+        sources.write_text(newsroom.sources_toml(), "utf-8")
+        result = run_wiredesk(
+            "daemon",
+            "bulk",
+            "--once",
+            "--sources",
+            str(sources),
+            "--db",
+            f"sqlite:///{db}",
+            "--crawl-timeout",
+            "4",
+            "--grace",
+            "2",
+            *FAST,
+            "-s",
+            "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            check=False,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    (run,) = json.loads(run_wiredesk("runs", "--db", f"sqlite:///{db}", "--format", "json").stdout)
+    assert run["outcome"] == "killed" and "time limit" in run["message"]
+    articles, raw_pages, revisions = _counts(db)
+    assert articles == raw_pages == revisions < 40
