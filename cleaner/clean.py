@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
+from cleaner.metadata import read_metadata
 from cleaner.model import CleanArticle, CleanOptions
 from cleaner.noise import Removed, filter_lines, prune_tree
 from cleaner.wire import byline, dateline, is_byline
@@ -27,13 +26,14 @@ def clean(
     tree = parse_tree(text)
     if tree is None:
         return CleanArticle(error="unparseable HTML")
+    metadata = read_metadata(tree)
     removed = Removed()
     prune_tree(tree, removed)
     document = extract_document(tree, url)
     if document is None or not (document.text or "").strip():
         return CleanArticle(error="no article found", removed=removed.blocks)
-    lines = filter_lines(document.text, document.title, removed)
-    authors, agency = _people_and_agency(document.author)
+    lines = filter_lines(document.text, metadata.title, removed)
+    authors, agency = _people_and_agency(metadata.authors or [])
     bylines = [line for line in lines if is_byline(line)]
     for line in bylines:
         people, named = byline(line)
@@ -44,15 +44,16 @@ def clean(
     place, dateline_agency = dateline(lines[0]) if lines else (None, None)
     article = CleanArticle(
         text="\n".join(lines),
-        title=document.title,
-        summary=document.description,
+        title=metadata.title,
+        summary=metadata.description,
         authors=authors,
         agency=dateline_agency or agency,
         dateline=place,
-        published=_parse_date(document.date),
-        language=document.language,
-        canonical_url=document.url,
-        page_type=(document.pagetype or None),
+        published=metadata.published,
+        modified=metadata.modified,
+        language=metadata.language,
+        canonical_url=metadata.canonical_url,
+        page_type=metadata.page_type,
         captions=list(dict.fromkeys(removed.captions)),
         contributors=removed.contributors,
         removed=removed.blocks,
@@ -62,22 +63,12 @@ def clean(
     return article
 
 
-def _people_and_agency(author: str | None) -> tuple[list[str], str | None]:
-    """trafilatura's author field ("Jane Doe; Associated Press") as people and an agency."""
+def _people_and_agency(names: list[str]) -> tuple[list[str], str | None]:
+    """The page's declared authors ("Jane Doe", "Associated Press") as people and an agency."""
     people: list[str] = []
     agency = None
-    for name in (author or "").split(";"):
+    for name in names:
         found, named = byline(name.strip())
         people += [person for person in found if person not in people]
         agency = agency or named
     return people, agency
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

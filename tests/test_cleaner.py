@@ -158,3 +158,31 @@ def test_bad_pages_are_results_not_exceptions(body: bytes, error: str) -> None:
 def test_never_raises(body: bytes | str) -> None:
     article = cleaner.clean(body)
     assert article.found or article.error
+
+
+def test_metadata_from_json_ld_meta_tags_and_time() -> None:
+    html = (
+        """<html lang="en-GB"><head><title>Site | Storm</title>
+    <link rel="canonical" href="https://pub.example/news/storm/">
+    <meta property="og:title" content="Storm closes ports">
+    <meta name="description" content="Ferries cancelled.">
+    <script type="application/ld+json">
+    {"@context": "https://schema.org", "@graph": [{"@type": "WebSite"},
+      {"@type": ["NewsArticle"], "headline": "Storm closes ports",
+       "datePublished": "2024-12-06T09:10:00+01:00",
+       "dateModified": "2024-12-06T11:00:00Z", "author": [{"@type": "Person", "name": "Jane Doe"},
+       {"@type": "Organization", "name": "Associated Press"}]}]}</script></head>
+    <body><article><p>"""
+        + "Ports along the Adriatic coast were closed on Friday. " * 10
+        + """</p></article></body></html>"""
+    )
+    article = cleaner.clean(html)
+    assert (article.title, article.summary, article.language) == (
+        "Storm closes ports",
+        "Ferries cancelled.",
+        "en",
+    )
+    assert article.canonical_url == "https://pub.example/news/storm/" and article.page_type == "newsarticle"
+    assert article.published is not None and article.published.isoformat() == "2024-12-06T09:10:00+01:00"
+    assert article.modified is not None and article.modified.tzinfo is not None
+    assert (article.authors, article.agency) == (["Jane Doe"], "AP")
