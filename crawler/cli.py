@@ -36,6 +36,21 @@ database_option = click.option(
 )
 
 
+sources_option = click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    envvar="WIREDESK_SOURCES",
+    help="Sources file (TOML) instead of the packaged one.",
+)
+settings_option = click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a Scrapy or WIREDESK_* setting.",
+)
 redis_option = click.option(
     "--redis",
     "redis_url",
@@ -61,13 +76,7 @@ def cli() -> None:
     help="Ad-hoc start URL: feed, sitemap, section page or article (repeatable).",
 )
 @database_option
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(dir_okay=False),
-    envvar="WIREDESK_SOURCES",
-    help="Sources file (TOML) instead of the packaged one.",
-)
+@sources_option
 @click.option(
     "--all", "all_sources", is_flag=True, help="Crawl every source in the file, not only the defaults."
 )
@@ -78,9 +87,7 @@ def cli() -> None:
     help="Skip feed and sitemap entries dated before this date (UTC).",
 )
 @click.option("--days", type=click.IntRange(min=1), help="Skip feed and sitemap entries older than N days.")
-@click.option(
-    "-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting."
-)
+@settings_option
 @click.option(
     "--jobdir",
     type=click.Path(file_okay=False),
@@ -161,9 +168,7 @@ def _with_redis(overrides: dict[str, Any], redis_url: str | None) -> dict[str, A
     show_default=True,
     help="Leave after the shared queue has been empty this many seconds.",
 )
-@click.option(
-    "-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting."
-)
+@settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
 def worker(
     db_url: str | None, redis_url: str | None, idle: float, overrides: tuple[str, ...], verbose: bool
@@ -292,13 +297,7 @@ def _print_explain(article: cleaner.CleanArticle) -> None:
 
 
 @cli.command()
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(dir_okay=False),
-    envvar="WIREDESK_SOURCES",
-    help="Sources file (TOML) instead of the packaged one.",
-)
+@sources_option
 @click.option(
     "--check", is_flag=True, help="Fetch every start URL and say whether it answers (needs network)."
 )
@@ -496,13 +495,7 @@ def demo(db_url: str | None) -> None:
 @cli.command()
 @click.argument("names", nargs=-1)
 @database_option
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(dir_okay=False),
-    envvar="WIREDESK_SOURCES",
-    help="Sources file (TOML) instead of the packaged one.",
-)
+@sources_option
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
     "--crawl-timeout", type=float, default=3600.0, show_default=True, help="Seconds a crawl may take."
@@ -515,9 +508,7 @@ def demo(db_url: str | None) -> None:
     help="Seconds a crawl gets to stop cleanly (at its time limit, or when the daemon stops).",
 )
 @click.option("--once", is_flag=True, help="Crawl every scheduled source once, then exit with its status.")
-@click.option(
-    "-s", "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Scrapy setting for the crawls."
-)
+@settings_option
 def daemon(
     names: tuple[str, ...],
     db_url: str | None,
