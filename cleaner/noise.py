@@ -28,6 +28,7 @@ _MAX_PARAGRAPHS_IN_NOISE = 4
 _MAX_NOISE_LINE = 220
 _MAX_NOISE_BLOCK_CHARS = 1200
 _MAX_CAPTION_CHARS = 400
+_MAX_CAPTION_LINE = 160
 
 
 @dataclass
@@ -102,6 +103,9 @@ def filter_lines(text: str, title: str | None, removed: Removed) -> list[str]:
         if reason == "contributor":
             removed.contributors.append(line.strip("_ "))
         if reason == "caption":
+            if kept and _caption_text(kept[-1]):
+                removed.add(kept[-1], "caption")
+                line = f"{kept.pop()} {line}"
             removed.captions.append(line)
         if reason:
             removed.add(line, reason)
@@ -114,6 +118,11 @@ def filter_lines(text: str, title: str | None, removed: Removed) -> list[str]:
             removed.add(tail.group(0), "contributor")
             kept[-1] = kept[-1][: tail.start()].rstrip()
     return kept
+
+
+def _caption_text(line: str) -> bool:
+    """A short line without closing punctuation: the description half of a caption before its credit."""
+    return len(line) <= _MAX_CAPTION_LINE and not line.rstrip().endswith((".", "!", "?", "”", '"', ":"))
 
 
 def _line_reason(line: str, title: str | None, kept: int) -> str | None:

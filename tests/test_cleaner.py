@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner
+from cleaner.noise import Removed, filter_lines
 from cleaner.wire import byline, dateline
 from crawler.newsroom import pages
 from crawler.newsroom.stories import FERRY_TALKS, FERRY_TALKS_REPUBLISHED, ROMAN_ROAD
@@ -186,3 +187,23 @@ def test_metadata_from_json_ld_meta_tags_and_time() -> None:
     assert article.published is not None and article.published.isoformat() == "2024-12-06T09:10:00+01:00"
     assert article.modified is not None and article.modified.tzinfo is not None
     assert (article.authors, article.agency) == (["Jane Doe"], "AP")
+
+
+def test_caption_description_goes_with_its_credit() -> None:
+    removed = Removed()
+    lines = filter_lines(
+        "Mr Lavrov accused the West of reviving the Cold War.\n"
+        "Antony Blinken reads sheafs of papers\n"
+        "US secretary of state Antony Blinken put the blame back on Russia (Alberto Pizzoli/Pool/AP)\n"
+        "The Russian war criminal at this table should know this, he said.",
+        None,
+        removed,
+    )
+    assert lines == [
+        "Mr Lavrov accused the West of reviving the Cold War.",
+        "The Russian war criminal at this table should know this, he said.",
+    ]
+    assert removed.captions == [
+        "Antony Blinken reads sheafs of papers US secretary of state Antony Blinken put the blame back "
+        "on Russia (Alberto Pizzoli/Pool/AP)"
+    ]
