@@ -74,7 +74,10 @@ class CleanPipeline:
             # spawn: workers start from a clean interpreter, not a fork of the reactor's threads, and
             # are the crawl's own children, so they can be told to die with it (even on kill -9).
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
             )
         future = self._pool.submit(cleaner.clean, item.body, item.final_url, declared_charset=charset)
         return await asyncio.wrap_future(future)
@@ -221,11 +224,16 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def die_with_parent() -> None:
-    """In a cleaning worker: ask Linux to kill this process when the crawl that started it dies."""
+def die_with_parent(parent: int) -> None:
+    """In a cleaning worker: ask Linux to kill this process when the crawl that started it dies.
+
+    A crawl killed while the worker was still starting has already gone: then leave at once.
+    """
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _charset(content_type: str | None) -> str | None:
