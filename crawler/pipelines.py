@@ -11,7 +11,9 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +44,25 @@ class CleanPipeline:
 
     Cleaning is CPU work, so it runs in a pool of WIREDESK_CLEAN_WORKERS processes (0: in the
     reactor thread). Back-pressure is Scrapy's own: while items wait here their responses count
-    against SCRAPER_SLOT_MAX_ACTIVE_SIZE, and past it the engine stops starting downloads.
+    against SCRAPER_SLOT_MAX_ACTIVE_SIZE, and past it the engine stops starting downloads. A page
+    still being cleaned after WIREDESK_CLEAN_TIME_LIMIT seconds is dropped as failed (`time_limit`).
     """
 
-    def __init__(self, stats: Any, workers: int) -> None:
+    def __init__(self, stats: Any, workers: int, time_limit: float = 20.0) -> None:
         self.stats = stats
         self.workers = workers
+        self.time_limit = time_limit
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CleanPipeline:
-        workers = crawler.settings.get("WIREDESK_CLEAN_WORKERS")
-        return cls(crawler.stats, os.cpu_count() or 1 if workers in (None, "") else int(workers))
+        settings = crawler.settings
+        workers = settings.get("WIREDESK_CLEAN_WORKERS")
+        return cls(
+            crawler.stats,
+            os.cpu_count() or 1 if workers in (None, "") else int(workers),
+            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
+        )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
         article = await self._clean(item)
@@ -67,9 +76,9 @@ class CleanPipeline:
         return item
 
     async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
-        charset = _charset(item.content_type)
+        job = (item.body, item.final_url, _charset(item.content_type), self.time_limit)
         if self.workers == 0:
-            return cleaner.clean(item.body, item.final_url, declared_charset=charset)
+            return clean_in_time(*job)
         if self._pool is None:
             # spawn: workers start from a clean interpreter, not a fork of the reactor's threads, and
             # are the crawl's own children, so they can be told to die with it (even on kill -9).
@@ -79,7 +88,7 @@ class CleanPipeline:
                 initializer=die_with_parent,
                 initargs=(os.getpid(),),
             )
-        future = self._pool.submit(cleaner.clean, item.body, item.final_url, declared_charset=charset)
+        future = self._pool.submit(clean_in_time, *job)
         return await asyncio.wrap_future(future)
 
     def close_spider(self) -> None:
@@ -236,10 +245,51 @@ def die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+class CleaningTimeLimit(BaseException):
+    """Raised by SIGALRM in the middle of a cleaning call.
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` inside the extractor
+    swallows it and carries on spinning.
+    """
+
+
+def clean_in_time(body: bytes, url: str, charset: str | None, limit: float) -> cleaner.CleanArticle:
+    """Clean one page, or give up after `limit` seconds (0: no limit) with a failed CleanArticle.
+
+    Without it one page that makes the extractor spin would hold a worker, and the crawl, forever;
+    with it the page is dropped as failed, like a page without an article, and not retried. It runs
+    where SIGALRM can be handled, in a main thread: a cleaning worker's, or the reactor's with
+    WIREDESK_CLEAN_WORKERS=0. The alarm interrupts Python code, so one long call into lxml finishes
+    before the page is given up.
+    """
+    try:
+        with _alarm(limit):
+            return cleaner.clean(body, url, declared_charset=charset)
+    except CleaningTimeLimit:
+        return cleaner.CleanArticle(error=f"time limit (still cleaning after {limit:g} s)")
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    """Raise CleaningTimeLimit in this thread after `seconds`; put the previous SIGALRM handler back."""
+    previous = signal.signal(signal.SIGALRM, _time_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _time_up(signum: int, frame: object) -> None:
+    raise CleaningTimeLimit
+
+
 def _charset(content_type: str | None) -> str | None:
     match = _CHARSET.search(content_type or "")
     return match.group(1) if match else None
 
 
 def _slug(reason: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", reason.lower()).strip("_")[:40]
+    """A stats key for a reason, without its details in brackets (sizes, seconds): one kind, one key."""
+    return re.sub(r"[^a-z0-9]+", "_", reason.split("(")[0].lower()).strip("_")[:40]

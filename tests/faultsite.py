@@ -1,7 +1,8 @@
 """A loopback site that misbehaves on purpose, one fault per path, for the fault-tolerance tests.
 
 Written on raw sockets where HTTP libraries would refuse to misbehave: resets, truncated bodies,
-slow drips. `/` is a section page linking every fault and one good article.
+slow drips. `/` is a section page linking every fault, one good article, one malformed page whose
+article survives its markup, and a port next door that never accepts a connection.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ import time
 from collections.abc import Callable
 
 from crawler.newsroom import pages
-from crawler.newsroom.stories import ROMAN_ROAD
+from crawler.newsroom.stories import RAIL_STRIKE, ROMAN_ROAD
 
 GOOD = "/news/good-article-about-the-roman-road"
+# Unclosed tags and 10,000 nested divs after the text: the article is still there, and stored whole.
+MALFORMED = "/news/malformed-page-with-ten-thousand-nested-divs"
+# Asked of FaultSite.blackhole, a port that accepts no connection: counted as `timeout`.
+CONNECT_TIMEOUT = "/news/connect-timeout-nobody-accepts"
+# Seconds of extraction work: dropped as `time_limit` when WIREDESK_CLEAN_TIME_LIMIT is CLEAN_TIME_LIMIT.
+SLOW_TO_CLEAN = "/news/page-too-slow-to-clean-many-paragraphs"
 FAULTS = {
     "/news/server-error-500-every-time": "http-500",
     "/news/bad-gateway-502-every-time": "http-502",
@@ -31,8 +38,11 @@ FAULTS = {
     "/news/redirect-loop-first-hop-here": "redirect-loop",
     "/news/empty-body-with-status-200": "empty_body",
     "/news/page-with-no-article-at-all": "no_article_found",
+    SLOW_TO_CLEAN: "time_limit",
 }
 LIMIT = 1024 * 1024
+# Well above the good pages' cleaning time (milliseconds), well below the slow page's (seconds).
+CLEAN_TIME_LIMIT = 1.0
 
 
 def _response(status: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
@@ -58,7 +68,7 @@ class _Handler(socketserver.BaseRequestHandler):
             data += chunk
         path = data.split(b" ", 2)[1].decode()
         self.server.requests.append(path)
-        action = self.server.routes().get(path.split("?")[0])
+        action = self.server.routes.get(path.split("?")[0])
         if action is None:
             self.request.sendall(_response("404 Not Found", b"not found"))
         else:
@@ -73,6 +83,9 @@ class FaultSite(socketserver.ThreadingTCPServer):
         super().__init__((host, 0), _Handler)
         self.requests: list[str] = []
         self.url = f"http://{host}:{self.server_address[1]}"
+        self.blackhole = Blackhole(host)
+        # Built once: the gzip bomb alone takes half a second, too long to build for every request.
+        self.routes = self._routes()
 
     def __enter__(self) -> FaultSite:
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -81,20 +94,24 @@ class FaultSite(socketserver.ThreadingTCPServer):
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
         self.server_close()
+        self.blackhole.close()
 
-    def routes(self) -> dict[str, Callable[[socket.socket], None]]:
+    def _routes(self) -> dict[str, Callable[[socket.socket], None]]:
         def send(
             status: str, body: bytes, headers: dict[str, str] | None = None
         ) -> Callable[[socket.socket], None]:
             return lambda conn: conn.sendall(_response(status, body, headers))
 
         article = pages.publisher_article(ROMAN_ROAD, self.url + GOOD, []).encode()
-        links = [(path, path) for path in (GOOD, *FAULTS)] + [(f"/section/?page={n}", "more") for n in (2, 3)]
+        links = [(path, path) for path in (GOOD, MALFORMED, *FAULTS)]
+        links += [(self.blackhole.url + CONNECT_TIMEOUT, "connect")]
+        links += [(f"/section/?page={n}", "more") for n in (2, 3)]
         return {
             "/": send("200 OK", pages.listing_page("Faults", links, "/section/?page=2").encode()),
             "/section/": send("200 OK", pages.listing_page("Trap", [], "/section/?page=999").encode()),
             "/robots.txt": send("200 OK", b"User-agent: *\nAllow: /\n"),
             GOOD: send("200 OK", article),
+            MALFORMED: send("200 OK", malformed(self.url + MALFORMED)),
             "/news/server-error-500-every-time": send("500 Internal Server Error", b"oops"),
             "/news/bad-gateway-502-every-time": send("502 Bad Gateway", b"oops"),
             "/news/unavailable-503-every-time": send("503 Service Unavailable", b"later"),
@@ -117,7 +134,40 @@ class FaultSite(socketserver.ThreadingTCPServer):
             "/news/page-with-no-article-at-all": send(
                 "200 OK", b"<html><head><title>Hi</title></head><body><nav>Home</nav></body></html>"
             ),
+            SLOW_TO_CLEAN: send("200 OK", slow_to_clean()),
         }
+
+
+class Blackhole:
+    """A port that accepts no connection: a client's connect times out, quickly and offline.
+
+    Its accept queue (one place, for `listen(0)`) is filled by a connection nobody accepts, and
+    Linux drops the SYN of any further connection while the queue is full, with no answer at all.
+    """
+
+    def __init__(self, host: str) -> None:
+        self.listener = socket.create_server((host, 0), backlog=0)
+        address = self.listener.getsockname()
+        self.filler = socket.create_connection(address, timeout=5)
+        self.url = f"http://{host}:{address[1]}"
+
+    def close(self) -> None:
+        self.filler.close()
+        self.listener.close()
+
+
+def malformed(url: str) -> bytes:
+    """RAIL_STRIKE's page, broken as real pages are: paragraphs and inline tags never closed, a
+    stray end tag, and 10,000 nested divs that never close after the text."""
+    page = pages.publisher_article(RAIL_STRIKE, url, [])
+    page = page.replace("</p>", "").replace("<h1>", "<h1><b><i>", 1)
+    return page.replace("</article>", "</span>" + "<div class='x'>" * 10_000 + "<p>unclosed", 1).encode()
+
+
+def slow_to_clean() -> bytes:
+    """An article of 40,000 short paragraphs: under the size limit, seconds of extraction work."""
+    paragraphs = "".join(f"<p>Road {n} found.</p>" for n in range(40_000))
+    return f"<html><body><article>{paragraphs}</article></body></html>".encode()
 
 
 def _reset(conn: socket.socket) -> None:

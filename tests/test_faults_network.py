@@ -8,10 +8,12 @@ import sqlite3
 from pathlib import Path
 
 from conftest import run_wiredesk
-from faultsite import FAULTS, GOOD, LIMIT, FaultSite
+from faultsite import CLEAN_TIME_LIMIT, CONNECT_TIMEOUT, FAULTS, GOOD, LIMIT, MALFORMED, FaultSite
+
+from crawler.newsroom.stories import RAIL_STRIKE
 
 
-def test_every_fault_is_counted_and_only_the_good_article_is_stored(tmp_path: Path) -> None:
+def test_every_fault_is_counted_and_only_the_good_articles_are_stored(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     with FaultSite() as site:
         result = run_wiredesk(
@@ -33,14 +35,18 @@ def test_every_fault_is_counted_and_only_the_good_article_is_stored(tmp_path: Pa
             f"DOWNLOAD_MAXSIZE={LIMIT}",
             "-s",
             "WIREDESK_SECTION_PAGES=3",
+            "-s",
+            f"WIREDESK_CLEAN_TIME_LIMIT={CLEAN_TIME_LIMIT}",
             timeout=180,
         )
         requests = list(site.requests)
     with sqlite3.connect(db) as connection:
-        stored = [url for (url,) in connection.execute("SELECT url FROM articles")]
-    assert stored == [site.url + GOOD]
+        stored = dict(connection.execute("SELECT url, text FROM articles"))
+    assert sorted(stored) == sorted([site.url + GOOD, site.url + MALFORMED])
+    assert all(paragraph in stored[site.url + MALFORMED] for paragraph in RAIL_STRIKE.paragraphs)
     summary = result.stderr
     for kind in set(FAULTS.values()):
         assert re.search(rf"\b{re.escape(kind)} ×\d", summary), f"{kind} not counted:\n{summary[-3000:]}"
+    assert f"timeout fetching {site.blackhole.url}{CONNECT_TIMEOUT}" in summary, summary[-3000:]
     trap_pages = [path for path in requests if path.startswith("/section/")]
     assert len(trap_pages) <= 3
