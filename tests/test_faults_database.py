@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -135,3 +136,47 @@ def test_postgres_goes_away_mid_crawl(pg_database: str, tmp_path: Path) -> None:
     engine.dispose()
     assert articles == distinct_urls == revisions == ARTICLES
     assert spooled(spool_dir(tmp_path / "spool", pg_database)) == []
+
+
+@pytest.mark.slow
+def test_sqlite_locked_by_another_writer_mid_crawl(tmp_path: Path) -> None:
+    """Another writer holds the lock past the busy timeout, twice over (the store retries once).
+
+    Slow by nature: SQLITE_BUSY_TIMEOUT_MS (30 s) is a constant of storage/engine.py, so the batch
+    goes to the spool only after a minute; the lock is released as soon as it does. The newsroom is
+    slow enough that articles are still coming when the lock is taken.
+    """
+    path = tmp_path / "corpus.db"
+    db_url = f"sqlite:///{path}"
+    upgrade(make_engine(db_url))
+    env = {**os.environ, "WIREDESK_SPOOL": str(tmp_path / "spool")}
+    spool_of_db = spool_dir(tmp_path / "spool", db_url)
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.2) as newsroom:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+        command = [WIREDESK, "crawl", "bulk", "--sources", str(sources), "--db", db_url, *FAST]
+        command += ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "WIREDESK_STORE_BATCH=5"]
+        crawl = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while _stored(db_url) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        locker = sqlite3.connect(path, timeout=30, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        deadline = time.monotonic() + 120
+        while not spooled(spool_of_db) and crawl.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        locker.rollback()
+        locker.close()
+        _, stderr = crawl.communicate(timeout=120)
+    assert crawl.returncode == 0, stderr
+    assert "spooling" in stderr and "database back" in stderr and "Traceback" not in stderr, stderr
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        articles = connection.scalar(select(func.count()).select_from(Article))
+        revisions = connection.scalar(select(func.count()).select_from(Revision))
+        distinct_urls = connection.scalar(select(func.count(func.distinct(Article.url))))
+    engine.dispose()
+    assert articles == distinct_urls == revisions == ARTICLES
+    assert spooled(spool_of_db) == []
