@@ -4,7 +4,7 @@
 with `error` set, so a crawl records the reason instead of crashing.
 """
 
-from cleaner.clean import clean
+from cleaner.clean import DEFAULT_OPTIONS, clean
 from cleaner.model import CleanArticle, CleanOptions, RemovedBlock
 
-__all__ = ["CleanArticle", "CleanOptions", "RemovedBlock", "clean"]
+__all__ = ["DEFAULT_OPTIONS", "CleanArticle", "CleanOptions", "RemovedBlock", "clean"]

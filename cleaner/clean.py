@@ -28,11 +28,12 @@ def clean(
         return CleanArticle(error="unparseable HTML")
     metadata = read_metadata(tree)
     removed = Removed()
-    prune_tree(tree, removed)
+    rules = options.site_rules.for_url(url)
+    prune_tree(tree, removed, rules, metadata.description)
     document = extract_document(tree, url)
     if document is None or not (document.text or "").strip():
         return CleanArticle(error="no article found", removed=removed.blocks)
-    lines = filter_lines(document.text, metadata.title, removed)
+    lines = filter_lines(document.text, metadata.title, removed, rules)
     authors, agency = _people_and_agency(metadata.authors or [])
     bylines = [line for line in lines if is_byline(line)]
     for line in bylines:

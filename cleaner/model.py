@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cleaner.rules import PACKAGED_RULES, SiteRules
+
 
 @dataclass(frozen=True)
 class CleanOptions:
@@ -15,6 +17,8 @@ class CleanOptions:
     """Bodies above this size are refused rather than parsed (a gzip bomb or a video served as HTML)."""
     min_text_chars: int = 200
     """Below this many characters of body text a page holds no article (a section page, a stub)."""
+    site_rules: SiteRules = field(default_factory=lambda: PACKAGED_RULES)
+    """Per-site rules (cleaner/rules.py): the packaged ones, or those merged with a user's file."""
 
 
 @dataclass(frozen=True)

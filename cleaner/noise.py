@@ -7,21 +7,31 @@ the captions list), and `filter_lines` drops what is left in the extracted text 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cleaner.model import RemovedBlock
 from cleaner.patterns import (
+    CONTACT_LINES,
     CONTRIBUTOR_LINE,
     CONTRIBUTOR_TAIL,
     COPYRIGHT_LINES,
     CREDIT,
+    DATE_FILLER_WORDS,
+    MONTH_AND_DAY_NAMES,
     NOISE_BLOCK_PATTERN,
     NOISE_TAGS,
     PROMPT_LINES,
     RELATED_HEADING,
+    RELATED_LINE,
+    STANDFIRST_PATTERN,
+    TEASER_BLOCK_PATTERN,
     UI_LINES,
+    URL_LINE,
 )
+from cleaner.rules import SiteRule, compiled_xpath
 
 # A block holding this many paragraphs is the article (or its wrapper), whatever its class says.
 _MAX_PARAGRAPHS_IN_NOISE = 4
@@ -29,6 +39,33 @@ _MAX_NOISE_LINE = 220
 _MAX_NOISE_BLOCK_CHARS = 1200
 _MAX_CAPTION_CHARS = 400
 _MAX_CAPTION_LINE = 160
+_MAX_DATE_LINE = 80
+_CLOSING = (".", "!", "?", "”", '"', ":", "…", "»", "“")
+_DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
+_NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
+# Captions: figcaption, caption-named blocks, and what a figure without either holds besides its image.
+_CAPTIONS = (
+    "//figcaption | //*[contains(@class, 'caption')][not(self::figure)]"
+    " | //figure[not(.//figcaption) and not(.//*[contains(@class, 'caption')])]"
+)
+# Teaser-named blocks go when this share of their text is links (a story's lead has next to none).
+_MIN_TEASER_LINK_DENSITY = 0.3
+# A list of at least this many items, nearly all link text, is a menu or a teaser list.
+_MIN_LINK_LIST_ITEMS = 3
+_MIN_LINK_LIST_DENSITY = 0.75
+# A short paragraph or heading that is all link is a teaser ("Read more: ...", a related headline).
+_MIN_LINK_PARAGRAPH_DENSITY = 0.9
+
+
+# Whole-line rules in the order they are tried, each with the reason it records.
+_LINE_PATTERNS = (
+    ("ui-string", UI_LINES),
+    ("prompt", PROMPT_LINES),
+    ("contact", CONTACT_LINES),
+    ("url", URL_LINE),
+    ("related-link", RELATED_LINE),
+    ("contributor", CONTRIBUTOR_LINE),
+)
 
 
 @dataclass
@@ -44,27 +81,96 @@ class Removed:
         if text:
             self.blocks.append(RemovedBlock(text[:300], reason))
 
+    def add_element(self, element: Any, reason: str) -> None:
+        """Record an element's text, its words apart ("World Business", not "WorldBusiness")."""
+        text = " ".join(" ".join(element.itertext()).split())
+        if text:
+            self.blocks.append(RemovedBlock(text[:300], reason))
 
-def prune_tree(tree: Any, removed: Removed) -> None:
-    """Drop furniture blocks from the parsed page before extraction; keep captions apart."""
-    for caption in tree.xpath("//figcaption | //*[contains(@class, 'caption')][not(self::figure)]"):
-        text = " ".join(caption.text_content().split())
+
+def prune_tree(
+    tree: Any, removed: Removed, rules: Sequence[SiteRule] = (), standfirst: str | None = None
+) -> None:
+    """Drop furniture blocks from the parsed page before extraction; keep captions apart.
+
+    `standfirst` is the page's declared summary: printed above the story as its dek, it is the
+    summary field, not the text's first paragraph.
+    """
+    for rule in rules:
+        for path in rule.drop:
+            for element in compiled_xpath(path)(tree):
+                removed.add_element(element, f"site-rule:{rule.domain}")
+                _drop(element)
+    _prune_captions(tree, removed)
+    _prune_marked_blocks(tree, removed)
+    _prune_link_blocks(tree, removed)
+    if standfirst:
+        _prune_standfirst(tree, standfirst, removed)
+    for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
+        if _small(element):
+            _drop(element)
+
+
+def _prune_captions(tree: Any, removed: Removed) -> None:
+    """Captions and credits out of the text, into `captions`; a teaser image's go with the teaser."""
+    for caption in tree.xpath(_CAPTIONS):
+        text = " ".join(" ".join(caption.itertext()).split())
         if len(text) < _MAX_CAPTION_CHARS and not caption.xpath(".//p[string-length() > 200]"):
-            if text:
+            if caption.xpath("ancestor::a"):
+                removed.add(text, "teaser-caption")
+            elif text:
                 removed.captions.append(text)
             _drop(caption)
+
+
+def _prune_marked_blocks(tree: Any, removed: Removed) -> None:
+    """Blocks whose class or id names furniture; teaser-like names only when the block is links."""
     for element in tree.xpath("//*[@class or @id]"):
         if element.getparent() is None or element.tag in ("html", "body", "article", "main"):
             continue
         marker = f"{element.get('class', '')} {element.get('id', '')}"
-        if NOISE_BLOCK_PATTERN.search(marker) and len(element.xpath(".//p")) <= _MAX_PARAGRAPHS_IN_NOISE:
-            removed.add(
-                element.text_content(), "block:" + NOISE_BLOCK_PATTERN.search(marker).group(2).lower()
-            )
+        found = NOISE_BLOCK_PATTERN.search(marker)
+        if found is None:
+            found = TEASER_BLOCK_PATTERN.search(marker)
+            if found is None or _link_density(element) < _MIN_TEASER_LINK_DENSITY:
+                continue
+        if len(element.xpath(".//p")) <= _MAX_PARAGRAPHS_IN_NOISE:
+            removed.add_element(element, "block:" + found.group(2).lower())
             _drop(element)
-    for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
-        if _small(element):
+
+
+def _prune_link_blocks(tree: Any, removed: Removed) -> None:
+    """Menus and teaser lists whatever their class: lists of links, and paragraphs that are one link."""
+    for element in tree.xpath("//ul | //ol | //dl"):
+        items = len(element)
+        if items >= _MIN_LINK_LIST_ITEMS and _link_density(element) >= _MIN_LINK_LIST_DENSITY:
+            removed.add_element(element, "link-list")
             _drop(element)
+    for element in tree.xpath("//p"):
+        text = element.text_content().strip()
+        if 0 < len(text) <= _MAX_NOISE_LINE and _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY:
+            removed.add(text, "link")
+            _drop(element)
+
+
+def _prune_standfirst(tree: Any, standfirst: str, removed: Removed) -> None:
+    wanted = " ".join(standfirst.split())
+    for element in tree.xpath("//h2 | //h3 | //p | //div[not(.//p)]"):
+        marker = f"{element.get('class', '')} {element.get('id', '')}"
+        dek = element.tag in ("h2", "h3") or STANDFIRST_PATTERN.search(marker)
+        if dek and " ".join(element.text_content().split()) == wanted:
+            removed.add(wanted, "standfirst")
+            _drop(element)
+            return
+
+
+def _link_density(element: Any) -> float:
+    """Share of the element's text that is link text: near 1 for menus and teaser lists."""
+    total = len("".join(element.itertext()).strip())
+    if total == 0:
+        return 0.0
+    linked = sum(len("".join(link.itertext()).strip()) for link in element.iter("a"))
+    return linked / total
 
 
 def _small(element: Any) -> bool:
@@ -88,18 +194,22 @@ def _drop(element: Any) -> None:
             parent.text = (parent.text or "") + tail
 
 
-def filter_lines(text: str, title: str | None, removed: Removed) -> list[str]:
+def filter_lines(
+    text: str, title: str | None, removed: Removed, rules: Sequence[SiteRule] = ()
+) -> list[str]:
     """The extracted text's lines that are story; every other line goes to `removed` with its reason."""
     kept: list[str] = []
-    lines = [line.strip() for line in text.splitlines()]
-    for index, line in enumerate(lines):
+    teasers = False
+    for line in (line.strip() for line in text.splitlines()):
         if not line:
             continue
-        reason = _line_reason(line, title, len(kept))
+        if teasers and _teaser_line(line):
+            removed.add(line, "related-list")
+            continue
+        teasers = False
+        reason = _site_reason(line, rules) or _line_reason(line, title, len(kept))
         if reason == "related-list":
-            for rest in lines[index:]:
-                removed.add(rest, "related-list")
-            break
+            teasers = True
         if reason == "contributor":
             removed.contributors.append(line.strip("_ "))
         if reason == "caption":
@@ -122,23 +232,46 @@ def filter_lines(text: str, title: str | None, removed: Removed) -> list[str]:
 
 def _caption_text(line: str) -> bool:
     """A short line without closing punctuation: the description half of a caption before its credit."""
-    return len(line) <= _MAX_CAPTION_LINE and not line.rstrip().endswith((".", "!", "?", "”", '"', ":"))
+    return len(line) <= _MAX_CAPTION_LINE and not line.rstrip().endswith(_CLOSING)
+
+
+def _teaser_line(line: str) -> bool:
+    """A line of a teaser list: a headline or an image description, not a sentence of the story."""
+    return len(line) <= _MAX_NOISE_LINE and not line.rstrip().endswith(_CLOSING)
+
+
+def _date_only(line: str) -> bool:
+    """A line that is only a date or a time: "Updated at 1:23 p.m.", "Montag, 3. Mai 2021, 12:00 Uhr"."""
+    if len(line) > _MAX_DATE_LINE or not any(character.isdigit() for character in line):
+        return False
+    words = [word.rstrip(".") for word in _DATE_TOKEN.findall(line.casefold())]
+    if not all(word.isdigit() or word in MONTH_AND_DAY_NAMES or word in DATE_FILLER_WORDS for word in words):
+        return False
+    return any(word in MONTH_AND_DAY_NAMES for word in words) or bool(_NUMERIC_DATE.search(line))
+
+
+def _site_reason(line: str, rules: Sequence[SiteRule]) -> str | None:
+    for rule in rules:
+        if any(pattern.search(line) for pattern in rule.drop_lines):
+            return f"site-rule:{rule.domain}"
+    return None
 
 
 def _line_reason(line: str, title: str | None, kept: int) -> str | None:
     short = len(line) <= _MAX_NOISE_LINE
-    if kept == 0 and title and line.casefold() == title.strip().casefold():
+    if kept <= 2 and title and line.casefold() == title.strip().casefold():
         return "title"
-    if short and UI_LINES.match(line):
-        return "ui-string"
-    if short and PROMPT_LINES.match(line):
-        return "prompt"
-    if COPYRIGHT_LINES.search(line) and len(line) <= 400:
+    if not short:
+        return "copyright" if len(line) <= 400 and COPYRIGHT_LINES.search(line) else None
+    for reason, pattern in _LINE_PATTERNS:
+        if pattern.match(line):
+            return reason
+    if COPYRIGHT_LINES.search(line):
         return "copyright"
-    if short and CONTRIBUTOR_LINE.match(line):
-        return "contributor"
-    if kept >= 2 and short and RELATED_HEADING.match(line):
+    if kept >= 2 and RELATED_HEADING.match(line):
         return "related-list"
-    if short and CREDIT.search(line) and len(line.split()) <= 30:
+    if CREDIT.search(line) and len(line.split()) <= 30:
         return "caption"
+    if _date_only(line):
+        return "date"
     return None

@@ -8,22 +8,10 @@ from __future__ import annotations
 
 import re
 
-# class/id tokens of page blocks that are never the story (teasers, share bars, ads, prompts).
-# Seen on wire sites and their republishers: AP ("related-stories"), Yahoo ("caas-" widgets),
-# UK publishers carrying PA copy ("latest", "most-read"), and most CMS themes.
+# class/id tokens of page blocks that are never the story (share bars, ads, prompts, consent).
+# Seen on wire sites and their republishers: Yahoo ("caas-" widgets), UK publishers carrying PA
+# copy, and most CMS themes.
 NOISE_BLOCK_TOKENS = (
-    "related",
-    "recommend",
-    "read-more",
-    "readmore",
-    "more-from",
-    "most-read",
-    "mostread",
-    "trending",
-    "popular",
-    "latest",
-    "teaser",
-    "promo",
     "newsletter",
     "subscribe",
     "signup",
@@ -31,7 +19,6 @@ NOISE_BLOCK_TOKENS = (
     "share",
     "sharing",
     "social",
-    "comment",
     "advert",
     "advertisement",
     "sponsor",
@@ -53,8 +40,37 @@ NOISE_BLOCK_TOKENS = (
     "author-bio",
     "skip",
 )
-NOISE_BLOCK_PATTERN = re.compile(
-    r"(^|[\s_-])(" + "|".join(re.escape(token) for token in NOISE_BLOCK_TOKENS) + r")($|[\s_-])",
+# Tokens of blocks that are usually teasers (related, latest, most-read lists; comment threads),
+# but that CMS themes also put on the story's own lead ("article-teaser", "read-more" wrappers of
+# the body): such a block goes only when it reads like a list of links, not like prose.
+TEASER_BLOCK_TOKENS = (
+    "related",
+    "recommend",
+    "read-more",
+    "readmore",
+    "more-from",
+    "most-read",
+    "mostread",
+    "trending",
+    "popular",
+    "latest",
+    "teaser",
+    "promo",
+    "comment",
+)
+
+
+def _token_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        r"(^|[\s_-])(" + "|".join(re.escape(token) for token in tokens) + r")($|[\s_-])", re.IGNORECASE
+    )
+
+
+NOISE_BLOCK_PATTERN = _token_pattern(NOISE_BLOCK_TOKENS)
+TEASER_BLOCK_PATTERN = _token_pattern(TEASER_BLOCK_TOKENS)
+# class/id tokens of the dek printed under the headline (it is the summary, not the text).
+STANDFIRST_PATTERN = re.compile(
+    r"standfirst|\bdek\b|sub-?title|sub-?head|summary|excerpt|\blede\b|\bintro\b|strapline|description|abstract",
     re.IGNORECASE,
 )
 NOISE_TAGS = ("aside", "nav", "footer", "form", "button", "noscript")
@@ -64,11 +80,15 @@ UI_LINES = re.compile(
     r"^\W*("
     r"oops!?|something went wrong\.?|please try again later\.?|advertisement|anzeige|werbung|"
     r"skip to (main )?content|zum inhalt springen|read more|continue reading|weiterlesen|mehr lesen|"
-    r"view comments|\d+ comments?|\d+ kommentare?|show comments|leave a comment|kommentare anzeigen|"
+    r"view comments|([\d.,]+k? )?comments?|([\d.,]+ )?kommentare?|show comments|leave a (comment|reply)|"
+    r"kommentare anzeigen|"
+    r"tell us what you think.{0,40}|join the conversation|have your say|"
+    r"print( this)?( article| story| page)?|order reprints|e-?mail( this)?( article| story)?|thank you|"
+    r"(an )?error (has )?occurred.{0,60}|"
     r"share( this( article| story)?)?|teilen|copy link|link copied|"
     r"sign up( now)?|subscribe( now)?|jetzt abonnieren|newsletter abonnieren|"
     r"(accept|reject|manage) (all )?cookies|alle akzeptieren|"
-    r"in this article:?.*|watch:? .{0,60}|play video|video player is loading\.?|"
+    r"in this article(:.*)?|watch:? .{0,60}|play video|video player is loading\.?|"
     r"(image|photo|picture|bild|foto)( credit)?:.*|getty images|"
     r"story continues below( advertisement)?|article continues below|"
     r"\d{4}-\d{2}-\d{2}|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}(,? \d{1,2}:\d{2})?"
@@ -79,21 +99,71 @@ UI_LINES = re.compile(
 # Lines that prompt rather than report: newsletter plugs, follow-us, app downloads.
 PROMPT_LINES = re.compile(
     r"^\W*(sign up|subscribe|get (our|the) (daily|free|latest)|download (our|the) app|follow (us|@)|"
-    r"(join|like) us on|melden sie sich|abonnieren sie)\b.{0,160}$",
+    r"(join|like) us on|melden sie sich|abonnieren sie)\b.{0,160}$|"
+    r"^.{0,100}\b(click(ing)? here|klicken sie hier|hier klicken)\b.{0,100}$",
     re.IGNORECASE,
+)
+
+# How to reach or follow the writer: "Write to Jane Doe at jane@example.com", "Follow him on Twitter".
+CONTACT_LINES = re.compile(
+    r"^.{0,200}(\b[\w.+-]+@[\w-]+\.[\w.-]+\b|\bfollow (him|her|them|me|us)( on| at|\b)|"
+    r"\b(may|can) be reached at\b|^\W*(write to|e-?mail|contact) [\w .'’-]{2,60}\b(at|on)\b).{0,200}$",
+    re.IGNORECASE,
+)
+
+# A line that is only an address: the page's own URL printed for print-outs, a bare link.
+URL_LINE = re.compile(r"^\W*(https?://|www\.)\S+\W*$", re.IGNORECASE)
+
+# A teaser inside the text: "Related: ...", "READ MORE: ...", "Lesen Sie auch: ...".
+RELATED_LINE = re.compile(
+    r"^\W*(related|read more|see more|read also|also read|more|lesen sie auch|mehr zum thema|lire aussi|"
+    r"à lire aussi|leggi anche|lee también|don['’]t miss|watch|listen)\s*:\s*\S.{0,200}$",
+    re.IGNORECASE,
+)
+
+# Words of a line that is only a date ("Updated at 1:23 p.m. Jan. 5, 2020", "Montag, 3. Mai 2021 um
+# 12:00 Uhr"): month and day names, and the words that go with them. A time alone ("10 p.m.") is
+# no date: it heads a section of AP's "The Latest" stories.
+MONTH_AND_DAY_NAMES = frozenset(
+    " ".join(
+        (
+            "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july",
+            "august september october november december mon tue wed thu fri sat sun monday tuesday",
+            "wednesday thursday friday saturday sunday",
+            "januar februar märz mai juni juli oktober dezember montag dienstag mittwoch donnerstag",
+            "freitag samstag sonntag",
+            "janvier février mars avril juin juillet août septembre octobre novembre décembre lundi",
+            "mardi mercredi jeudi vendredi samedi dimanche",
+            "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+            "lunes martes miércoles jueves viernes sábado domingo",
+            "janeiro fevereiro março maio junho julho setembro outubro novembro dezembro segunda terça",
+            "quarta quinta sexta gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre",
+        )
+    ).split()
+)
+DATE_FILLER_WORDS = frozenset(
+    " ".join(
+        (
+            "updated published posted last modified at on the of a.m p.m am pm gmt utc bst cet cest",
+            "est edt et pst pdt h aktualisiert veröffentlicht am um uhr mez mesz publié mis à jour le",
+            "actualizado publicado de del feira às",
+        )
+    ).split()
 )
 
 # Agency furniture (AP, Reuters, PA, AFP): copyright and redistribution lines, coverage plugs.
 COPYRIGHT_LINES = re.compile(
     r"^\W*(copyright|©|\(c\))\s*\d{0,4}.{0,200}$|"
     r"all rights reserved|may not be (published|broadcast|rewritten|redistributed)|"
-    r"^\W*follow (ap|reuters|afp)['’]s coverage .{0,200}$|"
-    r"^\W*(reporting|editing|writing|additional reporting) by .{0,200}$",
+    r"for your personal,? non-commercial use|"
+    r"^\W*follow (ap|reuters|afp)['’]s coverage .{0,200}$|^\W*our standards:",
     re.IGNORECASE,
 )
-# "Associated Press writer X in Y contributed." / "___ X reported from Athens. Y contributed."
+# "Associated Press writer X in Y contributed." / "___ X reported from Athens. Y contributed." /
+# Reuters' "Reporting by X; Editing by Y".
 CONTRIBUTOR_LINE = re.compile(
-    r"^(_{2,}\s*)?([^.]{0,200}\b(reported from|contributed( to this report)?)\b[^.]{0,200}\.?\s*){1,3}$",
+    r"^(_{2,}\s*)?([^.]{0,200}\b(reported from|contributed( to this report)?)\b[^.]{0,200}\.?\s*){1,3}$|"
+    r"^\W*(reporting|editing|writing|additional reporting) by .{0,200}$",
     re.IGNORECASE,
 )
 CONTRIBUTOR_TAIL = re.compile(r"\s*_{3,}\s*(.{0,300}\bcontributed\b.{0,200})$", re.IGNORECASE)
@@ -103,7 +173,7 @@ RELATED_HEADING = re.compile(
     r"^\W*(latest( \w+){0,3} news|more (from|on|in|stories|news)\b.{0,40}|most (read|popular|viewed)|"
     r"related( stories| articles| coverage| content)?|you may also like|recommended( for you)?|"
     r"trending( now)?|top stories|see more .{0,40}|das könnte sie auch interessieren|mehr zum thema|"
-    r"meistgelesen|weitere artikel|auch interessant)\W*$",
+    r"meistgelesen|weitere artikel|auch interessant|don['’]t miss|tags|schlagwörter|themen)\W*$",
     re.IGNORECASE,
 )
 
@@ -126,9 +196,10 @@ AGENCIES = {
     "EFE": ("efe",),
     "Bloomberg": ("bloomberg", "bloomberg news"),
 }
-# "SKOPJE, North Macedonia (AP) —", "PRAGUE (Reuters) -", "BERLIN (dpa) -"
+# "SKOPJE, North Macedonia (AP) —", "PRAGUE, Dec 18 (Reuters) -" (the date is not the place), "BERLIN (dpa) -"
 DATELINE = re.compile(
-    r"^(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{1,40}(?:,\s*[A-Z][\w .'’-]{1,40})?)\s*"
+    r"^(?P<place>[A-ZÀ-Ý][A-ZÀ-Ý .'’-]{1,40}(?:,\s*(?![A-Z][a-z]{2,4}\.? \d)[A-Z][\w .'’-]{1,40})?)"
+    r"(?:,\s*[A-Z][a-z]{2,4}\.? \d{1,2})?\s*"
     r"\((?P<agency>AP|Reuters|AFP|UPI|PA|dpa|ANSA|EFE|Bloomberg)\)\s*[—–-]+\s*"
 )
 BYLINE = re.compile(r"^\s*by\s+(?P<names>.{2,160})$", re.IGNORECASE)

@@ -18,6 +18,7 @@ from rich.progress import MofNCompleteColumn, Progress
 from sqlalchemy.exc import DBAPIError
 
 import cleaner
+from cleaner.rules import RulesError
 from crawler.output import print_report, print_rows
 from crawler.sources import SourcesError, adhoc_source, check_sources, load_sources, select_sources
 from crawler.urls import is_http
@@ -132,7 +133,7 @@ def crawl(
         if bound is not None:
             settings.set("WIREDESK_SINCE", bound.isoformat(), priority="cmdline")
         report = run_crawl(chosen, settings)
-    except (SourcesError, DatabaseUnavailable, CrawlFailed, RedisError) as error:
+    except (SourcesError, DatabaseUnavailable, CrawlFailed, RedisError, RulesError) as error:
         raise click.ClickException(str(error)) from error
     print_report(report, Console(stderr=True))
     if report_file:
@@ -239,13 +240,27 @@ def sql(query: str, db_url: str | None, fmt: str, params: tuple[str, ...]) -> No
 @click.option("--url", "page_url", help="The page's URL, when PAGE is a file (helps metadata).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole clean article as JSON.")
 @click.option("--explain", is_flag=True, help="Show what was kept and what was removed, and why.")
-def clean_command(page: str, page_url: str | None, as_json: bool, explain: bool) -> None:
+@click.option(
+    "--rules",
+    "rules_file",
+    envvar="WIREDESK_CLEAN_RULES",
+    help="Your own per-site rules (TOML), over the packaged ones [env WIREDESK_CLEAN_RULES].",
+)
+def clean_command(
+    page: str, page_url: str | None, as_json: bool, explain: bool, rules_file: str | None
+) -> None:
     """Clean one page (a file, a URL, or - for standard input) and print the article.
 
     Example: wiredesk clean saved-page.html --json
     """
+    from crawler.pipelines import site_rules
+
+    try:
+        options = cleaner.CleanOptions(site_rules=site_rules(rules_file))
+    except RulesError as error:
+        raise click.ClickException(str(error)) from error
     body, url = _read_page(page)
-    article = cleaner.clean(body, page_url or url)
+    article = cleaner.clean(body, page_url or url, options)
     if as_json:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     elif explain:

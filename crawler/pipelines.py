@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 import cleaner
+from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
 from crawler.items import ArticlePage
 from crawler.urls import canonical_url, looks_like_article
 from storage import Corpus, FetchedPage, Outcome, StoreResult, make_engine
@@ -48,10 +49,17 @@ class CleanPipeline:
     still being cleaned after WIREDESK_CLEAN_TIME_LIMIT seconds is dropped as failed (`time_limit`).
     """
 
-    def __init__(self, stats: Any, workers: int, time_limit: float = 20.0) -> None:
+    def __init__(
+        self,
+        stats: Any,
+        workers: int,
+        time_limit: float = 20.0,
+        options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
+    ) -> None:
         self.stats = stats
         self.workers = workers
         self.time_limit = time_limit
+        self.options = options
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -62,6 +70,7 @@ class CleanPipeline:
             crawler.stats,
             os.cpu_count() or 1 if workers in (None, "") else int(workers),
             settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
+            cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
@@ -76,7 +85,7 @@ class CleanPipeline:
         return item
 
     async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
-        job = (item.body, item.final_url, _charset(item.content_type), self.time_limit)
+        job = (item.body, item.final_url, _charset(item.content_type), self.time_limit, self.options)
         if self.workers == 0:
             return clean_in_time(*job)
         if self._pool is None:
@@ -253,7 +262,24 @@ class CleaningTimeLimit(BaseException):
     """
 
 
-def clean_in_time(body: bytes, url: str, charset: str | None, limit: float) -> cleaner.CleanArticle:
+def site_rules(path: str | None) -> SiteRules:
+    """The packaged per-site rules, with those of the user's file (WIREDESK_CLEAN_RULES) on top."""
+    if not path:
+        return PACKAGED_RULES
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise RulesError(f"cannot read cleaning rules {path}: {error.strerror}") from error
+    return PACKAGED_RULES.merged(parse_site_rules(text, path))
+
+
+def clean_in_time(
+    body: bytes,
+    url: str,
+    charset: str | None,
+    limit: float,
+    options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
+) -> cleaner.CleanArticle:
     """Clean one page, or give up after `limit` seconds (0: no limit) with a failed CleanArticle.
 
     Without it one page that makes the extractor spin would hold a worker, and the crawl, forever;
@@ -264,7 +290,7 @@ def clean_in_time(body: bytes, url: str, charset: str | None, limit: float) -> c
     """
     try:
         with _alarm(limit):
-            return cleaner.clean(body, url, declared_charset=charset)
+            return cleaner.clean(body, url, options, declared_charset=charset)
     except CleaningTimeLimit:
         return cleaner.CleanArticle(error=f"time limit (still cleaning after {limit:g} s)")
 

@@ -12,6 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.distributed import redis_settings, worker_id
+from crawler.pipelines import site_rules
 from crawler.progress import Counts
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
@@ -86,6 +87,7 @@ def crawl_settings(
         for key, value in redis_settings(redis_url, settings.get("WIREDESK_REDIS_PREFIX")).items():
             settings.set(key, value, priority="cmdline")
         settings.set("WIREDESK_WORKER_ID", worker_id(), priority="cmdline")
+    site_rules(settings.get("WIREDESK_CLEAN_RULES"))  # a bad rules file fails here, before any fetch
     if "WIREDESK_CONTACT" in (overrides or {}) and "USER_AGENT" not in (overrides or {}):
         settings.set(
             "USER_AGENT", f"wiredesk/0.1 (news corpus crawler; +{settings['WIREDESK_CONTACT']})", "cmdline"

@@ -32,6 +32,8 @@ WIREDESK_RETRY_MAX_WAIT = 120.0
 WIREDESK_CONTACT = os.environ.get("WIREDESK_CONTACT", "https://github.com/wiredesk/wiredesk")
 # Processes that clean pages (None: one per CPU; 0: clean in the crawler's own thread).
 WIREDESK_CLEAN_WORKERS = None
+# A TOML file of your own per-site cleaning rules, merged over cleaner/site_rules.toml (docs/cleaning.md).
+WIREDESK_CLEAN_RULES = os.environ.get("WIREDESK_CLEAN_RULES")
 # A page still being cleaned after this many seconds is dropped as failed (0: no limit).
 WIREDESK_CLEAN_TIME_LIMIT = 20.0
 # Articles written in one transaction...
