@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
+
 from cleaner.model import RemovedBlock
 from cleaner.patterns import (
     CONTACT_LINES,
@@ -20,6 +22,7 @@ from cleaner.patterns import (
     COPYRIGHT_LINES,
     CREDIT,
     DATE_FILLER_WORDS,
+    MARKER_PATTERN,
     MONTH_AND_DAY_NAMES,
     NOISE_BLOCK_PATTERN,
     NOISE_TAGS,
@@ -55,6 +58,18 @@ _MIN_LINK_LIST_ITEMS = 3
 _MIN_LINK_LIST_DENSITY = 0.75
 # A short paragraph or heading that is all link is a teaser ("Read more: ...", a related headline).
 _MIN_LINK_PARAGRAPH_DENSITY = 0.9
+# The XPath expressions below do in C what would otherwise visit every element in Python: they
+# only find candidates, which the Python rules then judge.
+_CLASSES_AND_IDS = etree.XPath("//@class | //@id")
+_TEXT_LENGTH = etree.XPath("string-length(normalize-space())")
+_LINK_TEXTS = etree.XPath(".//a//text()", smart_strings=False)
+_LISTS_WITH_LINKS = etree.XPath(
+    f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]"
+)
+_SHORT_PARAGRAPHS_WITH_LINKS = etree.XPath(
+    f"//p[.//a][string-length(normalize-space(.)) <= {_MAX_NOISE_LINE}]"
+)
+_BLOCKS_READING = etree.XPath("(//h2 | //h3 | //p | //div[not(.//p)])[normalize-space(.) = $wanted]")
 
 
 # Whole-line rules in the order they are tried, each with the reason it records.
@@ -125,7 +140,7 @@ def _prune_captions(tree: Any, removed: Removed) -> None:
 
 def _prune_marked_blocks(tree: Any, removed: Removed) -> None:
     """Blocks whose class or id names furniture; teaser-like names only when the block is links."""
-    for element in tree.xpath("//*[@class or @id]"):
+    for element in _marked_elements(tree):
         if element.getparent() is None or element.tag in ("html", "body", "article", "main"):
             continue
         marker = f"{element.get('class', '')} {element.get('id', '')}"
@@ -139,26 +154,41 @@ def _prune_marked_blocks(tree: Any, removed: Removed) -> None:
             _drop(element)
 
 
+def _marked_elements(tree: Any) -> list[Any]:
+    """Elements whose class or id holds a furniture token, in document order, each once.
+
+    Matching attribute strings, each distinct one once (pages repeat a few dozen class names), and
+    asking only the matches for their element, keeps lxml from building a Python object for every
+    element of the page.
+    """
+    verdicts: dict[str, bool] = {}
+    found: dict[Any, None] = {}
+    for value in _CLASSES_AND_IDS(tree):
+        marked = verdicts.get(value)
+        if marked is None:
+            marked = verdicts[value] = MARKER_PATTERN.search(value) is not None
+        if marked:
+            found[value.getparent()] = None
+    return list(found)
+
+
 def _prune_link_blocks(tree: Any, removed: Removed) -> None:
     """Menus and teaser lists whatever their class: lists of links, and paragraphs that are one link."""
-    for element in tree.xpath("//ul | //ol | //dl"):
-        items = len(element)
-        if items >= _MIN_LINK_LIST_ITEMS and _link_density(element) >= _MIN_LINK_LIST_DENSITY:
+    for element in _LISTS_WITH_LINKS(tree):
+        if _link_density(element) >= _MIN_LINK_LIST_DENSITY:
             removed.add_element(element, "link-list")
             _drop(element)
-    for element in tree.xpath("//p"):
-        text = element.text_content().strip()
-        if 0 < len(text) <= _MAX_NOISE_LINE and _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY:
-            removed.add(text, "link")
+    for element in _SHORT_PARAGRAPHS_WITH_LINKS(tree):
+        if _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY:
+            removed.add_element(element, "link")
             _drop(element)
 
 
 def _prune_standfirst(tree: Any, standfirst: str, removed: Removed) -> None:
     wanted = " ".join(standfirst.split())
-    for element in tree.xpath("//h2 | //h3 | //p | //div[not(.//p)]"):
+    for element in _BLOCKS_READING(tree, wanted=wanted):
         marker = f"{element.get('class', '')} {element.get('id', '')}"
-        dek = element.tag in ("h2", "h3") or STANDFIRST_PATTERN.search(marker)
-        if dek and " ".join(element.text_content().split()) == wanted:
+        if element.tag in ("h2", "h3") or STANDFIRST_PATTERN.search(marker):
             removed.add(wanted, "standfirst")
             _drop(element)
             return
@@ -166,11 +196,10 @@ def _prune_standfirst(tree: Any, standfirst: str, removed: Removed) -> None:
 
 def _link_density(element: Any) -> float:
     """Share of the element's text that is link text: near 1 for menus and teaser lists."""
-    total = len("".join(element.itertext()).strip())
+    total = _TEXT_LENGTH(element)
     if total == 0:
         return 0.0
-    linked = sum(len("".join(link.itertext()).strip()) for link in element.iter("a"))
-    return linked / total
+    return len(" ".join(" ".join(_LINK_TEXTS(element)).split())) / total
 
 
 def _small(element: Any) -> bool:

@@ -68,6 +68,7 @@ def _token_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
 
 NOISE_BLOCK_PATTERN = _token_pattern(NOISE_BLOCK_TOKENS)
 TEASER_BLOCK_PATTERN = _token_pattern(TEASER_BLOCK_TOKENS)
+MARKER_PATTERN = _token_pattern(NOISE_BLOCK_TOKENS + TEASER_BLOCK_TOKENS)
 # class/id tokens of the dek printed under the headline (it is the summary, not the text).
 STANDFIRST_PATTERN = re.compile(
     r"standfirst|\bdek\b|sub-?title|sub-?head|summary|excerpt|\blede\b|\bintro\b|strapline|description|abstract",

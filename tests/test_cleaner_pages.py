@@ -49,6 +49,8 @@ PAGE_NOISE = (
     "Updated 2 hours ago",
     "December 18, 2024",
     "Story continues",
+    "Follow AP",
+    "Continue reading",
 )
 
 
