@@ -10,6 +10,8 @@ from trafilatura.utils import HTML_PARSER, load_html
 
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _NESTING_TAGS = re.compile(r"</?(?:div|span|section|font)\b[^>]*>", re.IGNORECASE)
+# Characters below which trafilatura's fast result is checked against its full cascade.
+_SHORT_RESULT = 500
 # What may follow the page's real </html>: a newline, a comment or a tracking pixel.
 _TAIL_AFTER_END = 200
 
@@ -49,10 +51,21 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
     """Run trafilatura on a parsed tree: the main text, or None when it finds none.
 
     Metadata comes from cleaner/metadata.py: trafilatura's own pass costs a quarter of its time.
-    `fast` skips trafilatura's fallback extractors (its readability and jusText runs, compared with
-    its own result on every page): they cost a third of its time, and on news pages they lose
-    more than they win once our pruning has taken the furniture out (docs/cleaning.md).
+    Its fast path skips the fallback extractors (its readability and jusText runs, compared with
+    its own result on every page), which cost a third of its time and, once our pruning has taken
+    the furniture out, lose on news pages more often than they win. A fast result shorter than
+    `_SHORT_RESULT` may be a missed article, though: then the full cascade runs too, and its
+    result is taken when it holds at least twice as much text (docs/cleaning.md).
     """
+    document = _extract(tree, url, fast=True)
+    if document is None or len(document.text or "") < _SHORT_RESULT:
+        fuller = _extract(tree, url, fast=False)
+        if fuller is not None and (document is None or len(fuller.text or "") > 2 * len(document.text or "")):
+            return fuller
+    return document
+
+
+def _extract(tree: Any, url: str | None, fast: bool) -> Any | None:
     return trafilatura.bare_extraction(
         tree,
         url=url,
@@ -60,5 +73,5 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
         include_tables=True,
         with_metadata=False,
         deduplicate=False,
-        fast=True,
+        fast=fast,
     )

@@ -45,5 +45,9 @@ def byline(text: str) -> tuple[list[str], str | None]:
 
 
 def is_byline(line: str) -> bool:
-    """A short "By ..." line."""
-    return len(line) <= 160 and bool(BYLINE.match(line))
+    """A short "By ..." line that names people or an agency, not a sentence starting with "By"."""
+    match = BYLINE.match(line) if len(line) <= 160 else None
+    if match is None or line.rstrip().endswith((".", "!", "?", "”", '"')):
+        return False
+    words = [word for word in _SEPARATORS.sub(" ", match.group("names")).split() if word.isalpha()]
+    return bool(words) and sum(word[0].isupper() for word in words) >= len(words) / 2
