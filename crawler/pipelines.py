@@ -18,21 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.exceptions import DropItem
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 import cleaner
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
 from crawler.items import ArticlePage
 from crawler.urls import canonical_url, looks_like_article
 from storage import Corpus, FetchedPage, Outcome, StoreResult, make_engine
-from storage.engine import DatabaseUnavailable, database_url
+from storage.engine import DB_UNAVAILABLE, database_url
 from storage.schema import upgrade
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
-# Errors that mean "the database cannot be reached now", as opposed to a bug or a bad row.
-DB_UNAVAILABLE = (OperationalError, InterfaceError, DatabaseUnavailable)
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
 # og:type / JSON-LD types that say a page is a listing or a profile, not an article.
 _NOT_ARTICLE_TYPES = frozenset(

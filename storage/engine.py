@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 DEFAULT_DB_URL = "sqlite:///wiredesk.db"
 DB_ENV = "WIREDESK_DB"
@@ -17,6 +17,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be opened or reached; the message names it, without its password."""
+
+
+# Errors that mean "the database cannot be reached now", as opposed to a bug or a bad row.
+DB_UNAVAILABLE = (OperationalError, InterfaceError, DatabaseUnavailable)
 
 
 def database_url(url: str | None = None) -> str:

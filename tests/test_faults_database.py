@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import subprocess
@@ -10,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import FAST, PG_URL, REPO, WIREDESK, run_wiredesk
@@ -18,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from cleaner import CleanArticle
 from crawler.newsroom import Newsroom
+from crawler.spiders.news import NewsSpider
 from storage import Corpus, FetchedPage, Outcome, make_engine
 from storage.models import Article, Page, Revision
 from storage.schema import upgrade
@@ -180,3 +183,17 @@ def test_sqlite_locked_by_another_writer_mid_crawl(tmp_path: Path) -> None:
     engine.dispose()
     assert articles == distinct_urls == revisions == ARTICLES
     assert spooled(spool_of_db) == []
+
+
+def test_a_crawl_ending_while_the_database_is_away_keeps_going(caplog: pytest.LogCaptureFixture) -> None:
+    """The feeds' validators are saved as the crawl closes; a database away then costs one full
+    listing next time, with a warning, not a traceback."""
+    spider = SimpleNamespace(
+        crawler=SimpleNamespace(stats=SimpleNamespace(get_stats=dict)),
+        listing_validators={"https://wire.example/rss.xml": ('"v1"', None)},
+        corpus=Corpus(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone")),
+        logger=logging.getLogger("test-spider"),
+    )
+    with caplog.at_level("WARNING"):
+        NewsSpider.closed(spider, "finished")  # type: ignore[arg-type]
+    assert "listing validators not saved" in caplog.text

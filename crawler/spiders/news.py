@@ -24,6 +24,7 @@ from crawler.middlewares import LeftSourceError
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.urls import is_http, looks_like_article, normalise_url, same_site
 from storage import Corpus, make_engine
+from storage.engine import DB_UNAVAILABLE
 
 _ARTICLE_MARKERS = re.compile(
     rb"""(property|name)=["']og:type["']\s+content=["']article|content=["']article["']\s+(property|name)=["']og:type|"""
@@ -131,7 +132,13 @@ class NewsSpider(Spider):
             key.startswith(("wiredesk/error/", "wiredesk/skip/max_articles")) for key in stats
         )
         if complete and self.listing_validators:
-            self.corpus.save_listing_validators(self.listing_validators, datetime.now(UTC))
+            try:
+                self.corpus.save_listing_validators(self.listing_validators, datetime.now(UTC))
+            except DB_UNAVAILABLE as error:
+                # Losing them costs one full listing next time, never an article: say so and go on.
+                self.logger.warning(
+                    "listing validators not saved (%s): the next crawl reads every listing", error
+                )
 
     def parse_robots(self, response: Response) -> Iterable[Request]:
         """robots.txt `Sitemap:` lines are start points too (the sources file may not list them all)."""
