@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.exceptions import DropItem
+from sqlalchemy import Engine
 
 import cleaner
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
@@ -25,12 +26,15 @@ from crawler.items import ArticlePage
 from crawler.urls import canonical_url, looks_like_article
 from storage import Corpus, FetchedPage, Outcome, StoreResult, make_engine
 from storage.engine import DB_UNAVAILABLE, database_url
+from storage.failures import record_failed_page
 from storage.schema import upgrade
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
+# The error of a page given up by the cleaning time limit (its stats key is `time_limit`).
+TIME_LIMIT = "time limit"
 # og:type / JSON-LD types that say a page is a listing or a profile, not an article.
 _NOT_ARTICLE_TYPES = frozenset(
     {"website", "collectionpage", "webpage", "profile", "profilepage", "searchresultspage"}
@@ -52,11 +56,14 @@ class CleanPipeline:
         workers: int,
         time_limit: float = 20.0,
         options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
+        db_url: str | None = None,
     ) -> None:
         self.stats = stats
         self.workers = workers
         self.time_limit = time_limit
         self.options = options
+        self.db_url = db_url
+        self._failures: Engine | None = None
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -68,12 +75,15 @@ class CleanPipeline:
             os.cpu_count() or 1 if workers in (None, "") else int(workers),
             settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
             cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
+            settings.get("WIREDESK_DB"),
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
         article = await self._clean(item)
         if not article.found:
             self.stats.inc_value(f"wiredesk/clean/{_slug(article.error or 'no text')}")
+            if (article.error or "").startswith(TIME_LIMIT):
+                await asyncio.to_thread(self._record_failure, item, article.error or TIME_LIMIT)
             raise DropItem(f"{item.final_url}: {article.error}")
         if (article.page_type or "") in _NOT_ARTICLE_TYPES and not looks_like_article(item.final_url):
             self.stats.inc_value("wiredesk/clean/not_article")
@@ -96,6 +106,15 @@ class CleanPipeline:
             )
         future = self._pool.submit(clean_in_time, *job)
         return await asyncio.wrap_future(future)
+
+    def _record_failure(self, item: ArticlePage, reason: str) -> None:
+        """Keep the raw page given up, so later crawls stop after a few tries (storage/failures.py)."""
+        try:
+            if self._failures is None:
+                self._failures = make_engine(self.db_url)
+            record_failed_page(self._failures, fetched_page(item), reason)
+        except DB_UNAVAILABLE as error:
+            logger.warning("%s: failure not recorded (%s)", item.final_url, _first_line(error))
 
     def close_spider(self) -> None:
         if self._pool is not None:
@@ -141,18 +160,7 @@ class StorePipeline:
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
-        page = FetchedPage(
-            url=item.url,
-            final_url=item.final_url,
-            canonical_url=canonical_url(item.final_url, item.article.canonical_url),
-            source=item.source,
-            fetched_at=item.fetched_at,
-            http_status=item.http_status,
-            body=item.body,
-            content_type=item.content_type,
-            etag=item.etag,
-            last_modified=item.last_modified,
-        )
+        page = fetched_page(item)
         done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending.append((page, item.article, done))
         if len(self._pending) >= self.batch_size:
@@ -235,6 +243,22 @@ class StorePipeline:
         self._writer.shutdown(wait=True)
 
 
+def fetched_page(item: ArticlePage) -> FetchedPage:
+    """What storage keeps of a fetched page; its identity is the article's canonical URL, if cleaned."""
+    return FetchedPage(
+        url=item.url,
+        final_url=item.final_url,
+        canonical_url=canonical_url(item.final_url, item.article.canonical_url if item.article else None),
+        source=item.source,
+        fetched_at=item.fetched_at,
+        http_status=item.http_status,
+        body=item.body,
+        content_type=item.content_type,
+        etag=item.etag,
+        last_modified=item.last_modified,
+    )
+
+
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
@@ -289,7 +313,7 @@ def clean_in_time(
         with _alarm(limit):
             return cleaner.clean(body, url, options, declared_charset=charset)
     except CleaningTimeLimit:
-        return cleaner.CleanArticle(error=f"time limit (still cleaning after {limit:g} s)")
+        return cleaner.CleanArticle(error=f"{TIME_LIMIT} (still cleaning after {limit:g} s)")
 
 
 @contextmanager

@@ -36,6 +36,8 @@ WIREDESK_CLEAN_WORKERS = None
 WIREDESK_CLEAN_RULES = os.environ.get("WIREDESK_CLEAN_RULES")
 # A page still being cleaned after this many seconds is dropped as failed (0: no limit).
 WIREDESK_CLEAN_TIME_LIMIT = 20.0
+# A URL given up by the time limit this many times (in earlier crawls) is not fetched again.
+WIREDESK_CLEAN_FAILURES = 2
 # Articles written in one transaction...
 WIREDESK_STORE_BATCH = 50
 # ...or fewer, once the first of them has waited this many seconds.

@@ -40,6 +40,8 @@ FAULTS = {
     "/news/page-with-no-article-at-all": "no_article_found",
     SLOW_TO_CLEAN: "time_limit",
 }
+# A listing of just the slow page and a good one.
+SLOW_LISTING = "/slow/"
 LIMIT = 1024 * 1024
 # Well above the good pages' cleaning time (milliseconds), well below the slow page's (seconds).
 CLEAN_TIME_LIMIT = 1.0
@@ -109,6 +111,9 @@ class FaultSite(socketserver.ThreadingTCPServer):
         return {
             "/": send("200 OK", pages.listing_page("Faults", links, "/section/?page=2").encode()),
             "/section/": send("200 OK", pages.listing_page("Trap", [], "/section/?page=999").encode()),
+            SLOW_LISTING: send(
+                "200 OK", pages.listing_page("Slow", [(SLOW_TO_CLEAN, "slow"), (GOOD, "good")], None).encode()
+            ),
             "/robots.txt": send("200 OK", b"User-agent: *\nAllow: /\n"),
             GOOD: send("200 OK", article),
             MALFORMED: send("200 OK", malformed(self.url + MALFORMED)),

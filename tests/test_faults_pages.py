@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_wiredesk
-from faultsite import CLEAN_TIME_LIMIT, GOOD, SLOW_TO_CLEAN, FaultSite, malformed, slow_to_clean
+from faultsite import CLEAN_TIME_LIMIT, GOOD, SLOW_LISTING, SLOW_TO_CLEAN, FaultSite, malformed, slow_to_clean
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +183,38 @@ def test_time_limit_in_the_crawl_thread(tmp_path: Path) -> None:
     with sqlite3.connect(db) as connection:
         assert [url for (url,) in connection.execute("SELECT url FROM articles")] == [site.url + GOOD]
     assert "'wiredesk/clean/time_limit': 1" in result.stderr, result.stderr[-3000:]
+
+
+def test_a_page_given_up_is_kept_raw_and_not_fetched_again_past_the_bound(tmp_path: Path) -> None:
+    """The failed page is kept in `pages` (nothing is lost) and counted; with WIREDESK_CLEAN_FAILURES=1
+    the next crawl of its listing skips it instead of timing it out again."""
+    db = tmp_path / "f.db"
+    with FaultSite() as site:
+        runs = [
+            run_wiredesk(
+                "crawl",
+                "--url",
+                site.url + SLOW_LISTING,
+                "--db",
+                f"sqlite:///{db}",
+                "-v",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=False",
+                "-s",
+                f"WIREDESK_CLEAN_TIME_LIMIT={CLEAN_TIME_LIMIT}",
+                "-s",
+                "WIREDESK_CLEAN_FAILURES=1",
+            )
+            for _ in range(2)
+        ]
+    assert "'wiredesk/clean/time_limit': 1" in runs[0].stderr, runs[0].stderr[-3000:]
+    assert "'wiredesk/skip/failed_before': 1" in runs[1].stderr, runs[1].stderr[-3000:]
+    assert "wiredesk/clean/time_limit" not in runs[1].stderr
+    with sqlite3.connect(db) as connection:
+        failed = connection.execute(
+            "SELECT url, error, article_id, length(body_zlib) > 0 FROM pages WHERE outcome = 'failed'"
+        )
+        assert failed.fetchall() == [
+            (site.url + SLOW_TO_CLEAN, "time limit (still cleaning after 1 s)", None, 1)
+        ]
+        assert [url for (url,) in connection.execute("SELECT url FROM articles")] == [site.url + GOOD]

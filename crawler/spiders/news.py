@@ -25,6 +25,7 @@ from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.urls import is_http, looks_like_article, normalise_url, same_site
 from storage import Corpus, make_engine
 from storage.engine import DB_UNAVAILABLE
+from storage.failures import failed_attempts
 
 _ARTICLE_MARKERS = re.compile(
     rb"""(property|name)=["']og:type["']\s+content=["']article|content=["']article["']\s+(property|name)=["']og:type|"""
@@ -71,6 +72,7 @@ class NewsSpider(Spider):
         spider.max_articles = int(limit) if limit not in (None, "") else None
         spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES", 3)
         spider.since = parse_date(crawler.settings.get("WIREDESK_SINCE"))
+        spider.max_clean_failures = crawler.settings.getint("WIREDESK_CLEAN_FAILURES", 2)
         revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
         spider.distributed = bool(crawler.settings.get("WIREDESK_REDIS"))
@@ -218,8 +220,12 @@ class NewsSpider(Spider):
         wanted = [e for e in entries if self._on_site(e.url, src) and self._is_article_url(e.url, src)]
         fresh = {normalise_url(e.url): e for e in wanted if not self._too_old(e)}
         known = self.corpus.known_urls(url for url in fresh if url not in self.requested)
+        failed = failed_attempts(self.corpus.engine, (url for url in fresh if url not in known))
         for url, entry in fresh.items():
             if url in self.requested:
+                continue
+            if failed.get(url, 0) >= self.max_clean_failures:
+                self.crawler.stats.inc_value("wiredesk/skip/failed_before")
                 continue
             stored = known.get(url)
             if stored is not None and not self._changed_since(entry, stored.last_fetched_at, src):
