@@ -300,6 +300,9 @@ def _print_explain(article: cleaner.CleanArticle) -> None:
         f"   [bold]agency[/bold]: {article.agency or '-'}   [bold]dateline[/bold]: {article.dateline or '-'}"
     )
     console.print(f"[bold]published[/bold]: {article.published}   [bold]language[/bold]: {article.language}")
+    if article.summary:
+        console.print("[bold]summary[/bold]: ", end="")
+        console.print(article.summary, markup=False, soft_wrap=True)
     console.rule("kept")
     console.print(article.text or f"(nothing: {article.error})", markup=False, soft_wrap=True)
     console.rule("removed")
