@@ -1,17 +1,26 @@
-"""The only code that writes the corpus. The crawler's pipeline and the CLI both go through `Corpus`."""
+"""The only code that writes the corpus. The crawler's pipeline and the CLI both go through `Corpus`.
+
+A batch is stored in one transaction with few statements (SQLAlchemy Core, not ORM objects): what
+it needs to know of the stored articles is read with two queries for the whole batch, the batch's
+own earlier items are kept in memory (`_Batch`), and rows that nothing in the batch reads back
+(URLs, raw pages, revisions, refreshed fetch times, story updates) are written together at its
+end. Only what a near-copy lookup reads (articles, stories, band index) is written as it goes.
+"""
 
 from __future__ import annotations
 
 import logging
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from cleaner import CleanArticle
 from storage import dedup
@@ -23,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 # A unique-key race with another writer is retried this many times before giving up.
 CONFLICT_RETRIES = 3
+# Values per IN list, well under SQLite's and PostgreSQL's limits on bound parameters.
+IN_CHUNK = 500
+
+_ARTICLES, _URLS, _PAGES = Article.__table__, ArticleUrl.__table__, Page.__table__
+_REVISIONS, _STORIES = Revision.__table__, Story.__table__
 
 
 @dataclass(frozen=True)
@@ -49,9 +63,9 @@ class Corpus:
     def store_many(self, items: list[tuple[FetchedPage, CleanArticle]]) -> list[StoreResult]:
         """Store a batch in one transaction (one commit for many articles).
 
-        A unique-key conflict means another writer stored one of the URLs between our lookup and
-        our insert: the batch is rolled back and stored again, article by article, which then
-        finds the other writer's rows.
+        Each item is stored as if the ones before it were already committed. A unique-key conflict
+        means another writer stored one of the URLs between our lookup and our insert: the batch is
+        rolled back and stored again, article by article, which then finds the other writer's rows.
         """
         fingerprints = [Fingerprint.of(article.text) for _, article in items]
         try:
@@ -72,12 +86,22 @@ class Corpus:
     def _store_batch(
         self, items: list[tuple[FetchedPage, CleanArticle]], fingerprints: list[Fingerprint]
     ) -> list[StoreResult]:
-        with self._sessions.begin() as session:
-            dedup.lock_for_insert(session, fingerprints)
-            return [
-                _store(session, page, article, fingerprint)
+        """Lock the texts, read, plan every item, lock the bands of what is indexed, then write."""
+        with self.engine.begin() as connection:
+            dedup.lock_texts(connection, (fingerprint.text_hash for fingerprint in fingerprints))
+            batch = _Batch(connection)
+            batch.read(
+                (url for page, _ in items for url in _page_urls(page)),
+                (fingerprint.text_hash for fingerprint in fingerprints),
+            )
+            steps = [
+                batch.plan(page, article, fingerprint)
                 for (page, article), fingerprint in zip(items, fingerprints, strict=True)
             ]
+            dedup.lock_bands(connection, [step.fingerprint for step in steps if step.kind in _INDEXED])
+            results = [batch.write(step) for step in steps]
+            batch.finish()
+            return results
 
     def known_urls(self, urls: Iterable[str]) -> dict[str, KnownUrl]:
         """The stored articles reached by any of these URLs, keyed by URL."""
@@ -125,159 +149,383 @@ class Corpus:
             return session.scalar(select(func.count()).select_from(Article)) or 0
 
 
-def _store(
-    session: Session, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint
-) -> StoreResult:
-    page_urls = list(dict.fromkeys((page.canonical_url, page.final_url, page.url)))
-    digest = fingerprint.text_hash
-    existing = _article_by_urls(session, page_urls)
-    if existing is None:
-        existing = _same_text_on_site(session, _site(page.canonical_url), digest)
-        if existing is not None:
-            _add_urls(session, existing.id, page_urls, page.fetched_at)
-            return StoreResult(Outcome.DUPLICATE, existing.id, existing.story_id)
-        return _insert_article(session, page, article, fingerprint, page_urls)
-    added = _add_urls(session, existing.id, page_urls, page.fetched_at)
-    if existing.text_hash == digest:
-        existing.last_fetched_at = page.fetched_at
-        existing.etag, existing.last_modified = page.etag, page.last_modified
-        outcome = Outcome.DUPLICATE if page.url in added else Outcome.UNCHANGED
-        return StoreResult(outcome, existing.id, existing.story_id)
-    return _add_revision(session, existing, page, article, fingerprint)
+class _Kind(Enum):
+    """What storing one page does to the corpus."""
+
+    REFRESH = "refresh"
+    """A stored article fetched again with the same text: its fetch time and validators move."""
+    SITE_DUPLICATE = "site duplicate"
+    """The text is already stored on this site under another URL: only the new URLs are recorded."""
+    REVISION = "revision"
+    """A stored article with a new text."""
+    INSERT = "insert"
+    """A new article, in a new story or in the story of a copy."""
 
 
-def _article_by_urls(session: Session, urls: list[str]) -> Article | None:
-    return session.scalar(
-        select(Article)
-        .join(ArticleUrl, ArticleUrl.article_id == Article.id)
-        .where(ArticleUrl.url.in_(urls))
-        .limit(1)
-    )
+# Steps whose text goes into the band index, so whose band keys are locked first.
+_INDEXED = frozenset({_Kind.REVISION, _Kind.INSERT})
 
 
-def _same_text_on_site(session: Session, site: str, digest: str) -> Article | None:
-    return session.scalar(select(Article).where(Article.site == site, Article.text_hash == digest).limit(1))
+@dataclass(eq=False)
+class _Stored:
+    """An article as a batch sees it: read from the corpus, or inserted by the batch (ids set on write)."""
+
+    site: str
+    text_hash: str
+    revision_count: int
+    id: int | None = None
+    story_id: int | None = None
 
 
-def _add_urls(session: Session, article_id: int, urls: list[str], seen_at: datetime) -> set[str]:
-    """Record the URLs not yet known to lead to the article; return those that were new."""
-    known = set(session.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(urls))))
-    added = {url for url in urls if url not in known}
-    session.add_all(ArticleUrl(url=url, article_id=article_id, first_seen_at=seen_at) for url in added)
-    return added
+@dataclass(eq=False)
+class _Step:
+    """What storing one item will do, decided before anything is written (so that locks come first)."""
+
+    kind: _Kind
+    page: FetchedPage
+    article: CleanArticle
+    fingerprint: Fingerprint
+    target: _Stored
+    new_urls: list[str]
+    """The page's URLs that lead to no article yet: recorded for the target."""
+    outcome: Outcome | None = None
+    """Known when planned, except for an insert: new story or copy is found when it is written."""
+    number: int = 1
+    """The revision number the page's text gets."""
+    exact: _Stored | None = None
+    """An insert: a stored exact copy (on another site) at this point of the batch, if any."""
 
 
-def _insert_article(
-    session: Session, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint, urls: list[str]
-) -> StoreResult:
-    digest = fingerprint.text_hash
-    story_id = dedup.find_story(session, fingerprint, article.published)
-    outcome = Outcome.COPY if story_id is not None else Outcome.NEW
-    if story_id is None:
-        story = Story(
-            title=article.title, first_seen_at=page.fetched_at, first_published_at=article.published
-        )
-        session.add(story)
-        session.flush()
-        story_id = story.id
-    row = Article(
-        url=page.canonical_url,
-        source=page.source,
-        site=_site(page.canonical_url),
-        story_id=story_id,
-        text=article.text,
-        text_hash=digest,
-        minhash=dedup.stored_signature(fingerprint),
-        revision_count=1,
-        http_status=page.http_status,
-        first_fetched_at=page.fetched_at,
-        last_fetched_at=page.fetched_at,
-        etag=page.etag,
-        last_modified=page.last_modified,
-        **_metadata(article),
-    )
-    session.add(row)
-    session.flush()
-    _add_urls(session, row.id, urls, page.fetched_at)
-    raw = _add_page(session, page, row.id, outcome)
-    session.add(
-        Revision(
-            article_id=row.id,
-            number=1,
-            fetched_at=page.fetched_at,
-            title=article.title,
-            text=article.text,
-            text_hash=digest,
-            page_id=raw.id,
-        )
-    )
-    dedup.index_article(session, row.id, fingerprint)
-    _update_story(session.get_one(Story, story_id), row)
-    return StoreResult(outcome, row.id, story_id)
+@dataclass
+class _Representative:
+    """What choosing a story's representative compares of a copy."""
+
+    published_at: datetime | None
+    first_fetched_at: datetime
+    length: int
+
+    def key(self) -> tuple[datetime, int]:
+        """The copy published first (the wire original usually is), then the longest text."""
+        return (self.published_at or self.first_fetched_at, -self.length)
 
 
-def _update_story(story: Story, copy: Article) -> None:
-    """A new copy may be the story's first publication, or a better representative.
+@dataclass
+class _StoryState:
+    """A story the batch looked at, as it will be written at the end if `changed`."""
 
-    The representative is the copy published first (the wire original usually is), then the
-    longest text; copies without a publication time count by when they were first fetched.
+    title: str | None
+    first_published_at: datetime | None
+    representative_id: int | None = None
+    representative: _Representative | None = None
+    changed: bool = False
+
+
+@dataclass
+class _Batch:
+    """One batch being stored: the corpus as its items see it, and the rows written at its end.
+
+    Each item must be stored as if the ones before it were committed; `plan` and `write` keep the
+    articles read at the start, and those the batch inserts or revises, up to date in memory.
     """
-    if copy.published_at is not None and (
-        story.first_published_at is None or copy.published_at < story.first_published_at
-    ):
-        story.first_published_at = copy.published_at
-    current = story.representative
-    if current is None or _representative_key(copy) < _representative_key(current):
-        story.representative = copy
-        story.title = copy.title or story.title
 
+    connection: Connection
+    by_url: dict[str, _Stored] = field(default_factory=dict)
+    by_hash: dict[str, list[_Stored]] = field(default_factory=dict)
+    """Every article with each of the batch's text hashes (stored ones by id, then the batch's own)."""
+    stories: dict[int, _StoryState] = field(default_factory=dict)
+    new_urls: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    revisions: list[dict[str, Any]] = field(default_factory=list)
+    """One per page, in the same order: each kept page is the raw page of a new revision."""
+    refreshed: dict[int, dict[str, Any]] = field(default_factory=dict)
 
-def _representative_key(article: Article) -> tuple[object, int]:
-    return (article.published_at or article.first_fetched_at, -len(article.text))
+    def read(self, urls: Iterable[str], hashes: Iterable[str]) -> None:
+        """Two queries for the whole batch: the articles its URLs lead to, and those with its texts."""
+        articles: dict[int, _Stored] = {}
+        columns = (_ARTICLES.c.id, _ARTICLES.c.story_id, _ARTICLES.c.site, _ARTICLES.c.text_hash)
+        columns += (_ARTICLES.c.revision_count,)
 
+        def stored(row: Any) -> _Stored:
+            return articles.setdefault(
+                row.id, _Stored(row.site, row.text_hash, row.revision_count, row.id, row.story_id)
+            )
 
-def _add_revision(
-    session: Session, existing: Article, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint
-) -> StoreResult:
-    digest = fingerprint.text_hash
-    raw = _add_page(session, page, existing.id, Outcome.REVISION)
-    existing.revision_count += 1
-    session.add(
-        Revision(
-            article_id=existing.id,
-            number=existing.revision_count,
-            fetched_at=page.fetched_at,
-            title=article.title,
-            text=article.text,
-            text_hash=digest,
-            page_id=raw.id,
+        by_url = select(_URLS.c.url, *columns).join(_ARTICLES, _ARTICLES.c.id == _URLS.c.article_id)
+        for chunk in _chunks(urls):
+            for row in self.connection.execute(by_url.where(_URLS.c.url.in_(chunk))):
+                self.by_url[row.url] = stored(row)
+        by_hash = select(*columns).order_by(_ARTICLES.c.id)
+        for chunk in _chunks(hashes):
+            for row in self.connection.execute(by_hash.where(_ARTICLES.c.text_hash.in_(chunk))):
+                self.by_hash.setdefault(row.text_hash, []).append(stored(row))
+
+    def plan(self, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> _Step:
+        """Decide what storing the item does; what it will write is visible to the items after it."""
+        urls = _page_urls(page)
+        new_urls = [url for url in urls if url not in self.by_url]
+        # The canonical URL first: it is the article's identity when the URLs lead to different ones.
+        existing = next((self.by_url[url] for url in urls if url in self.by_url), None)
+        if existing is None:
+            step = self._plan_unknown(page, article, fingerprint, new_urls)
+        else:
+            step = self._plan_known(existing, page, article, fingerprint, new_urls)
+        for url in new_urls:
+            self.by_url[url] = step.target
+        return step
+
+    def _plan_known(
+        self,
+        existing: _Stored,
+        page: FetchedPage,
+        article: CleanArticle,
+        fingerprint: Fingerprint,
+        new_urls: list[str],
+    ) -> _Step:
+        step = _Step(_Kind.REFRESH, page, article, fingerprint, existing, new_urls)
+        if existing.text_hash == fingerprint.text_hash:
+            step.outcome = Outcome.DUPLICATE if page.url in new_urls else Outcome.UNCHANGED
+        else:
+            self._rehash(existing, fingerprint.text_hash)
+            existing.revision_count += 1
+            step.kind, step.outcome, step.number = _Kind.REVISION, Outcome.REVISION, existing.revision_count
+        return step
+
+    def _plan_unknown(
+        self, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint, new_urls: list[str]
+    ) -> _Step:
+        site = _site(page.canonical_url)
+        copies = self.by_hash.setdefault(fingerprint.text_hash, [])
+        same_site = next((stored for stored in copies if stored.site == site), None)
+        if same_site is not None:
+            return _Step(
+                _Kind.SITE_DUPLICATE, page, article, fingerprint, same_site, new_urls, Outcome.DUPLICATE
+            )
+        target = _Stored(site, fingerprint.text_hash, 1)
+        step = _Step(
+            _Kind.INSERT, page, article, fingerprint, target, new_urls, exact=next(iter(copies), None)
         )
-    )
-    existing.text, existing.text_hash = article.text, digest
-    existing.minhash = dedup.stored_signature(fingerprint)
-    dedup.index_article(session, existing.id, fingerprint)
-    existing.last_fetched_at, existing.http_status = page.fetched_at, page.http_status
-    existing.etag, existing.last_modified = page.etag, page.last_modified
-    for key, value in _metadata(article).items():
-        setattr(existing, key, value)
-    return StoreResult(Outcome.REVISION, existing.id, existing.story_id)
+        copies.append(target)
+        return step
+
+    def _rehash(self, stored: _Stored, digest: str) -> None:
+        old = self.by_hash.get(stored.text_hash, [])
+        if stored in old:
+            old.remove(stored)
+        stored.text_hash = digest
+        self.by_hash.setdefault(digest, []).append(stored)
+
+    def write(self, step: _Step) -> StoreResult:
+        """Carry out a planned step, in the order planned."""
+        target = step.target
+        if step.kind is _Kind.INSERT:
+            step.outcome = self._insert(step)
+        elif step.kind is _Kind.REVISION:
+            self._revise(step)
+        elif step.kind is _Kind.REFRESH:
+            self.refreshed[_id(target)] = {
+                "b_id": target.id,
+                "b_fetched_at": step.page.fetched_at,
+                "b_etag": step.page.etag,
+                "b_last_modified": step.page.last_modified,
+            }
+        self.new_urls += [
+            {"url": url, "article_id": target.id, "first_seen_at": step.page.fetched_at}
+            for url in step.new_urls
+        ]
+        assert step.outcome is not None and target.story_id is not None
+        return StoreResult(step.outcome, _id(target), target.story_id)
+
+    def _insert(self, step: _Step) -> Outcome:
+        page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
+        if step.exact is not None:
+            story_id = step.exact.story_id
+        else:
+            first_published = {sid: story.first_published_at for sid, story in self.stories.items()}
+            story_id = dedup.find_story(self.connection, fingerprint, article.published, first_published)
+        outcome = Outcome.COPY if story_id is not None else Outcome.NEW
+        if story_id is None:
+            story_id = self._new_story(page, article)
+        target.story_id = story_id
+        target.id = self.connection.execute(
+            insert(_ARTICLES).returning(_ARTICLES.c.id),
+            {
+                "url": page.canonical_url,
+                "source": page.source,
+                "site": target.site,
+                "story_id": story_id,
+                "revision_count": 1,
+                "first_fetched_at": page.fetched_at,
+                **_text_values(page, article, fingerprint),
+            },
+        ).scalar_one()
+        self._keep_page(step, outcome)
+        dedup.index_article(self.connection, target.id, fingerprint, replace=False)
+        self._update_story(story_id, target.id, page, article)
+        return outcome
+
+    def _new_story(self, page: FetchedPage, article: CleanArticle) -> int:
+        story_id: int = self.connection.execute(
+            insert(_STORIES).returning(_STORIES.c.id),
+            {
+                "title": article.title,
+                "first_seen_at": page.fetched_at,
+                "first_published_at": article.published,
+            },
+        ).scalar_one()
+        self.stories[story_id] = _StoryState(article.title, article.published)
+        return story_id
+
+    def _update_story(self, story_id: int, copy_id: int, page: FetchedPage, article: CleanArticle) -> None:
+        """A new copy may be the story's first publication, or a better representative."""
+        story = self.stories.get(story_id) or self._load_story(story_id)
+        if article.published is not None and (
+            story.first_published_at is None or article.published < story.first_published_at
+        ):
+            story.first_published_at, story.changed = article.published, True
+        copy = _Representative(article.published, page.fetched_at, len(article.text))
+        if story.representative is None or copy.key() < story.representative.key():
+            story.representative_id, story.representative = copy_id, copy
+            story.title, story.changed = article.title or story.title, True
+
+    def _load_story(self, story_id: int) -> _StoryState:
+        representative = _ARTICLES.c.id == _STORIES.c.representative_article_id
+        row = self.connection.execute(
+            select(
+                _STORIES.c.title,
+                _STORIES.c.first_published_at,
+                _STORIES.c.representative_article_id,
+                _ARTICLES.c.published_at,
+                _ARTICLES.c.first_fetched_at,
+                func.length(_ARTICLES.c.text).label("length"),
+            )
+            .select_from(_STORIES.outerjoin(_ARTICLES, representative))
+            .where(_STORIES.c.id == story_id)
+        ).one()
+        story = _StoryState(row.title, row.first_published_at, row.representative_article_id)
+        if row.representative_article_id is not None:
+            story.representative = _Representative(row.published_at, row.first_fetched_at, row.length)
+        self.stories[story_id] = story
+        return story
+
+    def _revise(self, step: _Step) -> None:
+        page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
+        self.connection.execute(
+            update(_ARTICLES)
+            .where(_ARTICLES.c.id == target.id)
+            .values(revision_count=step.number, **_text_values(page, article, fingerprint))
+        )
+        self.refreshed.pop(_id(target), None)
+        self._keep_page(step, Outcome.REVISION)
+        dedup.index_article(self.connection, _id(target), fingerprint, replace=True)
+        for story in self.stories.values():
+            if story.representative_id == target.id and story.representative is not None:
+                story.representative.published_at = article.published
+                story.representative.length = len(article.text)
+
+    def _keep_page(self, step: _Step, outcome: Outcome) -> None:
+        """The raw page and the revision it carries, written at the end of the batch."""
+        page, article = step.page, step.article
+        self.pages.append(
+            {
+                "url": page.url,
+                "final_url": page.final_url,
+                "source": page.source,
+                "fetched_at": page.fetched_at,
+                "http_status": page.http_status,
+                "content_type": page.content_type,
+                "body_zlib": zlib.compress(page.body, 6),
+                "article_id": step.target.id,
+                "outcome": outcome.value,
+            }
+        )
+        self.revisions.append(
+            {
+                "article_id": step.target.id,
+                "number": step.number,
+                "fetched_at": page.fetched_at,
+                "title": article.title,
+                "text": article.text,
+                "text_hash": step.fingerprint.text_hash,
+            }
+        )
+
+    def finish(self) -> None:
+        """Write what the batch deferred: a few statements of many rows each."""
+        if self.new_urls:
+            self.connection.execute(insert(_URLS), self.new_urls)
+        if self.pages:
+            page_ids = self.connection.execute(
+                insert(_PAGES).returning(_PAGES.c.id, sort_by_parameter_order=True), self.pages
+            ).scalars()
+            self.connection.execute(
+                insert(_REVISIONS),
+                [
+                    {**revision, "page_id": page_id}
+                    for revision, page_id in zip(self.revisions, page_ids, strict=True)
+                ],
+            )
+        if self.refreshed:
+            self.connection.execute(_REFRESH, list(self.refreshed.values()))
+        stories = [
+            {
+                "b_id": story_id,
+                "b_title": story.title,
+                "b_first_published_at": story.first_published_at,
+                "b_representative": story.representative_id,
+            }
+            for story_id, story in self.stories.items()
+            if story.changed
+        ]
+        if stories:
+            self.connection.execute(_UPDATE_STORY, stories)
 
 
-def _add_page(session: Session, page: FetchedPage, article_id: int, outcome: Outcome) -> Page:
-    raw = Page(
-        url=page.url,
-        final_url=page.final_url,
-        source=page.source,
-        fetched_at=page.fetched_at,
-        http_status=page.http_status,
-        content_type=page.content_type,
-        body_zlib=zlib.compress(page.body, 6),
-        article_id=article_id,
-        outcome=outcome.value,
+_REFRESH = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("b_id"))
+    .values(
+        last_fetched_at=bindparam("b_fetched_at"),
+        etag=bindparam("b_etag"),
+        last_modified=bindparam("b_last_modified"),
     )
-    session.add(raw)
-    session.flush()
-    return raw
+)
+_UPDATE_STORY = (
+    update(_STORIES)
+    .where(_STORIES.c.id == bindparam("b_id"))
+    .values(
+        title=bindparam("b_title"),
+        first_published_at=bindparam("b_first_published_at"),
+        representative_article_id=bindparam("b_representative"),
+    )
+)
+
+
+def _id(stored: _Stored) -> int:
+    assert stored.id is not None, "an article of the batch is used before it is written"
+    return stored.id
+
+
+def _page_urls(page: FetchedPage) -> list[str]:
+    return list(dict.fromkeys((page.canonical_url, page.final_url, page.url)))
+
+
+def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
+    unique = list(dict.fromkeys(values))
+    return (unique[start : start + IN_CHUNK] for start in range(0, len(unique), IN_CHUNK))
+
+
+def _text_values(page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> dict[str, object]:
+    """The columns an insert and a revision both set from the page and its text."""
+    return {
+        "text": article.text,
+        "text_hash": fingerprint.text_hash,
+        "minhash": dedup.stored_signature(fingerprint),
+        "http_status": page.http_status,
+        "last_fetched_at": page.fetched_at,
+        "etag": page.etag,
+        "last_modified": page.last_modified,
+        **_metadata(article),
+    }
 
 
 def _metadata(article: CleanArticle) -> dict[str, object]:

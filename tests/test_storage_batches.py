@@ -1,0 +1,172 @@
+"""A batch stores each item as if the ones before it were committed (SQLite and PostgreSQL).
+
+`Corpus.store_many` reads the corpus once per batch and keeps the batch's own writes in memory, so
+these cases put what depends on an earlier item into the same batch as that item, and compare with
+storing the same items one by one into another corpus.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import PG_URL
+from sqlalchemy import Engine, create_engine, func, select, text
+
+from cleaner import CleanArticle
+from storage import Corpus, FetchedPage, Outcome, make_engine
+from storage import dedup as dedup_module
+from storage.models import Article, ArticleUrl, MinhashBand, Page, Revision, Story
+from storage.schema import upgrade
+
+T0 = datetime(2024, 12, 5, 12, tzinfo=UTC)
+WIRE = (
+    "GENEVA (AP) — Negotiators from 40 countries agreed early on Friday on a treaty to share data on "
+    "new viruses, after three years of talks that nearly collapsed twice over patents.\n"
+    "The treaty obliges signatories to report unusual outbreaks within 72 hours and to share genetic "
+    "sequences with a laboratory network run by the World Health Organization.\n"
+    "Delegates said the compromise on patents leaves licensing to national law, which several "
+    "producers of vaccines had demanded before they would sign."
+)
+NEAR_COPY = WIRE.replace("early on Friday", "on Friday").replace("nearly collapsed", "almost collapsed")
+OTHER = (
+    "LIMA, Peru (AP) — Heavy rain set off landslides that cut the main highway to the coast on "
+    "Thursday, stranding hundreds of trucks loaded with fruit for export."
+)
+
+
+def item(
+    url: str,
+    body: str = WIRE,
+    minutes: int = 0,
+    canonical: str | None = None,
+    published: datetime | None = T0,
+) -> tuple[FetchedPage, CleanArticle]:
+    page = FetchedPage(
+        url, url, canonical or url, url.split("/")[2], T0 + timedelta(minutes=minutes), 200, url.encode()
+    )
+    return page, CleanArticle(text=body, title=url.rsplit("/", 1)[1], published=published)
+
+
+ITEMS = [
+    item("https://wire.example/a/treaty"),
+    item("https://wire.example/a/treaty", minutes=1),
+    item("https://wire.example/print/treaty", minutes=2),
+    item("https://wire.example/a/treaty?utm=x", minutes=3, canonical="https://wire.example/a/treaty"),
+    item("https://portal.example/treaty.html", minutes=4),
+    item("https://daily.example/news/1", NEAR_COPY, 5, published=T0 - timedelta(hours=1)),
+    item("https://wire.example/a/treaty", WIRE + "\nCorrection: 40 countries, not 41.", 6),
+    item("https://wire.example/a/treaty", WIRE, 7),
+    item("https://wire.example/b/landslide", OTHER, 8),
+    item("https://wire.example/print/landslide", OTHER, 9),
+]
+OUTCOMES = [
+    Outcome.NEW,
+    Outcome.UNCHANGED,  # fetched again
+    Outcome.DUPLICATE,  # the same text under another URL of the site
+    Outcome.DUPLICATE,  # a tracking variant of the URL
+    Outcome.COPY,  # an exact copy on another site, found by its hash
+    Outcome.COPY,  # a near copy, found in the band index
+    Outcome.REVISION,  # a correction
+    Outcome.REVISION,  # and back to the first text
+    Outcome.NEW,
+    Outcome.DUPLICATE,
+]
+
+
+@pytest.fixture
+def second_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty corpus on the same backend."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'one-by-one.db'}"
+        return
+    schema = f"wd_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def corpus(url: str) -> Corpus:
+    engine = make_engine(url)
+    upgrade(engine)
+    return Corpus(engine)
+
+
+def state(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row the store path writes, without the raw bodies and texts."""
+    queries = {
+        "articles": select(
+            Article.id, Article.url, Article.story_id, Article.title, Article.text_hash
+        ).add_columns(Article.revision_count, Article.published_at, Article.last_fetched_at),
+        "stories": select(Story.id, Story.title, Story.first_published_at, Story.representative_article_id),
+        "urls": select(ArticleUrl.url, ArticleUrl.article_id, ArticleUrl.first_seen_at),
+        "pages": select(Page.id, Page.url, Page.article_id, Page.outcome, Page.fetched_at),
+        "revisions": select(Revision.article_id, Revision.number, Revision.text_hash, Revision.page_id),
+        "bands": select(MinhashBand.article_id, func.count()).group_by(MinhashBand.article_id),
+    }
+    with engine.connect() as connection:
+        return {
+            table: sorted(tuple(row) for row in connection.execute(query)) for table, query in queries.items()
+        }
+
+
+def test_a_batch_stores_what_storing_one_by_one_stores(db_url: str, second_url: str) -> None:
+    batched, one_by_one = corpus(db_url), corpus(second_url)
+    results = batched.store_many(ITEMS)
+    assert results == [one_by_one.store(page, article) for page, article in ITEMS]
+    assert [result.outcome for result in results] == OUTCOMES
+    assert state(batched.engine) == state(one_by_one.engine)
+    for store in (batched, one_by_one):
+        store.engine.dispose()
+
+
+def test_a_batch_keeps_its_own_revisions_and_story(db_url: str) -> None:
+    store = corpus(db_url)
+    results = store.store_many(ITEMS)
+    wire, near = results[0], results[5]
+    assert len({result.story_id for result in results[:8]}) == 1
+    rows = state(store.engine)
+    assert [number for article_id, number, _, _ in rows["revisions"] if article_id == wire.article_id] == [
+        1,
+        2,
+        3,
+    ]
+    assert [outcome for _, _, article_id, outcome, _ in rows["pages"] if article_id == wire.article_id] == [
+        "new",
+        "revision",
+        "revision",
+    ]
+    # The near copy was published an hour before the wire story: it represents the story.
+    assert (wire.story_id, "1", T0 - timedelta(hours=1), near.article_id) in rows["stories"]
+    store.engine.dispose()
+
+
+def test_urls_of_two_articles_lead_to_the_canonical_ones(db_url: str) -> None:
+    store = corpus(db_url)
+    first = store.store(*item("https://wire.example/a/treaty"))
+    second = store.store(*item("https://wire.example/b/landslide", OTHER))
+    moved = item("https://wire.example/a/treaty", OTHER, 5, canonical="https://wire.example/b/landslide")
+    result = store.store(*moved)
+    assert (result.outcome, result.article_id) == (Outcome.UNCHANGED, second.article_id)
+    assert first.article_id != second.article_id
+    store.engine.dispose()
+
+
+def test_pages_stored_again_need_no_minhash(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = corpus(db_url)
+    store.store_many(ITEMS[:1])
+
+    def no_minhash(text: str) -> object:
+        raise AssertionError("a MinHash signature was computed for a text already stored")
+
+    monkeypatch.setattr(dedup_module, "minhash", no_minhash)
+    outcomes = [result.outcome for result in store.store_many(ITEMS[1:4])]
+    assert outcomes == [Outcome.UNCHANGED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+    store.engine.dispose()
