@@ -43,6 +43,8 @@ _MAX_NOISE_BLOCK_CHARS = 1200
 _MAX_CAPTION_CHARS = 400
 _MAX_CAPTION_LINE = 160
 _MAX_DATE_LINE = 80
+# Characters of a removed block kept for --explain.
+_RECORDED_CHARS = 300
 _CLOSING = (".", "!", "?", "”", '"', ":", "…", "»", "“")
 _DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
 _NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
@@ -69,7 +71,10 @@ _LISTS_WITH_LINKS = etree.XPath(
 _SHORT_PARAGRAPHS_WITH_LINKS = etree.XPath(
     f"//p[.//a][string-length(normalize-space(.)) <= {_MAX_NOISE_LINE}]"
 )
-_BLOCKS_READING = etree.XPath("(//h2 | //h3 | //p | //div[not(.//p)])[normalize-space(.) = $wanted]")
+# The dek is one text node: comparing text nodes, not every block's whole string value, is cheap.
+_BLOCKS_READING = etree.XPath(
+    "//text()[normalize-space(.) = $wanted]/parent::*[self::h2 or self::h3 or self::p or self::div]"
+)
 
 
 # Whole-line rules in the order they are tried, each with the reason it records.
@@ -94,13 +99,22 @@ class Removed:
     def add(self, text: str, reason: str) -> None:
         text = " ".join(text.split())
         if text:
-            self.blocks.append(RemovedBlock(text[:300], reason))
+            self.blocks.append(RemovedBlock(text[:_RECORDED_CHARS], reason))
 
     def add_element(self, element: Any, reason: str) -> None:
-        """Record an element's text, its words apart ("World Business", not "WorldBusiness")."""
-        text = " ".join(" ".join(element.itertext()).split())
-        if text:
-            self.blocks.append(RemovedBlock(text[:300], reason))
+        """Record an element's text, its words apart ("World Business", not "WorldBusiness").
+
+        Only the first 300 characters are kept, so only those are read: a dropped menu can be large.
+        """
+        words: list[str] = []
+        size = 0
+        for piece in element.itertext():
+            words += piece.split()
+            size += len(piece)
+            if size > _RECORDED_CHARS:
+                break
+        if words:
+            self.blocks.append(RemovedBlock(" ".join(words)[:_RECORDED_CHARS], reason))
 
 
 def prune_tree(
