@@ -6,7 +6,7 @@ from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
 from cleaner.metadata import read_metadata
 from cleaner.model import CleanArticle, CleanOptions
-from cleaner.noise import Removed, filter_lines, prune_tree
+from cleaner.noise import Removed, displayed_standfirst, filter_lines, prune_tree
 from cleaner.wire import byline, dateline, is_byline
 
 DEFAULT_OPTIONS = CleanOptions()
@@ -29,11 +29,12 @@ def clean(
     metadata = read_metadata(tree)
     removed = Removed()
     rules = options.site_rules.for_url(url)
-    prune_tree(tree, removed, rules, metadata.description)
+    standfirst = displayed_standfirst(tree, metadata.description)
+    prune_tree(tree, removed, rules)
     document = extract_document(tree, url)
     if document is None or not (document.text or "").strip():
         return CleanArticle(error="no article found", removed=removed.blocks)
-    lines = filter_lines(document.text, metadata.title, removed, rules)
+    lines = filter_lines(document.text, metadata.title, removed, rules, standfirst)
     authors, agency = _people_and_agency(metadata.authors or [])
     bylines = [line for line in lines if is_byline(line)]
     for line in bylines:

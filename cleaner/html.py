@@ -12,6 +12,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"OggS", b"RIFF")
 
 
+# A UTF-8 page may have one broken byte in this many and still be read as UTF-8.
+_BYTES_PER_BROKEN_BYTE = 20_000
+
+
 class PageRejected(ValueError):
     """The body is not an HTML page we can clean; the message is the reason, stored with the page."""
 
@@ -46,6 +50,14 @@ def _check_bytes(body: bytes, options: CleanOptions) -> None:
         raise PageRejected("binary body")
 
 
+def _mostly_utf8(body: bytes) -> str | None:
+    """UTF-8 text with a few broken bytes (a truncated character, one pasted latin-1 word), as a
+    browser shows it: with replacement characters. A latin-1 page has a broken byte per accent."""
+    text = body.decode("utf-8", errors="replace")
+    broken = text.count("\ufffd") - body.count("\ufffd".encode())
+    return text if broken <= max(2, len(body) // _BYTES_PER_BROKEN_BYTE) else None
+
+
 def _decode(body: bytes, declared_charset: str | None) -> str:
     if body.startswith(b"\xef\xbb\xbf"):
         return body[3:].decode("utf-8", errors="replace")
@@ -63,6 +75,9 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
             return body.decode(candidate)
         except (LookupError, UnicodeDecodeError):
             continue
+    mostly_utf8 = _mostly_utf8(body)
+    if mostly_utf8 is not None:
+        return mostly_utf8
     best = from_bytes(body[:200_000]).best()
     if best is not None:
         return body.decode(best.encoding, errors="replace")

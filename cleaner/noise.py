@@ -117,14 +117,8 @@ class Removed:
             self.blocks.append(RemovedBlock(" ".join(words)[:_RECORDED_CHARS], reason))
 
 
-def prune_tree(
-    tree: Any, removed: Removed, rules: Sequence[SiteRule] = (), standfirst: str | None = None
-) -> None:
-    """Drop furniture blocks from the parsed page before extraction; keep captions apart.
-
-    `standfirst` is the page's declared summary: printed above the story as its dek, it is the
-    summary field, not the text's first paragraph.
-    """
+def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> None:
+    """Drop furniture blocks from the parsed page before extraction; keep captions apart."""
     for rule in rules:
         for path in rule.drop:
             for element in compiled_xpath(path)(tree):
@@ -133,8 +127,6 @@ def prune_tree(
     _prune_captions(tree, removed)
     _prune_marked_blocks(tree, removed)
     _prune_link_blocks(tree, removed)
-    if standfirst:
-        _prune_standfirst(tree, standfirst, removed)
     for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
         if _small(element):
             _drop(element)
@@ -198,14 +190,19 @@ def _prune_link_blocks(tree: Any, removed: Removed) -> None:
             _drop(element)
 
 
-def _prune_standfirst(tree: Any, standfirst: str, removed: Removed) -> None:
-    wanted = " ".join(standfirst.split())
-    for element in _BLOCKS_READING(tree, wanted=wanted):
+def displayed_standfirst(tree: Any, summary: str | None) -> str | None:
+    """The page's summary when it is printed above the story as its dek (an h2/h3, or a block named
+    standfirst, dek, summary...): then it is the summary field, not the text's first paragraph.
+
+    Only found here; it is taken out of the extracted text (`filter_lines`), not out of the page,
+    so that trafilatura still sees the story's lead where it is.
+    """
+    wanted = " ".join((summary or "").split())
+    for element in _BLOCKS_READING(tree, wanted=wanted) if wanted else ():
         marker = f"{element.get('class', '')} {element.get('id', '')}"
         if element.tag in ("h2", "h3") or STANDFIRST_PATTERN.search(marker):
-            removed.add(wanted, "standfirst")
-            _drop(element)
-            return
+            return wanted
+    return None
 
 
 def _link_density(element: Any) -> float:
@@ -238,7 +235,11 @@ def _drop(element: Any) -> None:
 
 
 def filter_lines(
-    text: str, title: str | None, removed: Removed, rules: Sequence[SiteRule] = ()
+    text: str,
+    title: str | None,
+    removed: Removed,
+    rules: Sequence[SiteRule] = (),
+    standfirst: str | None = None,
 ) -> list[str]:
     """The extracted text's lines that are story; every other line goes to `removed` with its reason."""
     kept: list[str] = []
@@ -250,7 +251,7 @@ def filter_lines(
             removed.add(line, "related-list")
             continue
         teasers = False
-        reason = _site_reason(line, rules) or _line_reason(line, title, len(kept))
+        reason = _site_reason(line, rules) or _line_reason(line, title, len(kept), standfirst)
         if reason == "related-list":
             teasers = True
         if reason == "contributor":
@@ -300,10 +301,12 @@ def _site_reason(line: str, rules: Sequence[SiteRule]) -> str | None:
     return None
 
 
-def _line_reason(line: str, title: str | None, kept: int) -> str | None:
+def _line_reason(line: str, title: str | None, kept: int, standfirst: str | None = None) -> str | None:
     short = len(line) <= _MAX_NOISE_LINE
     if kept <= 2 and title and line.casefold() == title.strip().casefold():
         return "title"
+    if kept <= 2 and standfirst and " ".join(line.split()) == standfirst:
+        return "standfirst"
     if not short:
         return "copyright" if len(line) <= 400 and COPYRIGHT_LINES.search(line) else None
     for reason, pattern in _LINE_PATTERNS:

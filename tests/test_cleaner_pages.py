@@ -215,3 +215,11 @@ def test_clean_command_takes_a_rules_file(tmp_path: Path) -> None:
     bad.write_text('[sites."a.example"]\ndrop = ["div[["]\n', encoding="utf-8")
     result = run_wiredesk("clean", str(PAGES / f"{SEEDS[0]}.html"), "--rules", str(bad), check=False)
     assert result.returncode == 1 and "bad CSS selector" in result.stderr
+
+
+def test_utf8_with_a_broken_byte_is_read_as_utf8_not_guessed() -> None:
+    """One invalid byte in a UTF-8 page (a truncated character) must not turn every ą into mojibake."""
+    sentence = "Kolejne organizacje sprzeciwiają się atakom na fundację, mówią przedstawiciele. "
+    body = f"<html><head><meta charset='utf-8'></head><body><article><p>{sentence * 12}</p>"
+    page = body.encode() + b"<p>broken \xc3 byte</p></article></body></html>"
+    assert sentence.strip() in cleaner.clean(page).text
