@@ -67,10 +67,10 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     declared = [
         c for c in (declared_charset, meta.group(1).decode("ascii", "replace") if meta else None) if c
     ]
-    # A page whose declared charset does not decode is, overwhelmingly, Western legacy text served
-    # under the wrong label (latin-1 as utf-8): windows-1252, as browsers read it, comes next.
-    fallbacks = ["utf-8", "cp1252"] if declared else ["utf-8"]
-    for candidate in (*declared, *fallbacks):
+    # A page whose declared charset does not decode is UTF-8 with a few broken bytes, or,
+    # overwhelmingly, Western legacy text under the wrong label (latin-1 as utf-8): windows-1252,
+    # as browsers read it. Detection is the last resort.
+    for candidate in (*declared, "utf-8"):
         try:
             return body.decode(candidate)
         except (LookupError, UnicodeDecodeError):
@@ -78,6 +78,11 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     mostly_utf8 = _mostly_utf8(body)
     if mostly_utf8 is not None:
         return mostly_utf8
+    if declared:
+        try:
+            return body.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
     best = from_bytes(body[:200_000]).best()
     if best is not None:
         return body.decode(best.encoding, errors="replace")
