@@ -101,7 +101,7 @@ class CleanPipeline:
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=die_with_parent,
+                initializer=start_worker,
                 initargs=(os.getpid(),),
             )
         future = self._pool.submit(clean_in_time, *job)
@@ -263,6 +263,16 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
+def start_worker(parent: int) -> None:
+    """In a new cleaning worker: die with the crawl, then clean a first page before any real one.
+
+    trafilatura builds parts of itself on its first extraction; done here, that start-up cost is
+    not charged to the first real page's time limit.
+    """
+    die_with_parent(parent)
+    cleaner.clean(_WARM_UP_PAGE)
+
+
 def die_with_parent(parent: int) -> None:
     """In a cleaning worker: ask Linux to kill this process when the crawl that started it dies.
 
@@ -273,6 +283,11 @@ def die_with_parent(parent: int) -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:
         os._exit(0)
+
+
+# Seconds between alarms once the time limit has passed.
+_ALARM_REPEAT = 0.05
+_WARM_UP_PAGE = "<html><body><article><p>" + "A first page to clean. " * 20 + "</p></article></body></html>"
 
 
 class CleaningTimeLimit(BaseException):
@@ -318,9 +333,13 @@ def clean_in_time(
 
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
-    """Raise CleaningTimeLimit in this thread after `seconds`; put the previous SIGALRM handler back."""
+    """Raise CleaningTimeLimit in this thread after `seconds`; put the previous SIGALRM handler back.
+
+    The alarm repeats: raised while lxml is calling back into Python (its element class lookup),
+    the exception is swallowed by lxml, and the next one lands in Python code.
+    """
     previous = signal.signal(signal.SIGALRM, _time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, _ALARM_REPEAT)
     try:
         yield
     finally:

@@ -91,7 +91,8 @@ def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> No
         "-s",
         "CONCURRENT_REQUESTS_PER_DOMAIN=1",
     ]
-    with Newsroom(bulk_articles=80, bulk_delay=0.5) as newsroom:
+    # 400 bulk pages at 0.5 s each: still being crawled when SIGTERM comes, however slow the machine.
+    with Newsroom(bulk_articles=400, bulk_delay=0.5) as newsroom:
         toml = newsroom.sources_toml().replace("[sources.portal]", '[sources.portal]\nschedule = "every 2s"')
         sources.write_text(toml.replace("[sources.bulk]", '[sources.bulk]\nschedule = "every 1h"'), "utf-8")
         daemon = subprocess.Popen(command, cwd=REPO, stderr=(tmp_path / "d1.log").open("w"))
@@ -117,7 +118,7 @@ def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> No
         assert daemon.wait(timeout=30) == 0
         articles, raw_pages, revisions = _counts(db)
         assert articles == raw_pages == revisions, "a half-written article"
-        assert articles < 80 + 2, "the bulk crawl should have been stopped in the middle"
+        assert articles < 400 + 2, "the bulk crawl should have been stopped in the middle"
         events = [
             json.loads(line)
             for line in (tmp_path / "d1.log").read_text().splitlines()
