@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 DEFAULT_DB_URL = "sqlite:///wiredesk.db"
 DB_ENV = "WIREDESK_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Tries at switching a new SQLite database to WAL while another connection creates it too.
+_WAL_ATTEMPTS = 20
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -78,11 +82,26 @@ def _sqlite_on_connect(read_only: bool) -> Any:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if not read_only:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _ensure_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     return on_connect
+
+
+def _ensure_wal(cursor: Any) -> None:
+    """Switch a new database to WAL (it then stays so). Two processes creating the same database
+    at once can get "database is locked" straight away, without SQLite's busy wait: try again."""
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def check_connection(engine: Engine) -> None:
