@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_wiredesk
+from test_cleaner import NOISE
 
 import cleaner
 from cleaner.noise import Removed, filter_lines
@@ -20,25 +21,11 @@ PAGES = Path(__file__).parent / "pages"
 SEEDS = ("ap-via-yahoo-lavrov-2023", "pa-via-lbc-blinken-lavrov-2024", "reuters-style-rates")
 # What these pages carry besides their story; none of it may be left in the text.
 PAGE_NOISE = (
+    *NOISE,
     "Oops!",
-    "Something went wrong",
-    "Please try again later",
-    "Advertisement",
     "Skip to main content",
-    "cookies",
-    "Sign up",
-    "comments",
-    "Share",
-    "Copyright",
-    "All rights reserved",
-    "contributed",
-    "Latest World News",
-    "See more",
-    "Picture: PA",
     "Pool/AP",
     "REUTERS/",
-    "In this article",
-    "By Press Association",
     "Recommended Stories",
     "Read more",
     "Video player",

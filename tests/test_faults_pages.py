@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -160,26 +161,24 @@ def test_time_limit_gives_up_a_slow_page_and_leaves_no_alarm_behind() -> None:
     assert clean_in_time(malformed(URL), URL, "utf-8", CLEAN_TIME_LIMIT).found
 
 
+def _crawl(db: Path, urls: list[str], *settings: str) -> subprocess.CompletedProcess[str]:
+    """A verbose crawl of the fault site with the tests' time limit, and these settings on top."""
+    options = [f"WIREDESK_CLEAN_TIME_LIMIT={CLEAN_TIME_LIMIT}", "AUTOTHROTTLE_ENABLED=False", *settings]
+    return run_wiredesk(
+        "crawl",
+        *(arg for url in urls for arg in ("--url", url)),
+        "--db",
+        f"sqlite:///{db}",
+        "-v",
+        *(arg for option in options for arg in ("-s", option)),
+    )
+
+
 def test_time_limit_in_the_crawl_thread(tmp_path: Path) -> None:
     """WIREDESK_CLEAN_WORKERS=0 cleans in the reactor's thread; the alarm gives up the page there too."""
     db = tmp_path / "c.db"
     with FaultSite() as site:
-        result = run_wiredesk(
-            "crawl",
-            "--url",
-            site.url + SLOW_TO_CLEAN,
-            "--url",
-            site.url + GOOD,
-            "--db",
-            f"sqlite:///{db}",
-            "-v",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=False",
-            "-s",
-            "WIREDESK_CLEAN_WORKERS=0",
-            "-s",
-            f"WIREDESK_CLEAN_TIME_LIMIT={CLEAN_TIME_LIMIT}",
-        )
+        result = _crawl(db, [site.url + SLOW_TO_CLEAN, site.url + GOOD], "WIREDESK_CLEAN_WORKERS=0")
     with sqlite3.connect(db) as connection:
         assert [url for (url,) in connection.execute("SELECT url FROM articles")] == [site.url + GOOD]
     assert "'wiredesk/clean/time_limit': 1" in result.stderr, result.stderr[-3000:]
@@ -190,23 +189,7 @@ def test_a_page_given_up_is_kept_raw_and_not_fetched_again_past_the_bound(tmp_pa
     the next crawl of its listing skips it instead of timing it out again."""
     db = tmp_path / "f.db"
     with FaultSite() as site:
-        runs = [
-            run_wiredesk(
-                "crawl",
-                "--url",
-                site.url + SLOW_LISTING,
-                "--db",
-                f"sqlite:///{db}",
-                "-v",
-                "-s",
-                "AUTOTHROTTLE_ENABLED=False",
-                "-s",
-                f"WIREDESK_CLEAN_TIME_LIMIT={CLEAN_TIME_LIMIT}",
-                "-s",
-                "WIREDESK_CLEAN_FAILURES=1",
-            )
-            for _ in range(2)
-        ]
+        runs = [_crawl(db, [site.url + SLOW_LISTING], "WIREDESK_CLEAN_FAILURES=1") for _ in range(2)]
     assert "'wiredesk/clean/time_limit': 1" in runs[0].stderr, runs[0].stderr[-3000:]
     assert "'wiredesk/skip/failed_before': 1" in runs[1].stderr, runs[1].stderr[-3000:]
     assert "wiredesk/clean/time_limit" not in runs[1].stderr
