@@ -7,12 +7,14 @@ scrapy crawl news -a source=apnews,reuters            (named sources from the so
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
@@ -33,6 +35,8 @@ _ARTICLE_MARKERS = re.compile(
     re.IGNORECASE,
 )
 _NEXT_PAGE = re.compile(r"[?&](page|p|pg)=\d+|/page/\d+/?$", re.IGNORECASE)
+# Where Scrapy keeps a job's request queue, and the index it writes there when the crawl closes.
+_QUEUE_DIR, _QUEUE_INDEX = "requests.queue", "active.json"
 
 
 class NewsSpider(Spider):
@@ -76,7 +80,17 @@ class NewsSpider(Spider):
         revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
         spider.distributed = bool(crawler.settings.get("WIREDESK_REDIS"))
+        jobdir = crawler.settings.get("JOBDIR")
+        spider.queue_dir = Path(jobdir, _QUEUE_DIR) if jobdir else None
+        if spider.queue_dir is not None:
+            discard_killed_queue(spider.queue_dir)
+            crawler.signals.connect(spider.queue_opened, signals.spider_opened)
         return spider
+
+    def queue_opened(self) -> None:
+        """Scrapy has read the queue's index: until a clean close writes it again, none is valid."""
+        if self.queue_dir is not None:
+            (self.queue_dir / _QUEUE_INDEX).unlink(missing_ok=True)
 
     def source_of(self, meta: dict[str, Any]) -> Source:
         """The source a request belongs to; a worker learns sources from the requests it is given."""
@@ -301,6 +315,19 @@ class NewsSpider(Spider):
         self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/{kind}")
         self.crawler.stats.inc_value(f"wiredesk/error/{kind}")
         self.logger.warning("%s: %s fetching %s", source, kind, url)
+
+
+def discard_killed_queue(queue: Path) -> None:
+    """Drop the request queue a killed crawl left on disk; a queue closed cleanly is resumed.
+
+    Scrapy writes the queue's index and each queue file's header only when the crawl closes (the
+    spider deletes the index once the queue is open, so an index means a clean close). After a kill
+    the files are never read again, but one left empty breaks the next push to its priority, which
+    loses the rest of a listing's requests, or, one item at a time per response, stalls the crawl.
+    Nothing is lost by dropping them: every run lists its start URLs again.
+    """
+    if queue.is_dir() and not (queue / _QUEUE_INDEX).exists():
+        shutil.rmtree(queue)
 
 
 def _origin(url: str) -> str:
