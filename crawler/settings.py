@@ -90,5 +90,12 @@ EXTENSIONS = {
     "crawler.distributed.LeaseKeeper": 510,
 }
 
+# --- throughput ----------------------------------------------------------------------------------
+# Items processed at once per response. A response yields one item at most (an article page) and
+# otherwise requests, but Scrapy starts this many asyncio tasks for every response whatever it
+# yields: at the default of 100 that cost 2 ms of CPU per page, a third of the crawl's own
+# (docs/performance.md).
+CONCURRENT_ITEMS = 1
+
 LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"
