@@ -1,11 +1,14 @@
 """Crawl throughput: the real `wiredesk crawl` against a loopback newsroom, next to bare trafilatura.
 
-    python benchmarks/throughput.py [--articles 3000] [--pages DIR] [--workers N]
+    python benchmarks/throughput.py [--articles 3000] [--pages DIR] [--workers N] [--memory-at 30000]
 
 A newsroom process serves N article pages (generated, or the pages of DIR served in turn under
 many URLs); `wiredesk crawl` stores them into a fresh SQLite file. In the same run, on the same
 pages, bare `trafilatura.extract` runs in a loop in one process. Prints articles/s of both, their
-ratio, and the peak resident memory of all the crawl's processes.
+ratio, the peak resident memory of all the crawl's processes, and the CPU time per page of the
+crawl's main process (Scrapy, storing) apart from its cleaning workers': on a shared machine wall
+time is noisy, CPU time much less so. `--memory-at M` then crawls M pages too and compares peak
+memory at both sizes (the goal: within 1.2x).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
@@ -38,26 +42,76 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--pages", type=Path, help="serve the pages of this directory (*.html, *.html.gz)")
     parser.add_argument("--workers", type=int, help="WIREDESK_CLEAN_WORKERS (default: one per CPU)")
+    parser.add_argument("--memory-at", type=int, help="also crawl this many pages and compare peak memory")
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="a setting of the crawl"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="wiredesk-bench-") as tmp:
-        crawl_rate, peak_rss, stored, seconds = measure_crawl(args, Path(tmp))
-    baseline_rate = measure_baseline(args)
+    crawl = run_crawl(args, args.articles)
+    report(args, crawl, measure_baseline(args))
+    if args.memory_at:
+        large = run_crawl(args, args.memory_at)
+        print(f"peak RSS at {args.memory_at} pages {_memory(large)} ({large.stored} stored)")
+        ratio = large.peak_rss / crawl.peak_rss
+        print(f"peak RSS ratio          {ratio:.2f} ({args.memory_at} / {args.articles} pages)")
+
+
+def report(args: argparse.Namespace, crawl: CrawlFigures, baseline_rate: float) -> None:
+    stored = f"{crawl.stored} in {crawl.seconds:.1f} s"
     print(f"pages served            {args.articles}")
-    print(f"article pages stored    {stored} in {seconds:.1f} s (new, copies and duplicates: one URL each)")
-    print(f"crawl                   {crawl_rate:.1f} articles/s")
+    print(f"article pages stored    {stored} (new, copies and duplicates: one URL each)")
+    print(f"crawl                   {crawl.rate:.1f} articles/s")
     print(f"bare trafilatura        {baseline_rate:.1f} pages/s (one process, extract() in a loop)")
-    print(f"ratio crawl/baseline    {crawl_rate / baseline_rate:.2f}")
-    print(f"peak RSS of the crawl   {peak_rss / 2**20:.0f} MiB (all its processes)")
+    print(f"ratio crawl/baseline    {crawl.rate / baseline_rate:.2f}")
+    print(f"CPU, crawl main process {crawl.per_page(crawl.main_cpu):.1f} ms/page (Scrapy, storing, start-up)")
+    print(f"CPU, cleaning workers   {crawl.per_page(crawl.workers_cpu):.1f} ms/page")
+    print(f"CPU, newsroom server    {crawl.per_page(crawl.server_cpu):.1f} ms/page")
+    print(f"peak RSS of the crawl   {_memory(crawl)}")
 
 
-def measure_crawl(args: argparse.Namespace, tmp: Path) -> tuple[float, int, int, float]:
+def _memory(crawl: CrawlFigures) -> str:
+    total, main = crawl.peak_rss / 2**20, crawl.peak_main_rss / 2**20
+    return f"{total:.0f} MiB (all its processes; main process {main:.0f})"
+
+
+@dataclass(frozen=True)
+class CrawlFigures:
+    """What one measured crawl did."""
+
+    stored: int
+    seconds: float
+    peak_rss: int
+    """Summed over the crawl's processes."""
+    peak_main_rss: int
+    main_cpu: float
+    """CPU seconds (user + system) of the crawl's own process."""
+    workers_cpu: float
+    """CPU seconds of all its descendants (the cleaning workers)."""
+    server_cpu: float
+    """CPU seconds of the newsroom while it served the crawl: it shares the machine's cores."""
+
+    @property
+    def rate(self) -> float:
+        return self.stored / self.seconds
+
+    def per_page(self, cpu_seconds: float) -> float:
+        """Milliseconds of CPU per stored page."""
+        return 1000 * cpu_seconds / max(self.stored, 1)
+
+
+def run_crawl(args: argparse.Namespace, articles: int) -> CrawlFigures:
+    with tempfile.TemporaryDirectory(prefix="wiredesk-bench-") as tmp:
+        return measure_crawl(args, articles, Path(tmp))
+
+
+def measure_crawl(args: argparse.Namespace, articles: int, tmp: Path) -> CrawlFigures:
     sources = tmp / "sources.toml"
     server_cmd = [
         sys.executable,
         "-m",
         "crawler.newsroom",
         "--bulk",
-        str(args.articles),
+        str(articles),
         "--sources-out",
         str(sources),
     ]
@@ -86,17 +140,24 @@ def measure_crawl(args: argparse.Namespace, tmp: Path) -> tuple[float, int, int,
         ]
         if args.workers is not None:
             command += ["-s", f"WIREDESK_CLEAN_WORKERS={args.workers}"]
-        started = time.perf_counter()
+        for setting in args.set:
+            command += ["-s", setting]
+        started, server_cpu = time.perf_counter(), _cpu_seconds(server.pid)
         crawl = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
-        peak = PeakMemory(crawl.pid)
+        tree = ProcessTree(crawl.pid)
         _, stderr = crawl.communicate()
         seconds = time.perf_counter() - started
-        peak.stop()
+        server_cpu = _cpu_seconds(server.pid) - server_cpu
+        tree.stop()
         if crawl.returncode != 0:
             raise SystemExit(f"crawl failed:\n{stderr}")
         with sqlite3.connect(db) as connection:
             stored = connection.execute("SELECT count(*) FROM article_urls").fetchone()[0]
-        return stored / seconds, peak.value, stored, seconds
+        main_cpu = tree.cpu.get(crawl.pid, 0.0)
+        workers_cpu = sum(tree.cpu.values()) - main_cpu
+        return CrawlFigures(
+            stored, seconds, tree.peak_rss, tree.peak_main_rss, main_cpu, workers_cpu, server_cpu
+        )
     finally:
         server.terminate()
         server.wait()
@@ -111,19 +172,29 @@ def measure_baseline(args: argparse.Namespace) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
-class PeakMemory:
-    """Samples the summed RSS of a process and all its descendants from /proc, every 0.2 s."""
+class ProcessTree:
+    """Samples a process and all its descendants from /proc every 0.2 s: RSS, CPU time of each.
+
+    A process's CPU time is its last sample, so up to 0.2 s of its end goes uncounted.
+    """
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
-        self.value = 0
+        self.peak_rss = 0
+        self.peak_main_rss = 0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            self.value = max(self.value, sum(_rss(pid) for pid in _tree(self.pid)))
+            pids = _tree(self.pid)
+            rss = {pid: _rss(pid) for pid in pids}
+            self.peak_rss = max(self.peak_rss, sum(rss.values()))
+            self.peak_main_rss = max(self.peak_main_rss, rss[self.pid])
+            for pid in pids:
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
 
     def stop(self) -> None:
         self._stop.set()
@@ -140,6 +211,15 @@ def _tree(pid: int) -> list[int]:
                 continue
         index += 1
     return pids
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system time of the process, from /proc/PID/stat (fields 14 and 15, after the name)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss(pid: int) -> int:
