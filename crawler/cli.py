@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +19,10 @@ from sqlalchemy.exc import DBAPIError
 import cleaner
 from cleaner.rules import RulesError
 from crawler.output import print_report, print_rows
+from crawler.settings import DOWNLOAD_MAXSIZE as MAX_PAGE_BYTES
+from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT as CLEAN_TIME_LIMIT
 from crawler.sources import SourcesError, adhoc_source, check_sources, load_sources, select_sources
-from crawler.urls import is_http
+from crawler.urlpolicy import UrlRefused, fetch, mask_credentials, start_url_problem
 from storage.engine import DB_ENV, DatabaseUnavailable, make_engine
 from storage.export import FORMATS, ExportError, count_articles, export_articles
 from storage.readonly import QueryFailed, QueryRefused, run_query
@@ -145,9 +146,9 @@ def crawl(
 def _chosen_sources(
     names: tuple[str, ...], urls: tuple[str, ...], sources_file: str | None, all_sources: bool
 ) -> list[Any]:
-    bad = [url for url in urls if not is_http(url)]
-    if bad:
-        raise SourcesError(f"only http and https URLs can be crawled: {', '.join(bad)}")
+    problems = [problem for problem in map(start_url_problem, urls) if problem]
+    if problems:
+        raise SourcesError("; ".join(problems))
     chosen = [adhoc_source(list(urls))] if urls else []
     if names or not urls:
         available = load_sources(sources_file)
@@ -246,21 +247,41 @@ def sql(query: str, db_url: str | None, fmt: str, params: tuple[str, ...]) -> No
     envvar="WIREDESK_CLEAN_RULES",
     help="Your own per-site rules (TOML), over the packaged ones [env WIREDESK_CLEAN_RULES].",
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    envvar="WIREDESK_CLEAN_TIME_LIMIT",
+    default=CLEAN_TIME_LIMIT,
+    show_default=True,
+    help="Give up after this many seconds of cleaning, as a crawl does (0: no limit) "
+    "[env WIREDESK_CLEAN_TIME_LIMIT].",
+)
 def clean_command(
-    page: str, page_url: str | None, as_json: bool, explain: bool, rules_file: str | None
+    page: str,
+    page_url: str | None,
+    as_json: bool,
+    explain: bool,
+    rules_file: str | None,
+    time_limit: float,
 ) -> None:
     """Clean one page (a file, a URL, or - for standard input) and print the article.
 
+    A URL is fetched as the crawl would: http(s) only, redirects on the same site only.
+
     Example: wiredesk clean saved-page.html --json
     """
-    from crawler.pipelines import site_rules
+    from crawler.pipelines import TIME_LIMIT, clean_in_time, site_rules
 
     try:
         options = cleaner.CleanOptions(site_rules=site_rules(rules_file))
     except RulesError as error:
         raise click.ClickException(str(error)) from error
     body, url = _read_page(page)
-    article = cleaner.clean(body, page_url or url, options)
+    article = clean_in_time(body, page_url or url, None, time_limit, options)  # type: ignore[arg-type]
+    if (article.error or "").startswith(TIME_LIMIT):
+        raise click.ClickException(
+            f"gave up: {article.error}; raise --time-limit (or WIREDESK_CLEAN_TIME_LIMIT) to wait longer"
+        )
     if as_json:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     elif explain:
@@ -274,13 +295,13 @@ def clean_command(
 def _read_page(page: str) -> tuple[bytes, str | None]:
     if page == "-":
         return sys.stdin.buffer.read(), None
-    if is_http(page):
-        request = urllib.request.Request(page, headers={"User-Agent": "wiredesk (clean command)"})
+    if "://" in page:
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.read(16 * 1024 * 1024), response.geturl()
+            return fetch(page, user_agent="wiredesk (clean command)", max_bytes=MAX_PAGE_BYTES)
+        except UrlRefused as error:
+            raise click.ClickException(str(error)) from error
         except OSError as error:
-            raise click.ClickException(f"cannot fetch {page}: {error}") from error
+            raise click.ClickException(f"cannot fetch {mask_credentials(page)}: {error}") from error
     path = Path(page)
     try:
         data = path.read_bytes()
