@@ -547,6 +547,11 @@ def demo(db_url: str | None) -> None:
     help="Seconds a crawl gets to stop cleanly (at its time limit, or when the daemon stops).",
 )
 @click.option("--once", is_flag=True, help="Crawl every scheduled source once, then exit with its status.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="When another daemon runs on this database, wait for it to stop instead of exiting.",
+)
 @settings_option
 def daemon(
     names: tuple[str, ...],
@@ -556,13 +561,17 @@ def daemon(
     crawl_timeout: float,
     grace: float,
     once: bool,
+    wait: bool,
     overrides: tuple[str, ...],
 ) -> None:
     """Crawl each source on its schedule (sources.toml `schedule`), until SIGTERM.
 
+    One daemon per database: a second one says which holds it and exits 1 (or, with --wait, waits).
+
     Example: wiredesk daemon --db postgresql+psycopg://wiredesk@db/news --log-format json
     """
-    from crawler.daemon import DaemonConfig, ScheduleError, run_once, serve
+    from crawler.daemon import DaemonConfig, LockLost, ScheduleError, run_once, serve
+    from storage.daemonlock import LockHeld
     from storage.engine import check_connection, database_url
     from storage.schema import upgrade
 
@@ -577,9 +586,11 @@ def daemon(
         upgrade(engine)
         engine.dispose()
         if once:
-            sys.exit(0 if run_once(chosen, config) else 1)
-        serve(chosen, config)
-    except (SourcesError, DatabaseUnavailable, ScheduleError) as error:
+            sys.exit(0 if run_once(chosen, config, wait) else 1)
+        serve(chosen, config, wait)
+    except LockHeld as error:
+        raise click.ClickException(f"{error}; stop it first, or start this one with --wait") from error
+    except (SourcesError, DatabaseUnavailable, ScheduleError, LockLost) as error:
         raise click.ClickException(str(error)) from error
 
 
