@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import secrets
+import sqlite3
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +18,8 @@ import click
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 import cleaner
 from cleaner.rules import RulesError
@@ -23,9 +28,17 @@ from crawler.settings import DOWNLOAD_MAXSIZE as MAX_PAGE_BYTES
 from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT as CLEAN_TIME_LIMIT
 from crawler.sources import SourcesError, adhoc_source, check_sources, load_sources, select_sources
 from crawler.urlpolicy import UrlRefused, fetch, mask_credentials, start_url_problem
-from storage.engine import DB_ENV, DatabaseUnavailable, make_engine
+from storage.engine import DB_ENV, DatabaseUnavailable, database_fault, describe_database_error, make_engine
 from storage.export import FORMATS, ExportError, count_articles, export_articles
-from storage.readonly import QueryFailed, QueryRefused, run_query
+from storage.readonly import (
+    MAX_ROWS,
+    SQL_DB_ENV,
+    TIME_LIMIT_SECONDS,
+    QueryFailed,
+    QueryRefused,
+    run_query,
+    stream_query,
+)
 
 database_option = click.option(
     "--db",
@@ -60,6 +73,25 @@ redis_option = click.option(
     metavar="URL",
     help="Share the crawl through this Redis (redis://host:6379/0); `wiredesk worker`s join it.",
 )
+
+
+def database_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Any database failure of a command as one line that says what to do, never a traceback.
+
+    The commands catch what they expect; this catches the rest (a corrupt or read-only SQLite
+    file, a PostgreSQL login refused...) wherever it happens, and hides the URL's password.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except DatabaseUnavailable as error:
+            raise click.ClickException(str(error)) from error
+        except (SQLAlchemyError, sqlite3.Error) as error:
+            raise click.ClickException(describe_database_error(error, kwargs.get("db_url"))) from error
+
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,6 +133,7 @@ def cli() -> None:
     "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the figures as JSON here."
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
+@database_errors
 def crawl(
     sources: tuple[str, ...],
     urls: tuple[str, ...],
@@ -172,6 +205,7 @@ def _with_redis(overrides: dict[str, Any], redis_url: str | None) -> dict[str, A
 )
 @settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
+@database_errors
 def worker(
     db_url: str | None, redis_url: str | None, idle: float, overrides: tuple[str, ...], verbose: bool
 ) -> None:
@@ -219,21 +253,52 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @cli.command()
 @click.argument("query")
-@database_option
+@click.option(
+    "--db",
+    "db_url",
+    envvar=[SQL_DB_ENV, DB_ENV],
+    default=None,
+    metavar="DB_URL",
+    help=f"SQLAlchemy URL of the corpus. Default: ${SQL_DB_ENV} (e.g. the read-only role of "
+    f"`wiredesk db create-readonly-role`), else ${DB_ENV}, else sqlite:///wiredesk.db.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind :NAME in the query.")
-def sql(query: str, db_url: str | None, fmt: str, params: tuple[str, ...]) -> None:
-    """Run one read-only SQL query on the corpus and print the rows.
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=MAX_ROWS,
+    show_default=True,
+    help="Print at most this many rows (a note on stderr says when there were more).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=TIME_LIMIT_SECONDS,
+    show_default=True,
+    help="Stop the query after this many seconds, fetching included.",
+)
+@database_errors
+def sql(
+    query: str, db_url: str | None, fmt: str, params: tuple[str, ...], max_rows: int, time_limit: float
+) -> None:
+    """Run one read-only SQL query on the corpus and print the rows, as they come.
 
     Example: wiredesk sql "SELECT source, count(*) FROM articles GROUP BY source" --format json
     """
     try:
-        result = run_query(db_url, query, _parse_overrides(params))
+        with stream_query(
+            db_url, query, _parse_overrides(params), max_rows=max_rows, time_limit=time_limit
+        ) as rows:
+            print_rows(rows.columns, rows, fmt)
     except (QueryRefused, QueryFailed, DatabaseUnavailable) as error:
         raise click.ClickException(str(error)) from error
-    print_rows(result.columns, result.rows, fmt)
+    if rows.truncated:
+        click.echo(
+            f"truncated at {max_rows} rows: add LIMIT or WHERE to the query, or raise --max-rows", err=True
+        )
 
 
 @cli.command("clean")
@@ -375,6 +440,7 @@ def sources(sources_file: str | None, check: bool) -> None:
     "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles first fetched on or after this day."
 )
 @click.option("--source", help="Only articles of this source.")
+@database_errors
 def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, source: str | None) -> None:
     """Export articles to JSON Lines, CSV or Parquet, streaming (constant memory).
 
@@ -405,6 +471,7 @@ def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, s
     envvar="WIREDESK_SPOOL",
     help="Spool directory (default: .wiredesk/spool).",
 )
+@database_errors
 def replay(db_url: str | None, spool_path: str | None) -> None:
     """Write the articles spooled while the database was down into it.
 
@@ -444,6 +511,7 @@ def replay(db_url: str | None, spool_path: str | None) -> None:
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 @click.option("--show-sql", is_flag=True, help="Print the SQL that runs the search, and exit.")
+@database_errors
 def search_command(
     words: str,
     db_url: str | None,
@@ -469,6 +537,8 @@ def search_command(
     except DatabaseUnavailable as error:
         raise click.ClickException(str(error)) from error
     except DBAPIError as error:
+        if database_fault(error):
+            raise
         raise click.ClickException(f"search failed: {str(error.orig).strip().splitlines()[0]}") from error
     print_rows(
         ["source", "published", "title", "snippet", "url"],
@@ -484,6 +554,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @database_option
+@database_errors
 def db_upgrade(db_url: str | None) -> None:
     """Apply the migrations the database lacks (every crawl also does it at start).
 
@@ -502,8 +573,43 @@ def db_upgrade(db_url: str | None) -> None:
     click.echo(f"schema at {head_revision()} (was {before or 'empty'})", err=True)
 
 
+@db.command("create-readonly-role")
+@database_option
+@click.option("--name", default="wiredesk_reader", show_default=True, help="The role to create or update.")
+@click.option(
+    "--password",
+    envvar="WIREDESK_READER_PASSWORD",
+    help="Its password [env WIREDESK_READER_PASSWORD]; default: a new random one.",
+)
+@click.option("--no-password", is_flag=True, help="No password (trust or peer authentication).")
+@database_errors
+def db_create_readonly_role(db_url: str | None, name: str, password: str | None, no_password: bool) -> None:
+    """Create a PostgreSQL role that can only read the corpus, for `wiredesk sql` (WIREDESK_SQL_DB).
+
+    Run it as the role that runs the crawls and migrations: tables they create later are readable
+    too. Prints the role's database URL on stdout.
+
+    Example: export WIREDESK_SQL_DB=$(wiredesk db create-readonly-role --db postgresql+psycopg://wiredesk@db/news)
+    """
+    from storage.engine import check_connection, database_url
+    from storage.readonly import create_readonly_role
+
+    if password is None and not no_password:
+        password = secrets.token_urlsafe(18)
+    try:
+        engine = make_engine(db_url)
+        check_connection(engine)
+        schema = create_readonly_role(engine, name, None if no_password else password)
+    except (DatabaseUnavailable, QueryRefused) as error:
+        raise click.ClickException(str(error)) from error
+    url = make_url(database_url(db_url)).set(username=name, password=None if no_password else password)
+    click.echo(f"role {name} reads schema {schema}; give `wiredesk sql` this URL as {SQL_DB_ENV}:", err=True)
+    click.echo(url.render_as_string(hide_password=False))
+
+
 @cli.command()
 @database_option
+@database_errors
 def demo(db_url: str | None) -> None:
     """Crawl the bundled offline newsroom (three publishers on loopback) into a fresh SQLite file.
 
@@ -553,6 +659,7 @@ def demo(db_url: str | None) -> None:
     help="When another daemon runs on this database, wait for it to stop instead of exiting.",
 )
 @settings_option
+@database_errors
 def daemon(
     names: tuple[str, ...],
     db_url: str | None,
@@ -602,6 +709,7 @@ def daemon(
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@database_errors
 def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: str) -> None:
     """Show recent crawl runs: when, how they ended, and their figures.
 
@@ -609,10 +717,7 @@ def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: 
     """
     from storage.runs import list_runs
 
-    try:
-        rows = list_runs(make_engine(db_url, read_only=True), source, failed, limit)
-    except DatabaseUnavailable as error:
-        raise click.ClickException(str(error)) from error
+    rows = list_runs(make_engine(db_url, read_only=True), source, failed, limit)
     print_rows(
         [
             "id",
@@ -652,6 +757,7 @@ def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: 
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@database_errors
 def status(db_url: str | None, fmt: str) -> None:
     """Each scheduled source's next run and the outcome of its last one.
 
@@ -660,11 +766,8 @@ def status(db_url: str | None, fmt: str) -> None:
     from crawler.daemon import next_runs
     from storage.runs import last_runs
 
-    try:
-        engine = make_engine(db_url, read_only=True)
-        upcoming, last = next_runs(engine), last_runs(engine)
-    except DatabaseUnavailable as error:
-        raise click.ClickException(str(error)) from error
+    engine = make_engine(db_url, read_only=True)
+    upcoming, last = next_runs(engine), last_runs(engine)
     print_rows(
         ["source", "next_run", "last_outcome", "last_started", "last_new"],
         [
