@@ -240,7 +240,7 @@ def serve(sources: list[Source], config: DaemonConfig, wait: bool = False) -> No
             pass
         _shut_down(scheduler, config)
     if _lock_lost.is_set():
-        raise LockLost("another daemon took the daemon lock over (this one's heartbeats had stopped)")
+        raise LockLost(_LOCK_LOST_MESSAGE)
 
 
 def _shut_down(scheduler: BackgroundScheduler, config: DaemonConfig) -> None:
@@ -262,6 +262,7 @@ def _shut_down(scheduler: BackgroundScheduler, config: DaemonConfig) -> None:
 
 
 _lock_lost = threading.Event()
+_LOCK_LOST_MESSAGE = "another daemon took the daemon lock over (this one's heartbeats had stopped)"
 
 
 @contextmanager
@@ -318,7 +319,10 @@ def run_once(sources: list[Source], config: DaemonConfig, wait: bool = False) ->
         engine = make_engine(config.db_url)
         abandon_running(engine)
         engine.dispose()
-        return all(run_source(source.name, config.__dict__) == "finished" for source in sources)
+        finished = all(run_source(source.name, config.__dict__) == "finished" for source in sources)
+    if _lock_lost.is_set():
+        raise LockLost(_LOCK_LOST_MESSAGE)
+    return finished
 
 
 def next_runs(engine: Engine) -> dict[str, datetime | None]:

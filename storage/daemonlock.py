@@ -47,8 +47,8 @@ class LockHolder:
     def describe(self) -> str:
         age = (datetime.now(UTC) - self.heartbeat_at).total_seconds()
         return (
-            f"host {self.host}, pid {self.pid}, since {self.since:%Y-%m-%d %H:%M:%S} UTC "
-            f"(last heartbeat {max(age, 0):.0f} s ago)"
+            f"host {self.host}, pid {self.pid}, since {self.since:%Y-%m-%d %H:%M:%S} UTC, "
+            f"last heartbeat {max(age, 0):.0f} s ago"
         )
 
 
