@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import secrets
+import sqlite3
 import sys
 import tempfile
-import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,16 +18,27 @@ import click
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 import cleaner
 from cleaner.rules import RulesError
 from crawler.output import print_report, print_rows
+from crawler.settings import DOWNLOAD_MAXSIZE as MAX_PAGE_BYTES
+from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT as CLEAN_TIME_LIMIT
 from crawler.sources import SourcesError, adhoc_source, check_sources, load_sources, select_sources
-from crawler.urls import is_http
-from storage.engine import DB_ENV, DatabaseUnavailable, make_engine
+from crawler.urlpolicy import UrlRefused, fetch, mask_credentials, start_url_problem
+from storage.engine import DB_ENV, DatabaseUnavailable, database_fault, describe_database_error, make_engine
 from storage.export import FORMATS, ExportError, count_articles, export_articles
-from storage.readonly import QueryFailed, QueryRefused, run_query
+from storage.readonly import (
+    MAX_ROWS,
+    SQL_DB_ENV,
+    TIME_LIMIT_SECONDS,
+    QueryFailed,
+    QueryRefused,
+    run_query,
+    stream_query,
+)
 
 database_option = click.option(
     "--db",
@@ -59,6 +73,25 @@ redis_option = click.option(
     metavar="URL",
     help="Share the crawl through this Redis (redis://host:6379/0); `wiredesk worker`s join it.",
 )
+
+
+def database_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Any database failure of a command as one line that says what to do, never a traceback.
+
+    The commands catch what they expect; this catches the rest (a corrupt or read-only SQLite
+    file, a PostgreSQL login refused...) wherever it happens, and hides the URL's password.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except DatabaseUnavailable as error:
+            raise click.ClickException(str(error)) from error
+        except (SQLAlchemyError, sqlite3.Error) as error:
+            raise click.ClickException(describe_database_error(error, kwargs.get("db_url"))) from error
+
+    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,6 +133,7 @@ def cli() -> None:
     "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the figures as JSON here."
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
+@database_errors
 def crawl(
     sources: tuple[str, ...],
     urls: tuple[str, ...],
@@ -145,9 +179,9 @@ def crawl(
 def _chosen_sources(
     names: tuple[str, ...], urls: tuple[str, ...], sources_file: str | None, all_sources: bool
 ) -> list[Any]:
-    bad = [url for url in urls if not is_http(url)]
-    if bad:
-        raise SourcesError(f"only http and https URLs can be crawled: {', '.join(bad)}")
+    problems = [problem for problem in map(start_url_problem, urls) if problem]
+    if problems:
+        raise SourcesError("; ".join(problems))
     chosen = [adhoc_source(list(urls))] if urls else []
     if names or not urls:
         available = load_sources(sources_file)
@@ -171,6 +205,7 @@ def _with_redis(overrides: dict[str, Any], redis_url: str | None) -> dict[str, A
 )
 @settings_option
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
+@database_errors
 def worker(
     db_url: str | None, redis_url: str | None, idle: float, overrides: tuple[str, ...], verbose: bool
 ) -> None:
@@ -218,21 +253,52 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @cli.command()
 @click.argument("query")
-@database_option
+@click.option(
+    "--db",
+    "db_url",
+    envvar=[SQL_DB_ENV, DB_ENV],
+    default=None,
+    metavar="DB_URL",
+    help=f"SQLAlchemy URL of the corpus. Default: ${SQL_DB_ENV} (e.g. the read-only role of "
+    f"`wiredesk db create-readonly-role`), else ${DB_ENV}, else sqlite:///wiredesk.db.",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind :NAME in the query.")
-def sql(query: str, db_url: str | None, fmt: str, params: tuple[str, ...]) -> None:
-    """Run one read-only SQL query on the corpus and print the rows.
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=MAX_ROWS,
+    show_default=True,
+    help="Print at most this many rows (a note on stderr says when there were more).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=TIME_LIMIT_SECONDS,
+    show_default=True,
+    help="Stop the query after this many seconds, fetching included.",
+)
+@database_errors
+def sql(
+    query: str, db_url: str | None, fmt: str, params: tuple[str, ...], max_rows: int, time_limit: float
+) -> None:
+    """Run one read-only SQL query on the corpus and print the rows, as they come.
 
     Example: wiredesk sql "SELECT source, count(*) FROM articles GROUP BY source" --format json
     """
     try:
-        result = run_query(db_url, query, _parse_overrides(params))
+        with stream_query(
+            db_url, query, _parse_overrides(params), max_rows=max_rows, time_limit=time_limit
+        ) as rows:
+            print_rows(rows.columns, rows, fmt)
     except (QueryRefused, QueryFailed, DatabaseUnavailable) as error:
         raise click.ClickException(str(error)) from error
-    print_rows(result.columns, result.rows, fmt)
+    if rows.truncated:
+        click.echo(
+            f"truncated at {max_rows} rows: add LIMIT or WHERE to the query, or raise --max-rows", err=True
+        )
 
 
 @cli.command("clean")
@@ -246,21 +312,41 @@ def sql(query: str, db_url: str | None, fmt: str, params: tuple[str, ...]) -> No
     envvar="WIREDESK_CLEAN_RULES",
     help="Your own per-site rules (TOML), over the packaged ones [env WIREDESK_CLEAN_RULES].",
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0),
+    envvar="WIREDESK_CLEAN_TIME_LIMIT",
+    default=CLEAN_TIME_LIMIT,
+    show_default=True,
+    help="Give up after this many seconds of cleaning, as a crawl does (0: no limit) "
+    "[env WIREDESK_CLEAN_TIME_LIMIT].",
+)
 def clean_command(
-    page: str, page_url: str | None, as_json: bool, explain: bool, rules_file: str | None
+    page: str,
+    page_url: str | None,
+    as_json: bool,
+    explain: bool,
+    rules_file: str | None,
+    time_limit: float,
 ) -> None:
     """Clean one page (a file, a URL, or - for standard input) and print the article.
 
+    A URL is fetched as the crawl would: http(s) only, redirects on the same site only.
+
     Example: wiredesk clean saved-page.html --json
     """
-    from crawler.pipelines import site_rules
+    from crawler.pipelines import TIME_LIMIT, clean_in_time, site_rules
 
     try:
         options = cleaner.CleanOptions(site_rules=site_rules(rules_file))
     except RulesError as error:
         raise click.ClickException(str(error)) from error
     body, url = _read_page(page)
-    article = cleaner.clean(body, page_url or url, options)
+    article = clean_in_time(body, page_url or url, None, time_limit, options)  # type: ignore[arg-type]
+    if (article.error or "").startswith(TIME_LIMIT):
+        raise click.ClickException(
+            f"gave up: {article.error}; raise --time-limit (or WIREDESK_CLEAN_TIME_LIMIT) to wait longer"
+        )
     if as_json:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     elif explain:
@@ -274,13 +360,13 @@ def clean_command(
 def _read_page(page: str) -> tuple[bytes, str | None]:
     if page == "-":
         return sys.stdin.buffer.read(), None
-    if is_http(page):
-        request = urllib.request.Request(page, headers={"User-Agent": "wiredesk (clean command)"})
+    if "://" in page:
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.read(16 * 1024 * 1024), response.geturl()
+            return fetch(page, user_agent="wiredesk (clean command)", max_bytes=MAX_PAGE_BYTES)
+        except UrlRefused as error:
+            raise click.ClickException(str(error)) from error
         except OSError as error:
-            raise click.ClickException(f"cannot fetch {page}: {error}") from error
+            raise click.ClickException(f"cannot fetch {mask_credentials(page)}: {error}") from error
     path = Path(page)
     try:
         data = path.read_bytes()
@@ -354,6 +440,7 @@ def sources(sources_file: str | None, check: bool) -> None:
     "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles first fetched on or after this day."
 )
 @click.option("--source", help="Only articles of this source.")
+@database_errors
 def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, source: str | None) -> None:
     """Export articles to JSON Lines, CSV or Parquet, streaming (constant memory).
 
@@ -384,6 +471,7 @@ def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, s
     envvar="WIREDESK_SPOOL",
     help="Spool directory (default: .wiredesk/spool).",
 )
+@database_errors
 def replay(db_url: str | None, spool_path: str | None) -> None:
     """Write the articles spooled while the database was down into it.
 
@@ -423,6 +511,7 @@ def replay(db_url: str | None, spool_path: str | None) -> None:
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
 @click.option("--show-sql", is_flag=True, help="Print the SQL that runs the search, and exit.")
+@database_errors
 def search_command(
     words: str,
     db_url: str | None,
@@ -448,6 +537,8 @@ def search_command(
     except DatabaseUnavailable as error:
         raise click.ClickException(str(error)) from error
     except DBAPIError as error:
+        if database_fault(error):
+            raise
         raise click.ClickException(f"search failed: {str(error.orig).strip().splitlines()[0]}") from error
     print_rows(
         ["source", "published", "title", "snippet", "url"],
@@ -463,6 +554,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @database_option
+@database_errors
 def db_upgrade(db_url: str | None) -> None:
     """Apply the migrations the database lacks (every crawl also does it at start).
 
@@ -481,8 +573,43 @@ def db_upgrade(db_url: str | None) -> None:
     click.echo(f"schema at {head_revision()} (was {before or 'empty'})", err=True)
 
 
+@db.command("create-readonly-role")
+@database_option
+@click.option("--name", default="wiredesk_reader", show_default=True, help="The role to create or update.")
+@click.option(
+    "--password",
+    envvar="WIREDESK_READER_PASSWORD",
+    help="Its password [env WIREDESK_READER_PASSWORD]; default: a new random one.",
+)
+@click.option("--no-password", is_flag=True, help="No password (trust or peer authentication).")
+@database_errors
+def db_create_readonly_role(db_url: str | None, name: str, password: str | None, no_password: bool) -> None:
+    """Create a PostgreSQL role that can only read the corpus, for `wiredesk sql` (WIREDESK_SQL_DB).
+
+    Run it as the role that runs the crawls and migrations: tables they create later are readable
+    too. Prints the role's database URL on stdout.
+
+    Example: export WIREDESK_SQL_DB=$(wiredesk db create-readonly-role --db postgresql+psycopg://wiredesk@db/news)
+    """
+    from storage.engine import check_connection, database_url
+    from storage.readonly import create_readonly_role
+
+    if password is None and not no_password:
+        password = secrets.token_urlsafe(18)
+    try:
+        engine = make_engine(db_url)
+        check_connection(engine)
+        schema = create_readonly_role(engine, name, None if no_password else password)
+    except (DatabaseUnavailable, QueryRefused) as error:
+        raise click.ClickException(str(error)) from error
+    url = make_url(database_url(db_url)).set(username=name, password=None if no_password else password)
+    click.echo(f"role {name} reads schema {schema}; give `wiredesk sql` this URL as {SQL_DB_ENV}:", err=True)
+    click.echo(url.render_as_string(hide_password=False))
+
+
 @cli.command()
 @database_option
+@database_errors
 def demo(db_url: str | None) -> None:
     """Crawl the bundled offline newsroom (three publishers on loopback) into a fresh SQLite file.
 
@@ -526,7 +653,13 @@ def demo(db_url: str | None) -> None:
     help="Seconds a crawl gets to stop cleanly (at its time limit, or when the daemon stops).",
 )
 @click.option("--once", is_flag=True, help="Crawl every scheduled source once, then exit with its status.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="When another daemon runs on this database, wait for it to stop instead of exiting.",
+)
 @settings_option
+@database_errors
 def daemon(
     names: tuple[str, ...],
     db_url: str | None,
@@ -535,13 +668,17 @@ def daemon(
     crawl_timeout: float,
     grace: float,
     once: bool,
+    wait: bool,
     overrides: tuple[str, ...],
 ) -> None:
     """Crawl each source on its schedule (sources.toml `schedule`), until SIGTERM.
 
+    One daemon per database: a second one says which holds it and exits 1 (or, with --wait, waits).
+
     Example: wiredesk daemon --db postgresql+psycopg://wiredesk@db/news --log-format json
     """
-    from crawler.daemon import DaemonConfig, ScheduleError, run_once, serve
+    from crawler.daemon import DaemonConfig, LockLost, ScheduleError, run_once, serve
+    from storage.daemonlock import LockHeld
     from storage.engine import check_connection, database_url
     from storage.schema import upgrade
 
@@ -556,9 +693,11 @@ def daemon(
         upgrade(engine)
         engine.dispose()
         if once:
-            sys.exit(0 if run_once(chosen, config) else 1)
-        serve(chosen, config)
-    except (SourcesError, DatabaseUnavailable, ScheduleError) as error:
+            sys.exit(0 if run_once(chosen, config, wait) else 1)
+        serve(chosen, config, wait)
+    except LockHeld as error:
+        raise click.ClickException(f"{error}; stop it first, or start this one with --wait") from error
+    except (SourcesError, DatabaseUnavailable, ScheduleError, LockLost) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -570,6 +709,7 @@ def daemon(
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@database_errors
 def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: str) -> None:
     """Show recent crawl runs: when, how they ended, and their figures.
 
@@ -577,10 +717,7 @@ def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: 
     """
     from storage.runs import list_runs
 
-    try:
-        rows = list_runs(make_engine(db_url, read_only=True), source, failed, limit)
-    except DatabaseUnavailable as error:
-        raise click.ClickException(str(error)) from error
+    rows = list_runs(make_engine(db_url, read_only=True), source, failed, limit)
     print_rows(
         [
             "id",
@@ -620,6 +757,7 @@ def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: 
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )
+@database_errors
 def status(db_url: str | None, fmt: str) -> None:
     """Each scheduled source's next run and the outcome of its last one.
 
@@ -628,11 +766,8 @@ def status(db_url: str | None, fmt: str) -> None:
     from crawler.daemon import next_runs
     from storage.runs import last_runs
 
-    try:
-        engine = make_engine(db_url, read_only=True)
-        upcoming, last = next_runs(engine), last_runs(engine)
-    except DatabaseUnavailable as error:
-        raise click.ClickException(str(error)) from error
+    engine = make_engine(db_url, read_only=True)
+    upcoming, last = next_runs(engine), last_runs(engine)
     print_rows(
         ["source", "next_run", "last_outcome", "last_started", "last_new"],
         [

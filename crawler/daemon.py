@@ -8,6 +8,10 @@
 - Each crawl is a child process (`wiredesk crawl NAME --report FILE`): Twisted's reactor cannot
   restart in one process, and a crawl that hangs is killed at its time limit without the daemon
   noticing anything but the outcome. Every run is a row in `crawl_runs`.
+- One daemon per database: it holds the database's daemon lock (storage/daemonlock.py) while it
+  runs, `--once` too. A second one says who holds it and exits 1, or with `--wait` waits for it;
+  only then are runs left `running` by a dead daemon marked `interrupted`, so a live daemon's
+  runs are never taken for a dead one's.
 - SIGTERM/SIGINT: no new runs; running crawls get SIGTERM (Scrapy stops cleanly, finishing the
   items in hand), then SIGKILL after the grace period; runs are recorded honestly; exit 0.
 """
@@ -24,6 +28,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,18 +44,26 @@ from sqlalchemy import Engine, MetaData, Table, inspect, select
 
 from crawler.sources import Source
 from storage import make_engine
+from storage.daemonlock import HEARTBEAT_SECONDS, DaemonLock, LockHeld
+from storage.engine import DB_UNAVAILABLE
 from storage.runs import abandon_running, finish_run, start_run
 
 logger = logging.getLogger("wiredesk.daemon")
 DEFAULT_SCHEDULE = "every 30m"
 MISFIRE_GRACE_SECONDS = 600
 JOBS_TABLE = "apscheduler_jobs"
+# Seconds between two tries at the daemon lock with --wait.
+LOCK_WAIT_POLL_SECONDS = 2.0
 _EVERY = re.compile(r"^every\s+(\d+(?:\.\d+)?)\s*([smhd])$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class ScheduleError(ValueError):
     """A source's schedule is neither "every N<unit>" nor a five-field cron line."""
+
+
+class LockLost(RuntimeError):
+    """Another daemon took the lock over while this one ran (its heartbeats had stopped)."""
 
 
 def trigger_for(schedule: str | None, jitter: int = 0) -> BaseTrigger:
@@ -199,28 +213,37 @@ def schedule_sources(scheduler: BackgroundScheduler, sources: list[Source], conf
         )
 
 
-def serve(sources: list[Source], config: DaemonConfig) -> None:
+def serve(sources: list[Source], config: DaemonConfig, wait: bool = False) -> None:
     """Run the schedule until SIGTERM or SIGINT, then stop cleanly within the grace period."""
     # "skipped: maximum number of running instances" is the design (max_instances=1), not news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    engine = make_engine(config.db_url)
-    abandoned = abandon_running(engine)
-    engine.dispose()
-    scheduler = make_scheduler(config.db_url)
-    scheduler.start(paused=True)
-    schedule_sources(scheduler, sources, config)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: _stopping.set())
-    log_event(
-        config.log_format,
-        "daemon_start",
-        sources=len(sources),
-        pid=os.getpid(),
-        interrupted_runs_found=abandoned,
-    )
-    scheduler.resume()
-    while not _stopping.wait(0.5):
-        pass
+    with daemon_lock(config, wait) as lock:
+        if lock is None:
+            return
+        engine = make_engine(config.db_url)
+        abandoned = abandon_running(engine)
+        engine.dispose()
+        scheduler = make_scheduler(config.db_url)
+        scheduler.start(paused=True)
+        schedule_sources(scheduler, sources, config)
+        log_event(
+            config.log_format,
+            "daemon_start",
+            sources=len(sources),
+            pid=os.getpid(),
+            interrupted_runs_found=abandoned,
+        )
+        scheduler.resume()
+        while not _stopping.wait(0.5):
+            pass
+        _shut_down(scheduler, config)
+    if _lock_lost.is_set():
+        raise LockLost(_LOCK_LOST_MESSAGE)
+
+
+def _shut_down(scheduler: BackgroundScheduler, config: DaemonConfig) -> None:
     scheduler.pause()
     with _children_lock:
         running = list(_children.values())
@@ -238,9 +261,68 @@ def serve(sources: list[Source], config: DaemonConfig) -> None:
     log_event(config.log_format, "daemon_stop", pid=os.getpid())
 
 
-def run_once(sources: list[Source], config: DaemonConfig) -> bool:
-    """Every source once, one after the other; True when all finished."""
-    return all(run_source(source.name, config.__dict__) == "finished" for source in sources)
+_lock_lost = threading.Event()
+_LOCK_LOST_MESSAGE = "another daemon took the daemon lock over (this one's heartbeats had stopped)"
+
+
+@contextmanager
+def daemon_lock(config: DaemonConfig, wait: bool) -> Iterator[DaemonLock | None]:
+    """Hold the database's daemon lock, heartbeat included, while the body runs.
+
+    Raises LockHeld when another daemon holds it, unless `wait`: then waits for it, and yields None
+    if the daemon is stopped (SIGTERM) while waiting.
+    """
+    lock = DaemonLock(make_engine(config.db_url))
+    if not lock.acquire():
+        holder = lock.holder()
+        if not wait:
+            lock.engine.dispose()
+            raise LockHeld(holder)
+        log_event(config.log_format, "daemon_waiting", holder=holder.describe() if holder else None)
+        while not lock.acquire():
+            if _stopping.wait(LOCK_WAIT_POLL_SECONDS):
+                lock.engine.dispose()
+                yield None
+                return
+    done = threading.Event()
+    keeper = threading.Thread(target=_keep_lock, args=(lock, done, config.log_format), daemon=True)
+    keeper.start()
+    try:
+        yield lock
+    finally:
+        done.set()
+        keeper.join()
+        lock.release()
+        lock.engine.dispose()
+
+
+def _keep_lock(lock: DaemonLock, done: threading.Event, log_format: str) -> None:
+    """Heartbeat until `done`; when the lock turns out to be another daemon's, stop this one."""
+    while not done.wait(HEARTBEAT_SECONDS):
+        try:
+            if lock.heartbeat():
+                continue
+        except DB_UNAVAILABLE as error:
+            log_event(log_format, "daemon_lock_heartbeat_failed", error=str(error).splitlines()[0])
+            continue
+        log_event(log_format, "daemon_lock_lost", pid=os.getpid())
+        _lock_lost.set()
+        _stopping.set()
+        return
+
+
+def run_once(sources: list[Source], config: DaemonConfig, wait: bool = False) -> bool:
+    """Every source once, one after the other, holding the daemon lock; True when all finished."""
+    with daemon_lock(config, wait) as lock:
+        if lock is None:
+            return False
+        engine = make_engine(config.db_url)
+        abandon_running(engine)
+        engine.dispose()
+        finished = all(run_source(source.name, config.__dict__) == "finished" for source in sources)
+    if _lock_lost.is_set():
+        raise LockLost(_LOCK_LOST_MESSAGE)
+    return finished
 
 
 def next_runs(engine: Engine) -> dict[str, datetime | None]:

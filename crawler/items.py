@@ -16,7 +16,8 @@ class ArticlePage:
     source: str
     fetched_at: datetime
     http_status: int
-    body: bytes
+    body: bytes = field(repr=False)
+    """Left out of repr: Scrapy logs an item that fails with its repr, and a body can be megabytes."""
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None

@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -13,21 +14,35 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task
+from twisted.internet.error import DNSLookupError
 
-from crawler.urls import is_http, same_site
+from crawler.urlpolicy import (
+    DEFAULT_PORTS,
+    address_problem,
+    ip_literal,
+    mask_credentials,
+    redirect_problem,
+    request_problem,
+)
+from crawler.urls import same_site
 
 logger = logging.getLogger(__name__)
 
 
 class LeftSourceError(IgnoreRequest):
-    """A request (usually a redirect) that would leave the source's sites or use a non-http scheme."""
+    """A request refused by crawler.urlpolicy: off the source's sites, not http(s), credentials in
+    the URL, or a redirect from a public address to a private one."""
 
 
 class SourceBoundsMiddleware:
-    """Drop any request, redirects included, that leaves its source's domains or is not http(s).
+    """Drop any request, redirects included, that leaves its source's sites or is not http(s).
 
     Scrapy's own offsite check uses the union of every source's domains; this one holds each
     source to its own, so a redirect from one publisher to another is dropped and counted.
+    Redirects are held to crawler.urlpolicy's rules: the same host and port as the page that
+    redirected (or one of the source's sites), and no private address after a public one. The
+    names are resolved through Scrapy's DNS cache, so the address checked is the one the
+    download then connects to.
     """
 
     def __init__(self, crawler: Any) -> None:
@@ -38,20 +53,46 @@ class SourceBoundsMiddleware:
     def from_crawler(cls, crawler: Any) -> SourceBoundsMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request) -> None:
         spider = self.crawler.spider
         if "source" not in request.meta or not hasattr(spider, "source_of"):
             return
         source = spider.source_of(request.meta)
-        redirected = bool(request.meta.get("redirect_urls"))
-        if not is_http(request.url):
-            self._drop("bad_scheme", request)
+        problem = request_problem(request.url)
+        if problem is not None:
+            self._drop(problem, request)
+        hops = request.meta.get("redirect_urls")
+        if hops:
+            problem = redirect_problem(hops[-1], request.url, _anchors(source)) or address_problem(
+                await _addresses(hops[0]), await _addresses(request.url)
+            )
+            if problem is not None:
+                self._drop(problem, request)
         if not any(same_site(request.url, "http://" + domain) for domain in source.domains):
-            self._drop("offsite_redirect" if redirected else "offsite", request)
+            self._drop("offsite_redirect" if hops else "offsite", request)
 
     def _drop(self, reason: str, request: Request) -> None:
         self.stats.inc_value(f"wiredesk/drop/{reason}")
-        raise LeftSourceError(f"{reason}: {request.url}")
+        raise LeftSourceError(f"{reason}: {mask_credentials(request.url)}")
+
+
+def _anchors(source: Any) -> list[str]:
+    """The URLs of a source's own sites: its start URLs, and its domains on the default ports."""
+    return [*source.start_urls, *(f"{scheme}://{d}" for d in source.domains for scheme in DEFAULT_PORTS)]
+
+
+async def _addresses(url: str) -> list[str]:
+    """The address Scrapy connects to for `url`'s host, from its DNS cache; [] when unresolved."""
+    host = urlsplit(url).hostname or ""
+    if ip_literal(host):
+        return [host]
+    # Imported here: importing the reactor at module level would install the wrong one.
+    from twisted.internet import reactor
+
+    try:
+        return [await maybe_deferred_to_future(reactor.resolve(host))]
+    except (DNSLookupError, OSError, ValueError):
+        return []
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

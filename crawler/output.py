@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, TextIO
 
@@ -23,22 +24,25 @@ def _plain(value: Any) -> Any:
 
 
 def print_rows(
-    columns: list[str], rows: list[tuple[Any, ...]], fmt: str, stream: TextIO = sys.stdout
+    columns: list[str], rows: Iterable[tuple[Any, ...]], fmt: str, stream: TextIO = sys.stdout
 ) -> None:
-    """Rows in the chosen format; JSON is an array of objects keyed by column name."""
+    """Rows in the chosen format; JSON is an array of objects keyed by column name.
+
+    JSON and CSV are written row by row as `rows` yields them, so a long result is never held in
+    memory; a table needs every row to size its columns (`wiredesk sql` caps them).
+    """
     if fmt == "json":
-        json.dump(
-            [dict(zip(columns, map(_plain, row), strict=True)) for row in rows],
-            stream,
-            ensure_ascii=False,
-            indent=2,
-            default=str,
-        )
-        stream.write("\n")
+        stream.write("[")
+        for index, row in enumerate(rows):
+            stream.write(",\n  " if index else "\n  ")
+            record = dict(zip(columns, map(_plain, row), strict=True))
+            stream.write(json.dumps(record, ensure_ascii=False, default=str))
+        stream.write("\n]\n")
     elif fmt == "csv":
         writer = csv.writer(stream)
         writer.writerow(columns)
-        writer.writerows([_plain(v) for v in row] for row in rows)
+        for row in rows:
+            writer.writerow([_plain(v) for v in row])
     else:
         table = Table(*columns, show_lines=False)
         for row in rows:

@@ -6,6 +6,8 @@ command-line overrides on top. Components read their own WIREDESK_* keys in `fro
 
 import os
 
+from crawler.urlpolicy import MAX_REDIRECTS
+
 BOT_NAME = "wiredesk"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -68,6 +70,8 @@ DOWNLOAD_TIMEOUT = 30
 # Pages above 16 MiB are refused by the downloader; gzip bombs stop at the same size.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Redirects followed in a row (Scrapy's default is 20); where they may lead: crawler/urlpolicy.py.
+REDIRECT_MAX_TIMES = MAX_REDIRECTS
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 COOKIES_ENABLED = False

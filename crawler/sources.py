@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from crawler.urlpolicy import start_url_problem
 from crawler.urls import site_of
 
 SOURCES_ENV = "WIREDESK_SOURCES"
@@ -111,6 +112,9 @@ def _source(name: str, entry: dict[str, Any]) -> Source:
         raise SourcesError(f"source {name!r}: unknown keys {sorted(unknown)}")
     if not entry.get("start_urls"):
         raise SourcesError(f"source {name!r}: start_urls is empty")
+    problems = [problem for problem in map(start_url_problem, entry["start_urls"]) if problem]
+    if problems:
+        raise SourcesError(f"source {name!r}: {'; '.join(problems)}")
     values = {key: tuple(value) if key in tuples else value for key, value in entry.items()}
     return Source(name=name, **values)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 
 DEFAULT_DB_URL = "sqlite:///wiredesk.db"
 DB_ENV = "WIREDESK_DB"
@@ -109,8 +109,59 @@ def check_connection(engine: Engine) -> None:
     try:
         with engine.connect():
             pass
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    except DBAPIError as error:
         raise DatabaseUnavailable(
-            f"cannot reach {redact(str(engine.url))}: {reason}; set --db or {DB_ENV}"
+            describe_database_error(error, engine.url, "cannot reach {where}: {reason}; set --db or {env}")
         ) from error
+
+
+# What a driver's message means, and what to do about it: (words in the message, advice).
+_ADVICE = (
+    (
+        ("file is not a database", "disk image is malformed"),
+        "{where} is not a SQLite database, or is damaged ({reason}): check --db or {env}, "
+        "or restore the file from a backup",
+    ),
+    (
+        ("readonly database", "read-only file system"),
+        "cannot write to {where} ({reason}): SQLite needs the file and its directory writable, even to "
+        "read a WAL database; fix their permissions, or use another --db",
+    ),
+    (
+        ("unable to open database file",),
+        "cannot open {where} ({reason}): check that the file and its directory exist and may be "
+        "read (and written, for commands that write)",
+    ),
+    (
+        ("password authentication failed", "no password supplied", "authentication failed", 'role "'),
+        "cannot log in to {where} ({reason}): check the user and password in --db or {env}",
+    ),
+    (("database is locked",), "{where} is locked by another process ({reason}): try again later"),
+)
+
+
+def database_fault(error: BaseException) -> bool:
+    """Whether a driver error is about the database itself (damaged, read-only, login refused,
+    locked), not about the statement that met it."""
+    return any(word in _reason(error) for words, _ in _ADVICE for word in words)
+
+
+def _reason(error: BaseException) -> str:
+    orig = getattr(error, "orig", None) or error
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+
+
+def describe_database_error(
+    error: BaseException, url: str | URL | None, default: str = "database error on {where}: {reason}"
+) -> str:
+    """One line for a database failure: which database (password hidden), what happened, what to do."""
+    try:
+        parsed = url if isinstance(url, URL) else make_url(database_url(url))
+    except ArgumentError:
+        parsed = make_url(DEFAULT_DB_URL).set(database="<invalid database URL>")
+    reason = _reason(error)
+    if parsed.password:
+        reason = reason.replace(str(parsed.password), "***")
+    where = parsed.render_as_string(hide_password=True)
+    template = next((advice for words, advice in _ADVICE if any(w in reason for w in words)), default)
+    return template.format(where=where, reason=reason, env=DB_ENV)

@@ -176,3 +176,21 @@ class ListingState(Base):
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DaemonLock(Base):
+    """Who runs `wiredesk daemon` on this database: one row, kept fresh by the holder's heartbeat.
+
+    On SQLite the row is the lock (a stale heartbeat lets another daemon take it over); on
+    PostgreSQL an advisory lock is, and the row only says who holds it (storage/daemonlock.py).
+    """
+
+    __tablename__ = "daemon_lock"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    """A token unique to the holding process."""
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)

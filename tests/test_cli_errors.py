@@ -1,0 +1,134 @@
+"""Every command meets a broken database with one line that says what to do, a non-zero exit, no
+traceback and no password: a damaged SQLite file, a read-only one, a PostgreSQL login refused."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import WIREDESK, run_wiredesk
+from scrapy.logformatter import LogFormatter
+
+from crawler.cli import cli
+from crawler.items import ArticlePage
+from storage import make_engine
+from storage.schema import upgrade
+
+# Every command that opens the corpus, with the arguments it needs besides --db.
+COMMANDS = {
+    "status": ["status"],
+    "runs": ["runs"],
+    "export": ["export", "-o", "{tmp}/out.jsonl"],
+    "crawl": ["crawl", "--url", "http://127.0.0.2:9/news/story-that-is-never-fetched"],
+    "sql": ["sql", "SELECT count(*) FROM articles"],
+    "search": ["search", "harbour"],
+    "replay": ["replay", "--spool", "{tmp}/spool"],
+    "db upgrade": ["db", "upgrade"],
+}
+PASSWORD = "s3cret-pw"
+
+
+def _args(command: str, tmp_path: Path, db_url: str) -> list[str]:
+    return [arg.format(tmp=tmp_path) for arg in COMMANDS[command]] + ["--db", db_url]
+
+
+def _assert_one_line(exit_code: int, stderr: str, stdout: str, says: str) -> None:
+    assert exit_code == 1, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    assert says in lines[0], lines[0]
+    assert "Traceback" not in stderr + stdout and PASSWORD not in stderr + stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_damaged_sqlite_file(command: str, tmp_path: Path) -> None:
+    damaged = tmp_path / "corpus.db"
+    damaged.write_bytes(b"not a database, whatever its name says\n" * 200)
+    result = CliRunner().invoke(cli, _args(command, tmp_path, f"sqlite:///{damaged}"))
+    assert isinstance(result.exception, SystemExit), result.exception
+    _assert_one_line(
+        result.exit_code, result.stderr, result.stdout, "is not a SQLite database, or is damaged"
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_postgresql_refuses_the_login(command: str, tmp_path: Path, pg_available: None) -> None:
+    url = f"postgresql+psycopg://no_such_wiredesk_role:{PASSWORD}@127.0.0.1:5432/test"
+    result = CliRunner().invoke(cli, _args(command, tmp_path, url))
+    assert isinstance(result.exception, SystemExit), result.exception
+    _assert_one_line(result.exit_code, result.stderr, result.stdout, "cannot log in to")
+    assert "no_such_wiredesk_role:***@" in result.stderr
+
+
+@pytest.fixture
+def read_only_corpus(tmp_path: Path) -> Iterator[Path]:
+    """A corpus whose file and directory are read-only; writable again after the test.
+
+    SQLite needs to write beside even a read-only WAL database (its -shm index), so reading
+    commands fail too, and must say so in one line.
+    """
+    directory = tmp_path / "readonly"
+    directory.mkdir()
+    engine = make_engine(f"sqlite:///{directory / 'corpus.db'}")
+    upgrade(engine)
+    engine.dispose()  # closed, as a copied or archived corpus is: no -wal or -shm file beside it
+    (directory / "corpus.db").chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    directory.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+    yield directory / "corpus.db"
+    directory.chmod(stat.S_IRWXU)
+    (directory / "corpus.db").chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def _unprivileged() -> list[str]:
+    """A prefix that makes root honour file permissions (without CAP_DAC_OVERRIDE), as users do."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root, and setpriv (util-linux) is missing to drop CAP_DAC_OVERRIDE")
+    return [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_read_only_sqlite_file(command: str, tmp_path: Path, read_only_corpus: Path) -> None:
+    result = subprocess.run(
+        [*_unprivileged(), WIREDESK, *_args(command, tmp_path, f"sqlite:///{read_only_corpus}")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _assert_one_line(result.returncode, result.stderr, result.stdout, "cannot write to")
+
+
+def test_a_failing_item_is_logged_without_its_body() -> None:
+    """Scrapy logs an item that fails in a pipeline by its repr: never the page's megabytes."""
+    body = b"<html><body>" + b"<p>page text</p>" * 40_000
+    item = ArticlePage("http://x.example/a", "http://x.example/a", "x", datetime.now(UTC), 200, body)
+    for entry in (
+        LogFormatter().item_error(item, ValueError("boom"), None, None),  # type: ignore[arg-type]
+        {"msg": "%(item)s", "args": {"item": item}},
+    ):
+        logged = entry["msg"] % entry["args"]
+        assert "http://x.example/a" in logged and len(logged) < 1000
+
+
+def test_clean_gives_up_at_its_time_limit(tmp_path: Path) -> None:
+    page = tmp_path / "slow.html"
+    # Tens of thousands of paragraphs: well over 0.05 s to clean, whatever the machine.
+    page.write_text(
+        "<html><body><article>" + "<p>One more line of copy.</p>" * 50_000 + "</article></body></html>"
+    )
+    result = run_wiredesk("clean", str(page), "--time-limit", "0.05", check=False)
+    _assert_one_line(
+        result.returncode, result.stderr, result.stdout, "gave up: time limit (still cleaning after 0.05 s)"
+    )
+    env = {**os.environ, "WIREDESK_CLEAN_TIME_LIMIT": "0.05"}
+    from_env = run_wiredesk("clean", str(page), "--json", check=False, env=env)
+    assert from_env.returncode == 1 and "--time-limit" in from_env.stderr
