@@ -34,6 +34,7 @@ from cleaner.patterns import (
     UI_LINES,
     URL_LINE,
 )
+from cleaner.prose import TEXT_LENGTH, PageProse, link_chars
 from cleaner.rules import SiteRule, compiled_xpath
 
 # A block holding this many paragraphs is the article (or its wrapper), whatever its class says.
@@ -63,8 +64,9 @@ _MIN_LINK_PARAGRAPH_DENSITY = 0.9
 # The XPath expressions below do in C what would otherwise visit every element in Python: they
 # only find candidates, which the Python rules then judge.
 _CLASSES_AND_IDS = etree.XPath("//@class | //@id")
-_TEXT_LENGTH = etree.XPath("string-length(normalize-space())")
-_LINK_TEXTS = etree.XPath(".//a//text()", smart_strings=False)
+_TEASER_NAMED = etree.XPath(
+    "//*[contains(translate(@class, 'T', 't'), 'teaser') or contains(translate(@id, 'T', 't'), 'teaser')]"
+)
 _LISTS_WITH_LINKS = etree.XPath(
     f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]"
 )
@@ -125,7 +127,9 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
                 removed.add_element(element, f"site-rule:{rule.domain}")
                 _drop(element)
     _prune_captions(tree, removed)
-    _prune_marked_blocks(tree, removed)
+    prose = PageProse(tree)
+    _prune_marked_blocks(tree, removed, prose)
+    _unmark_story_teasers(tree, prose)
     _prune_link_blocks(tree, removed)
     for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
         if _small(element):
@@ -144,20 +148,46 @@ def _prune_captions(tree: Any, removed: Removed) -> None:
             _drop(caption)
 
 
-def _prune_marked_blocks(tree: Any, removed: Removed) -> None:
-    """Blocks whose class or id names furniture; teaser-like names only when the block is links."""
+def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Blocks whose class or id names furniture; teaser-like names only when the block is links.
+
+    A name never drops the page's main run of prose (cleaner/prose.py): not when the blocks one
+    token marks hold most of the page's prose (a CMS that marks every paragraph "paywall" marks
+    the article, not a prompt), and not a teaser-named block made of the story's own paragraphs.
+    """
+    candidates = []
     for element in _marked_elements(tree):
         if element.getparent() is None or element.tag in ("html", "body", "article", "main"):
             continue
         marker = f"{element.get('class', '')} {element.get('id', '')}"
+        teaser = False
         found = NOISE_BLOCK_PATTERN.search(marker)
         if found is None:
-            found = TEASER_BLOCK_PATTERN.search(marker)
+            found, teaser = TEASER_BLOCK_PATTERN.search(marker), True
             if found is None or _link_density(element) < _MIN_TEASER_LINK_DENSITY:
                 continue
         if len(element.xpath(".//p")) <= _MAX_PARAGRAPHS_IN_NOISE:
-            removed.add_element(element, "block:" + found.group(2).lower())
-            _drop(element)
+            candidates.append((element, found.group(2).lower(), teaser))
+    article_tokens = prose.marking_most([(element, token) for element, token, _ in candidates])
+    for element, token, teaser in candidates:
+        if prose.held_by(element) and (token in article_tokens or (teaser and prose.is_main_run(element))):
+            continue
+        removed.add_element(element, "block:" + token)
+        _drop(element)
+
+
+def _unmark_story_teasers(tree: Any, prose: PageProse) -> None:
+    """Take "teaser" off the names of blocks that hold the story's own paragraphs.
+
+    trafilatura drops every block whose class or id contains "teaser", whatever it holds; a site
+    that wraps its opening paragraphs in `teaser-content` would lose them.
+    """
+    for element in _TEASER_NAMED(tree):
+        if prose.is_main_run(element):
+            for attribute in ("class", "id"):
+                value = element.get(attribute)
+                if value and "teaser" in value.lower():
+                    element.set(attribute, " ".join(t for t in value.split() if "teaser" not in t.lower()))
 
 
 def _marked_elements(tree: Any) -> list[Any]:
@@ -207,10 +237,10 @@ def displayed_standfirst(tree: Any, summary: str | None) -> str | None:
 
 def _link_density(element: Any) -> float:
     """Share of the element's text that is link text: near 1 for menus and teaser lists."""
-    total = _TEXT_LENGTH(element)
+    total = TEXT_LENGTH(element)
     if total == 0:
         return 0.0
-    return len(" ".join(" ".join(_LINK_TEXTS(element)).split())) / total
+    return link_chars(element) / total
 
 
 def _small(element: Any) -> bool:

@@ -1,0 +1,51 @@
+"""The failure classes of issue 15, each on a page written for the tests (tests/pages/).
+
+Each page is built the way a class of sites builds it, in markup unlike the seed pages: the story
+cut into several containers, paragraphs marked "paywall", the lead wrapped in a teaser-named
+block, furniture made only of interface phrases, newsletter and consent prose, "HEADLINE:
+summary" teaser lists. The `.expected.txt` next to each page is its story, one paragraph a line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cleaner
+
+PAGES = Path(__file__).parent / "pages"
+
+
+def _clean(name: str) -> tuple[cleaner.CleanArticle, list[str]]:
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    expected = (PAGES / f"{name}.expected.txt").read_text(encoding="utf-8").splitlines()
+    return cleaner.clean(html, f"https://www.example.org/{name}"), expected
+
+
+def test_a_story_cut_into_several_containers_comes_out_whole() -> None:
+    """trafilatura's fast path reads the first of the three `article-body` chunks only."""
+    article, expected = _clean("magazine-split-body")
+    assert article.text.splitlines() == expected
+    assert "Most popular" not in article.text and "Advertisement" not in article.text
+
+
+def test_paragraphs_marked_paywall_are_the_article_and_the_prompt_is_not() -> None:
+    article, expected = _clean("paywall-marked-paragraphs")
+    assert article.text.splitlines() == expected
+    assert [block.reason for block in article.removed if "free articles" in block.text] == ["block:paywall"]
+
+
+def test_a_lead_wrapped_in_a_teaser_named_block_stays_and_the_teaser_list_goes() -> None:
+    article, expected = _clean("teaser-wrapped-lead")
+    assert article.text.splitlines() == expected
+    assert "Beekeepers" not in article.text and "More from the valley" not in article.text
+
+
+@pytest.mark.parametrize("name", ["magazine-split-body", "paywall-marked-paragraphs", "teaser-wrapped-lead"])
+def test_a_furniture_name_never_takes_the_main_run_of_prose(name: str) -> None:
+    """Whatever the names say, no paragraph of the story is among the removed blocks."""
+    article, expected = _clean(name)
+    removed = " ".join(block.text for block in article.removed)
+    for paragraph in expected:
+        assert paragraph[:60] not in removed, paragraph
