@@ -10,7 +10,7 @@ from lxml import etree
 from lxml.html import fromstring
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, HTML_PARSER, load_html
 
-from cleaner.prose import join_body_chunks, prose_chars
+from cleaner.prose import join_body_chunks, missing_prose_gathered, prose_chars
 
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _NESTING_TAGS = re.compile(r"</?(?:div|span|section|font)\b[^>]*>", re.IGNORECASE)
@@ -90,18 +90,20 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
     the first block that holds text. When its result is not short but covers less than
     `_MIN_PROSE_COVERED` of the page's prose paragraphs, the story may be cut into several
     same-named containers: they are joined and the fast path runs again. When the result is
-    still short (`_SHORT_RESULT`) or partial, the full cascade runs too, and its result is taken
-    when it holds at least twice as much text (docs/cleaning.md).
+    still short (`_SHORT_RESULT`), or partial with the missing prose in one block (not spread
+    over other stories' excerpts or comments), the full cascade runs too, and its result is
+    taken when it holds at least twice as much text (docs/cleaning.md).
     """
     document = _extract(tree, url, fast=True)
     size = _size(document)
     prose = prose_chars(tree)
-    partial = _SHORT_RESULT <= size < prose * _MIN_PROSE_COVERED
-    if partial and document is not None and join_body_chunks(tree, document.text):
+    partial = document is not None and _SHORT_RESULT <= size < prose * _MIN_PROSE_COVERED
+    if partial and join_body_chunks(tree, document.text):
         joined = _extract(tree, url, fast=True)
         if _size(joined) > size:
             document, size = joined, _size(joined)
-    if size < _SHORT_RESULT or size < prose * _MIN_PROSE_COVERED:
+        partial = size < prose * _MIN_PROSE_COVERED
+    if size < _SHORT_RESULT or (partial and missing_prose_gathered(tree, document.text)):
         fuller = _extract(tree, url, fast=False)
         if _size(fuller) > 2 * size:
             return fuller

@@ -26,9 +26,12 @@ from cleaner.patterns import (
     MONTH_AND_DAY_NAMES,
     NOISE_BLOCK_PATTERN,
     NOISE_TAGS,
+    PROMO_TERMS,
     PROMPT_LINES,
+    READER_ADDRESS,
     RELATED_HEADING,
     RELATED_LINE,
+    SITE_TERMS,
     STANDFIRST_PATTERN,
     TEASER_BLOCK_PATTERN,
     UI_LINES,
@@ -47,6 +50,15 @@ _MAX_DATE_LINE = 80
 # Characters of a removed block kept for --explain.
 _RECORDED_CHARS = 300
 _CLOSING = (".", "!", "?", "”", '"', ":", "…", "»", "“")
+# Promotion lines: at most this long, with this many distinct promotion words (fewer when the
+# line addresses the reader).
+_MAX_PROMO_LINE = 500
+_PROMO_WORDS_ALONE = 3
+_PROMO_WORDS_ADDRESSED = 2
+_PROMO_CHARS_PER_WORD = 100
+_QUOTE_MARKS = ('"', "“", "”", "„", "«", "»")
+# A phrase: up to and with its closing punctuation.
+_PHRASE = re.compile(r"[^.!?…]*[^\s.!?…][^.!?…]*[.!?…]*")
 _DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
 _NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 # Captions: figcaption, caption-named blocks, and what a figure without either holds besides its image.
@@ -56,6 +68,19 @@ _CAPTIONS = (
 )
 # Teaser-named blocks go when this share of their text is links (a story's lead has next to none).
 _MIN_TEASER_LINK_DENSITY = 0.3
+# Blocks that are the page or the story, never a widget or a furniture block.
+_PAGE_BLOCKS = ("html", "body", "article", "main")
+# "HEADLINE: summary" teaser lists: this many items of one parent, each at most this long,
+# opening with a link of at least this many words; a link's label ("READ ALSO:") at most this long.
+_MIN_TEASER_ITEMS = 3
+_MAX_TEASER_ITEM_CHARS = 400
+_MIN_HEADLINE_WORDS = 4
+_MAX_LABEL_WORDS = 4
+_SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»")
+_SEPARATORS = " :–—-|."
+_HEADLINE_BLOCKS = ("h2", "h3", "h4", "h5", "h6", "div", "strong", "b", "span")
+# A form control's widget: its largest ancestor of at most this many characters.
+_MAX_WIDGET_CHARS = 600
 # A list of at least this many items, nearly all link text, is a menu or a teaser list.
 _MIN_LINK_LIST_ITEMS = 3
 _MIN_LINK_LIST_DENSITY = 0.75
@@ -64,6 +89,17 @@ _MIN_LINK_PARAGRAPH_DENSITY = 0.9
 # The XPath expressions below do in C what would otherwise visit every element in Python: they
 # only find candidates, which the Python rules then judge.
 _CLASSES_AND_IDS = etree.XPath("//@class | //@id")
+# Controls a reader types into, and a form's tick boxes (not buttons, tabs or quantity selectors,
+# which product pages and accordions put on content, nor a recipe's ingredient ticks).
+_FORM_CONTROLS = etree.XPath(
+    "//input[not(@type) or @type='text' or @type='email' or @type='password' or @type='search']"
+    " | //form//input[@type='checkbox'] | //textarea"
+)
+# Items (list items, paragraphs) whose first words are a link's.
+_ITEMS_OPENING_WITH_LINKS = etree.XPath(
+    "//*[self::li or self::p or self::article][(.//text()[normalize-space()])[1][ancestor::a]]"
+)
+_SUBMITS = etree.XPath(".//button | .//input[@type='submit' or @type='image']")
 _TEASER_NAMED = etree.XPath(
     "//*[contains(translate(@class, 'T', 't'), 'teaser') or contains(translate(@id, 'T', 't'), 'teaser')]"
 )
@@ -130,7 +166,8 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
     prose = PageProse(tree)
     _prune_marked_blocks(tree, removed, prose)
     _unmark_story_teasers(tree, prose)
-    _prune_link_blocks(tree, removed)
+    _prune_link_blocks(tree, removed, prose)
+    _prune_widgets(tree, removed, prose)
     for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
         if _small(element):
             _drop(element)
@@ -157,7 +194,7 @@ def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
     """
     candidates = []
     for element in _marked_elements(tree):
-        if element.getparent() is None or element.tag in ("html", "body", "article", "main"):
+        if element.getparent() is None or element.tag in _PAGE_BLOCKS:
             continue
         marker = f"{element.get('class', '')} {element.get('id', '')}"
         teaser = False
@@ -208,16 +245,99 @@ def _marked_elements(tree: Any) -> list[Any]:
     return list(found)
 
 
-def _prune_link_blocks(tree: Any, removed: Removed) -> None:
+def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
     """Menus and teaser lists whatever their class: lists of links, and paragraphs that are one link."""
     for element in _LISTS_WITH_LINKS(tree):
         if _link_density(element) >= _MIN_LINK_LIST_DENSITY:
             removed.add_element(element, "link-list")
             _drop(element)
     for element in _SHORT_PARAGRAPHS_WITH_LINKS(tree):
-        if _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY:
+        if _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY or _labelled_link(element):
             removed.add_element(element, "link")
             _drop(element)
+    _prune_teaser_items(tree, removed, prose)
+
+
+def _labelled_link(paragraph: Any) -> bool:
+    """A paragraph that is a label and a headline link: "READ ALSO: <a>headline</a>"."""
+    outside = " ".join(paragraph.text_content().split())
+    linked = 0
+    for link in paragraph.iter("a"):
+        text = " ".join(link.text_content().split())
+        outside = outside.replace(text, " ", 1)
+        linked += len(text.split())
+    label = outside.strip()
+    return label.endswith(":") and len(label.split()) <= _MAX_LABEL_WORDS and linked >= _MIN_HEADLINE_WORDS
+
+
+def _prune_teaser_items(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Teaser lists whose items are a headline link and a one-sentence summary ("HEADLINE:
+    summary"), too little of them links for the link-list rule: at least `_MIN_TEASER_ITEMS`
+    items of one parent, each short, opening with a headline-long link and ending a sentence. A
+    story's paragraphs open with a link rarely, and never one after another, unless the story
+    is such a list (a news round-up: then the items hold more text than the page's prose
+    paragraphs besides them)."""
+    by_parent: dict[Any, list[Any]] = {}
+    for item in _ITEMS_OPENING_WITH_LINKS(tree):
+        if TEXT_LENGTH(item) <= _MAX_TEASER_ITEM_CHARS and _headline_and_summary(item):
+            by_parent.setdefault(item.getparent(), []).append(item)
+    for items in by_parent.values():
+        if len(items) >= _MIN_TEASER_ITEMS and sum(map(TEXT_LENGTH, items)) < prose.total - sum(
+            map(prose.held_by, items)
+        ):
+            for item in items:
+                removed.add_element(item, "teaser-list")
+                _drop(item)
+
+
+def _headline_and_summary(item: Any) -> bool:
+    """The item's opening link is headline-long, set apart from what follows (by a colon, a dash,
+    a full stop, or a block of its own), and what follows is a sentence. A paragraph of a story
+    that opens with a linked phrase reads on from the link."""
+    link = next(item.iter("a"), None)
+    if link is None:
+        return False
+    headline = " ".join(link.text_content().split())
+    text = " ".join(item.text_content().split())
+    rest = text[text.find(headline) + len(headline) :]
+    summary = rest.lstrip(_SEPARATORS).rstrip()
+    apart = rest.lstrip()[:1] in _SEPARATORS.strip() or _block_link(link)
+    return (
+        apart
+        and len(headline.split()) >= _MIN_HEADLINE_WORDS
+        and len(summary.split()) >= _MIN_HEADLINE_WORDS
+        and summary.endswith(_SENTENCE_ENDS)
+    )
+
+
+def _block_link(link: Any) -> bool:
+    """A link alone in a heading or block of its own (an `h3` or `div` holding just the link)."""
+    parent = link.getparent()
+    if parent is None or parent.tag not in _HEADLINE_BLOCKS:
+        return False
+    return TEXT_LENGTH(parent) <= TEXT_LENGTH(link) + 2
+
+
+def _prune_widgets(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Interface widgets whatever their names: the small block around a text field or a tick box
+    (a newsletter box with its consent text, a login prompt, a comment form).
+
+    From each control's form (or the control, outside a form), the widget is the largest ancestor
+    that stays under `_MAX_WIDGET_CHARS` and holds little of the page's prose, when it has a
+    button to send what was typed. A form larger than that is content (a calculator), and so is a
+    field with nothing to send (a recipe's servings field).
+    """
+    for control in _FORM_CONTROLS(tree):
+        widget = next(control.iterancestors("form"), control)
+        if TEXT_LENGTH(widget) > _MAX_WIDGET_CHARS:
+            continue
+        for ancestor in widget.iterancestors():
+            if ancestor.tag in _PAGE_BLOCKS or TEXT_LENGTH(ancestor) > _MAX_WIDGET_CHARS:
+                break
+            widget = ancestor
+        if widget.getparent() is not None and _SUBMITS(widget) and prose.is_small_part(widget):
+            removed.add_element(widget, "widget")
+            _drop(widget)
 
 
 def displayed_standfirst(tree: Any, summary: str | None) -> str | None:
@@ -304,6 +424,32 @@ def filter_lines(
     return kept
 
 
+def _only_ui_phrases(line: str) -> bool:
+    """A line made of several interface phrases, each a UI string on its own: "Oops! Something
+    went wrong. Please try again later." when a widget's three paragraphs came out as one line."""
+    phrases = _PHRASE.findall(line)
+    return len(phrases) > 1 and all(UI_LINES.match(phrase) for phrase in phrases)
+
+
+def _promo(line: str) -> bool:
+    """A line where the site talks to its reader about itself: newsletter and consent prose,
+    subscription and app plugs, affiliate notes. A promotion word and another of its kind, in a
+    line addressing the reader, or three such words, and dense with them (a paragraph of a story
+    about streaming subscriptions is longer for its words); never a line that quotes someone (a
+    story about a newsletter quotes the people it is about)."""
+    if any(mark in line for mark in _QUOTE_MARKS):
+        return False
+    promotions = {match.group(0).casefold() for match in PROMO_TERMS.finditer(line)}
+    if not promotions:
+        return False
+    words = len(promotions) + len({match.group(0).casefold() for match in SITE_TERMS.finditer(line)})
+    if words < len(line) / _PROMO_CHARS_PER_WORD:
+        return False
+    return words >= _PROMO_WORDS_ALONE or (
+        words >= _PROMO_WORDS_ADDRESSED and READER_ADDRESS.search(line) is not None
+    )
+
+
 def _caption_text(line: str) -> bool:
     """A short line without closing punctuation: the description half of a caption before its credit."""
     return len(line) <= _MAX_CAPTION_LINE and not line.rstrip().endswith(_CLOSING)
@@ -338,10 +484,16 @@ def _line_reason(line: str, title: str | None, kept: int, standfirst: str | None
     if kept <= 2 and standfirst and " ".join(line.split()) == standfirst:
         return "standfirst"
     if not short:
+        if len(line) <= _MAX_PROMO_LINE and _promo(line):
+            return "promo"
         return "copyright" if len(line) <= 400 and COPYRIGHT_LINES.search(line) else None
     for reason, pattern in _LINE_PATTERNS:
         if pattern.match(line):
             return reason
+    if _only_ui_phrases(line):
+        return "ui-string"
+    if _promo(line):
+        return "promo"
     if COPYRIGHT_LINES.search(line):
         return "copyright"
     if kept >= 2 and RELATED_HEADING.match(line):

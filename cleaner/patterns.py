@@ -105,6 +105,43 @@ PROMPT_LINES = re.compile(
     re.IGNORECASE,
 )
 
+# Promotion and consent prose: what a site says to its reader about itself, in the languages of
+# news sites. PROMO_TERMS name the site's own offers (newsletters, subscriptions, affiliate
+# links, consent); SITE_TERMS are words such prose also uses, but so do stories about technology
+# ("app", "account", "download"). `cleaner/noise.py` wants a promotion word and more (`_promo`).
+PROMO_TERMS = re.compile(
+    r"\b(?:"
+    r"newsletters?|subscri(?:be|bed|bers?|ptions?|bing)|unsubscribe|affiliate[\w-]*|paywall|consent|"
+    r"special offers?|"
+    r"abos?|abonn\w*|e-?paper|probeabo|einwilligung|"
+    r"suscri\w+|boletín|assinatura|assinante|abbona\w+|iscriviti|subskrypcj\w+|prenumerat\w+"
+    r")\b",
+    re.IGNORECASE,
+)
+SITE_TERMS = re.compile(
+    r"\b(?:"
+    r"sign(?:ing|ed)?[ -]?up|log(?:ged)?[ -]?in|inbox|e-?mails?|offers?|promotions|adverts?|advertis\w*|"
+    r"sponsor\w*|partners|privacy|cookies?|apps?|download|ios|android|premium|membership|members|"
+    r"donat\w+|compensation|commissions?|accounts?|regist(?:er|ration)|notifications?|alerts|"
+    r"whatsapp|telegram|free trial|access|"
+    r"anmeld\w*|melde\w* (?:dich|sie sich)|postfach|registrier\w*|eingeloggt|einloggen|konto|kundenkonto|herunterlad\w*|datenschutz\w*|"
+    r"zustimmung|werbung|partnern?|angebote?|provision|button|posteingang|freischalt\w*|zugang|"
+    r"gratis|kostenlos\w*|push-\w+|benachrichtigung\w*|"
+    r"regístrate|únete|inicia sesión|descarga\w*|aplicación|privacidad|ofertas|socios|publicidad|"
+    r"acceso|inscri\w+|connecte[zr]|compte|télécharg\w+|confidentialité|partenaires|publicité|"
+    r"gratuit\w*|accedi|scarica|pubblicità|zaloguj\w*|aplikacj\w+|pobierz"
+    r")\b",
+    re.IGNORECASE,
+)
+# Words by which a site addresses its reader or speaks of itself ("you", "our", "Sie", "unser");
+# German's formal "Sie" and "Ihr" only capitalised (lower case they are "she", "they", "her").
+READER_ADDRESS = re.compile(
+    r"\b(?:[Yy]ou|[Yy]our|[Yy]ours|[Ww]e|[Oo]ur|us|Sie|Ihr|Ihre[mnrs]?|Ihnen|[Dd]u|dich|dir|[Dd]ein\w*|"
+    r"euch|[Ee]uer|[Ee]ure[mnrs]?|[Ww]ir|uns|[Uu]nser\w*|[Tt]ú|[Tt]us?|[Uu]sted|[Uu]stedes|[Nn]osotros|"
+    r"[Nn]uestr[oa]s?|[Vv]ous|[Vv]otre|[Vv]os|[Nn]ous|[Nn]otre|[Nn]os|[Vv]oi|[Vv]ostr\w+|[Nn]oi|"
+    r"[Nn]ostr\w+|[Tt]wój|[Ww]asz\w*|[Nn]asz\w*|[Vv]ocês?|[Nn]osso\w*)\b"
+)
+
 # How to reach or follow the writer: "Write to Jane Doe at jane@example.com", "Follow him on Twitter".
 CONTACT_LINES = re.compile(
     r"^.{0,200}(\b[\w.+-]+@[\w-]+\.[\w.-]+\b|\bfollow (him|her|them|me|us)( on| at|\b)|"

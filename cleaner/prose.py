@@ -22,10 +22,14 @@ _MARKED_ARTICLE_SHARE = 0.5
 # of the story (its lead wrapped in "teaser-content"), whatever its links.
 _MAIN_RUN_SHARE = 0.2
 _MIN_PROSE_SHARE = 0.6
+# A block holding at most this share of the page's prose is no part of its main run.
+_SMALL_SHARE = 0.15
 # Ancestors of a prose paragraph looked at for the containers of a story split in several.
 _CHUNK_DEPTH = 6
 # Containers of a story are prose: one with more links than this share is a teaser item.
 _MAX_CHUNK_LINK_DENSITY = 0.3
+# The missing prose is gathered when one block holds this share of it.
+_GATHERED_SHARE = 2 / 3
 # Characters of the extracted text's opening that must lie in the first container.
 _OPENING = 60
 
@@ -71,11 +75,29 @@ class PageProse:
             if sum(self.sizes[p] for p in paragraphs) > self.total * _MARKED_ARTICLE_SHARE
         }
 
+    def is_small_part(self, element: Any) -> bool:
+        """Holds at most `_SMALL_SHARE` of the page's prose: a box beside the story, not the story."""
+        return self.held_by(element) <= self.total * _SMALL_SHARE
+
     def is_main_run(self, element: Any) -> bool:
         """A block of the story's own paragraphs: a good part of the page's prose, and mostly prose
         itself (a teaser list's headlines, dates and one-line summaries are neither)."""
         held = self.held_by(element)
         return held >= self.total * _MAIN_RUN_SHARE and held >= TEXT_LENGTH(element) * _MIN_PROSE_SHARE
+
+
+def missing_prose_gathered(tree: Any, extracted: str) -> bool:
+    """Whether the prose paragraphs the extracted text misses lie mostly in one block (the rest of
+    a story behind a wrapper the fast path skipped) rather than spread over many (other stories'
+    excerpts, comments, each in its own item)."""
+    folded = " ".join(extracted.split())
+    missing: dict[Any, int] = {}
+    for paragraph in _LONG_PARAGRAPHS(tree):
+        text = " ".join(paragraph.text_content().split())
+        if text[:_OPENING] not in folded:
+            parent = paragraph.getparent()
+            missing[parent] = missing.get(parent, 0) + len(text)
+    return bool(missing) and max(missing.values()) >= sum(missing.values()) * _GATHERED_SHARE
 
 
 def join_body_chunks(tree: Any, extracted: str) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import cleaner
+from cleaner.noise import Removed, filter_lines
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -49,3 +50,58 @@ def test_a_furniture_name_never_takes_the_main_run_of_prose(name: str) -> None:
     removed = " ".join(block.text for block in article.removed)
     for paragraph in expected:
         assert paragraph[:60] not in removed, paragraph
+
+
+def test_interface_phrases_in_one_block_go_and_the_dateline_is_found() -> None:
+    """Three `<p>` in one list item come out as one line of phrases, each a UI string."""
+    article, expected = _clean("ui-phrases-in-one-item")
+    assert article.text.splitlines() == expected
+    assert (article.dateline, article.agency) == ("SKOPJE, North Macedonia", "AP")
+    assert [block.reason for block in article.removed] == ["ui-string"]
+
+
+def test_newsletter_box_consent_and_promotion_prose_go() -> None:
+    article, expected = _clean("newsletter-consent-prose")
+    assert article.text.splitlines() == expected
+    reasons = {block.reason for block in article.removed}
+    assert {"widget", "promo"} <= reasons
+
+
+def test_headline_summary_teasers_go() -> None:
+    article, expected = _clean("headline-summary-teasers")
+    assert article.text.splitlines() == expected
+    assert [block.reason for block in article.removed].count("teaser-list") == 4
+
+
+STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Members of our reader panel receive special offers, promotions and adverts from us and our partners.",
+        "Never miss a story: sign up to our newsletter and get it in your inbox.",
+        "Lust auf mehr? Melde dich hier für unseren Newsletter an und erhalte die Storys in dein Postfach.",
+        "¿Quieres más? Suscríbete a nuestro boletín y recibe las noticias gratis.",
+        "This article contains affiliate links. We may earn a commission when you buy through them.",
+        "Share. Print. Comments",
+    ],
+)
+def test_promotion_and_interface_lines_go(line: str) -> None:
+    removed = Removed()
+    assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed) == [STORY, STORY]
+    assert [block.reason for block in removed.blocks] in (["promo"], ["ui-string"])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A story about subscriptions says so at length, and quotes people.
+        "Spotify said its paid subscriptions rose to 240 million in the quarter, helped by new offers in Asia.",
+        '"We want our subscribers to get the newsletter in their inbox every morning," the editor said.',
+        "If you're maxing out your retirement accounts, move on to a brokerage account.",
+        "Share prices fell. The index closed lower.",
+    ],
+)
+def test_story_lines_about_subscriptions_stay(line: str) -> None:
+    assert filter_lines(line, None, Removed()) == [line]
