@@ -14,6 +14,7 @@ from typing import Any
 
 from lxml import etree
 
+from cleaner.memory import furniture_key, usable_furniture
 from cleaner.model import RemovedBlock
 from cleaner.patterns import (
     CONTACT_LINES,
@@ -390,18 +391,28 @@ def filter_lines(
     removed: Removed,
     rules: Sequence[SiteRule] = (),
     standfirst: str | None = None,
+    furniture: frozenset[str] = frozenset(),
+    min_chars: int = 0,
 ) -> list[str]:
-    """The extracted text's lines that are story; every other line goes to `removed` with its reason."""
+    """The extracted text's lines that are story; every other line goes to `removed` with its reason.
+
+    `furniture` is the site's memory (cleaner/memory.py): its lines go first, unless they would
+    take the text under `min_chars` or more than half of it (then the memory is ignored here).
+    """
     kept: list[str] = []
     teasers = False
-    for line in (line.strip() for line in text.splitlines()):
-        if not line:
-            continue
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    memory = usable_furniture(lines, furniture, min_chars)
+    for line in lines:
         if teasers and _teaser_line(line):
             removed.add(line, "related-list")
             continue
         teasers = False
-        reason = _site_reason(line, rules) or _line_reason(line, title, len(kept), standfirst)
+        reason = (
+            _site_reason(line, rules)
+            or _memory_reason(line, memory)
+            or _line_reason(line, title, len(kept), standfirst)
+        )
         if reason == "related-list":
             teasers = True
         if reason == "contributor":
@@ -475,6 +486,13 @@ def _site_reason(line: str, rules: Sequence[SiteRule]) -> str | None:
         if any(pattern.search(line) for pattern in rule.drop_lines):
             return f"site-rule:{rule.domain}"
     return None
+
+
+def _memory_reason(line: str, memory: frozenset[str]) -> str | None:
+    if not memory:
+        return None
+    key = furniture_key(line)
+    return "site-memory" if key and key in memory else None
 
 
 def _line_reason(line: str, title: str | None, kept: int, standfirst: str | None = None) -> str | None:

@@ -79,7 +79,7 @@ STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
 @pytest.mark.parametrize(
     "line",
     [
-        "Members of our reader panel receive special offers, promotions and adverts from us and our partners.",
+        "Our reader panel receives special offers, promotions and adverts from us and our partners.",
         "Never miss a story: sign up to our newsletter and get it in your inbox.",
         "Lust auf mehr? Melde dich hier für unseren Newsletter an und erhalte die Storys in dein Postfach.",
         "¿Quieres más? Suscríbete a nuestro boletín y recibe las noticias gratis.",
@@ -97,7 +97,7 @@ def test_promotion_and_interface_lines_go(line: str) -> None:
     "line",
     [
         # A story about subscriptions says so at length, and quotes people.
-        "Spotify said its paid subscriptions rose to 240 million in the quarter, helped by new offers in Asia.",
+        "The streaming service said paid subscriptions rose to 240 million, helped by offers in Asia.",
         '"We want our subscribers to get the newsletter in their inbox every morning," the editor said.',
         "If you're maxing out your retirement accounts, move on to a brokerage account.",
         "Share prices fell. The index closed lower.",
