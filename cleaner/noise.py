@@ -58,6 +58,11 @@ _PROMO_WORDS_ALONE = 3
 _PROMO_WORDS_ADDRESSED = 2
 _PROMO_CHARS_PER_WORD = 100
 _QUOTE_MARKS = ('"', "“", "”", "„", "«", "»")
+# A heading left at the end of the text: at most this long, not ending a statement; the text
+# keeps at least this many lines.
+_MAX_DANGLING_HEADING = 50
+_MIN_LINES_BEFORE_DANGLING = 2
+_STATEMENT_ENDS = (".", "!", "…", '"', "”", "“", "»", "«", ")")
 # A phrase: up to and with its closing punctuation.
 _PHRASE = re.compile(r"[^.!?…]*[^\s.!?…][^.!?…]*[.!?…]*")
 _DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
@@ -432,6 +437,8 @@ def filter_lines(
             removed.contributors.append(tail.group(1))
             removed.add(tail.group(0), "contributor")
             kept[-1] = kept[-1][: tail.start()].rstrip()
+    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _dangling_heading(kept[-1], kept[-2]):
+        removed.add(kept.pop(), "dangling-heading")
     return kept
 
 
@@ -458,6 +465,18 @@ def _promo(line: str) -> bool:
         return False
     return words >= _PROMO_WORDS_ALONE or (
         words >= _PROMO_WORDS_ADDRESSED and READER_ADDRESS.search(line) is not None
+    )
+
+
+def _dangling_heading(line: str, before: str) -> bool:
+    """The text's last line, when it is a heading with nothing under it: short and no sentence
+    ("Read more:", "Related coverage", "Did you read this?") after a line that is one; what a
+    teaser block leaves once its links are out. (A list's or a poem's last line follows a line
+    like itself.)"""
+    return (
+        len(line) <= _MAX_DANGLING_HEADING
+        and not line.rstrip().endswith(_STATEMENT_ENDS)
+        and before.rstrip().endswith(_STATEMENT_ENDS)
     )
 
 

@@ -81,6 +81,9 @@ UI_LINES = re.compile(
     r"^\W*("
     r"oops!?|something went wrong\.?|please try again later\.?|advertisement|anzeige|werbung|"
     r"skip to (main )?content|zum inhalt springen|read more|continue reading|weiterlesen|mehr lesen|"
+    r"czytaj (więcej|dalej)|leer más|seguir leyendo|lire (la suite|plus)|leggi (di più|tutto)|lees meer|"
+    r"läs mer|les mer|læs mere|lue lisää|devamını oku|číst dále|čtěte (dále|více)|читать (далее|дальше)|"
+    r"publicidad|publicité|pubblicità|reklama|advertentie|annons|annonse|reklam|реклама|"
     r"view comments|([\d.,]+k? )?comments?|([\d.,]+ )?kommentare?|show comments|leave a (comment|reply)|"
     r"kommentare anzeigen|"
     r"tell us what you think.{0,40}|join the conversation|have your say|"
@@ -241,4 +244,6 @@ DATELINE = re.compile(
     r"(?:,\s*[A-Z][a-z]{2,4}\.? \d{1,2})?\s*"
     r"\((?P<agency>AP|Reuters|AFP|UPI|PA|dpa|ANSA|EFE|Bloomberg)\)\s*[—–-]+\s*"
 )
-BYLINE = re.compile(r"^\s*by\s+(?P<names>.{2,160})$", re.IGNORECASE)
+# "By Jane Doe", and the same in the languages of news sites ("von", "por", "par", "di", "door",
+# "av", "af", "od"): `cleaner/wire.py` wants most of the words after it capitalised, like names.
+BYLINE = re.compile(r"^\s*(?:by|von|por|par|di|door|av|af|od)\s+(?P<names>.{2,160})$", re.IGNORECASE)
