@@ -24,6 +24,8 @@ keep), and at the end wiredesk's time per page over bare trafilatura's. `--sampl
 pages of each set, spread evenly; `--split dev|holdout` only the sites of one half (a stable hash
 of the site: tune on dev, confirm on holdout). `--json` writes every page's scores; `--against`
 lists the pages whose wiredesk score fell by more than 0.02 since that earlier file.
+`--write-floors` writes wiredesk's figures to benchmarks/floors.json, which
+tests/test_cleaner_floors.py holds the cleaner to on a sample.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import os
 import re
 import sys
@@ -55,6 +58,21 @@ _SHINGLE_TOKEN = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+", re.UNICODE)
 # A page is listed when wiredesk's score is this far below trafilatura's.
 _BEHIND = 0.2
+# benchmarks/floors.json: wiredesk's figures that must not fall (--write-floors writes them); the
+# floors test scores the sample of FLOOR_SAMPLE pages of each set (`sample`).
+FLOORS = REPO / "benchmarks" / "floors.json"
+FLOOR_SAMPLE = {"aeb": 90, "eval": 250, "fundus": 120}
+FLOOR_FIGURES = {
+    "aeb": ("P", "R", "F1"),
+    "eval": ("keep", "drop", "leaks"),
+    "fundus": ("P", "R", "F1", "F1 de", "F1 en"),
+}
+CEILINGS = ("leaks",)
+FLOORS_ABOUT = (
+    "wiredesk's quality on the shared datasets (benchmarks/extraction.py --write-floors): 'all' on "
+    "every page, 'sample' on the sample tests/test_cleaner_floors.py scores. Figures are floors "
+    "(leaks a ceiling). No timings: speed is measured by the benchmark, side by side."
+)
 # With --against, a page is listed when its score fell by more than this.
 _WORSE = 0.02
 
@@ -359,7 +377,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--against", type=Path, help="an earlier --json file: list the pages that got worse")
     parser.add_argument("--readability", action="store_true", help="also run readability-lxml")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument(
+        "--write-floors", action="store_true", help=f"write wiredesk's figures to {FLOORS.name} (every page)"
+    )
     args = parser.parse_args(argv)
+    if args.write_floors and (args.sample or args.split or args.only != "aeb,eval,fundus"):
+        parser.error("--write-floors scores every page of every set: no --sample, --split or --only")
     found = extractors(args.readability)
     runs: dict[str, Run] = {}
     saved: dict[str, Any] = {}
@@ -381,6 +404,36 @@ def main(argv: list[str] | None = None) -> None:
         args.json.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
     if args.against:
         compare(json.loads(args.against.read_text(encoding="utf-8")), runs)
+    if args.write_floors:
+        FLOORS.write_text(json.dumps(floors(runs), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\nwrote {FLOORS}")
+
+
+def floors(runs: dict[str, Run]) -> dict[str, Any]:
+    """wiredesk's figures on every page, and on the sample tests/test_cleaner_floors.py scores,
+    as floors: quality figures rounded down to three places, leak counts as they are (ceilings)."""
+    written: dict[str, Any] = {"about": FLOORS_ABOUT, "sample_sizes": FLOOR_SAMPLE, "all": {}, "sample": {}}
+    for key, result in runs.items():
+        dataset = DATASETS[key]
+        rows = dict(zip((page.name for page in result.pages), result.rows["wiredesk"], strict=True))
+        chosen = sample(result.pages, FLOOR_SAMPLE[key])
+        for part, pages in (("all", result.pages), ("sample", chosen)):
+            figures = dataset.summary([rows[page.name] for page in pages], pages)
+            written[part][key] = {name: _floor(figures[name]) for name in FLOOR_FIGURES[key]}
+    return written
+
+
+def below_floors(figures: dict[str, float], floors_of_set: dict[str, float]) -> list[str]:
+    """The figures that fall below their floor (or above it, for counts of leaking pages)."""
+    return [
+        f"{name} {figures[name]:.3f} {'>' if name in CEILINGS else '<'} {floor}"
+        for name, floor in floors_of_set.items()
+        if (figures[name] > floor if name in CEILINGS else figures[name] < floor)
+    ]
+
+
+def _floor(value: float | int) -> float | int:
+    return value if isinstance(value, int) else math.floor(value * 1000) / 1000
 
 
 def _page_rows(result: Run) -> Iterator[dict[str, Any]]:

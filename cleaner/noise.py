@@ -472,9 +472,10 @@ def _dangling_heading(line: str, before: str) -> bool:
     """The text's last line, when it is a heading with nothing under it: short and no sentence
     ("Read more:", "Related coverage", "Did you read this?") after a line that is one; what a
     teaser block leaves once its links are out. (A list's or a poem's last line follows a line
-    like itself.)"""
+    like itself, or is a list item.)"""
     return (
         len(line) <= _MAX_DANGLING_HEADING
+        and not line.startswith("- ")
         and not line.rstrip().endswith(_STATEMENT_ENDS)
         and before.rstrip().endswith(_STATEMENT_ENDS)
     )
