@@ -439,6 +439,8 @@ def filter_lines(
             kept[-1] = kept[-1][: tail.start()].rstrip()
     if len(kept) > _MIN_LINES_BEFORE_DANGLING and _dangling_heading(kept[-1], kept[-2]):
         removed.add(kept.pop(), "dangling-heading")
+    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _promo(kept[-1], closing=True):
+        removed.add(kept.pop(), "promo")
     return kept
 
 
@@ -449,23 +451,27 @@ def _only_ui_phrases(line: str) -> bool:
     return len(phrases) > 1 and all(UI_LINES.match(phrase) for phrase in phrases)
 
 
-def _promo(line: str) -> bool:
+def _promo(line: str, closing: bool = False) -> bool:
     """A line where the site talks to its reader about itself: newsletter and consent prose,
     subscription and app plugs, affiliate notes. A promotion word and another of its kind, in a
     line addressing the reader, or three such words, and dense with them (a paragraph of a story
     about streaming subscriptions is longer for its words); never a line that quotes someone (a
-    story about a newsletter quotes the people it is about)."""
-    if any(mark in line for mark in _QUOTE_MARKS):
+    story about a newsletter quotes the people it is about). The text's `closing` line, after the
+    story, needs no promotion word: two words of its kind in a line addressing the reader ("Mit
+    diesem Button kannst du dich einloggen.")."""
+    if any(mark in line for mark in _QUOTE_MARKS) or len(line) > _MAX_PROMO_LINE:
         return False
     promotions = {match.group(0).casefold() for match in PROMO_TERMS.finditer(line)}
+    others = {match.group(0).casefold() for match in SITE_TERMS.finditer(line)}
+    words = len(promotions) + len(others)
+    addressed = READER_ADDRESS.search(line) is not None
+    if closing:
+        return words >= _PROMO_WORDS_ADDRESSED and addressed
     if not promotions:
         return False
-    words = len(promotions) + len({match.group(0).casefold() for match in SITE_TERMS.finditer(line)})
     if words < len(line) / _PROMO_CHARS_PER_WORD:
         return False
-    return words >= _PROMO_WORDS_ALONE or (
-        words >= _PROMO_WORDS_ADDRESSED and READER_ADDRESS.search(line) is not None
-    )
+    return words >= _PROMO_WORDS_ALONE or (words >= _PROMO_WORDS_ADDRESSED and addressed)
 
 
 def _dangling_heading(line: str, before: str) -> bool:
@@ -522,7 +528,7 @@ def _line_reason(line: str, title: str | None, kept: int, standfirst: str | None
     if kept <= 2 and standfirst and " ".join(line.split()) == standfirst:
         return "standfirst"
     if not short:
-        if len(line) <= _MAX_PROMO_LINE and _promo(line):
+        if _promo(line):
             return "promo"
         return "copyright" if len(line) <= 400 and COPYRIGHT_LINES.search(line) else None
     for reason, pattern in _LINE_PATTERNS:

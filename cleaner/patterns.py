@@ -188,7 +188,8 @@ DATE_FILLER_WORDS = frozenset(
         (
             "updated published posted last modified at on the of a.m p.m am pm gmt utc bst cet cest",
             "est edt et pst pdt h aktualisiert veröffentlicht am um uhr mez mesz publié mis à jour le",
-            "actualizado publicado de del feira às",
+            "actualizado publicado de del feira às stand zuletzt letzte änderung geändert erstellt datum",
+            "date edited dernière modification modifié última actualización",
         )
     ).split()
 )
@@ -222,7 +223,8 @@ RELATED_HEADING = re.compile(
 # Photo credits in captions: "(Alberto Pizzoli/Pool/AP)", "(Photo: PA Wire)", "Picture: PA".
 CREDIT = re.compile(
     r"\((photo|picture|image|credit|foto|bild)?:?\s*[^()]{0,80}(/|\b)(ap|pa|pa wire|reuters|afp|getty images|"
-    r"alamy|epa|dpa|shutterstock|pool)\)\s*$|\b(picture|photo|image|foto|bild):\s*\S.{0,60}$",
+    r"alamy|epa|dpa|shutterstock|pool)\)\s*$|"
+    r"\b(pictures?|photos?|images?|fotos?|bilder?|credits?|beitragsbild|titelbild|bildquelle)\s?:\s*\S.{0,60}$",
     re.IGNORECASE,
 )
 

@@ -105,3 +105,11 @@ def test_promotion_and_interface_lines_go(line: str) -> None:
 )
 def test_story_lines_about_subscriptions_stay(line: str) -> None:
     assert filter_lines(line, None, Removed()) == [line]
+
+
+def test_a_closing_line_addressing_the_reader_about_the_site_goes_only_at_the_end() -> None:
+    closing = "Mit diesem Button kannst du die Folge in deine Liste laden, dazu musst du dich einloggen."
+    removed = Removed()
+    assert filter_lines(f"{STORY}\n{STORY}\n{closing}", None, removed) == [STORY, STORY]
+    assert [block.reason for block in removed.blocks] == ["promo"]
+    assert filter_lines(f"{STORY}\n{closing}\n{STORY}", None, Removed()) == [STORY, closing, STORY]
