@@ -23,7 +23,8 @@ For each dataset it prints the pages where wiredesk is more than 0.2 below trafi
 keep), and at the end wiredesk's time per page over bare trafilatura's. `--sample N` scores N
 pages of each set, spread evenly; `--split dev|holdout` only the sites of one half (a stable hash
 of the site: tune on dev, confirm on holdout). `--json` writes every page's scores; `--against`
-lists the pages whose wiredesk score fell by more than 0.02 since that earlier file.
+lists the pages whose wiredesk scores fell by more than 0.02 since that earlier file (F1; keep and
+drop on trafilatura-eval).
 `--write-floors` writes wiredesk's figures to benchmarks/floors.json, which
 tests/test_cleaner_floors.py holds the cleaner to on a sample.
 """
@@ -147,6 +148,8 @@ class Dataset:
     listed: str
     """The per-page figure compared with trafilatura's for the listing of pages behind it."""
     columns: tuple[str, ...]
+    watched: tuple[str, ...]
+    """The per-page figures `--against` compares with an earlier run."""
 
 
 def _site(url: str | None, fallback: str) -> str:
@@ -261,11 +264,11 @@ def fundus_summary(rows: list[dict[str, float]], pages: list[Page]) -> dict[str,
 
 DATASETS = {
     "aeb": Dataset("aeb", "article-extraction-benchmark", aeb_pages, aeb_score, aeb_summary, "f1",
-                   ("P", "R", "F1", "empty")),
+                   ("P", "R", "F1", "empty"), ("f1",)),
     "eval": Dataset("eval", "trafilatura-eval", eval_pages, eval_score, eval_summary, "keep",
-                    ("keep", "drop", "leaks", "empty")),
+                    ("keep", "drop", "leaks", "empty"), ("keep", "drop")),
     "fundus": Dataset("fundus", "fundus-dev", fundus_pages, fundus_score, fundus_summary, "f1",
-                      ("P", "R", "F1", "empty")),
+                      ("P", "R", "F1", "empty"), ("f1",)),
 }
 
 
@@ -349,19 +352,19 @@ def _cell(value: float | int) -> str:
 
 
 def compare(earlier: dict[str, Any], runs: dict[str, Run]) -> None:
-    """Pages whose wiredesk score fell since an earlier --json file, per dataset."""
+    """Pages whose wiredesk scores fell since an earlier --json file, per dataset and figure."""
     for key, result in runs.items():
-        listed = DATASETS[key].listed
+        dataset = DATASETS[key]
         before = {row["name"]: row for row in earlier.get(key, {}).get("pages", [])}
-        worse = []
-        for page, row in zip(result.pages, result.rows["wiredesk"], strict=True):
-            then = before.get(page.name, {}).get("wiredesk")
-            if then is not None and row[listed] < then[listed] - _WORSE:
-                worse.append((row[listed] - then[listed], page.name, then[listed], row[listed]))
-        folder = DATASETS[key].folder
-        print(f"\n{folder}: pages whose wiredesk {listed} fell by more than {_WORSE}: {len(worse)}")
-        for change, name, then_score, now_score in sorted(worse):
-            print(f"  {change:+.3f}  {then_score:.3f} -> {now_score:.3f}  {name}")
+        for figure in dataset.watched:
+            worse = []
+            for page, row in zip(result.pages, result.rows["wiredesk"], strict=True):
+                then = before.get(page.name, {}).get("wiredesk")
+                if then is not None and row[figure] < then[figure] - _WORSE:
+                    worse.append((row[figure] - then[figure], page.name, then[figure], row[figure]))
+            print(f"\n{dataset.folder}: wiredesk {figure} fell by more than {_WORSE} on {len(worse)} pages")
+            for change, name, then_score, now_score in sorted(worse):
+                print(f"  {change:+.3f}  {then_score:.3f} -> {now_score:.3f}  {name}")
 
 
 def main(argv: list[str] | None = None) -> None:
