@@ -17,8 +17,13 @@ def clean(
     url: str | None = None,
     options: CleanOptions = DEFAULT_OPTIONS,
     declared_charset: str | None = None,
+    furniture: frozenset[str] = frozenset(),
 ) -> CleanArticle:
-    """Clean one page. Never raises for bad input: the reason lands in `CleanArticle.error`."""
+    """Clean one page. Never raises for bad input: the reason lands in `CleanArticle.error`.
+
+    `furniture` is the site memory: keys (`cleaner.furniture_key`) of lines learnt as the page's
+    site's furniture; matching lines leave the text with the reason `site-memory`.
+    """
     try:
         text = decode_page(html, options, declared_charset)
     except PageRejected as rejected:
@@ -34,7 +39,9 @@ def clean(
     document = extract_document(tree, url)
     if document is None or not (document.text or "").strip():
         return CleanArticle(error="no article found", removed=removed.blocks)
-    lines = filter_lines(document.text, metadata.title, removed, rules, standfirst)
+    lines = filter_lines(
+        document.text, metadata.title, removed, rules, standfirst, furniture, options.min_text_chars
+    )
     authors, agency = _people_and_agency(metadata.authors or [])
     bylines = [line for line in lines if is_byline(line)]
     for line in bylines:

@@ -10,12 +10,17 @@ from lxml import etree
 from lxml.html import fromstring
 from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, HTML_PARSER, load_html
 
+from cleaner.prose import join_body_chunks, missing_prose_gathered, prose_chars
+
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 _NESTING_TAGS = re.compile(r"</?(?:div|span|section|font)\b[^>]*>", re.IGNORECASE)
 # Control characters XML forbids (tab, newline and carriage return are allowed).
 _CONTROL_BYTES = bytes(byte for byte in range(32) if byte not in (9, 10, 13))
 # Characters below which trafilatura's fast result is checked against its full cascade.
 _SHORT_RESULT = 500
+# A fast result under this share of the page's prose paragraphs may have stopped at the first of
+# several body blocks.
+_MIN_PROSE_COVERED = 0.5
 # What may follow the page's real </html>: a newline, a comment or a tracking pixel.
 _TAIL_AFTER_END = 200
 
@@ -81,16 +86,32 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
     Metadata comes from cleaner/metadata.py: trafilatura's own pass costs a quarter of its time.
     Its fast path skips the fallback extractors (its readability and jusText runs, compared with
     its own result on every page), which cost a third of its time and, once our pruning has taken
-    the furniture out, lose on news pages more often than they win. A fast result shorter than
-    `_SHORT_RESULT` may be a missed article, though: then the full cascade runs too, and its
-    result is taken when it holds at least twice as much text (docs/cleaning.md).
+    the furniture out, lose on news pages more often than they win. But the fast path stops at
+    the first block that holds text. When its result is not short but covers less than
+    `_MIN_PROSE_COVERED` of the page's prose paragraphs, the story may be cut into several
+    same-named containers: they are joined and the fast path runs again. When the result is
+    still short (`_SHORT_RESULT`), or partial with the missing prose in one block (not spread
+    over other stories' excerpts or comments), the full cascade runs too, and its result is
+    taken when it holds at least twice as much text (docs/cleaning.md).
     """
     document = _extract(tree, url, fast=True)
-    if document is None or len(document.text or "") < _SHORT_RESULT:
+    size = _size(document)
+    prose = prose_chars(tree)
+    partial = document is not None and _SHORT_RESULT <= size < prose * _MIN_PROSE_COVERED
+    if partial and join_body_chunks(tree, document.text):
+        joined = _extract(tree, url, fast=True)
+        if _size(joined) > size:
+            document, size = joined, _size(joined)
+        partial = size < prose * _MIN_PROSE_COVERED
+    if size < _SHORT_RESULT or (partial and missing_prose_gathered(tree, document.text)):
         fuller = _extract(tree, url, fast=False)
-        if fuller is not None and (document is None or len(fuller.text or "") > 2 * len(document.text or "")):
+        if _size(fuller) > 2 * size:
             return fuller
     return document
+
+
+def _size(document: Any | None) -> int:
+    return len(document.text or "") if document is not None else 0
 
 
 def _extract(tree: Any, url: str | None, fast: bool) -> Any | None:

@@ -8,11 +8,16 @@ parsed page, tried in order of trust.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+# "Headline | Site", "Headline - site.example", "Headline – Site" (the last separator counts).
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·]{1,2}\s+")
+_MIN_HEADLINE = 10
+_HOST_NAME = re.compile(r"(?:www\.)?[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle")
 
 
@@ -34,10 +39,11 @@ def read_metadata(tree: Any) -> PageMetadata:
     """All fields, from one pass over the meta tags and JSON-LD of the tree."""
     meta = _meta_tags(tree)
     ld = _json_ld_article(tree)
+    title = _first(
+        meta.get("og:title"), _ld_text(ld, "headline"), _text(tree, "//h1"), _text(tree, "//title")
+    )
     return PageMetadata(
-        title=_first(
-            meta.get("og:title"), _ld_text(ld, "headline"), _text(tree, "//h1"), _text(tree, "//title")
-        ),
+        title=_without_site_name(title, meta.get("og:site_name") or meta.get("application-name")),
         description=_first(meta.get("og:description"), meta.get("description"), _ld_text(ld, "description")),
         authors=_authors(meta, ld) or _byline_element(tree),
         published=_date(
@@ -55,6 +61,21 @@ def read_metadata(tree: Any) -> PageMetadata:
         canonical_url=_first(_attribute(tree, "//link[@rel='canonical']/@href"), meta.get("og:url")),
         page_type=_page_type(meta, ld),
     )
+
+
+def _without_site_name(title: str | None, site_name: str | None) -> str | None:
+    """The headline without the site's name after it: "Ferry fares rise | Estuary Post" ->
+    "Ferry fares rise", when the part after the last separator is the page's declared site name
+    or a host name ("... - example.com")."""
+    separators = list(_TITLE_SEPARATOR.finditer(title or ""))
+    if not title or not separators:
+        return title
+    last = separators[-1]
+    headline, suffix = title[: last.start()].strip(), title[last.end() :].strip()
+    named = site_name is not None and suffix.casefold() == site_name.strip().casefold()
+    if len(headline) >= _MIN_HEADLINE and (named or _HOST_NAME.fullmatch(suffix)):
+        return headline
+    return title
 
 
 def _meta_tags(tree: Any) -> dict[str, str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from lxml import etree
 
+from cleaner.memory import furniture_key, usable_furniture
 from cleaner.model import RemovedBlock
 from cleaner.patterns import (
     CONTACT_LINES,
@@ -26,14 +27,18 @@ from cleaner.patterns import (
     MONTH_AND_DAY_NAMES,
     NOISE_BLOCK_PATTERN,
     NOISE_TAGS,
+    PROMO_TERMS,
     PROMPT_LINES,
+    READER_ADDRESS,
     RELATED_HEADING,
     RELATED_LINE,
+    SITE_TERMS,
     STANDFIRST_PATTERN,
     TEASER_BLOCK_PATTERN,
     UI_LINES,
     URL_LINE,
 )
+from cleaner.prose import TEXT_LENGTH, PageProse, link_chars
 from cleaner.rules import SiteRule, compiled_xpath
 
 # A block holding this many paragraphs is the article (or its wrapper), whatever its class says.
@@ -46,6 +51,20 @@ _MAX_DATE_LINE = 80
 # Characters of a removed block kept for --explain.
 _RECORDED_CHARS = 300
 _CLOSING = (".", "!", "?", "”", '"', ":", "…", "»", "“")
+# Promotion lines: at most this long, with this many distinct promotion words (fewer when the
+# line addresses the reader).
+_MAX_PROMO_LINE = 500
+_PROMO_WORDS_ALONE = 3
+_PROMO_WORDS_ADDRESSED = 2
+_PROMO_CHARS_PER_WORD = 100
+_QUOTE_MARKS = ('"', "“", "”", "„", "«", "»")
+# A heading left at the end of the text: at most this long, not ending a statement; the text
+# keeps at least this many lines.
+_MAX_DANGLING_HEADING = 50
+_MIN_LINES_BEFORE_DANGLING = 2
+_STATEMENT_ENDS = (".", "!", "…", '"', "”", "“", "»", "«", ")")
+# A phrase: up to and with its closing punctuation.
+_PHRASE = re.compile(r"[^.!?…]*[^\s.!?…][^.!?…]*[.!?…]*")
 _DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
 _NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 # Captions: figcaption, caption-named blocks, and what a figure without either holds besides its image.
@@ -55,6 +74,19 @@ _CAPTIONS = (
 )
 # Teaser-named blocks go when this share of their text is links (a story's lead has next to none).
 _MIN_TEASER_LINK_DENSITY = 0.3
+# Blocks that are the page or the story, never a widget or a furniture block.
+_PAGE_BLOCKS = ("html", "body", "article", "main")
+# "HEADLINE: summary" teaser lists: this many items of one parent, each at most this long,
+# opening with a link of at least this many words; a link's label ("READ ALSO:") at most this long.
+_MIN_TEASER_ITEMS = 3
+_MAX_TEASER_ITEM_CHARS = 400
+_MIN_HEADLINE_WORDS = 4
+_MAX_LABEL_WORDS = 4
+_SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»")
+_SEPARATORS = " :–—-|."
+_HEADLINE_BLOCKS = ("h2", "h3", "h4", "h5", "h6", "div", "strong", "b", "span")
+# A form control's widget: its largest ancestor of at most this many characters.
+_MAX_WIDGET_CHARS = 600
 # A list of at least this many items, nearly all link text, is a menu or a teaser list.
 _MIN_LINK_LIST_ITEMS = 3
 _MIN_LINK_LIST_DENSITY = 0.75
@@ -63,8 +95,20 @@ _MIN_LINK_PARAGRAPH_DENSITY = 0.9
 # The XPath expressions below do in C what would otherwise visit every element in Python: they
 # only find candidates, which the Python rules then judge.
 _CLASSES_AND_IDS = etree.XPath("//@class | //@id")
-_TEXT_LENGTH = etree.XPath("string-length(normalize-space())")
-_LINK_TEXTS = etree.XPath(".//a//text()", smart_strings=False)
+# Controls a reader types into, and a form's tick boxes (not buttons, tabs or quantity selectors,
+# which product pages and accordions put on content, nor a recipe's ingredient ticks).
+_FORM_CONTROLS = etree.XPath(
+    "//input[not(@type) or @type='text' or @type='email' or @type='password' or @type='search']"
+    " | //form//input[@type='checkbox'] | //textarea"
+)
+# Items (list items, paragraphs) whose first words are a link's.
+_ITEMS_OPENING_WITH_LINKS = etree.XPath(
+    "//*[self::li or self::p or self::article][(.//text()[normalize-space()])[1][ancestor::a]]"
+)
+_SUBMITS = etree.XPath(".//button | .//input[@type='submit' or @type='image']")
+_TEASER_NAMED = etree.XPath(
+    "//*[contains(translate(@class, 'T', 't'), 'teaser') or contains(translate(@id, 'T', 't'), 'teaser')]"
+)
 _LISTS_WITH_LINKS = etree.XPath(
     f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]"
 )
@@ -125,8 +169,11 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
                 removed.add_element(element, f"site-rule:{rule.domain}")
                 _drop(element)
     _prune_captions(tree, removed)
-    _prune_marked_blocks(tree, removed)
-    _prune_link_blocks(tree, removed)
+    prose = PageProse(tree)
+    _prune_marked_blocks(tree, removed, prose)
+    _unmark_story_teasers(tree, prose)
+    _prune_link_blocks(tree, removed, prose)
+    _prune_widgets(tree, removed, prose)
     for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
         if _small(element):
             _drop(element)
@@ -144,20 +191,46 @@ def _prune_captions(tree: Any, removed: Removed) -> None:
             _drop(caption)
 
 
-def _prune_marked_blocks(tree: Any, removed: Removed) -> None:
-    """Blocks whose class or id names furniture; teaser-like names only when the block is links."""
+def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Blocks whose class or id names furniture; teaser-like names only when the block is links.
+
+    A name never drops the page's main run of prose (cleaner/prose.py): not when the blocks one
+    token marks hold most of the page's prose (a CMS that marks every paragraph "paywall" marks
+    the article, not a prompt), and not a teaser-named block made of the story's own paragraphs.
+    """
+    candidates = []
     for element in _marked_elements(tree):
-        if element.getparent() is None or element.tag in ("html", "body", "article", "main"):
+        if element.getparent() is None or element.tag in _PAGE_BLOCKS:
             continue
         marker = f"{element.get('class', '')} {element.get('id', '')}"
+        teaser = False
         found = NOISE_BLOCK_PATTERN.search(marker)
         if found is None:
-            found = TEASER_BLOCK_PATTERN.search(marker)
+            found, teaser = TEASER_BLOCK_PATTERN.search(marker), True
             if found is None or _link_density(element) < _MIN_TEASER_LINK_DENSITY:
                 continue
         if len(element.xpath(".//p")) <= _MAX_PARAGRAPHS_IN_NOISE:
-            removed.add_element(element, "block:" + found.group(2).lower())
-            _drop(element)
+            candidates.append((element, found.group(2).lower(), teaser))
+    article_tokens = prose.marking_most([(element, token) for element, token, _ in candidates])
+    for element, token, teaser in candidates:
+        if prose.held_by(element) and (token in article_tokens or (teaser and prose.is_main_run(element))):
+            continue
+        removed.add_element(element, "block:" + token)
+        _drop(element)
+
+
+def _unmark_story_teasers(tree: Any, prose: PageProse) -> None:
+    """Take "teaser" off the names of blocks that hold the story's own paragraphs.
+
+    trafilatura drops every block whose class or id contains "teaser", whatever it holds; a site
+    that wraps its opening paragraphs in `teaser-content` would lose them.
+    """
+    for element in _TEASER_NAMED(tree):
+        if prose.is_main_run(element):
+            for attribute in ("class", "id"):
+                value = element.get(attribute)
+                if value and "teaser" in value.lower():
+                    element.set(attribute, " ".join(t for t in value.split() if "teaser" not in t.lower()))
 
 
 def _marked_elements(tree: Any) -> list[Any]:
@@ -178,16 +251,99 @@ def _marked_elements(tree: Any) -> list[Any]:
     return list(found)
 
 
-def _prune_link_blocks(tree: Any, removed: Removed) -> None:
+def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
     """Menus and teaser lists whatever their class: lists of links, and paragraphs that are one link."""
     for element in _LISTS_WITH_LINKS(tree):
         if _link_density(element) >= _MIN_LINK_LIST_DENSITY:
             removed.add_element(element, "link-list")
             _drop(element)
     for element in _SHORT_PARAGRAPHS_WITH_LINKS(tree):
-        if _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY:
+        if _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY or _labelled_link(element):
             removed.add_element(element, "link")
             _drop(element)
+    _prune_teaser_items(tree, removed, prose)
+
+
+def _labelled_link(paragraph: Any) -> bool:
+    """A paragraph that is a label and a headline link: "READ ALSO: <a>headline</a>"."""
+    outside = " ".join(paragraph.text_content().split())
+    linked = 0
+    for link in paragraph.iter("a"):
+        text = " ".join(link.text_content().split())
+        outside = outside.replace(text, " ", 1)
+        linked += len(text.split())
+    label = outside.strip()
+    return label.endswith(":") and len(label.split()) <= _MAX_LABEL_WORDS and linked >= _MIN_HEADLINE_WORDS
+
+
+def _prune_teaser_items(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Teaser lists whose items are a headline link and a one-sentence summary ("HEADLINE:
+    summary"), too little of them links for the link-list rule: at least `_MIN_TEASER_ITEMS`
+    items of one parent, each short, opening with a headline-long link and ending a sentence. A
+    story's paragraphs open with a link rarely, and never one after another, unless the story
+    is such a list (a news round-up: then the items hold more text than the page's prose
+    paragraphs besides them)."""
+    by_parent: dict[Any, list[Any]] = {}
+    for item in _ITEMS_OPENING_WITH_LINKS(tree):
+        if TEXT_LENGTH(item) <= _MAX_TEASER_ITEM_CHARS and _headline_and_summary(item):
+            by_parent.setdefault(item.getparent(), []).append(item)
+    for items in by_parent.values():
+        if len(items) >= _MIN_TEASER_ITEMS and sum(map(TEXT_LENGTH, items)) < prose.total - sum(
+            map(prose.held_by, items)
+        ):
+            for item in items:
+                removed.add_element(item, "teaser-list")
+                _drop(item)
+
+
+def _headline_and_summary(item: Any) -> bool:
+    """The item's opening link is headline-long, set apart from what follows (by a colon, a dash,
+    a full stop, or a block of its own), and what follows is a sentence. A paragraph of a story
+    that opens with a linked phrase reads on from the link."""
+    link = next(item.iter("a"), None)
+    if link is None:
+        return False
+    headline = " ".join(link.text_content().split())
+    text = " ".join(item.text_content().split())
+    rest = text[text.find(headline) + len(headline) :]
+    summary = rest.lstrip(_SEPARATORS).rstrip()
+    apart = rest.lstrip()[:1] in _SEPARATORS.strip() or _block_link(link)
+    return (
+        apart
+        and len(headline.split()) >= _MIN_HEADLINE_WORDS
+        and len(summary.split()) >= _MIN_HEADLINE_WORDS
+        and summary.endswith(_SENTENCE_ENDS)
+    )
+
+
+def _block_link(link: Any) -> bool:
+    """A link alone in a heading or block of its own (an `h3` or `div` holding just the link)."""
+    parent = link.getparent()
+    if parent is None or parent.tag not in _HEADLINE_BLOCKS:
+        return False
+    return TEXT_LENGTH(parent) <= TEXT_LENGTH(link) + 2
+
+
+def _prune_widgets(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Interface widgets whatever their names: the small block around a text field or a tick box
+    (a newsletter box with its consent text, a login prompt, a comment form).
+
+    From each control's form (or the control, outside a form), the widget is the largest ancestor
+    that stays under `_MAX_WIDGET_CHARS` and holds little of the page's prose, when it has a
+    button to send what was typed. A form larger than that is content (a calculator), and so is a
+    field with nothing to send (a recipe's servings field).
+    """
+    for control in _FORM_CONTROLS(tree):
+        widget = next(control.iterancestors("form"), control)
+        if TEXT_LENGTH(widget) > _MAX_WIDGET_CHARS:
+            continue
+        for ancestor in widget.iterancestors():
+            if ancestor.tag in _PAGE_BLOCKS or TEXT_LENGTH(ancestor) > _MAX_WIDGET_CHARS:
+                break
+            widget = ancestor
+        if widget.getparent() is not None and _SUBMITS(widget) and prose.is_small_part(widget):
+            removed.add_element(widget, "widget")
+            _drop(widget)
 
 
 def displayed_standfirst(tree: Any, summary: str | None) -> str | None:
@@ -207,10 +363,10 @@ def displayed_standfirst(tree: Any, summary: str | None) -> str | None:
 
 def _link_density(element: Any) -> float:
     """Share of the element's text that is link text: near 1 for menus and teaser lists."""
-    total = _TEXT_LENGTH(element)
+    total = TEXT_LENGTH(element)
     if total == 0:
         return 0.0
-    return len(" ".join(" ".join(_LINK_TEXTS(element)).split())) / total
+    return link_chars(element) / total
 
 
 def _small(element: Any) -> bool:
@@ -240,18 +396,28 @@ def filter_lines(
     removed: Removed,
     rules: Sequence[SiteRule] = (),
     standfirst: str | None = None,
+    furniture: frozenset[str] = frozenset(),
+    min_chars: int = 0,
 ) -> list[str]:
-    """The extracted text's lines that are story; every other line goes to `removed` with its reason."""
+    """The extracted text's lines that are story; every other line goes to `removed` with its reason.
+
+    `furniture` is the site's memory (cleaner/memory.py): its lines go first, unless they would
+    take the text under `min_chars` or more than half of it (then the memory is ignored here).
+    """
     kept: list[str] = []
     teasers = False
-    for line in (line.strip() for line in text.splitlines()):
-        if not line:
-            continue
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    memory = usable_furniture(lines, furniture, min_chars)
+    for line in lines:
         if teasers and _teaser_line(line):
             removed.add(line, "related-list")
             continue
         teasers = False
-        reason = _site_reason(line, rules) or _line_reason(line, title, len(kept), standfirst)
+        reason = (
+            _site_reason(line, rules)
+            or _memory_reason(line, memory)
+            or _line_reason(line, title, len(kept), standfirst)
+        )
         if reason == "related-list":
             teasers = True
         if reason == "contributor":
@@ -271,7 +437,54 @@ def filter_lines(
             removed.contributors.append(tail.group(1))
             removed.add(tail.group(0), "contributor")
             kept[-1] = kept[-1][: tail.start()].rstrip()
+    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _dangling_heading(kept[-1], kept[-2]):
+        removed.add(kept.pop(), "dangling-heading")
+    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _promo(kept[-1], closing=True):
+        removed.add(kept.pop(), "promo")
     return kept
+
+
+def _only_ui_phrases(line: str) -> bool:
+    """A line made of several interface phrases, each a UI string on its own: "Oops! Something
+    went wrong. Please try again later." when a widget's three paragraphs came out as one line."""
+    phrases = _PHRASE.findall(line)
+    return len(phrases) > 1 and all(UI_LINES.match(phrase) for phrase in phrases)
+
+
+def _promo(line: str, closing: bool = False) -> bool:
+    """A line where the site talks to its reader about itself: newsletter and consent prose,
+    subscription and app plugs, affiliate notes. A promotion word and another of its kind, in a
+    line addressing the reader, or three such words, and dense with them (a paragraph of a story
+    about streaming subscriptions is longer for its words); never a line that quotes someone (a
+    story about a newsletter quotes the people it is about). The text's `closing` line, after the
+    story, needs no promotion word: two words of its kind in a line addressing the reader ("Mit
+    diesem Button kannst du dich einloggen.")."""
+    if any(mark in line for mark in _QUOTE_MARKS) or len(line) > _MAX_PROMO_LINE:
+        return False
+    promotions = {match.group(0).casefold() for match in PROMO_TERMS.finditer(line)}
+    others = {match.group(0).casefold() for match in SITE_TERMS.finditer(line)}
+    words = len(promotions) + len(others)
+    addressed = READER_ADDRESS.search(line) is not None
+    if closing:
+        return words >= _PROMO_WORDS_ADDRESSED and addressed
+    if not promotions:
+        return False
+    if words < len(line) / _PROMO_CHARS_PER_WORD:
+        return False
+    return words >= _PROMO_WORDS_ALONE or (words >= _PROMO_WORDS_ADDRESSED and addressed)
+
+
+def _dangling_heading(line: str, before: str) -> bool:
+    """The text's last line, when it is a heading with nothing under it: short and no sentence
+    ("Read more:", "Related coverage", "Did you read this?") after a line that is one; what a
+    teaser block leaves once its links are out. (A list's or a poem's last line follows a line
+    like itself, or is a list item.)"""
+    return (
+        len(line) <= _MAX_DANGLING_HEADING
+        and not line.startswith("- ")
+        and not line.rstrip().endswith(_STATEMENT_ENDS)
+        and before.rstrip().endswith(_STATEMENT_ENDS)
+    )
 
 
 def _caption_text(line: str) -> bool:
@@ -301,6 +514,13 @@ def _site_reason(line: str, rules: Sequence[SiteRule]) -> str | None:
     return None
 
 
+def _memory_reason(line: str, memory: frozenset[str]) -> str | None:
+    if not memory:
+        return None
+    key = furniture_key(line)
+    return "site-memory" if key and key in memory else None
+
+
 def _line_reason(line: str, title: str | None, kept: int, standfirst: str | None = None) -> str | None:
     short = len(line) <= _MAX_NOISE_LINE
     if kept <= 2 and title and line.casefold() == title.strip().casefold():
@@ -308,10 +528,16 @@ def _line_reason(line: str, title: str | None, kept: int, standfirst: str | None
     if kept <= 2 and standfirst and " ".join(line.split()) == standfirst:
         return "standfirst"
     if not short:
+        if _promo(line):
+            return "promo"
         return "copyright" if len(line) <= 400 and COPYRIGHT_LINES.search(line) else None
     for reason, pattern in _LINE_PATTERNS:
         if pattern.match(line):
             return reason
+    if _only_ui_phrases(line):
+        return "ui-string"
+    if _promo(line):
+        return "promo"
     if COPYRIGHT_LINES.search(line):
         return "copyright"
     if kept >= 2 and RELATED_HEADING.match(line):

@@ -81,6 +81,9 @@ UI_LINES = re.compile(
     r"^\W*("
     r"oops!?|something went wrong\.?|please try again later\.?|advertisement|anzeige|werbung|"
     r"skip to (main )?content|zum inhalt springen|read more|continue reading|weiterlesen|mehr lesen|"
+    r"czytaj (więcej|dalej)|leer más|seguir leyendo|lire (la suite|plus)|leggi (di più|tutto)|lees meer|"
+    r"läs mer|les mer|læs mere|lue lisää|devamını oku|číst dále|čtěte (dále|více)|читать (далее|дальше)|"
+    r"publicidad|publicité|pubblicità|reklama|advertentie|annons|annonse|reklam|реклама|"
     r"view comments|([\d.,]+k? )?comments?|([\d.,]+ )?kommentare?|show comments|leave a (comment|reply)|"
     r"kommentare anzeigen|"
     r"tell us what you think.{0,40}|join the conversation|have your say|"
@@ -103,6 +106,44 @@ PROMPT_LINES = re.compile(
     r"(join|like) us on|melden sie sich|abonnieren sie)\b.{0,160}$|"
     r"^.{0,100}\b(click(ing)? here|klicken sie hier|hier klicken)\b.{0,100}$",
     re.IGNORECASE,
+)
+
+# Promotion and consent prose: what a site says to its reader about itself, in the languages of
+# news sites. PROMO_TERMS name the site's own offers (newsletters, subscriptions, affiliate
+# links, consent); SITE_TERMS are words such prose also uses, but so do stories about technology
+# ("app", "account", "download"). `cleaner/noise.py` wants a promotion word and more (`_promo`).
+PROMO_TERMS = re.compile(
+    r"\b(?:"
+    r"newsletters?|subscri(?:be|bed|bers?|ptions?|bing)|unsubscribe|affiliate[\w-]*|paywall|consent|"
+    r"special offers?|"
+    r"abos?|abonn\w*|e-?paper|probeabo|einwilligung|"
+    r"suscri\w+|boletín|assinatura|assinante|abbona\w+|iscriviti|subskrypcj\w+|prenumerat\w+"
+    r")\b",
+    re.IGNORECASE,
+)
+SITE_TERMS = re.compile(
+    r"\b(?:"
+    r"sign(?:ing|ed)?[ -]?up|log(?:ged)?[ -]?in|inbox|e-?mails?|offers?|promotions|adverts?|advertis\w*|"
+    r"sponsor\w*|partners|privacy|cookies?|apps?|download|ios|android|premium|membership|members|"
+    r"donat\w+|compensation|commissions?|accounts?|regist(?:er|ration)|notifications?|alerts|"
+    r"whatsapp|telegram|free trial|access|"
+    r"anmeld\w*|melde\w* (?:dich|sie sich)|postfach|registrier\w*|eingeloggt|einloggen|konto|"
+    r"kundenkonto|herunterlad\w*|datenschutz\w*|"
+    r"zustimmung|werbung|partnern?|angebote?|provision|button|posteingang|freischalt\w*|zugang|"
+    r"gratis|kostenlos\w*|push-\w+|benachrichtigung\w*|"
+    r"regístrate|únete|inicia sesión|descarga\w*|aplicación|privacidad|ofertas|socios|publicidad|"
+    r"acceso|inscri\w+|connecte[zr]|compte|télécharg\w+|confidentialité|partenaires|publicité|"
+    r"gratuit\w*|accedi|scarica|pubblicità|zaloguj\w*|aplikacj\w+|pobierz"
+    r")\b",
+    re.IGNORECASE,
+)
+# Words by which a site addresses its reader or speaks of itself ("you", "our", "Sie", "unser");
+# German's formal "Sie" and "Ihr" only capitalised (lower case they are "she", "they", "her").
+READER_ADDRESS = re.compile(
+    r"\b(?:[Yy]ou|[Yy]our|[Yy]ours|[Ww]e|[Oo]ur|us|Sie|Ihr|Ihre[mnrs]?|Ihnen|[Dd]u|dich|dir|[Dd]ein\w*|"
+    r"euch|[Ee]uer|[Ee]ure[mnrs]?|[Ww]ir|uns|[Uu]nser\w*|[Tt]ú|[Tt]us?|[Uu]sted|[Uu]stedes|[Nn]osotros|"
+    r"[Nn]uestr[oa]s?|[Vv]ous|[Vv]otre|[Vv]os|[Nn]ous|[Nn]otre|[Nn]os|[Vv]oi|[Vv]ostr\w+|[Nn]oi|"
+    r"[Nn]ostr\w+|[Tt]wój|[Ww]asz\w*|[Nn]asz\w*|[Vv]ocês?|[Nn]osso\w*)\b"
 )
 
 # How to reach or follow the writer: "Write to Jane Doe at jane@example.com", "Follow him on Twitter".
@@ -147,7 +188,8 @@ DATE_FILLER_WORDS = frozenset(
         (
             "updated published posted last modified at on the of a.m p.m am pm gmt utc bst cet cest",
             "est edt et pst pdt h aktualisiert veröffentlicht am um uhr mez mesz publié mis à jour le",
-            "actualizado publicado de del feira às",
+            "actualizado publicado de del feira às stand zuletzt letzte änderung geändert erstellt datum",
+            "date edited dernière modification modifié última actualización",
         )
     ).split()
 )
@@ -181,7 +223,8 @@ RELATED_HEADING = re.compile(
 # Photo credits in captions: "(Alberto Pizzoli/Pool/AP)", "(Photo: PA Wire)", "Picture: PA".
 CREDIT = re.compile(
     r"\((photo|picture|image|credit|foto|bild)?:?\s*[^()]{0,80}(/|\b)(ap|pa|pa wire|reuters|afp|getty images|"
-    r"alamy|epa|dpa|shutterstock|pool)\)\s*$|\b(picture|photo|image|foto|bild):\s*\S.{0,60}$",
+    r"alamy|epa|dpa|shutterstock|pool)\)\s*$|"
+    r"\b(pictures?|photos?|images?|fotos?|bilder?|credits?|beitragsbild|titelbild|bildquelle)\s?:\s*\S.{0,60}$",
     re.IGNORECASE,
 )
 
@@ -203,4 +246,6 @@ DATELINE = re.compile(
     r"(?:,\s*[A-Z][a-z]{2,4}\.? \d{1,2})?\s*"
     r"\((?P<agency>AP|Reuters|AFP|UPI|PA|dpa|ANSA|EFE|Bloomberg)\)\s*[—–-]+\s*"
 )
-BYLINE = re.compile(r"^\s*by\s+(?P<names>.{2,160})$", re.IGNORECASE)
+# "By Jane Doe", and the same in the languages of news sites ("von", "por", "par", "di", "door",
+# "av", "af", "od"): `cleaner/wire.py` wants most of the words after it capitalised, like names.
+BYLINE = re.compile(r"^\s*(?:by|von|por|par|di|door|av|af|od)\s+(?P<names>.{2,160})$", re.IGNORECASE)

@@ -6,7 +6,7 @@ import re
 
 from cleaner.patterns import AGENCIES, BYLINE, DATELINE
 
-_SEPARATORS = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*", re.IGNORECASE)
+_SEPARATORS = re.compile(r"\s*(?:,|;|\b(?:and|und|y|et|e|en|og|och)\b|&|\|)\s*", re.IGNORECASE)
 _ROLE = re.compile(r"\b(writer|reporter|correspondent|editor|staff|news|wire|media)\b", re.IGNORECASE)
 
 

@@ -1,0 +1,115 @@
+"""The failure classes of issue 15, each on a page written for the tests (tests/pages/).
+
+Each page is built the way a class of sites builds it, in markup unlike the seed pages: the story
+cut into several containers, paragraphs marked "paywall", the lead wrapped in a teaser-named
+block, furniture made only of interface phrases, newsletter and consent prose, "HEADLINE:
+summary" teaser lists. The `.expected.txt` next to each page is its story, one paragraph a line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cleaner
+from cleaner.noise import Removed, filter_lines
+
+PAGES = Path(__file__).parent / "pages"
+
+
+def _clean(name: str) -> tuple[cleaner.CleanArticle, list[str]]:
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    expected = (PAGES / f"{name}.expected.txt").read_text(encoding="utf-8").splitlines()
+    return cleaner.clean(html, f"https://www.example.org/{name}"), expected
+
+
+def test_a_story_cut_into_several_containers_comes_out_whole() -> None:
+    """trafilatura's fast path reads the first of the three `article-body` chunks only."""
+    article, expected = _clean("magazine-split-body")
+    assert article.text.splitlines() == expected
+    assert "Most popular" not in article.text and "Advertisement" not in article.text
+
+
+def test_paragraphs_marked_paywall_are_the_article_and_the_prompt_is_not() -> None:
+    article, expected = _clean("paywall-marked-paragraphs")
+    assert article.text.splitlines() == expected
+    assert [block.reason for block in article.removed if "free articles" in block.text] == ["block:paywall"]
+
+
+def test_a_lead_wrapped_in_a_teaser_named_block_stays_and_the_teaser_list_goes() -> None:
+    article, expected = _clean("teaser-wrapped-lead")
+    assert article.text.splitlines() == expected
+    assert "Beekeepers" not in article.text and "More from the valley" not in article.text
+
+
+@pytest.mark.parametrize("name", ["magazine-split-body", "paywall-marked-paragraphs", "teaser-wrapped-lead"])
+def test_a_furniture_name_never_takes_the_main_run_of_prose(name: str) -> None:
+    """Whatever the names say, no paragraph of the story is among the removed blocks."""
+    article, expected = _clean(name)
+    removed = " ".join(block.text for block in article.removed)
+    for paragraph in expected:
+        assert paragraph[:60] not in removed, paragraph
+
+
+def test_interface_phrases_in_one_block_go_and_the_dateline_is_found() -> None:
+    """Three `<p>` in one list item come out as one line of phrases, each a UI string."""
+    article, expected = _clean("ui-phrases-in-one-item")
+    assert article.text.splitlines() == expected
+    assert (article.dateline, article.agency) == ("SKOPJE, North Macedonia", "AP")
+    assert [block.reason for block in article.removed] == ["ui-string"]
+
+
+def test_newsletter_box_consent_and_promotion_prose_go() -> None:
+    article, expected = _clean("newsletter-consent-prose")
+    assert article.text.splitlines() == expected
+    reasons = {block.reason for block in article.removed}
+    assert {"widget", "promo"} <= reasons
+
+
+def test_headline_summary_teasers_go() -> None:
+    article, expected = _clean("headline-summary-teasers")
+    assert article.text.splitlines() == expected
+    assert [block.reason for block in article.removed].count("teaser-list") == 4
+
+
+STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Our reader panel receives special offers, promotions and adverts from us and our partners.",
+        "Never miss a story: sign up to our newsletter and get it in your inbox.",
+        "Lust auf mehr? Melde dich hier für unseren Newsletter an und erhalte die Storys in dein Postfach.",
+        "¿Quieres más? Suscríbete a nuestro boletín y recibe las noticias gratis.",
+        "This article contains affiliate links. We may earn a commission when you buy through them.",
+        "Share. Print. Comments",
+    ],
+)
+def test_promotion_and_interface_lines_go(line: str) -> None:
+    removed = Removed()
+    assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed) == [STORY, STORY]
+    assert [block.reason for block in removed.blocks] in (["promo"], ["ui-string"])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A story about subscriptions says so at length, and quotes people.
+        "The streaming service said paid subscriptions rose to 240 million, helped by offers in Asia.",
+        '"We want our subscribers to get the newsletter in their inbox every morning," the editor said.',
+        "If you're maxing out your retirement accounts, move on to a brokerage account.",
+        "Share prices fell. The index closed lower.",
+    ],
+)
+def test_story_lines_about_subscriptions_stay(line: str) -> None:
+    assert filter_lines(line, None, Removed()) == [line]
+
+
+def test_a_closing_line_addressing_the_reader_about_the_site_goes_only_at_the_end() -> None:
+    closing = "Mit diesem Button kannst du die Folge in deine Liste laden, dazu musst du dich einloggen."
+    removed = Removed()
+    assert filter_lines(f"{STORY}\n{STORY}\n{closing}", None, removed) == [STORY, STORY]
+    assert [block.reason for block in removed.blocks] == ["promo"]
+    assert filter_lines(f"{STORY}\n{closing}\n{STORY}", None, Removed()) == [STORY, closing, STORY]
