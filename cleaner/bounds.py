@@ -22,8 +22,13 @@ MAX_SUMMARY_CHARS = 2_000
 MAX_AUTHORS = 20
 # A person's or an agency's name; a longer "name" is a sentence, and dropped.
 MAX_AUTHOR_CHARS = 100
+# What a page declares as an author, before it is split into people ("By Jane Doe and Ana Ruiz,
+# Associated Press"): the byline block the cleaner reads is 160 characters at most.
+MAX_BYLINE_CHARS = 200
 # A BCP 47 primary language subtag ("en", "de", "gsw"): 2 to 8 letters, nothing else.
 LANGUAGE_TAG = re.compile(r"[a-z]{2,8}")
+# Where the primary subtag ends: "en-GB", "de_AT", and the first of a list ("de, at, ch").
+_SUBTAG_END = re.compile(r"[-_,;\s]")
 # Longer canonical URLs are dropped, not cut (a cut URL names another page): storage's URL columns
 # hold 2,048 characters, the limit browsers and sitemaps agree on.
 MAX_URL_CHARS = 2_048
@@ -70,10 +75,11 @@ def whole(text: str | None, limit: int) -> str | None:
 
 
 def language(tag: str | None) -> str | None:
-    """The primary language subtag of a tag ("en-GB", "de_AT" -> "en", "de"), or None if it is not one."""
+    """The primary language subtag of a tag ("en-GB", "de_AT", "de, at" -> "en", "de", "de"), or
+    None if it is not one."""
     if not tag:
         return None
-    primary = tag[:100].replace("_", "-").split("-")[0].strip().lower()
+    primary = _SUBTAG_END.split(tag[:100].strip(), maxsplit=1)[0].lower()
     return primary if LANGUAGE_TAG.fullmatch(primary) else None
 
 

@@ -38,11 +38,17 @@ _LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{2 * MAX_TAG_ATTRIBUTES},}}+>")
 _NAME_OR_ATTRIBUTE = re.compile(r"""[^\s"'<>/=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'<>`]++))?""")
 # What comes before each attribute of a tag: some whitespace, a slash, or a value's closing quote.
 _BEFORE_ATTRIBUTES = (" ", "\n", "\t", "\r", "\f", "/", '"', "'")
+# What holds no tags: a script's or a style's text, a comment. Each runs to its end tag, or to the
+# end of the page if it has none (as in a browser), so each search scans its stretch once.
+_NO_TAGS_INSIDE = re.compile(
+    r"<(script|style)\b(?:[^<]++|<(?!/\1\b))*+(?:</\1\b[^>]*+>|\Z)|<!--(?:[^-]++|-(?!->))*+(?:-->|\Z)",
+    re.IGNORECASE,
+)
 _CROWDED = etree.XPath(f"boolean(//*[count(*) > {MAX_CHILDREN}])")
 # libxml2 misreads a DOCTYPE with a slash (lxml bug 1955915), and a self-closing <html/> ends the
 # document: trafilatura's repairs, as linear-time patterns applied to the page's head only.
 _SLASHED_DOCTYPE = re.compile(r"^< ?! ?DOCTYPE(?=[^<>]*/)[^<>]*+>", re.IGNORECASE)
-_SELF_CLOSING_HTML = re.compile(r"(<html\b[^<>]*?)\s*/>", re.IGNORECASE)
+_SELF_CLOSING_HTML = re.compile(r"<html\b[^<>]*?/>", re.IGNORECASE)
 _HEAD_CHARS = 4096
 # Control characters XML forbids (tab, newline and carriage return are allowed).
 _CONTROL_BYTES = bytes(byte for byte in range(32) if byte not in (9, 10, 13))
@@ -67,8 +73,7 @@ def parse_tree(text: str) -> Any | None:
     (all counted before parsing, so a page of millions of tags costs no tree), or an element with
     more than MAX_CHILDREN children.
     """
-    _check_element_count(text)
-    _check_attribute_count(text)
+    _check_size(text)
     text = _without_early_end(text)
     tree = _load(text)
     if tree is not None and _too_deep():
@@ -78,32 +83,41 @@ def parse_tree(text: str) -> Any | None:
     return tree
 
 
-def _check_element_count(text: str) -> None:
-    """Refuse a page of more than MAX_ELEMENTS start tags; `count("<")`, in C, settles most pages."""
-    if text.count("<") <= MAX_ELEMENTS:
-        return
-    if sum(1 for _ in islice(_START_TAG.finditer(text), MAX_ELEMENTS + 1)) > MAX_ELEMENTS:
-        raise PageRejected(f"too many elements (over {MAX_ELEMENTS:,})")
+def _check_size(text: str) -> None:
+    """Refuse a page of more than MAX_ELEMENTS elements or MAX_ATTRIBUTES attributes, or with a
+    tag of more than MAX_TAG_ATTRIBUTES, counted in its markup before any tree is built.
 
-
-def _check_attribute_count(text: str) -> None:
-    """Refuse a page of more than MAX_ATTRIBUTES attributes or a tag of more than MAX_TAG_ATTRIBUTES.
-
-    Counting attributes means reading tags, so C-level counts settle most pages first: a page
-    has no more attributes than characters that can precede one, and only a tag long enough can
-    hold too many. Tags are read one by one (at most MAX_ELEMENTS of them, counted before) only
-    on pages past those bounds.
+    Counting means reading tags, and tags are not what a script holds (`i<n.length`), so C-level
+    counts over the whole page settle most pages first: no more elements than `<`, no more
+    attributes than characters that can precede one, no tag with too many attributes without a
+    long stretch between `<` and `>`. Past those bounds the page's markup (without scripts,
+    styles and comments) is read: its start tags counted, those long enough looked into, and,
+    when still needed, the attributes of every tag (at most MAX_ELEMENTS of them by then).
     """
-    for tag in _LONG_TAG.finditer(text):
-        if _attributes(text, tag) > MAX_TAG_ATTRIBUTES:
+    if (
+        text.count("<") <= MAX_ELEMENTS
+        and sum(map(text.count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES
+        and _LONG_TAG.search(text) is None
+    ):
+        return
+    markup = _NO_TAGS_INSIDE.sub(_kept_tag, text)
+    if sum(1 for _ in islice(_START_TAG.finditer(markup), MAX_ELEMENTS + 1)) > MAX_ELEMENTS:
+        raise PageRejected(f"too many elements (over {MAX_ELEMENTS:,})")
+    for tag in _LONG_TAG.finditer(markup):
+        if _attributes(markup, tag) > MAX_TAG_ATTRIBUTES:
             raise PageRejected(f"too many attributes on one tag (over {MAX_TAG_ATTRIBUTES:,})")
-    if sum(map(text.count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES:
+    if sum(map(markup.count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES:
         return
     attributes = 0
-    for tag in _WHOLE_START_TAG.finditer(text):
-        attributes += _attributes(text, tag)
+    for tag in _WHOLE_START_TAG.finditer(markup):
+        attributes += _attributes(markup, tag)
         if attributes > MAX_ATTRIBUTES:
             raise PageRejected(f"too many attributes (over {MAX_ATTRIBUTES:,})")
+
+
+def _kept_tag(raw_text: re.Match[str]) -> str:
+    """A script or a style is one element (its text is none); a comment is nothing."""
+    return f"<{raw_text.group(1)}>" if raw_text.group(1) else ""
 
 
 def _attributes(text: str, tag: re.Match[str]) -> int:
@@ -123,13 +137,19 @@ def _load(text: str) -> Any | None:
         first_line = text[:_HEAD_CHARS].partition("\n")[0]
         text = _SLASHED_DOCTYPE.sub("", first_line, count=1) + text[len(first_line) :]
     if any("<html" in line and line.endswith("/>") for line in text[:_HEAD_CHARS].splitlines()[:4]):
-        text = _SELF_CLOSING_HTML.sub(r"\1>", text[:_HEAD_CHARS], count=1) + text[_HEAD_CHARS:]
+        head = _SELF_CLOSING_HTML.sub(_opened, text[:_HEAD_CHARS], count=1)
+        text = head + text[_HEAD_CHARS:]
     tree = _parse(text.encode("utf-8", "surrogatepass").translate(None, _CONTROL_BYTES))
     if tree is None or len(tree) < 1:
         retried = _parse(encodable(text))
         tree = retried if retried is not None and len(retried) else tree
     # trafilatura's own test: no <html> near the start and a single block is not a page.
     return None if tree is None or ("html" not in beginning and len(tree) < 2) else tree
+
+
+def _opened(tag: re.Match[str]) -> str:
+    """`<html lang="en" />` as `<html lang="en">`."""
+    return tag.group()[:-2].rstrip() + ">"
 
 
 def _parse(html: str | bytes) -> Any | None:

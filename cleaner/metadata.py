@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cleaner.bounds import (
-    MAX_AUTHOR_CHARS,
     MAX_AUTHORS,
+    MAX_BYLINE_CHARS,
     MAX_PAGE_TYPE_CHARS,
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
@@ -55,7 +55,7 @@ def read_metadata(tree: Any) -> PageMetadata:
     return PageMetadata(
         title=cut(title, MAX_TITLE_CHARS),
         description=cut(description, MAX_SUMMARY_CHARS),
-        authors=names(_authors(meta, ld) or _byline_element(tree), MAX_AUTHORS, MAX_AUTHOR_CHARS),
+        authors=names(_authors(meta, ld) or _byline_element(tree), MAX_AUTHORS, MAX_BYLINE_CHARS),
         published=_date(
             meta.get("article:published_time"),
             _ld_text(ld, "datePublished"),

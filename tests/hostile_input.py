@@ -31,9 +31,9 @@ _CHARACTERS = " _.,;:-—–/()'’\"@&|!?#*©a A1é\t"
 # What comes between repeated words: nothing, a space, the punctuation patterns look for.
 _SEPARATORS = ("", " ", ". ", "_", ", ", " x ", ": ", "-")
 # Prefixes that let anchored patterns get past their first token before the run starts.
-_PREFIXES = ("", "___ ", "By ", "(", "Copyright ", "http://", "PRAGUE, ", "<!DOCTYPE ", "<html ", "<div ")
+_PREFIXES = ("", "___ ", "By ", "(", "http://", "<!DOCTYPE ", "<html ")
 # Endings that make the match fail at the very end (the worst case of a backtracking engine).
-_ENDINGS = ("", ".", "!§", " x")
+_ENDINGS = ("", "!§", " x")
 
 
 def cleaner_patterns() -> dict[str, re.Pattern[str] | re.Pattern[bytes]]:
@@ -42,8 +42,8 @@ def cleaner_patterns() -> dict[str, re.Pattern[str] | re.Pattern[bytes]]:
     found: dict[str, re.Pattern[str] | re.Pattern[bytes]] = {}
     for module in _MODULES:
         for name, value in vars(module).items():
-            if isinstance(value, re.Pattern) and not name.startswith("__"):
-                found.setdefault(f"{module.__name__}.{name}", value)
+            if isinstance(value, re.Pattern) and value not in found.values():
+                found[f"{module.__name__}.{name}"] = value
     for domain, rule in cleaner.rules.PACKAGED_RULES.sites.items():
         for number, pattern in enumerate(rule.drop_lines):
             found[f"site_rules[{domain}].drop_lines[{number}]"] = pattern
