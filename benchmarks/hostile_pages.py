@@ -24,20 +24,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from hostile_input import Limits, hostile_pages  # noqa: E402
+from hostile_input import cleaner_limits, hostile_pages  # noqa: E402
 
 import cleaner  # noqa: E402
-from cleaner import extract  # noqa: E402
 
 GOAL_SECONDS = 2.0
 GOAL_MB = 300
-LIMITS = Limits(
-    extract.MAX_ELEMENTS,
-    extract.MAX_CHILDREN,
-    extract.MAX_ATTRIBUTES,
-    extract.MAX_TAG_ATTRIBUTES,
-    cleaner.DEFAULT_OPTIONS.max_bytes,
-)
+LIMITS = cleaner_limits()
 
 
 def pages() -> dict[str, Callable[[], bytes]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from cleaner.model import CleanArticle, RemovedBlock
+from cleaner.model import CleanArticle
 
 # Headlines run to 150 characters; 500 keeps any real one, with its kicker.
 MAX_TITLE_CHARS = 500
@@ -96,7 +96,9 @@ def names(values: list[str], limit: int, chars: int) -> list[str]:
 
 
 def bounded(article: CleanArticle) -> CleanArticle:
-    """The article with every field encodable and within its cap."""
+    """The article with every field encodable and within its cap. Removed blocks are not looked
+    at: they are read from the parsed tree and the extracted text, clean by construction, and cut
+    to 300 characters (cleaner/noise.py)."""
     return replace(
         article,
         text=encodable(article.text),
@@ -110,7 +112,6 @@ def bounded(article: CleanArticle) -> CleanArticle:
         page_type=whole(article.page_type, MAX_PAGE_TYPE_CHARS),
         captions=_texts(article.captions, MAX_CAPTIONS, MAX_CAPTION_CHARS),
         contributors=_texts(article.contributors, MAX_CONTRIBUTORS, MAX_CONTRIBUTOR_CHARS),
-        removed=[RemovedBlock(encodable(block.text), block.reason) for block in article.removed],
         error=cut(article.error, MAX_ERROR_CHARS),
     )
 

@@ -87,26 +87,27 @@ def _check_size(text: str) -> None:
     """Refuse a page of more than MAX_ELEMENTS elements or MAX_ATTRIBUTES attributes, or with a
     tag of more than MAX_TAG_ATTRIBUTES, counted in its markup before any tree is built.
 
-    Counting means reading tags, and tags are not what a script holds (`i<n.length`), so C-level
-    counts over the whole page settle most pages first: no more elements than `<`, no more
-    attributes than characters that can precede one, no tag with too many attributes without a
-    long stretch between `<` and `>`. Past those bounds the page's markup (without scripts,
-    styles and comments) is read: its start tags counted, those long enough looked into, and,
-    when still needed, the attributes of every tag (at most MAX_ELEMENTS of them by then).
+    Counting means reading tags, and tags are not what a script holds (`i<n.length`), so what C
+    can tell of the whole page settles most pages first: no more elements than `<`, no tag with
+    too many attributes without a long stretch between `<` and `>`, no more attributes than half
+    the characters. Past those bounds the page's markup (without scripts, styles and comments) is
+    read: its start tags counted, the long ones looked into, and the characters that can precede
+    an attribute counted in its tags; past that bound too, the attributes of every tag (at most
+    MAX_ELEMENTS of them by then).
     """
-    if (
-        text.count("<") <= MAX_ELEMENTS
-        and sum(map(text.count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES
-        and _LONG_TAG.search(text) is None
-    ):
+    many_tags = text.count("<") > MAX_ELEMENTS
+    long_tag = _LONG_TAG.search(text) is not None
+    long_page = len(text) > 2 * MAX_ATTRIBUTES
+    if not (many_tags or long_tag or long_page):
         return
     markup = _NO_TAGS_INSIDE.sub(_kept_tag, text)
-    if sum(1 for _ in islice(_START_TAG.finditer(markup), MAX_ELEMENTS + 1)) > MAX_ELEMENTS:
+    if many_tags and sum(1 for _ in islice(_START_TAG.finditer(markup), MAX_ELEMENTS + 1)) > MAX_ELEMENTS:
         raise PageRejected(f"too many elements (over {MAX_ELEMENTS:,})")
-    for tag in _LONG_TAG.finditer(markup):
+    for tag in _LONG_TAG.finditer(markup) if long_tag else ():
         if _attributes(markup, tag) > MAX_TAG_ATTRIBUTES:
             raise PageRejected(f"too many attributes on one tag (over {MAX_TAG_ATTRIBUTES:,})")
-    if sum(map(markup.count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES:
+    tags = "".join(_WHOLE_START_TAG.findall(markup)) if long_page else ""
+    if sum(map(tags.count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES:
         return
     attributes = 0
     for tag in _WHOLE_START_TAG.finditer(markup):

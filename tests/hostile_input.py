@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import NamedTuple
 
+import cleaner
 import cleaner.extract
 import cleaner.html
 import cleaner.noise
@@ -99,6 +100,17 @@ class Limits(NamedTuple):
     attributes: int
     tag_attributes: int
     bytes: int
+
+
+def cleaner_limits() -> Limits:
+    """The limits the cleaner has now."""
+    return Limits(
+        cleaner.extract.MAX_ELEMENTS,
+        cleaner.extract.MAX_CHILDREN,
+        cleaner.extract.MAX_ATTRIBUTES,
+        cleaner.extract.MAX_TAG_ATTRIBUTES,
+        cleaner.DEFAULT_OPTIONS.max_bytes,
+    )
 
 
 # Hostile pages: (kind, builder of the page's bytes), each at or past a limit of the cleaner.

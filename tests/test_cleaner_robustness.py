@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from hostile_input import LINE_CHARS, Limits, adversarial_lines, cleaner_patterns, hostile_pages
+from hostile_input import LINE_CHARS, adversarial_lines, cleaner_limits, cleaner_patterns, hostile_pages
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,13 +25,7 @@ from cleaner.rules import MAX_RULE_LINE, parse_site_rules
 from cleaner.wire import byline
 
 BODY = "<p>" + "Ports along the Adriatic coast were closed on Friday as a storm moved in. " * 6 + "</p>"
-LIMITS = Limits(
-    extract.MAX_ELEMENTS,
-    extract.MAX_CHILDREN,
-    extract.MAX_ATTRIBUTES,
-    extract.MAX_TAG_ATTRIBUTES,
-    cleaner.DEFAULT_OPTIONS.max_bytes,
-)
+LIMITS = cleaner_limits()
 
 
 def page(head: str = "", body: str = BODY, html_attributes: str = "") -> str:
