@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cleaner.bounds import MAX_ERROR_CHARS, bounded, cut
 from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
 from cleaner.metadata import read_metadata
@@ -19,15 +20,37 @@ def clean(
     declared_charset: str | None = None,
     furniture: frozenset[str] = frozenset(),
 ) -> CleanArticle:
-    """Clean one page. Never raises for bad input: the reason lands in `CleanArticle.error`.
+    """Clean one page. Never raises: a page refused (empty, binary, too large, degenerate), a page
+    without an article and any exception of any pass land in `CleanArticle.error`, so the crawl
+    records a failed page instead of losing it. Every field of the result is encodable as UTF-8
+    and within its cap (cleaner/bounds.py).
 
     `furniture` is the site memory: keys (`cleaner.furniture_key`) of lines learnt as the page's
     site's furniture; matching lines leave the text with the reason `site-memory`.
     """
     try:
-        text = decode_page(html, options, declared_charset)
+        return bounded(_clean(html, url, options, declared_charset, furniture))
     except PageRejected as rejected:
         return CleanArticle(error=str(rejected))
+    except Exception as error:  # a page must not take the crawl down, whatever it triggers
+        return CleanArticle(error=_failure(error))
+
+
+def _failure(error: Exception) -> str:
+    """A short reason naming the kind of failure: "cleaner failed: RecursionError (maximum ...)"."""
+    detail = " ".join(str(error).split())[:MAX_ERROR_CHARS // 2]
+    reason = f"cleaner failed: {type(error).__name__}" + (f" ({detail})" if detail else "")
+    return cut(reason, MAX_ERROR_CHARS) or reason
+
+
+def _clean(
+    html: str | bytes,
+    url: str | None,
+    options: CleanOptions,
+    declared_charset: str | None,
+    furniture: frozenset[str],
+) -> CleanArticle:
+    text = decode_page(html, options, declared_charset)
     tree = parse_tree(text)
     if tree is None:
         return CleanArticle(error="unparseable HTML")

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from charset_normalizer import from_bytes
 
+from cleaner.bounds import encodable
 from cleaner.model import CleanOptions
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^<>]+?charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"OggS", b"RIFF")
 
 
-# A UTF-8 page may have one broken byte in this many and still be read as UTF-8.
-_BYTES_PER_BROKEN_BYTE = 20_000
+# Latin-1 labels: browsers read them as windows-1252, its superset (WHATWG Encoding Standard),
+# with curly quotes and dashes in 0x80-0x9F where latin-1 has invisible control characters.
+_WINDOWS_1252_ALIASES = frozenset({"iso8859-1"})
+_NON_ASCII = bytes(range(128, 256))
+# What "surrogateescape" makes of an undecodable byte: one code point per byte, U+DC80-U+DCFF.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 
 
 class PageRejected(ValueError):
@@ -23,11 +29,12 @@ class PageRejected(ValueError):
 def decode_page(body: str | bytes, options: CleanOptions, declared_charset: str | None = None) -> str:
     """Return the page as text, or raise PageRejected with a short reason.
 
-    Charset order: BOM, the declared (HTTP) charset, `<meta charset>`, then detection. A declared
-    charset that fails to decode is ignored rather than trusted (latin-1 pages served as utf-8).
+    Charsets as a browser reads them (docs/cleaning.md, "Decoding"): a BOM, else the declared
+    charset (HTTP header, then `<meta>`), else UTF-8; broken bytes become U+FFFD. Another charset
+    is tried only when the page is mostly not valid in that one (`_mostly_valid`).
     """
     if isinstance(body, str):
-        text = body
+        text = encodable(body)
     else:
         _check_bytes(body, options)
         text = _decode(body, declared_charset)
@@ -50,34 +57,26 @@ def _check_bytes(body: bytes, options: CleanOptions) -> None:
         raise PageRejected("binary body")
 
 
-def _mostly_utf8(body: bytes) -> str | None:
-    """UTF-8 text with a few broken bytes (a truncated character, one pasted latin-1 word), as a
-    browser shows it: with replacement characters. A latin-1 page has a broken byte per accent."""
-    text = body.decode("utf-8", errors="replace")
-    broken = text.count("\ufffd") - body.count("\ufffd".encode())
-    return text if broken <= max(2, len(body) // _BYTES_PER_BROKEN_BYTE) else None
-
-
 def _decode(body: bytes, declared_charset: str | None) -> str:
-    if body.startswith(b"\xef\xbb\xbf"):
+    if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", errors="replace")
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return body.decode("utf-16", errors="replace")
-    meta = _META_CHARSET.search(body[:4096])
-    declared = [
-        c for c in (declared_charset, meta.group(1).decode("ascii", "replace") if meta else None) if c
-    ]
-    # A page whose declared charset does not decode is UTF-8 with a few broken bytes, or,
-    # overwhelmingly, Western legacy text under the wrong label (latin-1 as utf-8): windows-1252,
-    # as browsers read it. Detection is the last resort.
-    for candidate in (*declared, "utf-8"):
+    declared = _declared_codecs(body, declared_charset)
+    for codec in (*declared, "utf-8"):
         try:
-            return body.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+            return body.decode(codec)
+        except UnicodeDecodeError:
             continue
-    mostly_utf8 = _mostly_utf8(body)
-    if mostly_utf8 is not None:
-        return mostly_utf8
+    # Broken bytes. The declared charset (or UTF-8) still wins when most of the page is valid in
+    # it: a truncated character, a pasted latin-1 word or a CESU-8 emoji in a UTF-8 page must not
+    # turn every other accent into mojibake. A page mostly not valid in it is mislabelled: as UTF-8,
+    # overwhelmingly Western legacy text (latin-1 served as utf-8): windows-1252. Detection is the
+    # last resort.
+    primary = declared[0] if declared else "utf-8"
+    for codec in dict.fromkeys((primary, "utf-8")):
+        if _mostly_valid(body, codec):
+            return body.decode(codec, errors="replace")
     if declared:
         try:
             return body.decode("cp1252")
@@ -87,3 +86,37 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     if best is not None:
         return body.decode(best.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
+
+
+def _declared_codecs(body: bytes, declared_charset: str | None) -> list[str]:
+    """Python codecs for the HTTP charset and the `<meta>` one, in that order; unknown labels are
+    left out. As in browsers, latin-1 labels mean windows-1252, and a `<meta>` naming
+    UTF-16 means UTF-8 (a page whose meta tag could be read is not UTF-16)."""
+    meta = _META_CHARSET.search(body[:4096])
+    labels = [(declared_charset, False), (meta.group(1).decode("ascii", "replace") if meta else None, True)]
+    codecs_found: list[str] = []
+    for label, in_meta in labels:
+        try:
+            name = codecs.lookup(label).name if label else None
+        except LookupError:
+            continue
+        if name in _WINDOWS_1252_ALIASES:
+            name = "cp1252"
+        elif name and in_meta and name.startswith("utf-16"):
+            name = "utf-8"
+        if name and name not in codecs_found:
+            codecs_found.append(name)
+    return codecs_found
+
+
+def _mostly_valid(body: bytes, codec: str) -> bool:
+    """Whether at least as many of the body's non-ASCII bytes form valid characters in `codec` as
+    fall in broken sequences: a UTF-8 page with a few broken bytes is, a latin-1 page read as
+    UTF-8 (one broken byte per accent, no valid sequence) is not."""
+    try:
+        escaped = body.decode(codec, errors="surrogateescape")
+    except UnicodeDecodeError:  # an ASCII byte the codec cannot place: not this charset
+        return False
+    broken = _ESCAPED_BYTE.subn("", escaped)[1]
+    non_ascii = len(body) - len(body.translate(None, _NON_ASCII))
+    return broken <= non_ascii - broken

@@ -2,7 +2,8 @@
 
 Cheaper than trafilatura's own metadata pass (which guesses dates with htmldate, about a quarter
 of its time) and closer to what news pages declare; each field is a small function over one
-parsed page, tried in order of trust.
+parsed page, tried in order of trust. The page controls these values: they leave here encodable
+and capped (cleaner/bounds.py), and JSON-LD that cannot be read whole is skipped, not trusted.
 """
 
 from __future__ import annotations
@@ -14,10 +15,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cleaner.bounds import (
+    MAX_AUTHORS,
+    MAX_BYLINE_CHARS,
+    MAX_PAGE_TYPE_CHARS,
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
+    MAX_URL_CHARS,
+    cut,
+    language,
+    names,
+    whole,
+)
+
 # "Headline | Site", "Headline - site.example", "Headline – Site" (the last separator counts).
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·]{1,2}\s+")
 _MIN_HEADLINE = 10
 _HOST_NAME = re.compile(r"(?:www\.)?[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle")
 
 
@@ -36,16 +51,18 @@ class PageMetadata:
 
 
 def read_metadata(tree: Any) -> PageMetadata:
-    """All fields, from one pass over the meta tags and JSON-LD of the tree."""
+    """All fields, from one pass over the meta tags and JSON-LD of the tree, each within its cap."""
     meta = _meta_tags(tree)
     ld = _json_ld_article(tree)
     title = _first(
         meta.get("og:title"), _ld_text(ld, "headline"), _text(tree, "//h1"), _text(tree, "//title")
     )
+    description = _first(meta.get("og:description"), meta.get("description"), _ld_text(ld, "description"))
+    site_name = meta.get("og:site_name") or meta.get("application-name")
     return PageMetadata(
-        title=_without_site_name(title, meta.get("og:site_name") or meta.get("application-name")),
-        description=_first(meta.get("og:description"), meta.get("description"), _ld_text(ld, "description")),
-        authors=_authors(meta, ld) or _byline_element(tree),
+        title=cut(_without_site_name(title, site_name), MAX_TITLE_CHARS),
+        description=cut(description, MAX_SUMMARY_CHARS),
+        authors=names(_authors(meta, ld) or _byline_element(tree), MAX_AUTHORS, MAX_BYLINE_CHARS),
         published=_date(
             meta.get("article:published_time"),
             _ld_text(ld, "datePublished"),
@@ -58,8 +75,10 @@ def read_metadata(tree: Any) -> PageMetadata:
             meta.get("article:modified_time"), _ld_text(ld, "dateModified"), meta.get("og:updated_time")
         ),
         language=_language(tree, meta),
-        canonical_url=_first(_attribute(tree, "//link[@rel='canonical']/@href"), meta.get("og:url")),
-        page_type=_page_type(meta, ld),
+        canonical_url=whole(
+            _first(_attribute(tree, "//link[@rel='canonical']/@href"), meta.get("og:url")), MAX_URL_CHARS
+        ),
+        page_type=whole(_page_type(meta, ld), MAX_PAGE_TYPE_CHARS),
     )
 
 
@@ -91,11 +110,15 @@ def _meta_tags(tree: Any) -> dict[str, str]:
 
 
 def _json_ld_article(tree: Any) -> dict[str, Any]:
-    """The first JSON-LD object whose @type is an article kind (searching @graph lists too)."""
+    """The first JSON-LD object whose @type is an article kind (searching @graph lists too).
+
+    A script nested deeper than Python's recursion limit (RecursionError) is as unreadable as one
+    with a syntax error: skipped.
+    """
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             continue
         for item in _items(data):
             types = item.get("@type")
@@ -106,12 +129,16 @@ def _json_ld_article(tree: Any) -> dict[str, Any]:
 
 
 def _items(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for element in data:
-            yield from _items(element)
-    elif isinstance(data, dict):
-        yield data
-        yield from _items(data.get("@graph", []))
+    """The objects of a JSON-LD document in document order: lists and @graph lists opened, depth
+    first, with a stack of our own (however deep the nesting, no recursion)."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list):
+            pending.extend(reversed(value))
+        elif isinstance(value, dict):
+            yield value
+            pending.append(value.get("@graph", []))
 
 
 def _ld_text(ld: dict[str, Any], key: str) -> str | None:
@@ -150,10 +177,12 @@ def _date(*candidates: str | None) -> datetime | None:
         if not value:
             continue
         try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
+            parsed = datetime.fromisoformat(value.strip()[:64].replace("Z", "+00:00"))
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            parsed.astimezone(UTC)  # storage keeps UTC: year 1 at +05:00 has no UTC time
+        except (ValueError, OverflowError):
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed
     return None
 
 
@@ -164,13 +193,14 @@ def _language(tree: Any, meta: dict[str, str]) -> str | None:
         meta.get("og:locale"),
         meta.get("content-language"),
     )
-    return value.replace("_", "-").split("-")[0].lower() if value else None
+    return language(value)
 
 
 def _page_type(meta: dict[str, str], ld: dict[str, Any]) -> str | None:
     if ld:
         types = ld.get("@type")
-        return str(types[0] if isinstance(types, list) else types).lower()
+        first = types[0] if isinstance(types, list) else types
+        return first.lower() if isinstance(first, str) else None
     return meta.get("og:type", "").lower() or None
 
 

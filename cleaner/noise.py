@@ -509,7 +509,7 @@ def _date_only(line: str) -> bool:
 
 def _site_reason(line: str, rules: Sequence[SiteRule]) -> str | None:
     for rule in rules:
-        if any(pattern.search(line) for pattern in rule.drop_lines):
+        if rule.drops_line(line):
             return f"site-rule:{rule.domain}"
     return None
 

@@ -2,6 +2,11 @@
 
 Each group says where its kind of noise was seen. Patterns are general news furniture (English
 and German), never strings copied from benchmark pages.
+
+Every pattern runs in time linear in the line, whatever the line (docs/cleaning.md, "Linear-time
+patterns"): no two neighbouring quantifiers may match the same characters unless one of them is
+bounded or possessive (`*+`, `++`), and no bounded repetition holds another. tests/
+test_cleaner_robustness.py runs each on adversarial lines; benchmarks/patterns.py times them.
 """
 
 from __future__ import annotations
@@ -78,7 +83,7 @@ NOISE_TAGS = ("aside", "nav", "footer", "form", "button", "noscript")
 
 # Whole lines that are interface text, not story (seen on Yahoo, UK publishers, German portals).
 UI_LINES = re.compile(
-    r"^\W*("
+    r"^\W*+("
     r"oops!?|something went wrong\.?|please try again later\.?|advertisement|anzeige|werbung|"
     r"skip to (main )?content|zum inhalt springen|read more|continue reading|weiterlesen|mehr lesen|"
     r"czytaj (więcej|dalej)|leer más|seguir leyendo|lire (la suite|plus)|leggi (di più|tutto)|lees meer|"
@@ -96,7 +101,7 @@ UI_LINES = re.compile(
     r"(image|photo|picture|bild|foto)( credit)?:.*|getty images|"
     r"story continues below( advertisement)?|article continues below|"
     r"\d{4}-\d{2}-\d{2}|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}(,? \d{1,2}:\d{2})?"
-    r")\W*$",
+    r")\W*+$",
     re.IGNORECASE,
 )
 
@@ -148,13 +153,13 @@ READER_ADDRESS = re.compile(
 
 # How to reach or follow the writer: "Write to Jane Doe at jane@example.com", "Follow him on Twitter".
 CONTACT_LINES = re.compile(
-    r"^.{0,200}(\b[\w.+-]+@[\w-]+\.[\w.-]+\b|\bfollow (him|her|them|me|us)( on| at|\b)|"
+    r"^.{0,200}(\b[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{1,190}\b|\bfollow (him|her|them|me|us)( on| at|\b)|"
     r"\b(may|can) be reached at\b|^\W*(write to|e-?mail|contact) [\w .'’-]{2,60}\b(at|on)\b).{0,200}$",
     re.IGNORECASE,
 )
 
 # A line that is only an address: the page's own URL printed for print-outs, a bare link.
-URL_LINE = re.compile(r"^\W*(https?://|www\.)\S+\W*$", re.IGNORECASE)
+URL_LINE = re.compile(r"^\W*+(https?://|www\.)\S++\W*+$", re.IGNORECASE)
 
 # A teaser inside the text: "Related: ...", "READ MORE: ...", "Lesen Sie auch: ...".
 RELATED_LINE = re.compile(
@@ -203,13 +208,19 @@ COPYRIGHT_LINES = re.compile(
     re.IGNORECASE,
 )
 # "Associated Press writer X in Y contributed." / "___ X reported from Athens. Y contributed." /
-# Reuters' "Reporting by X; Editing by Y".
+# Reuters' "Reporting by X; Editing by Y". One to three sentences, each naming a contribution; a
+# sentence ends at its full stop, so the repetitions cannot share characters.
 CONTRIBUTOR_LINE = re.compile(
-    r"^(_{2,}\s*)?([^.]{0,200}\b(reported from|contributed( to this report)?)\b[^.]{0,200}\.?\s*){1,3}$|"
-    r"^\W*(reporting|editing|writing|additional reporting) by .{0,200}$",
+    r"^(?:_{2,}+\s*+)?"
+    r"(?:[^.]{0,200}\b(?:reported from|contributed(?: to this report)?)\b[^.]{0,200}(?:\.|$)){1,3}\s*$|"
+    r"^\W*+(?:reporting|editing|writing|additional reporting) by .{0,200}$",
     re.IGNORECASE,
 )
-CONTRIBUTOR_TAIL = re.compile(r"\s*_{3,}\s*(.{0,300}\bcontributed\b.{0,200})$", re.IGNORECASE)
+# The same after the last paragraph's text: "... said. ___ Jane Doe in Rome contributed." The match
+# starts only where a run of spaces and underscores starts, so each run is scanned once.
+CONTRIBUTOR_TAIL = re.compile(
+    r"(?<![\s_])\s*+_{3,}+\s*+(.{0,300}\bcontributed\b.{0,200})$", re.IGNORECASE
+)
 
 # Headings of teaser lists: "Latest World News", "More from Reuters", "Most read", "Related".
 RELATED_HEADING = re.compile(
@@ -222,8 +233,8 @@ RELATED_HEADING = re.compile(
 
 # Photo credits in captions: "(Alberto Pizzoli/Pool/AP)", "(Photo: PA Wire)", "Picture: PA".
 CREDIT = re.compile(
-    r"\((photo|picture|image|credit|foto|bild)?:?\s*[^()]{0,80}(/|\b)(ap|pa|pa wire|reuters|afp|getty images|"
-    r"alamy|epa|dpa|shutterstock|pool)\)\s*$|"
+    r"\((photo|picture|image|credit|foto|bild)?:?\s*+[^()]{0,80}(/|\b)"
+    r"(ap|pa|pa wire|reuters|afp|getty images|alamy|epa|dpa|shutterstock|pool)\)\s*$|"
     r"\b(pictures?|photos?|images?|fotos?|bilder?|credits?|beitragsbild|titelbild|bildquelle)\s?:\s*\S.{0,60}$",
     re.IGNORECASE,
 )

@@ -27,6 +27,10 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 _TRANSLATOR = GenericTranslator()
+# Longest line a site's `drop_lines` patterns are tried on. Furniture lines are short, and the
+# patterns are the user's, not written to run in linear time (`.*subscribe.*` is quadratic): a
+# page of long lines must not make them take minutes (docs/cleaning.md, "Limits").
+MAX_RULE_LINE = 1_000
 
 
 class RulesError(ValueError):
@@ -42,6 +46,10 @@ class SiteRule:
     drop: tuple[str, ...] = ()
     """XPath expressions (translated from the file's CSS selectors) of blocks to remove."""
     drop_lines: tuple[re.Pattern[str], ...] = ()
+
+    def drops_line(self, line: str) -> bool:
+        """Whether a line pattern of the rule matches `line`; never for a line over MAX_RULE_LINE."""
+        return len(line) <= MAX_RULE_LINE and any(pattern.search(line) for pattern in self.drop_lines)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ import re
 
 from cleaner.patterns import AGENCIES, BYLINE, DATELINE
 
-_SEPARATORS = re.compile(r"\s*(?:,|;|\b(?:and|und|y|et|e|en|og|och)\b|&|\|)\s*", re.IGNORECASE)
+# Starts only where a run of spaces starts: linear however long the run (cleaner/patterns.py).
+_SEPARATORS = re.compile(r"(?<!\s)\s*+(?:,|;|\b(?:and|und|y|et|e|en|og|och)\b|&|\|)\s*+", re.IGNORECASE)
 _ROLE = re.compile(r"\b(writer|reporter|correspondent|editor|staff|news|wire|media)\b", re.IGNORECASE)
 
 

@@ -13,6 +13,7 @@ import socketserver
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from crawler.newsroom import pages
 from crawler.newsroom.stories import RAIL_STRIKE, ROMAN_ROAD
@@ -22,8 +23,10 @@ GOOD = "/news/good-article-about-the-roman-road"
 MALFORMED = "/news/malformed-page-with-ten-thousand-nested-divs"
 # Asked of FaultSite.blackhole, a port that accepts no connection: counted as `timeout`.
 CONNECT_TIMEOUT = "/news/connect-timeout-nobody-accepts"
-# Seconds of extraction work: dropped as `time_limit` when WIREDESK_CLEAN_TIME_LIMIT is CLEAN_TIME_LIMIT.
-SLOW_TO_CLEAN = "/news/page-too-slow-to-clean-many-paragraphs"
+# Minutes of cleaning under SLOW_RULES (WIREDESK_CLEAN_RULES), an operator's rule that backtracks on
+# one of its lines: dropped as `time_limit` when WIREDESK_CLEAN_TIME_LIMIT is CLEAN_TIME_LIMIT.
+SLOW_TO_CLEAN = "/news/page-too-slow-to-clean-for-a-rule"
+SLOW_RULES = Path(__file__).parent / "pages" / "backtracking-rule.toml"
 FAULTS = {
     "/news/server-error-500-every-time": "http-500",
     "/news/bad-gateway-502-every-time": "http-502",
@@ -170,9 +173,9 @@ def malformed(url: str) -> bytes:
 
 
 def slow_to_clean() -> bytes:
-    """An article of 40,000 short paragraphs: under the size limit, seconds of extraction work."""
-    paragraphs = "".join(f"<p>Road {n} found.</p>" for n in range(40_000))
-    return f"<html><body><article>{paragraphs}</article></body></html>".encode()
+    """ROMAN_ROAD's page with a line on which SLOW_RULES's pattern backtracks for minutes."""
+    line = "<p>Slow going: " + "the road was closed again " * 4 + "!</p>"
+    return pages.publisher_article(ROMAN_ROAD, "", []).replace("</article>", line + "</article>", 1).encode()
 
 
 def _reset(conn: socket.socket) -> None:

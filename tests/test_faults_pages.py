@@ -11,14 +11,23 @@ from pathlib import Path
 
 import pytest
 from conftest import run_wiredesk
-from faultsite import CLEAN_TIME_LIMIT, GOOD, SLOW_LISTING, SLOW_TO_CLEAN, FaultSite, malformed, slow_to_clean
+from faultsite import (
+    CLEAN_TIME_LIMIT,
+    GOOD,
+    SLOW_LISTING,
+    SLOW_RULES,
+    SLOW_TO_CLEAN,
+    FaultSite,
+    malformed,
+    slow_to_clean,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cleaner
 from crawler.newsroom import bulk, pages
 from crawler.newsroom.stories import ADRIATIC_STORM, FERRY_TALKS, RAIL_STRIKE, RATES_HOLD, ROMAN_ROAD
-from crawler.pipelines import clean_in_time
+from crawler.pipelines import clean_in_time, site_rules
 
 STORY = RAIL_STRIKE.paragraphs
 URL = "https://pub.example/news/rail-strike"
@@ -155,7 +164,8 @@ def test_mutated_real_pages_never_raise(page: bytes, http_charset: str | None) -
 
 def test_time_limit_gives_up_a_slow_page_and_leaves_no_alarm_behind() -> None:
     before = signal.getsignal(signal.SIGALRM)
-    slow = clean_in_time(slow_to_clean(), URL, None, CLEAN_TIME_LIMIT)
+    options = cleaner.CleanOptions(site_rules=site_rules(str(SLOW_RULES)))
+    slow = clean_in_time(slow_to_clean(), "http://127.0.0.6/slow", None, CLEAN_TIME_LIMIT, options)
     assert not slow.found and slow.error == f"time limit (still cleaning after {CLEAN_TIME_LIMIT:g} s)"
     assert signal.getsignal(signal.SIGALRM) is before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert clean_in_time(malformed(URL), URL, "utf-8", CLEAN_TIME_LIMIT).found
@@ -163,7 +173,8 @@ def test_time_limit_gives_up_a_slow_page_and_leaves_no_alarm_behind() -> None:
 
 def _crawl(db: Path, urls: list[str], *settings: str) -> subprocess.CompletedProcess[str]:
     """A verbose crawl of the fault site with the tests' time limit, and these settings on top."""
-    options = [f"WIREDESK_CLEAN_TIME_LIMIT={CLEAN_TIME_LIMIT}", "AUTOTHROTTLE_ENABLED=False", *settings]
+    options = [f"WIREDESK_CLEAN_TIME_LIMIT={CLEAN_TIME_LIMIT}", f"WIREDESK_CLEAN_RULES={SLOW_RULES}"]
+    options += ["AUTOTHROTTLE_ENABLED=False", *settings]
     return run_wiredesk(
         "crawl",
         *(arg for url in urls for arg in ("--url", url)),

@@ -1,0 +1,121 @@
+"""What a page may put in a CleanArticle: every field storable as UTF-8 and of a sane length.
+
+A page controls its metadata: a JSON-LD headline may hold a lone surrogate (`"\\ud800"`), a NUL
+(PostgreSQL refuses it in text), or two million characters. Text read from the parsed tree is
+already clean (cleaner/html.py and cleaner/extract.py see to that); values read from JSON-LD
+are not. So every string field goes through `encodable`, and the fields a page fills freely are
+capped: a cap cuts prose (title, summary, captions), and drops what a cut would falsify (a URL,
+a language tag, an author's name). docs/cleaning.md lists the caps and why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from cleaner.model import CleanArticle
+
+# Headlines run to 150 characters; 500 keeps any real one, with its kicker.
+MAX_TITLE_CHARS = 500
+# Descriptions and standfirsts are a paragraph; 2,000 characters keep the longest.
+MAX_SUMMARY_CHARS = 2_000
+MAX_AUTHORS = 20
+# A person's or an agency's name; a longer "name" is a sentence, and dropped.
+MAX_AUTHOR_CHARS = 100
+# What a page declares as an author, before it is split into people ("By Jane Doe and Ana Ruiz,
+# Associated Press"): the byline block the cleaner reads is 160 characters at most.
+MAX_BYLINE_CHARS = 200
+# A BCP 47 primary language subtag ("en", "de", "gsw"): 2 to 8 letters, nothing else.
+LANGUAGE_TAG = re.compile(r"[a-z]{2,8}")
+# Where the primary subtag ends: "en-GB", "de_AT", and the first of a list ("de, at, ch").
+_SUBTAG_END = re.compile(r"[-_,;\s]")
+# Longer canonical URLs are dropped, not cut (a cut URL names another page): storage's URL columns
+# hold 2,048 characters, the limit browsers and sitemaps agree on.
+MAX_URL_CHARS = 2_048
+# schema.org type names and og:type values ("newsarticle", "video.other").
+MAX_PAGE_TYPE_CHARS = 64
+MAX_DATELINE_CHARS = 100
+MAX_AGENCY_CHARS = 100
+MAX_CAPTIONS = 100
+MAX_CAPTION_CHARS = 1_000
+MAX_CONTRIBUTORS = 20
+MAX_CONTRIBUTOR_CHARS = 500
+MAX_ERROR_CHARS = 300
+
+# What UTF-8 cannot encode (lone surrogates), and what no store or XML tool should see: C0 control
+# characters other than tab, newline and carriage return (PostgreSQL refuses NUL in text, lxml
+# any of them) and the non-characters U+FFFE and U+FFFF.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def encodable(text: str) -> str:
+    """`text` with lone surrogates as U+FFFD (a browser's replacement character), control
+    characters and U+FFFE/U+FFFF removed; a surrogate pair left as two code points becomes the
+    one character it encodes. Costs one C-level search when there is nothing to do."""
+    if _UNSAFE.search(text) is None:
+        return text
+    text = _CONTROL.sub("", text)
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def cut(text: str | None, limit: int) -> str | None:
+    """Encodable text of at most `limit` characters (None stays None, blank becomes None)."""
+    if text is None:
+        return None
+    text = encodable(text[: limit * 2])[:limit].strip()
+    return text or None
+
+
+def whole(text: str | None, limit: int) -> str | None:
+    """Encodable text within `limit`, or None: for values a cut would falsify (URLs, names)."""
+    if text is None or len(text) > limit:
+        return None
+    return encodable(text).strip() or None
+
+
+def language(tag: str | None) -> str | None:
+    """The primary language subtag of a tag ("en-GB", "de_AT", "de, at" -> "en", "de", "de"), or
+    None if it is not one."""
+    if not tag:
+        return None
+    primary = _SUBTAG_END.split(tag[:100].strip(), maxsplit=1)[0].lower()
+    return primary if LANGUAGE_TAG.fullmatch(primary) else None
+
+
+def names(values: list[str], limit: int, chars: int) -> list[str]:
+    """At most `limit` distinct encodable names of at most `chars` characters each."""
+    kept: list[str] = []
+    for value in values:
+        name = whole(value, chars)
+        if name and name not in kept:
+            kept.append(name)
+            if len(kept) == limit:
+                break
+    return kept
+
+
+def bounded(article: CleanArticle) -> CleanArticle:
+    """The article with every field encodable and within its cap. Removed blocks are not looked
+    at: they are read from the parsed tree and the extracted text, clean by construction, and cut
+    to 300 characters (cleaner/noise.py)."""
+    return replace(
+        article,
+        text=encodable(article.text),
+        title=cut(article.title, MAX_TITLE_CHARS),
+        summary=cut(article.summary, MAX_SUMMARY_CHARS),
+        authors=names(article.authors, MAX_AUTHORS, MAX_AUTHOR_CHARS),
+        agency=cut(article.agency, MAX_AGENCY_CHARS),
+        dateline=cut(article.dateline, MAX_DATELINE_CHARS),
+        language=language(article.language),
+        canonical_url=whole(article.canonical_url, MAX_URL_CHARS),
+        page_type=whole(article.page_type, MAX_PAGE_TYPE_CHARS),
+        captions=_texts(article.captions, MAX_CAPTIONS, MAX_CAPTION_CHARS),
+        contributors=_texts(article.contributors, MAX_CONTRIBUTORS, MAX_CONTRIBUTOR_CHARS),
+        error=cut(article.error, MAX_ERROR_CHARS),
+    )
+
+
+def _texts(values: list[str], limit: int, chars: int) -> list[str]:
+    """The first `limit` values, each cut to `chars` characters, blanks left out."""
+    return [text for text in (cut(value, chars) for value in values[:limit]) if text]
