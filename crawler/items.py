@@ -16,7 +16,8 @@ class ArticlePage:
     source: str
     fetched_at: datetime
     http_status: int
-    body: bytes
+    body: bytes = field(repr=False)
+    """Kept out of the repr: Scrapy logs a dropped item's repr, and a body can be megabytes."""
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
