@@ -179,7 +179,7 @@ def worker(
 
     Example: wiredesk worker --redis redis://queue:6379/0 --db postgresql+psycopg://wiredesk@db/news
     """
-    from crawler.run import CrawlFailed, crawl_settings, run_crawl
+    from crawler.run import CrawlFailed, crawl_settings, exit_status, run_crawl
 
     if not redis_url:
         raise click.UsageError("a worker needs --redis URL (or WIREDESK_REDIS)")
@@ -190,6 +190,7 @@ def worker(
     except (DatabaseUnavailable, CrawlFailed, RedisError) as error:
         raise click.ClickException(str(error)) from error
     print_report(report, Console(stderr=True))
+    sys.exit(exit_status(report))
 
 
 def _default_jobdir(chosen: list[Any]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conftest import FAST, REPO, WIREDESK, run_wiredesk
 from faultsite import NO_ARTICLE, STORED, HostilePage, HostileSite, hook_environment
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import select
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_story
@@ -140,17 +140,6 @@ def _workers_of(crawl: subprocess.Popen[str]) -> list[int]:
     return found
 
 
-def _count(db_url: str) -> int:
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as connection:
-            return connection.scalar(select(func.count()).select_from(Article)) or 0
-    except Exception:
-        return 0
-    finally:
-        engine.dispose()
-
-
 def test_a_cleaning_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) -> None:
     """kill -9 of a cleaning worker: it is replaced, the page it held is cleaned again, nothing is lost
     (once, this lost every article after it: BrokenProcessPool for the rest of the crawl)."""
@@ -174,6 +163,6 @@ def test_a_cleaning_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) -> 
         os.kill(victim, signal.SIGKILL)
         _, stderr = crawl.communicate(timeout=300)
     assert crawl.returncode == 0, stderr[-3000:]
-    assert _count(db_url) == 60, stderr[-3000:]
+    assert len(stored(db_url)) == 60, stderr[-3000:]
     assert "its cleaning worker died; trying it once more on a new one" in stderr, stderr
     assert "Traceback" not in stderr and "BrokenProcessPool" not in stderr, stderr[-3000:]
