@@ -13,6 +13,7 @@ from trafilatura.utils import HTML_PARSER
 
 from cleaner.bounds import encodable
 from cleaner.html import PageRejected
+from cleaner.prose import join_body_chunks, missing_prose_gathered, prose_chars
 
 # Parse limits (docs/cleaning.md, "Limits"). The cost of a page follows the size of its tree, not
 # its bytes: trafilatura spends 20-70 us per element, more on long runs of siblings (XPath
@@ -26,8 +27,6 @@ MAX_CHILDREN = 5_000
 MAX_ATTRIBUTES = 100_000
 # libxml2 checks each attribute against the tag's others: 100k attributes on a tag took 14 s.
 MAX_TAG_ATTRIBUTES = 1_000
-
-from cleaner.prose import join_body_chunks, missing_prose_gathered, prose_chars
 
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 # Tags stop at the next "<" as well as at ">": each search scans a stretch once (linear time).

@@ -154,7 +154,7 @@ def crawl(
 
     Example: wiredesk crawl --url https://example.com/rss.xml --db sqlite:///news.db
     """
-    from crawler.run import CrawlFailed, crawl_settings, report_figures, run_crawl
+    from crawler.run import CrawlFailed, crawl_settings, exit_status, report_figures, run_crawl
 
     try:
         chosen = _chosen_sources(sources, urls, sources_file, all_sources)
@@ -172,8 +172,7 @@ def crawl(
     print_report(report, Console(stderr=True))
     if report_file:
         Path(report_file).write_text(json.dumps(report_figures(report)), encoding="utf-8")
-    if report.sources and all(src.failed for src in report.sources.values()):
-        sys.exit(1)
+    sys.exit(exit_status(report))
 
 
 def _chosen_sources(
@@ -215,7 +214,7 @@ def worker(
 
     Example: wiredesk worker --redis redis://queue:6379/0 --db postgresql+psycopg://wiredesk@db/news
     """
-    from crawler.run import CrawlFailed, crawl_settings, run_crawl
+    from crawler.run import CrawlFailed, crawl_settings, exit_status, run_crawl
 
     if not redis_url:
         raise click.UsageError("a worker needs --redis URL (or WIREDESK_REDIS)")
@@ -226,6 +225,7 @@ def worker(
     except (DatabaseUnavailable, CrawlFailed, RedisError) as error:
         raise click.ClickException(str(error)) from error
     print_report(report, Console(stderr=True))
+    sys.exit(exit_status(report))
 
 
 def _default_jobdir(chosen: list[Any]) -> str:
@@ -473,30 +473,44 @@ def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, s
 )
 @database_errors
 def replay(db_url: str | None, spool_path: str | None) -> None:
-    """Write the articles spooled while the database was down into it.
+    """Write the articles spooled while the database was down into it, one line per article.
+
+    An article that cannot be stored is set aside in the spool's quarantine/ folder with the
+    reason, and the others go on; exits 3 when one was, 1 when the database went away again.
 
     Example: wiredesk replay --db postgresql+psycopg://wiredesk@db/news
     """
+    from crawler.run import EXIT_ARTICLES_LOST
     from storage import Corpus, make_engine
     from storage.engine import check_connection, database_url
     from storage.schema import upgrade
+    from storage.spool import QUARANTINE, spool_dir
     from storage.spool import replay as replay_spool
-    from storage.spool import spool_dir
 
     directory = spool_dir(spool_path, database_url(db_url))
     try:
         engine = make_engine(db_url)
         check_connection(engine)
         upgrade(engine)
-        results = replay_spool(directory, Corpus(engine))
+        report = replay_spool(directory, Corpus(engine))
     except DatabaseUnavailable as error:
         raise click.ClickException(str(error)) from error
-    counts = Counter(result.outcome.value for result in results)
+    for entry in report.entries:
+        what = entry.result.outcome.value if entry.result else f"quarantined: {entry.problem}"
+        click.echo(f"{entry.url or entry.path.name}: {what}")
+    counts = Counter(entry.result.outcome.value for entry in report.entries if entry.result)
     click.echo(
-        f"{len(results)} spooled articles written from {directory}: "
+        f"{len(report.stored)} spooled articles written from {directory}: "
         + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to do"),
         err=True,
     )
+    if report.quarantined:
+        click.echo(f"{len(report.quarantined)} could not be stored: see {directory / QUARANTINE}", err=True)
+    if report.stopped:
+        message = f"database unavailable again ({report.stopped}); the rest waits in {directory}"
+        raise click.ClickException(message)
+    if report.quarantined:
+        sys.exit(EXIT_ARTICLES_LOST)
 
 
 @cli.command("search")

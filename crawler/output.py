@@ -12,6 +12,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.table import Table
 
+from crawler.pipelines import SPOOL_FAILED
+from crawler.progress import LOST_PREFIX, REPLAY_PREFIX, SKIPPED_PREFIX
 from crawler.run import CrawlReport
 
 
@@ -56,7 +58,10 @@ def _cell(value: Any) -> str:
 
 
 def print_report(report: CrawlReport, console: Console) -> None:
-    """The end-of-crawl summary: a row per source, then one line per kind of trouble."""
+    """The end-of-crawl summary: a row per source, then one line per kind of trouble, losses last.
+
+    The last line is what a daemon's run record keeps as its message.
+    """
     table = Table(title="crawl summary")
     table.add_column("source", overflow="fold")
     for column in ("fetched", "new", "copies", "dups", "revisions", "same", "errors"):
@@ -77,16 +82,18 @@ def print_report(report: CrawlReport, console: Console) -> None:
             console.print(f"{name} errors: {_tally(src.errors)}", soft_wrap=True)
     for label, prefixes in (
         ("not fetched", ("wiredesk/skip/", "wiredesk/drop/")),
-        ("fetched, not stored", ("wiredesk/clean/",)),
+        ("no article (skipped)", (SKIPPED_PREFIX,)),
     ):
         counts = {k.split("/", 2)[2]: v for k, v in report.stats.items() if k.startswith(prefixes)}
         if counts:
             console.print(f"{label}: {_tally(counts)}", soft_wrap=True)
-    spooled = report.stats.get("wiredesk/store/spooled", 0) - report.stats.get("wiredesk/store/replayed", 0)
-    if spooled > 0:
+    replayed = _prefixed(report.stats, REPLAY_PREFIX)
+    if replayed:
+        console.print(f"spooled articles written back: {_tally(replayed)}", soft_wrap=True)
+    if report.counts.spooled:
         console.print(
-            f"[yellow]{spooled} articles spooled[/yellow]: the database was unreachable; "
-            "they are written at the next crawl or by `wiredesk replay`"
+            f"[yellow]{report.counts.spooled} articles spooled[/yellow]: the database was unreachable; "
+            "those not written back above are written at the next crawl or by `wiredesk replay`"
         )
     not_modified = report.stats.get("wiredesk/listing/not_modified", 0)
     if not_modified:
@@ -94,6 +101,22 @@ def print_report(report: CrawlReport, console: Console) -> None:
     failed = [name for name, src in report.sources.items() if src.failed]
     if failed:
         console.print(f"[red]failed: {', '.join(failed)}[/red] (nothing fetched; see the errors above)")
+    if report.finish_reason == SPOOL_FAILED:
+        error = report.stats.get("wiredesk/spool_error")
+        console.print(f"[red]stopped[/red]: cannot spool articles while the database is away: {error}")
+    lost = _prefixed(report.stats, LOST_PREFIX)
+    if report.counts.replay_failed:
+        lost["spooled, then refused (quarantined)"] = report.counts.replay_failed
+    if lost:
+        console.print(
+            f"[red]articles lost to errors: {sum(lost.values())}[/red] ({_tally(lost)}; kept as failed "
+            "pages where the database could take them, and the log names them)",
+            soft_wrap=True,
+        )
+
+
+def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {key.removeprefix(prefix): int(value) for key, value in stats.items() if key.startswith(prefix)}
 
 
 def _tally(counts: dict[str, int]) -> str:

@@ -1,21 +1,26 @@
-"""Item pipelines: clean each article page, then store it. Each drops what it cannot use, with a reason."""
+"""Item pipelines: clean each article page, then store it. Each drops what it cannot use, with a reason.
+
+A page is dropped either on purpose (no article in it, not an article: counted under
+wiredesk/clean/) or because it was lost to an error, one page at a time, never a batch or a crawl:
+counted under its kind (`count_loss`: time_limit, worker_died, cleaner_error, store_failed,
+spool_failed) and kept raw in `pages` as failed when the database can take it. docs/reliability.md
+has the whole failure model.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
-import multiprocessing
 import os
 import re
 import signal
-import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from scrapy.exceptions import DropItem
 from sqlalchemy import Engine
@@ -23,18 +28,27 @@ from sqlalchemy import Engine
 import cleaner
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
 from crawler.items import ArticlePage
-from crawler.urls import canonical_url, looks_like_article
+from crawler.progress import REPLAY_PREFIX, SKIPPED_PREFIX, count_loss
+from crawler.urls import looks_like_article, page_identity
+from crawler.workers import WorkerDied, WorkerPool
 from storage import Corpus, FetchedPage, Outcome, StoreResult, make_engine
-from storage.engine import DB_UNAVAILABLE, database_url
+from storage.engine import database_url, one_line
 from storage.failures import record_failed_page
+from storage.repository import StoreInterrupted
 from storage.schema import upgrade
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
-PR_SET_PDEATHSIG = 1
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
 # The error of a page given up by the cleaning time limit (its stats key is `time_limit`).
 TIME_LIMIT = "time limit"
+# Kinds of loss: why an article page fetched was not stored (stats keys wiredesk/error/<kind>).
+TIME_LIMIT_KIND = "time_limit"
+WORKER_DIED = "worker_died"
+CLEANER_ERROR = "cleaner_error"
+STORE_FAILED = "store_failed"
+SPOOL_FAILED = "spool_failed"
+"""Also the crawl's finish reason when it stopped because the spool could not be written."""
 # og:type / JSON-LD types that say a page is a listing or a profile, not an article.
 _NOT_ARTICLE_TYPES = frozenset(
     {"website", "collectionpage", "webpage", "profile", "profilepage", "searchresultspage"}
@@ -44,10 +58,12 @@ _NOT_ARTICLE_TYPES = frozenset(
 class CleanPipeline:
     """Turn the page into a `cleaner.CleanArticle`; drop pages that hold no article.
 
-    Cleaning is CPU work, so it runs in a pool of WIREDESK_CLEAN_WORKERS processes (0: in the
-    reactor thread). Back-pressure is Scrapy's own: while items wait here their responses count
-    against SCRAPER_SLOT_MAX_ACTIVE_SIZE, and past it the engine stops starting downloads. A page
-    still being cleaned after WIREDESK_CLEAN_TIME_LIMIT seconds is dropped as failed (`time_limit`).
+    Cleaning is CPU work, so it runs in WIREDESK_CLEAN_WORKERS worker processes (0: in the reactor
+    thread; crawler/workers.py). Back-pressure is Scrapy's own: while items wait here their
+    responses count against SCRAPER_SLOT_MAX_ACTIVE_SIZE, and past it the engine stops starting
+    downloads. A page without an article is skipped on purpose; a page lost to an error (still
+    being cleaned after WIREDESK_CLEAN_TIME_LIMIT seconds, an exception from the cleaner, a worker
+    that died on it twice) is counted as lost with its reason and kept raw as a failed page.
     """
 
     def __init__(
@@ -57,14 +73,14 @@ class CleanPipeline:
         time_limit: float = 20.0,
         options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
         db_url: str | None = None,
+        memory_limit_mb: int = 0,
     ) -> None:
         self.stats = stats
-        self.workers = workers
         self.time_limit = time_limit
         self.options = options
         self.db_url = db_url
         self._failures: Engine | None = None
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool = WorkerPool(workers, memory_limit_mb) if workers > 0 else None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CleanPipeline:
@@ -76,36 +92,39 @@ class CleanPipeline:
             settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
             cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
             settings.get("WIREDESK_DB"),
+            settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT", 0),
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
-        article = await self._clean(item)
+        try:
+            article = await self._clean(item)
+        except WorkerDied as error:
+            await self._lose(item, WORKER_DIED, str(error))
+        except Exception as error:
+            await self._lose(item, CLEANER_ERROR, f"the cleaner raised {one_line(error)}")
+        if (article.error or "").startswith(TIME_LIMIT):
+            await self._lose(item, TIME_LIMIT_KIND, article.error or TIME_LIMIT)
         if not article.found:
-            self.stats.inc_value(f"wiredesk/clean/{_slug(article.error or 'no text')}")
-            if (article.error or "").startswith(TIME_LIMIT):
-                await asyncio.to_thread(self._record_failure, item, article.error or TIME_LIMIT)
-            raise DropItem(f"{item.final_url}: {article.error}")
+            self.stats.inc_value(f"{SKIPPED_PREFIX}{_slug(article.error or 'no text')}")
+            raise DropItem(f"{item.final_url}: {article.error}", log_level="INFO")
         if (article.page_type or "") in _NOT_ARTICLE_TYPES and not looks_like_article(item.final_url):
-            self.stats.inc_value("wiredesk/clean/not_article")
-            raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article")
+            self.stats.inc_value(f"{SKIPPED_PREFIX}not_article")
+            raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article", log_level="INFO")
         item.article = article
         return item
 
     async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
         job = (item.body, item.final_url, _charset(item.content_type), self.time_limit, self.options)
-        if self.workers == 0:
-            return clean_in_time(*job)
         if self._pool is None:
-            # spawn: workers start from a clean interpreter, not a fork of the reactor's threads, and
-            # are the crawl's own children, so they can be told to die with it (even on kill -9).
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
-                initargs=(os.getpid(),),
-            )
-        future = self._pool.submit(clean_in_time, *job)
-        return await asyncio.wrap_future(future)
+            return clean_in_time(*job)
+        return await self._pool.run(clean_in_time, *job, name=item.final_url)
+
+    async def _lose(self, item: ArticlePage, kind: str, reason: str) -> NoReturn:
+        """Count the page as lost, keep it raw as failed (so later crawls stop trying), drop it."""
+        count_loss(self.stats, item.source, kind)
+        logger.warning("%s: lost: %s", item.final_url, reason)
+        await asyncio.to_thread(self._record_failure, item, reason)
+        raise DropItem(f"{item.final_url}: {reason}", log_level="INFO")
 
     def _record_failure(self, item: ArticlePage, reason: str) -> None:
         """Keep the raw page given up, so later crawls stop after a few tries (storage/failures.py)."""
@@ -113,13 +132,20 @@ class CleanPipeline:
             if self._failures is None:
                 self._failures = make_engine(self.db_url)
             record_failed_page(self._failures, fetched_page(item), reason)
-        except DB_UNAVAILABLE as error:
-            logger.warning("%s: failure not recorded (%s)", item.final_url, _first_line(error))
+        except Exception as error:
+            logger.warning("%s: failure not recorded (%s)", item.final_url, one_line(error))
 
     def close_spider(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            self._pool.shutdown()
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What became of one page of a batch; `loss` is the kind of error when it was lost."""
+
+    result: StoreResult
+    loss: str | None = None
 
 
 class StorePipeline:
@@ -127,24 +153,35 @@ class StorePipeline:
 
     Items wait until their batch is written (WIREDESK_STORE_BATCH items, or WIREDESK_STORE_WAIT
     seconds after the first), so an item counts as processed only once it is committed. One batch
-    is written at a time, by one thread: SQLite has one writer anyway. When the database cannot be
-    reached, the batch goes to the local spool instead, and the spool is written back as soon as
-    the database answers again (or later with `wiredesk replay`).
+    is written at a time, by one thread: SQLite has one writer anyway. A page storage refuses is
+    lost alone (`store_failed`), the batch goes on. When the database cannot be reached, the pages
+    not written go to the local spool instead, and the spool is written back, entry by entry, as
+    soon as the database answers again (or later with `wiredesk replay`). When the spool itself
+    cannot be written (disk full...), the crawl stops: fetching more would only lose more.
     """
 
     def __init__(
-        self, corpus: Corpus, stats: Any, spool: Path, batch_size: int = 50, max_wait: float = 0.5
+        self,
+        corpus: Corpus,
+        stats: Any,
+        spool: Path,
+        batch_size: int = 50,
+        max_wait: float = 0.5,
+        crawler: Any = None,
     ) -> None:
         self.corpus = corpus
         self.stats = stats
         self.spool = spool
         self.batch_size = batch_size
         self.max_wait = max_wait
-        self._pending: list[tuple[FetchedPage, cleaner.CleanArticle, asyncio.Future[Outcome]]] = []
+        self.crawler = crawler
+        self._pending: list[tuple[FetchedPage, cleaner.CleanArticle, asyncio.Future[_Written]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="wiredesk-store")
         self._writing: asyncio.Future[None] | None = None
         self._spooled = len(spooled(self.spool))
+        self._spool_error: str | None = None
+        self._stopping: asyncio.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
@@ -157,19 +194,22 @@ class StorePipeline:
             spool_dir(settings.get("WIREDESK_SPOOL"), database_url(settings.get("WIREDESK_DB"))),
             settings.getint("WIREDESK_STORE_BATCH", 50),
             settings.getfloat("WIREDESK_STORE_WAIT", 0.5),
+            crawler,
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
-        page = fetched_page(item)
-        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._pending.append((page, item.article, done))
+        done: asyncio.Future[_Written] = asyncio.get_running_loop().create_future()
+        self._pending.append((fetched_page(item), item.article, done))
         if len(self._pending) >= self.batch_size:
             self._flush()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.max_wait, self._flush)
-        outcome = await done
-        self.stats.inc_value(f"wiredesk/store/{outcome.value}")
-        self.stats.inc_value(f"wiredesk/source/{item.source}/{outcome.value}")
+        written = await done
+        if written.loss is not None:
+            count_loss(self.stats, item.source, written.loss)
+            raise DropItem(f"{item.final_url}: {written.result.error}", log_level="INFO")
+        self.stats.inc_value(f"wiredesk/store/{written.result.outcome.value}")
+        self.stats.inc_value(f"wiredesk/source/{item.source}/{written.result.outcome.value}")
         return item
 
     def _flush(self) -> None:
@@ -185,56 +225,95 @@ class StorePipeline:
             await asyncio.shield(previous)
         items = [(page, article) for page, article, _ in batch]
         try:
-            outcomes = await asyncio.get_running_loop().run_in_executor(self._writer, self._store, items)
+            written = await asyncio.get_running_loop().run_in_executor(self._writer, self._store, items)
         except Exception as error:
-            for _, _, done in batch:
-                done.set_exception(error)
-            return
-        for (_, _, done), outcome in zip(batch, outcomes, strict=True):
+            # Not a database away nor a bad page (both handled): a bug. Each page is still counted.
+            logger.error("storing a batch failed: %s", one_line(error))
+            lost = _Written(StoreResult(Outcome.FAILED, error=one_line(error)), STORE_FAILED)
+            written = [lost] * len(batch)
+        for (_, _, done), outcome in zip(batch, written, strict=True):
             done.set_result(outcome)
+        if self._spool_error is not None:
+            self._stop_crawl()
 
-    def _store(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]]) -> list[Outcome]:
-        """In the writer thread: write back what was spooled, then this batch; spool it if the DB is gone."""
-        try:
-            if self._spooled:
-                self._replay()
-            return [result.outcome for result in self._store_retrying(items)]
-        except DB_UNAVAILABLE as error:
-            logger.warning(
-                "database unavailable (%s): spooling %d articles to %s",
-                _first_line(error),
-                len(items),
-                self.spool,
-            )
-            for page, article in items:
+    def _store(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]]) -> list[_Written]:
+        """In the writer thread: write back what was spooled, then this batch; spool what the DB missed."""
+        if self._spooled and not self._replay():
+            return self._to_spool(items, "the database is still unavailable")
+        results: list[_Written | None] = [None] * len(items)
+        waiting, reason = list(range(len(items))), ""
+        for attempt in range(2):
+            try:
+                stored = self.corpus.store_many([items[index] for index in waiting])
+            except StoreInterrupted as interrupted:
+                self._keep(results, waiting, interrupted.results)
+                waiting = [index for index in waiting if results[index] is None]
+                reason = str(interrupted)
+                if attempt == 0:
+                    time.sleep(1.0)  # a connection killed under us (pg_terminate_backend) is replaced
+            else:
+                self._keep(results, waiting, stored)
+                return [result for result in results if result is not None]
+        spooled_now = iter(self._to_spool([items[index] for index in waiting], reason))
+        return [result if result is not None else next(spooled_now) for result in results]
+
+    @staticmethod
+    def _keep(results: list[_Written | None], indexes: list[int], stored: list[StoreResult | None]) -> None:
+        for index, result in zip(indexes, stored, strict=True):
+            if result is not None:
+                failed = result.outcome is Outcome.FAILED
+                results[index] = _Written(result, STORE_FAILED if failed else None)
+
+    def _to_spool(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]], reason: str) -> list[_Written]:
+        """The database is away: each page waits in the spool, or is lost if the spool cannot take it."""
+        logger.warning(
+            "database unavailable (%s): spooling %d articles to %s", reason, len(items), self.spool
+        )
+        written = []
+        for page, article in items:
+            try:
                 spool(self.spool, page, article)
-            self._spooled += len(items)
-            return [Outcome.SPOOLED] * len(items)
+            except OSError as error:
+                self._spool_error = f"{one_line(error)} writing to {self.spool}"
+                written.append(_Written(StoreResult(Outcome.FAILED, error=self._spool_error), SPOOL_FAILED))
+                continue
+            self._spooled += 1
+            written.append(_Written(StoreResult(Outcome.SPOOLED)))
+        return written
 
-    def _store_retrying(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]]) -> list[StoreResult]:
-        """One retry: a connection killed under us (pg_terminate_backend) is replaced by the pool."""
-        try:
-            return self.corpus.store_many(items)
-        except DB_UNAVAILABLE:
-            time.sleep(1.0)
-            return self.corpus.store_many(items)
+    def _stop_crawl(self) -> None:
+        """The spool failed: say so in one line and close the spider (once); the crawl exits non-zero."""
+        if self._stopping is not None or self.crawler is None or self.crawler.engine is None:
+            return
+        logger.error(
+            "cannot spool articles while the database is unavailable (%s): stopping the crawl",
+            self._spool_error,
+        )
+        self.stats.set_value("wiredesk/spool_error", self._spool_error)
+        self._stopping = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=SPOOL_FAILED))
 
-    def _replay(self) -> None:
-        results = replay(self.spool, self.corpus)
+    def _replay(self) -> bool:
+        """Write back what was spooled, entry by entry; False when the database is still away."""
+        report = replay(self.spool, self.corpus)
         self._spooled = len(spooled(self.spool))
-        for result in results:
-            self.stats.inc_value("wiredesk/store/replayed")
-            self.stats.inc_value(f"wiredesk/store/{result.outcome.value}")
-        logger.warning("database back: %d spooled articles written", len(results))
+        for entry in report.entries:
+            if entry.result is not None:
+                self.stats.inc_value(f"{REPLAY_PREFIX}{entry.result.outcome.value}")
+            else:
+                self.stats.inc_value(f"{REPLAY_PREFIX}{Outcome.FAILED.value}")
+                self.stats.inc_value("wiredesk/error/replay_failed")
+                logger.warning("%s: spooled article not stored, quarantined: %s", entry.url, entry.problem)
+        if report.entries:
+            logger.warning("database back: %d spooled articles written", len(report.stored))
+        return report.stopped is None
 
     async def close_spider(self) -> None:
         self._flush()
         if self._writing is not None:
             await asyncio.shield(self._writing)
         if self._spooled:
-            try:
-                await asyncio.get_running_loop().run_in_executor(self._writer, self._replay)
-            except DB_UNAVAILABLE:
+            back = await asyncio.get_running_loop().run_in_executor(self._writer, self._replay)
+            if not back:
                 logger.warning(
                     "%d articles wait in %s: run `wiredesk replay` when the database is back",
                     self._spooled,
@@ -245,10 +324,12 @@ class StorePipeline:
 
 def fetched_page(item: ArticlePage) -> FetchedPage:
     """What storage keeps of a fetched page; its identity is the article's canonical URL, if cleaned."""
+    identity = page_identity(item.final_url, item.article.canonical_url if item.article else None)
     return FetchedPage(
         url=item.url,
         final_url=item.final_url,
-        canonical_url=canonical_url(item.final_url, item.article.canonical_url if item.article else None),
+        canonical_url=identity.canonical,
+        declared_original=identity.original,
         source=item.source,
         fetched_at=item.fetched_at,
         http_status=item.http_status,
@@ -259,35 +340,8 @@ def fetched_page(item: ArticlePage) -> FetchedPage:
     )
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-def start_worker(parent: int) -> None:
-    """In a new cleaning worker: die with the crawl, then clean a first page before any real one.
-
-    trafilatura builds parts of itself on its first extraction; done here, that start-up cost is
-    not charged to the first real page's time limit.
-    """
-    die_with_parent(parent)
-    cleaner.clean(_WARM_UP_PAGE)
-
-
-def die_with_parent(parent: int) -> None:
-    """In a cleaning worker: ask Linux to kill this process when the crawl that started it dies.
-
-    A crawl killed while the worker was still starting has already gone: then leave at once.
-    """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(0)
-
-
 # Seconds between alarms once the time limit has passed.
 _ALARM_REPEAT = 0.05
-_WARM_UP_PAGE = "<html><body><article><p>" + "A first page to clean. " * 20 + "</p></article></body></html>"
 
 
 class CleaningTimeLimit(BaseException):

@@ -1,7 +1,10 @@
 """Live progress of a crawl: one line on a terminal, refreshed each second; periodic lines in logs.
 
 Counts come from the crawler's stats (the pipelines and the spider write them), so the line, the
-final summary and a daemon's run record all agree.
+final summary and a daemon's run record all agree. They add up: every page fetched is an article
+page or another page (listing, robots.txt, HTTP error), and every article page ends in exactly one
+of stored, duplicate, revision, unchanged, no article (skipped on purpose), spooled or lost (to
+an error, counted with its reason: `count_loss`); until then it is in progress.
 """
 
 from __future__ import annotations
@@ -16,41 +19,98 @@ from twisted.internet import task
 
 from storage.records import Outcome
 
+ARTICLE_PAGES = "wiredesk/article_pages"
+"""Stats key: article pages the spider handed to the pipelines."""
+LOST_PREFIX = "wiredesk/lost/"
+"""Stats keys of article pages fetched but lost to an error, by kind (each also an error)."""
+SKIPPED_PREFIX = "wiredesk/clean/"
+"""Stats keys of article pages not stored on purpose: no article in them, not an article."""
+INTERNAL_ERROR = "internal_error"
+"""The kind of loss of a page a pipeline raised on instead of dropping it."""
+REPLAY_PREFIX = "wiredesk/replay/"
+"""Stats keys of spooled articles written back (by outcome), or quarantined (`failed`)."""
+
+
+def count_loss(stats: Any, source: str, kind: str) -> None:
+    """Count an article page lost to an error of `kind` (time_limit, worker_died, store_failed...).
+
+    A loss is an error of its source, like a failed fetch, and makes the crawl's exit status
+    non-zero (crawler.run.exit_status).
+    """
+    stats.inc_value(f"{LOST_PREFIX}{kind}")
+    stats.inc_value(f"wiredesk/error/{kind}")
+    stats.inc_value(f"wiredesk/source/{source}/error/{kind}")
+
 
 @dataclass(frozen=True)
 class Counts:
     """The headline numbers of a crawl, read from its stats."""
 
     fetched: int
+    """Responses received: article pages, listings, robots.txt, HTTP error pages."""
+    articles: int
     stored: int
     copies: int
     duplicates: int
     revisions: int
     unchanged: int
+    skipped: int
+    spooled: int
+    lost: int
     errors: int
+    """Every error: failed fetches and lost articles."""
+    replayed: int = 0
+    """Spooled articles written back to the database (of this crawl or earlier ones)."""
+    replay_failed: int = 0
+    """Spooled articles that could not be stored when written back: quarantined, lost to an error."""
 
     @classmethod
     def from_stats(cls, stats: dict[str, Any]) -> Counts:
         def total(suffix: str) -> int:
             return int(stats.get(f"wiredesk/store/{suffix}", 0))
 
+        def prefixed(prefix: str) -> dict[str, int]:
+            return {k.removeprefix(prefix): int(v) for k, v in stats.items() if k.startswith(prefix)}
+
+        replays = prefixed(REPLAY_PREFIX)
         return cls(
             fetched=int(stats.get("response_received_count", 0)),
+            articles=int(stats.get(ARTICLE_PAGES, 0)),
             stored=total(Outcome.NEW) + total(Outcome.COPY),
             copies=total(Outcome.COPY),
             duplicates=total(Outcome.DUPLICATE),
             revisions=total(Outcome.REVISION),
             unchanged=total(Outcome.UNCHANGED),
-            errors=sum(int(v) for k, v in stats.items() if k.startswith("wiredesk/error/")),
+            skipped=sum(prefixed(SKIPPED_PREFIX).values()),
+            spooled=total(Outcome.SPOOLED),
+            lost=sum(prefixed(LOST_PREFIX).values()),
+            errors=sum(prefixed("wiredesk/error/").values()),
+            replayed=sum(count for outcome, count in replays.items() if outcome != Outcome.FAILED),
+            replay_failed=replays.get(Outcome.FAILED, 0),
         )
 
+    @property
+    def in_progress(self) -> int:
+        """Article pages still being cleaned or stored: zero once the crawl has ended."""
+        done = self.stored + self.duplicates + self.revisions + self.unchanged
+        return self.articles - done - self.skipped - self.spooled - self.lost
+
     def line(self, elapsed: float) -> str:
+        """fetched = articles + other pages; articles = stored + ... + lost (+ in progress)."""
         rate = self.fetched / elapsed if elapsed > 0 else 0.0
-        return (
-            f"fetched {self.fetched} · stored {self.stored} (copies {self.copies}) · "
-            f"duplicates {self.duplicates} · "
-            f"revisions {self.revisions} · errors {self.errors} · {rate:.1f} pages/s"
-        )
+        parts = [
+            f"fetched {self.fetched} = {self.articles} articles + {self.fetched - self.articles} other pages",
+            f"articles: stored {self.stored} (copies {self.copies})",
+            f"duplicates {self.duplicates}",
+            f"revisions {self.revisions}",
+            f"unchanged {self.unchanged}",
+            f"no article {self.skipped}",
+            f"spooled {self.spooled}",
+            f"lost {self.lost}",
+        ]
+        if self.in_progress:
+            parts.append(f"in progress {self.in_progress}")
+        return " · ".join([*parts, f"errors {self.errors}", f"{rate:.1f} pages/s"])
 
 
 class Progress:
@@ -78,6 +138,7 @@ class Progress:
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.response_received, signal=signals.response_received)
+        crawler.signals.connect(extension.item_error, signal=signals.item_error)
         return extension
 
     def spider_opened(self, spider: Any) -> None:
@@ -90,6 +151,10 @@ class Progress:
         source = request.meta.get("source")
         if source:
             self.stats.inc_value(f"wiredesk/source/{source}/fetched")
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        """A pipeline raised where it should have dropped (a bug): the page is lost, and counted."""
+        count_loss(self.stats, getattr(item, "source", "?"), INTERNAL_ERROR)
 
     def show(self) -> None:
         line = Counts.from_stats(self.stats.get_stats()).line(time.monotonic() - self.started)

@@ -12,7 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.distributed import redis_settings, worker_id
-from crawler.pipelines import site_rules
+from crawler.pipelines import SPOOL_FAILED, site_rules
 from crawler.progress import Counts
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
@@ -50,8 +50,21 @@ class CrawlReport:
     finish_reason: str
 
 
+# Exit statuses of `wiredesk crawl` (docs/reliability.md).
+EXIT_OK = 0
+EXIT_ALL_SOURCES_FAILED = 1
+"""Nothing could be fetched from any source (DNS, refused, every start URL failed)."""
+EXIT_ARTICLES_LOST = 3
+"""Articles were fetched but lost to an error (each counted with its reason), or the crawl stopped
+because the spool could not be written."""
+
+
 def report_figures(report: CrawlReport) -> dict[str, Any]:
-    """The figures a run record keeps: pages fetched, new articles, duplicates, revisions, errors by kind."""
+    """The figures a run record and --report keep: pages, what became of the articles, errors by kind.
+
+    Errors by kind hold failed fetches and lost articles alike (`time_limit`, `worker_died`,
+    `store_failed`, ...); `lost` is how many articles were lost, of `articles` fetched.
+    """
     errors = {
         key.rsplit("/", 1)[1]: int(v) for key, v in report.stats.items() if key.startswith("wiredesk/error/")
     }
@@ -59,11 +72,30 @@ def report_figures(report: CrawlReport) -> dict[str, Any]:
     return {
         "finish_reason": report.finish_reason,
         "fetched": counts.fetched,
+        "articles": counts.articles,
         "new": counts.stored,
-        "duplicates": counts.duplicates + counts.copies,
+        "copies": counts.copies,
+        "duplicates": counts.duplicates,
         "revisions": counts.revisions,
+        "unchanged": counts.unchanged,
+        "no_article": counts.skipped,
+        "spooled": counts.spooled,
+        "lost": counts.lost + counts.replay_failed,
         "errors": errors,
     }
+
+
+def exit_status(report: CrawlReport) -> int:
+    """Non-zero when an article was lost to an error, or when no source could be fetched at all.
+
+    Pages skipped on purpose (no article in them, listings, robots.txt) and failed fetches of some
+    pages (a 404, a timeout: the site's, counted) keep it zero; spooled articles are not lost.
+    """
+    if report.counts.lost or report.counts.replay_failed or report.finish_reason == SPOOL_FAILED:
+        return EXIT_ARTICLES_LOST
+    if report.sources and all(source.failed for source in report.sources.values()):
+        return EXIT_ALL_SOURCES_FAILED
+    return EXIT_OK
 
 
 def crawl_settings(

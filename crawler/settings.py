@@ -38,7 +38,11 @@ WIREDESK_CLEAN_WORKERS = None
 WIREDESK_CLEAN_RULES = os.environ.get("WIREDESK_CLEAN_RULES")
 # A page still being cleaned after this many seconds is dropped as failed (0: no limit).
 WIREDESK_CLEAN_TIME_LIMIT = 20.0
-# A URL given up by the time limit this many times (in earlier crawls) is not fetched again.
+# MB of address space per cleaning worker (RLIMIT_AS; about 250 are the interpreter and its
+# libraries): a page that needs more fails alone with MemoryError (0: no limit).
+WIREDESK_CLEAN_MEMORY_LIMIT = 0
+# A URL lost to an error this many times (in earlier crawls: time limit, dead worker, cleaner or
+# storage error) is not fetched again.
 WIREDESK_CLEAN_FAILURES = 2
 # Articles written in one transaction...
 WIREDESK_STORE_BATCH = 50

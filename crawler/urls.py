@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from storage.bounds import url_fits
 
 # Query parameters that only say where a click came from; removing them never changes the page.
 TRACKING_PARAMS = frozenset(
@@ -82,11 +85,35 @@ def same_site(url: str, other: str) -> bool:
     return bool(first) and (first == second or first.endswith("." + second) or second.endswith("." + first))
 
 
-def canonical_url(page_url: str, declared: str | None) -> str:
-    """The article's identity: the declared canonical URL when on the same site, else the page's own URL."""
-    if declared and urlsplit(declared).scheme in ("http", "https") and same_site(declared, page_url):
-        return normalise_url(declared)
-    return normalise_url(page_url)
+@dataclass(frozen=True)
+class Identity:
+    """Who a page says it is, decided here and nowhere else (`page_identity`)."""
+
+    canonical: str
+    """The URL its article is stored under: its declared canonical URL when on the same site, else
+    its own URL, normalised. Storage holds it to one more check: a canonical URL naming another
+    stored article with another text is not followed (storage/repository.py)."""
+    original: str | None = None
+    """Its declared canonical URL when on another site: the original a republisher names. A hint
+    for stories, never an identity: a copy on another site is its own article."""
+
+
+def page_identity(page_url: str, declared: str | None) -> Identity:
+    """The identity of the page at `page_url` whose rel=canonical or og:url is `declared`.
+
+    A declared URL counts when it is http(s), parses, and can be stored (storage.bounds); relative
+    ones are read against the page's URL.
+    """
+    own = normalise_url(page_url)
+    if not declared or not declared.strip():
+        return Identity(own)
+    try:
+        named = normalise_url(urljoin(page_url, declared.strip()))
+    except ValueError:  # a port that is not a number, a broken IPv6 address...
+        return Identity(own)
+    if not is_http(named) or not url_fits(named):
+        return Identity(own)
+    return Identity(named) if same_site(named, page_url) else Identity(own, named)
 
 
 def looks_like_article(url: str) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 DEFAULT_DB_URL = "sqlite:///wiredesk.db"
 DB_ENV = "WIREDESK_DB"
@@ -25,6 +26,41 @@ class DatabaseUnavailable(RuntimeError):
 
 # Errors that mean "the database cannot be reached now", as opposed to a bug or a bad row.
 DB_UNAVAILABLE = (OperationalError, InterfaceError, DatabaseUnavailable)
+# SQLite primary result codes that say the database cannot be written now, whatever the row:
+# BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB.
+_SQLITE_AWAY = frozenset({5, 6, 7, 8, 10, 11, 13, 14, 15, 26})
+# PostgreSQL SQLSTATE classes of the same kind: connection exception, transaction rollback
+# (deadlock, serialization), insufficient resources (disk full), object not in prerequisite state
+# (lock not available, database closed to connections), operator intervention (shutdown,
+# terminated backend), system error (I/O).
+_PG_AWAY_CLASSES = frozenset({"08", "40", "53", "55", "57", "58"})
+# ...and single states: a read-only transaction (a standby, until it is promoted).
+_PG_AWAY_STATES = frozenset({"25006"})
+
+
+def database_away(error: BaseException) -> bool:
+    """True when `error` says the database cannot be reached or written now, whatever is written.
+
+    Such a failure is waited out, or the articles go to the spool. Anything else (a value out of
+    its column's range, an index entry too large, a constraint, a bug) is about the rows being
+    written: those fail alone and the others are stored. Exception types alone cannot tell: psycopg
+    raises OperationalError for an index entry too large, SQLite for a locked database; the
+    driver's code can (`sqlite_errorcode`, `sqlstate`). An error without a code came from the
+    connection itself.
+    """
+    if isinstance(error, DatabaseUnavailable | PoolTimeout):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in _SQLITE_AWAY
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate[:2] in _PG_AWAY_CLASSES or sqlstate in _PG_AWAY_STATES
+    return isinstance(error, OperationalError | InterfaceError)
 
 
 def database_url(url: str | None = None) -> str:
@@ -102,6 +138,13 @@ def _ensure_wal(cursor: Any) -> None:
             if attempt == _WAL_ATTEMPTS - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+def one_line(error: BaseException) -> str:
+    """What went wrong, in one line: the driver's own error for a database error, without the SQL."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
 
 
 def check_connection(engine: Engine) -> None:

@@ -4,6 +4,9 @@
 cluster of copies of the same text on one or many sites. Nothing is overwritten: every fetched
 article page is kept raw in `pages`, every text an article has had is a row in `revisions`.
 docs/schema.md documents every table for SQL users.
+
+URLs, HTTP headers and free text are TEXT: what bounds them is `storage/bounds.py`, the same on
+both backends. The few VARCHAR(n) columns hold values that bounds.py caps at n.
 """
 
 from __future__ import annotations
@@ -57,9 +60,9 @@ class Article(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
     source: Mapped[str] = mapped_column(String(200), index=True)
-    site: Mapped[str] = mapped_column(String(255), index=True)
+    site: Mapped[str] = mapped_column(Text, index=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
@@ -77,8 +80,10 @@ class Article(Base):
     http_status: Mapped[int] = mapped_column(Integer)
     first_fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    declared_original: Mapped[str | None] = mapped_column(Text)
+    """The URL on another site that the page declares as its original (rel=canonical, og:url)."""
 
 
 class MinhashBand(Base):
@@ -102,7 +107,7 @@ class ArticleUrl(Base):
 
     __tablename__ = "article_urls"
 
-    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -134,12 +139,12 @@ class Page(Base):
     __table_args__ = (Index("ix_pages_url_fetched", "url", "fetched_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048))
-    final_url: Mapped[str] = mapped_column(String(2048))
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(200))
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     http_status: Mapped[int] = mapped_column(Integer)
-    content_type: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(Text)
     body_zlib: Mapped[bytes] = mapped_column(LargeBinary)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
     outcome: Mapped[str] = mapped_column(String(40))
@@ -172,9 +177,9 @@ class ListingState(Base):
 
     __tablename__ = "listing_states"
 
-    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

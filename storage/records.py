@@ -16,7 +16,9 @@ class FetchedPage:
     final_url: str
     """The URL after redirects."""
     canonical_url: str
-    """The article's identity: rel=canonical/og:url on the same site, else the normalised URL."""
+    """The identity the page claims: rel=canonical/og:url on the same site, else its normalised URL
+    (decided by `crawler.urls.page_identity`). Storage refuses the claim when it names another
+    stored article with a different text."""
     source: str
     fetched_at: datetime
     http_status: int
@@ -24,6 +26,8 @@ class FetchedPage:
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    declared_original: str | None = None
+    """rel=canonical/og:url when it names another site: the original a republisher declares."""
 
 
 class Outcome(StrEnum):
@@ -41,12 +45,17 @@ class Outcome(StrEnum):
     """A stored article fetched again with the same text."""
     SPOOLED = "spooled"
     """Not stored yet: the database was unreachable, so it waits in the local spool (`wiredesk replay`)."""
+    FAILED = "failed"
+    """Not stored: the page or its rows were refused (`StoreResult.error` says why); its raw page is
+    kept in `pages` with outcome `failed`, so later crawls stop after WIREDESK_CLEAN_FAILURES tries."""
 
 
 @dataclass(frozen=True)
 class StoreResult:
-    """The outcome of storing one page, with the rows it touched."""
+    """The outcome of storing one page, with the rows it touched (none when it failed)."""
 
     outcome: Outcome
-    article_id: int
-    story_id: int
+    article_id: int | None = None
+    story_id: int | None = None
+    error: str | None = None
+    """Why the page failed (outcome FAILED): one line."""

@@ -5,6 +5,10 @@ it needs to know of the stored articles is read with two queries for the whole b
 own earlier items are kept in memory (`_Batch`), and rows that nothing in the batch reads back
 (URLs, raw pages, revisions, refreshed fetch times, story updates) are written together at its
 end. Only what a near-copy lookup reads (articles, stories, band index) is written as it goes.
+
+A failure is per page, never per batch: a page refused by `storage.bounds`, or whose rows the
+database refuses, fails alone and is kept raw in `pages` as failed; only a database that cannot be
+reached stops a batch (`StoreInterrupted`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,18 @@ from sqlalchemy.orm import sessionmaker
 
 from cleaner import CleanArticle
 from storage import dedup
+from storage.bounds import (
+    ETAG_CHARS,
+    LAST_MODIFIED_CHARS,
+    Refused,
+    bounded_article,
+    bounded_page,
+    url_fits,
+    whole_or_none,
+)
 from storage.dedup import Fingerprint
+from storage.engine import database_away, one_line
+from storage.failures import record_failed_page
 from storage.models import Article, ArticleUrl, ListingState, Page, Revision, Story
 from storage.records import FetchedPage, Outcome, StoreResult
 
@@ -37,6 +52,24 @@ IN_CHUNK = 500
 
 _ARTICLES, _URLS, _PAGES = Article.__table__, ArticleUrl.__table__, Page.__table__
 _REVISIONS, _STORIES = Revision.__table__, Story.__table__
+
+
+class StoreInterrupted(Exception):
+    """The database went away while a batch was stored; the pages without a result were not written.
+
+    `results` is in the batch's order: None for a page not written (to be spooled), else what
+    became of it (stored page by page before the database went, or refused before writing).
+    """
+
+    def __init__(self, results: list[StoreResult | None], cause: BaseException) -> None:
+        super().__init__(one_line(cause))
+        self.results = results
+
+
+# One page ready to be written: its place in the batch, its values within bounds, its fingerprint.
+_Ready = tuple[int, FetchedPage, CleanArticle, Fingerprint]
+# One page that failed: its place in the batch, the page, why.
+_Failed = tuple[int, FetchedPage, str]
 
 
 @dataclass(frozen=True)
@@ -61,43 +94,87 @@ class Corpus:
         return self.store_many([(page, article)])[0]
 
     def store_many(self, items: list[tuple[FetchedPage, CleanArticle]]) -> list[StoreResult]:
-        """Store a batch in one transaction (one commit for many articles).
+        """Store a batch in one transaction (one commit for many articles); a bad page fails alone.
 
-        Each item is stored as if the ones before it were already committed. A unique-key conflict
-        means another writer stored one of the URLs between our lookup and our insert: the batch is
-        rolled back and stored again, article by article, which then finds the other writer's rows.
+        Each item is stored as if the ones before it were already committed. When the batch fails
+        for any reason but the database being away (a unique-key race with another writer, a row
+        the database refuses, a bug), it is rolled back and stored again page by page, each in its
+        own transaction: a race then finds the other writer's rows, and a page that fails again
+        fails alone, with outcome FAILED and the reason, its raw page kept in `pages` as failed.
+        A page `storage.bounds` refuses fails the same way without being tried.
+
+        Raises StoreInterrupted when the database cannot be reached (`database_away`).
         """
-        fingerprints = [Fingerprint.of(article.text) for _, article in items]
+        results: list[StoreResult | None] = [None] * len(items)
+        failed: list[_Failed] = []
+        ready: list[_Ready] = []
+        for index, (page, article) in enumerate(items):
+            try:
+                bounded = bounded_page(page), bounded_article(article)
+            except Refused as refusal:
+                failed.append((index, page, str(refusal)))
+                continue
+            ready.append((index, *bounded, Fingerprint.of(bounded[1].text)))
         try:
-            return self._store_batch(items, fingerprints)
-        except IntegrityError:
-            logger.debug("unique conflict in a batch of %d: storing one by one", len(items))
-        results = []
-        for item, fingerprint in zip(items, fingerprints, strict=True):
+            stored = self._store_batch(ready)
+        except Exception as error:
+            if database_away(error):
+                raise StoreInterrupted(self._failed(failed, results, keep=False), error) from error
+            logger.debug("batch of %d failed (%s): storing one by one", len(ready), one_line(error))
+            self._store_one_by_one(ready, results, failed)
+        else:
+            for (index, *_), result in zip(ready, stored, strict=True):
+                results[index] = result
+        return [result for result in self._failed(failed, results, keep=True) if result is not None]
+
+    def _store_one_by_one(
+        self, ready: list[_Ready], results: list[StoreResult | None], failed: list[_Failed]
+    ) -> None:
+        """Each page in its own transaction, into `results`; those that fail join `failed`, with why."""
+        for index, page, article, fingerprint in ready:
             for attempt in range(CONFLICT_RETRIES):
                 try:
-                    results.append(self._store_batch([item], [fingerprint])[0])
+                    results[index] = self._store_batch([(index, page, article, fingerprint)])[0]
                     break
-                except IntegrityError:
+                except IntegrityError as error:
                     if attempt == CONFLICT_RETRIES - 1:
-                        raise
+                        failed.append((index, page, one_line(error)))
+                except Exception as error:
+                    if database_away(error):
+                        raise StoreInterrupted(self._failed(failed, results, keep=False), error) from error
+                    failed.append((index, page, one_line(error)))
+                    break
+
+    def _failed(
+        self, failed: list[_Failed], results: list[StoreResult | None], keep: bool
+    ) -> list[StoreResult | None]:
+        """Set the failed pages' results; with `keep`, their raw pages go to `pages` as failed.
+
+        Keeping them is what bounds later attempts (WIREDESK_CLEAN_FAILURES); a database away
+        meanwhile only costs that record, logged.
+        """
+        for index, page, reason in failed:
+            logger.warning("%s: not stored: %s", page.url, reason)
+            results[index] = StoreResult(Outcome.FAILED, error=reason)
+            if keep:
+                try:
+                    record_failed_page(self.engine, page, reason)
+                except Exception as error:
+                    logger.warning("%s: failure not recorded (%s)", page.url, one_line(error))
         return results
 
-    def _store_batch(
-        self, items: list[tuple[FetchedPage, CleanArticle]], fingerprints: list[Fingerprint]
-    ) -> list[StoreResult]:
+    def _store_batch(self, ready: list[_Ready]) -> list[StoreResult]:
         """Lock the texts, read, plan every item, lock the bands of what is indexed, then write."""
+        if not ready:
+            return []
         with self.engine.begin() as connection:
-            dedup.lock_texts(connection, (fingerprint.text_hash for fingerprint in fingerprints))
+            dedup.lock_texts(connection, (fingerprint.text_hash for *_, fingerprint in ready))
             batch = _Batch(connection)
             batch.read(
-                (url for page, _ in items for url in _page_urls(page)),
-                (fingerprint.text_hash for fingerprint in fingerprints),
+                (url for _, page, _, _ in ready for url in _page_urls(page)),
+                (fingerprint.text_hash for *_, fingerprint in ready),
             )
-            steps = [
-                batch.plan(page, article, fingerprint)
-                for (page, article), fingerprint in zip(items, fingerprints, strict=True)
-            ]
+            steps = [batch.plan(page, article, fingerprint) for _, page, article, fingerprint in ready]
             dedup.lock_bands(connection, [step.fingerprint for step in steps if step.kind in _INDEXED])
             results = [batch.write(step) for step in steps]
             batch.finish()
@@ -138,10 +215,20 @@ class Corpus:
     def save_listing_validators(
         self, validators: dict[str, tuple[str | None, str | None]], at: datetime
     ) -> None:
-        """Remember validators; called when a crawl ends well, so a killed crawl lists everything again."""
+        """Remember validators; called when a crawl ends well, so a killed crawl lists everything again.
+
+        A validator too long to be one is not kept (the next crawl reads that listing in full).
+        """
         with self._sessions.begin() as session:
             for url, (etag, modified) in validators.items():
-                session.merge(ListingState(url=url, etag=etag, last_modified=modified, fetched_at=at))
+                if url_fits(url):
+                    state = ListingState(
+                        url=url,
+                        etag=whole_or_none(etag, ETAG_CHARS),
+                        last_modified=whole_or_none(modified, LAST_MODIFIED_CHARS),
+                        fetched_at=at,
+                    )
+                    session.merge(state)
 
     def count_articles(self) -> int:
         """How many articles are stored."""
@@ -194,6 +281,8 @@ class _Step:
     """The revision number the page's text gets."""
     exact: _Stored | None = None
     """An insert: a stored exact copy (on another site) at this point of the batch, if any."""
+    url: str = ""
+    """An insert: the new article's identity (`articles.url`)."""
 
 
 @dataclass
@@ -260,13 +349,27 @@ class _Batch:
                 self.by_hash.setdefault(row.text_hash, []).append(stored(row))
 
     def plan(self, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> _Step:
-        """Decide what storing the item does; what it will write is visible to the items after it."""
-        urls = _page_urls(page)
-        new_urls = [url for url in urls if url not in self.by_url]
-        # The canonical URL first: it is the article's identity when the URLs lead to different ones.
-        existing = next((self.by_url[url] for url in urls if url in self.by_url), None)
+        """Decide what storing the item does; what it will write is visible to the items after it.
+
+        A page whose canonical URL names a stored article with the same text is one more URL of
+        it. Else a page fetched at a URL of a stored article is that article, refreshed or revised.
+        Else, a canonical URL naming a stored article with another text is not followed: a page may
+        not take another's identity to replace its title and text, so it becomes an article of its
+        own, under its own URL.
+        """
+        own = list(dict.fromkeys((page.final_url, page.url)))
+        identity = page.canonical_url
+        named = self.by_url.get(identity)
+        if named is not None and named.text_hash == fingerprint.text_hash:
+            existing: _Stored | None = named
+        else:
+            existing = next((self.by_url[url] for url in own if url in self.by_url), None)
+            if existing is None and named is not None:
+                logger.info("%s: canonical URL %s is another article's: not followed", page.url, identity)
+                identity = page.final_url
+        new_urls = [url for url in dict.fromkeys((identity, *own)) if url not in self.by_url]
         if existing is None:
-            step = self._plan_unknown(page, article, fingerprint, new_urls)
+            step = self._plan_unknown(page, article, fingerprint, new_urls, identity)
         else:
             step = self._plan_known(existing, page, article, fingerprint, new_urls)
         for url in new_urls:
@@ -291,9 +394,14 @@ class _Batch:
         return step
 
     def _plan_unknown(
-        self, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint, new_urls: list[str]
+        self,
+        page: FetchedPage,
+        article: CleanArticle,
+        fingerprint: Fingerprint,
+        new_urls: list[str],
+        identity: str,
     ) -> _Step:
-        site = _site(page.canonical_url)
+        site = _site(identity)
         copies = self.by_hash.setdefault(fingerprint.text_hash, [])
         same_site = next((stored for stored in copies if stored.site == site), None)
         if same_site is not None:
@@ -301,9 +409,8 @@ class _Batch:
                 _Kind.SITE_DUPLICATE, page, article, fingerprint, same_site, new_urls, Outcome.DUPLICATE
             )
         target = _Stored(site, fingerprint.text_hash, 1)
-        step = _Step(
-            _Kind.INSERT, page, article, fingerprint, target, new_urls, exact=next(iter(copies), None)
-        )
+        exact = next(iter(copies), None)
+        step = _Step(_Kind.INSERT, page, article, fingerprint, target, new_urls, exact=exact, url=identity)
         copies.append(target)
         return step
 
@@ -342,6 +449,9 @@ class _Batch:
         else:
             first_published = {sid: story.first_published_at for sid, story in self.stories.items()}
             story_id = dedup.find_story(self.connection, fingerprint, article.published, first_published)
+        if story_id is None and page.declared_original in self.by_url:
+            # No copy of the text found, but the page names its original: the story of that one.
+            story_id = self.by_url[page.declared_original].story_id
         outcome = Outcome.COPY if story_id is not None else Outcome.NEW
         if story_id is None:
             story_id = self._new_story(page, article)
@@ -349,7 +459,7 @@ class _Batch:
         target.id = self.connection.execute(
             insert(_ARTICLES).returning(_ARTICLES.c.id),
             {
-                "url": page.canonical_url,
+                "url": step.url,
                 "source": page.source,
                 "site": target.site,
                 "story_id": story_id,
@@ -506,7 +616,9 @@ def _id(stored: _Stored) -> int:
 
 
 def _page_urls(page: FetchedPage) -> list[str]:
-    return list(dict.fromkeys((page.canonical_url, page.final_url, page.url)))
+    """Every URL a batch must know about for this page: its own, its claim, its declared original."""
+    urls = (page.canonical_url, page.final_url, page.url, page.declared_original)
+    return [url for url in dict.fromkeys(urls) if url is not None]
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
@@ -524,6 +636,7 @@ def _text_values(page: FetchedPage, article: CleanArticle, fingerprint: Fingerpr
         "last_fetched_at": page.fetched_at,
         "etag": page.etag,
         "last_modified": page.last_modified,
+        "declared_original": page.declared_original,
         **_metadata(article),
     }
 

@@ -1,9 +1,12 @@
 """A local on-disk spool for articles that could not be written because the database was down.
 
-Each spooled article is one JSON file (raw page base64-encoded, clean article as a dict), written
-atomically (temp file, then rename), so a crash never leaves half a file. `replay()` stores them
-through `Corpus` and deletes each file only after its transaction committed: nothing is lost, and
-replaying twice stores nothing twice (storing is idempotent per URL and text).
+Only that: an article that failed for any other reason never comes here (`Corpus.store_many`
+fails such a page alone and keeps it in `pages` as failed). Each spooled article is one JSON file
+(raw page base64-encoded, clean article as a dict, ASCII only), written atomically (temp file,
+then rename), so a crash never leaves half a file. `replay()` stores each on its own through
+`Corpus` and deletes its file only after its transaction committed: nothing is lost, and replaying
+twice stores nothing twice (storing is idempotent per URL and text). An entry that cannot be read
+or stored moves to `quarantine/` beside a `.reason` file, and the others go on.
 """
 
 from __future__ import annotations
@@ -13,17 +16,20 @@ import hashlib
 import json
 import os
 import uuid
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cleaner import CleanArticle, RemovedBlock
-from storage.records import FetchedPage, StoreResult
-from storage.repository import Corpus
+from storage.engine import database_away, one_line
+from storage.records import FetchedPage, Outcome, StoreResult
+from storage.repository import Corpus, StoreInterrupted
 
 SPOOL_ENV = "WIREDESK_SPOOL"
 DEFAULT_SPOOL = Path(".wiredesk") / "spool"
+QUARANTINE = "quarantine"
+"""The spool's subfolder for entries that could not be read or stored, each beside its `.reason`."""
 
 
 def spool_dir(path: str | os.PathLike[str] | None, db_url: str) -> Path:
@@ -36,13 +42,18 @@ def spool_dir(path: str | os.PathLike[str] | None, db_url: str) -> Path:
 
 
 def spool(directory: Path, page: FetchedPage, article: CleanArticle) -> Path:
-    """Write one article to the spool and return its file."""
+    """Write one article to the spool and return its file; OSError (disk full...) leaves no file."""
     directory.mkdir(parents=True, exist_ok=True)
     data = {"page": _page_dict(page), "article": article.to_dict()}
     final = directory / f"{page.fetched_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex}.json"
     temporary = final.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, final)
+    try:
+        # ASCII: a lone surrogate from a page is written as an escape, not refused by the encoder.
+        temporary.write_text(json.dumps(data), encoding="ascii")
+        os.replace(temporary, final)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return final
 
 
@@ -51,14 +62,87 @@ def spooled(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.json")) if directory.is_dir() else []
 
 
-def replay(directory: Path, corpus: Corpus) -> list[StoreResult]:
-    """Store every spooled article, deleting each file once stored; stops at the first database error."""
-    results = []
+@dataclass
+class Replayed:
+    """What one spooled article became: stored (`result`), or quarantined (`problem` says why)."""
+
+    path: Path
+    url: str | None
+    result: StoreResult | None = None
+    problem: str | None = None
+
+
+@dataclass
+class ReplayReport:
+    """A replay, entry by entry; `stopped` says why it stopped early (the database went away)."""
+
+    entries: list[Replayed] = field(default_factory=list)
+    stopped: str | None = None
+
+    @property
+    def stored(self) -> list[StoreResult]:
+        return [entry.result for entry in self.entries if entry.result is not None]
+
+    @property
+    def quarantined(self) -> list[Replayed]:
+        return [entry for entry in self.entries if entry.problem is not None]
+
+
+def replay(directory: Path, corpus: Corpus) -> ReplayReport:
+    """Store each spooled article on its own, deleting its file once stored.
+
+    An entry that cannot be read, or whose page fails to store, is quarantined with the reason and
+    the others go on; the replay stops when the database goes away (`stopped`), the rest kept.
+    """
+    report = ReplayReport()
     for path in spooled(directory):
+        try:
+            report.entries.append(_replay_one(path, corpus))
+        except StoreInterrupted as error:
+            report.stopped = str(error)
+            break
+    return report
+
+
+def _replay_one(path: Path, corpus: Corpus) -> Replayed:
+    """Store one entry; StoreInterrupted when the database is away."""
+    try:
         page, article = load(path)
-        results.append(corpus.store(page, article))
-        path.unlink()
-    return results
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return Replayed(path, None, problem=quarantine(path, f"unreadable: {one_line(error)}"))
+    try:
+        result = corpus.store(page, article)
+    except StoreInterrupted:
+        raise
+    except Exception as error:
+        if database_away(error):
+            raise StoreInterrupted([None], error) from error
+        result = StoreResult(Outcome.FAILED, error=one_line(error))
+    if result.outcome is Outcome.FAILED:
+        return Replayed(path, page.url, problem=quarantine(path, result.error or "not stored"))
+    path.unlink()
+    return Replayed(path, page.url, result=result)
+
+
+def quarantine(path: Path, reason: str) -> str:
+    """Move a spool entry out of the way, into `quarantine/`, with the reason beside it.
+
+    Returns the reason, with why the entry stayed where it was if it could not be moved.
+    """
+    folder = path.parent / QUARANTINE
+    try:
+        folder.mkdir(exist_ok=True)
+        (folder / path.name).with_suffix(".reason").write_text(reason + "\n", encoding="utf-8")
+        path.replace(folder / path.name)
+    except OSError as error:
+        return f"{reason} (left in the spool: cannot quarantine it: {one_line(error)})"
+    return reason
+
+
+def quarantined(directory: Path) -> list[Path]:
+    """The entries set aside by earlier replays."""
+    folder = directory / QUARANTINE
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
 def load(path: Path) -> tuple[FetchedPage, CleanArticle]:
@@ -86,13 +170,13 @@ def _page(data: dict[str, Any]) -> FetchedPage:
 
 def _article(data: dict[str, Any]) -> CleanArticle:
     values: dict[str, Any] = {}
-    for field in fields(CleanArticle):
-        if field.name not in data:
+    for member in fields(CleanArticle):
+        if member.name not in data:
             continue
-        value = data[field.name]
-        if field.name in ("published", "modified") and value is not None:
+        value = data[member.name]
+        if member.name in ("published", "modified") and value is not None:
             value = datetime.fromisoformat(value)
-        elif field.name == "removed":
+        elif member.name == "removed":
             value = [RemovedBlock(**block) for block in value]
-        values[field.name] = value
+        values[member.name] = value
     return CleanArticle(**values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, is_http, looks_like_article, normalise_url, same_site
+from crawler.urls import Identity, is_http, looks_like_article, normalise_url, page_identity, same_site
 
 
 @pytest.mark.parametrize(
@@ -21,12 +21,29 @@ def test_normalise_url(url: str, expected: str) -> None:
     assert normalise_url(url) == expected
 
 
-def test_canonical_url_prefers_declared_url_on_the_same_site() -> None:
-    page = "https://news.example.com/story-1?utm_medium=rss"
-    assert canonical_url(page, "https://example.com/world/story-1") == "https://example.com/world/story-1"
-    assert canonical_url(page, "https://other.org/story-1") == "https://news.example.com/story-1"
-    assert canonical_url(page, None) == "https://news.example.com/story-1"
-    assert canonical_url(page, "javascript:void(0)") == "https://news.example.com/story-1"
+def test_identity_is_the_declared_url_on_the_same_site_else_the_pages_own() -> None:
+    page = "https://news.example.com/story-1?utm_source=x"
+    own = "https://news.example.com/story-1"
+    assert page_identity(page, "https://example.com/world/story-1") == Identity(
+        "https://example.com/world/story-1"
+    )
+    assert page_identity(page, "/world/story-1#top") == Identity("https://news.example.com/world/story-1")
+    assert page_identity(page, None) == page_identity(page, "  ") == Identity(own)
+    for broken in ("javascript:void(0)", "http://example.com:port/x", "http://[::1/x"):
+        assert page_identity(page, broken) == Identity(own), broken
+
+
+def test_a_canonical_url_on_another_site_is_the_declared_original_not_the_identity() -> None:
+    page = "https://portal.example/news/ferry-talks-123456"
+    original = "https://wire.example/a/ferry-talks"
+    assert page_identity(page, original) == Identity(normalise_url(page), original)
+
+
+def test_a_canonical_url_too_long_to_store_is_not_followed() -> None:
+    page = "https://news.example.com/story-1"
+    too_long = "https://news.example.com/" + "x" * 3000
+    assert page_identity(page, too_long) == page_identity(page, "https://other.example/" + "x" * 3000)
+    assert page_identity(page, too_long) == Identity(page)
 
 
 @pytest.mark.parametrize(

@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import resource
 import sqlite3
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from conftest import FAST, PG_URL, REPO, WIREDESK, run_wiredesk
+from faultsite import NO_ARTICLE, HostileSite, poison_trigger
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from cleaner import CleanArticle
 from crawler.newsroom import Newsroom
+from crawler.run import EXIT_ARTICLES_LOST
 from crawler.spiders.news import NewsSpider
 from storage import Corpus, FetchedPage, Outcome, make_engine
+from storage.bounds import MAX_URL_BYTES
 from storage.models import Article, Page, Revision
 from storage.schema import upgrade
-from storage.spool import replay, spool, spool_dir, spooled
+from storage.spool import quarantined, replay, spool, spool_dir, spooled
 
 ARTICLES = 80
+# The fate of the hostile site's page titled POISON, when `poison_trigger` makes the database refuse it.
+POISONED = "store_failed"
+SURROGATE_TITLE = "Harbour \ud800 reopens"
 
 
 def _page(number: int) -> tuple[FetchedPage, CleanArticle]:
@@ -45,11 +54,56 @@ def test_spool_and_replay_store_each_article_once(db_url: str, tmp_path: Path) -
     engine = make_engine(db_url)
     upgrade(engine)
     corpus = Corpus(engine)
-    assert [r.outcome for r in replay(directory, corpus)] == [Outcome.NEW] * 3
-    assert spooled(directory) == [] and replay(directory, corpus) == []
+    assert [r.outcome for r in replay(directory, corpus).stored] == [Outcome.NEW] * 3
+    assert spooled(directory) == [] and replay(directory, corpus).entries == []
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Article)) == 3
         assert connection.scalar(select(Page.body_zlib).limit(1))
+
+
+def _spool_with_bad_entries(directory: Path) -> None:
+    """Three good articles (one titled with a lone surrogate), one whose URL storage refuses, one
+    file that is not JSON: the first bad one used to be retried before every batch, for ever."""
+    spool(directory, *_page(0))
+    page, article = _page(1)
+    spool(directory, page, replace(article, title=SURROGATE_TITLE))
+    too_long = "https://wire.example/a/" + "x" * MAX_URL_BYTES
+    refused, article = _page(2)
+    spool(directory, replace(refused, url=too_long, final_url=too_long, canonical_url=too_long), article)
+    (directory / "20241205T090000-garbled.json").write_text("{not json", encoding="utf-8")
+    spool(directory, *_page(3))
+
+
+def test_replay_goes_past_bad_entries_and_quarantines_them(db_url: str, tmp_path: Path) -> None:
+    directory = spool_dir(tmp_path, db_url)
+    _spool_with_bad_entries(directory)
+    engine = make_engine(db_url)
+    upgrade(engine)
+    report = replay(directory, Corpus(engine))
+    assert [result.outcome for result in report.stored] == [Outcome.NEW] * 3
+    assert sorted(entry.problem or "" for entry in report.quarantined) == [
+        f"URL longer than {MAX_URL_BYTES} bytes",
+        "unreadable: JSONDecodeError: Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)",
+    ]
+    assert report.stopped is None and spooled(directory) == [] and len(quarantined(directory)) == 2
+    with engine.connect() as connection:
+        title = connection.scalar(select(Article.title).where(Article.url.like("%number-1")))
+    assert title == SURROGATE_TITLE.replace("\ud800", "\ufffd")
+    engine.dispose()
+
+
+def test_wiredesk_replay_says_what_became_of_each_entry(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'corpus.db'}"
+    _spool_with_bad_entries(spool_dir(tmp_path / "spool", db_url))
+    result = run_wiredesk("replay", "--db", db_url, "--spool", str(tmp_path / "spool"), check=False)
+    lines = result.stdout.splitlines()
+    assert result.returncode == EXIT_ARTICLES_LOST and "Traceback" not in result.stderr, result.stderr
+    assert len(lines) == 5 and sum(line.endswith(": new") for line in lines) == 3, result.stdout
+    assert "20241205T090000-garbled.json: quarantined: unreadable: JSONDecodeError" in result.stdout
+    assert "3 spooled articles written" in result.stderr and "2 could not be stored" in result.stderr
+    again = run_wiredesk("replay", "--db", db_url, "--spool", str(tmp_path / "spool"))
+    assert again.stdout == "" and "nothing to do" in again.stderr
 
 
 def test_spool_folders_are_per_database(tmp_path: Path) -> None:
@@ -138,6 +192,126 @@ def test_postgres_goes_away_mid_crawl(pg_database: str, tmp_path: Path) -> None:
         distinct_urls = connection.scalar(select(func.count(func.distinct(Article.url))))
     engine.dispose()
     assert articles == distinct_urls == revisions == ARTICLES
+    assert spooled(spool_dir(tmp_path / "spool", pg_database)) == []
+
+
+def _poison(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.begin() as connection:
+        for statement in poison_trigger(connection.dialect.name):
+            connection.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def test_the_database_away_with_a_poisoned_page_waiting_costs_that_page_only(
+    pg_database: str, tmp_path: Path
+) -> None:
+    """The issue this answers: a page the database refuses, spooled while it was away, then failed
+    the replay before every batch, so every later article was lost, in that crawl and every later
+    one. Now it is quarantined on its own, counted, and everything else is stored once."""
+    name = make_url(pg_database).database or ""
+    upgrade(make_engine(pg_database))
+    _poison(pg_database)
+    spool_root = tmp_path / "spool"
+    env = {**os.environ, "WIREDESK_SPOOL": str(spool_root)}
+    with HostileSite() as hostile, Newsroom(bulk_articles=ARTICLES, bulk_delay=0.05) as newsroom:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+        command = [WIREDESK, "crawl", "bulk", "--url", hostile.url + "/feed.xml", "--sources", str(sources)]
+        command += ["--db", pg_database, *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+        command += ["-s", "WIREDESK_STORE_BATCH=5"]
+        crawl = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while "/feed.xml" not in hostile.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Away while the hostile pages are cleaned and batched, until the poisoned one waits in the spool.
+        _set_reachable(name, False)
+        poisoned = next(hostile.url + page.path for page in hostile.listed() if page.fate == POISONED)
+        while not _spooled_url(spool_dir(spool_root, pg_database), poisoned) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _set_reachable(name, True)
+        _, stderr = crawl.communicate(timeout=300)
+        good = [
+            hostile.article_url(page) for page in hostile.listed() if page.fate not in (NO_ARTICLE, POISONED)
+        ]
+    assert "spooling" in stderr and "Traceback" not in stderr, stderr[-5000:]
+    assert crawl.returncode == EXIT_ARTICLES_LOST, stderr[-5000:]
+    leftover = spooled(spool_dir(spool_root, pg_database))
+    if leftover:
+        run_wiredesk("replay", "--db", pg_database, "--spool", str(spool_root), env=env, check=False)
+    engine = make_engine(pg_database)
+    with engine.connect() as connection:
+        urls = [url for (url,) in connection.execute(select(Article.url))]
+        failed = connection.execute(select(Page.url, Page.error).where(Page.outcome == "failed")).all()
+    engine.dispose()
+    assert len(urls) == len(set(urls)) == ARTICLES + len(good)
+    assert set(good) <= set(urls) and poisoned not in urls
+    assert [url for url, _ in failed] == [poisoned] and "poisoned" in failed[0].error
+    assert spooled(spool_dir(spool_root, pg_database)) == []
+    assert len(quarantined(spool_dir(spool_root, pg_database))) == 1
+    assert "spooled, then refused (quarantined)" in stderr, stderr[-3000:]
+
+
+def _spooled_url(directory: Path, url: str) -> bool:
+    """Whether a page of this URL waits in the spool (files vanish as they are replayed: no error)."""
+    for path in spooled(directory):
+        try:
+            if json.loads(path.read_text())["page"]["url"] == url:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_a_spool_that_cannot_be_written_stops_the_crawl_in_one_line(pg_database: str, tmp_path: Path) -> None:
+    """The database goes away for good and the spool cannot take a file (a file-size limit on the
+    crawl: EFBIG, as ENOSPC on a full disk): the crawl stops fetching, says why once, exits 3."""
+    name = make_url(pg_database).database or ""
+    upgrade(make_engine(pg_database))
+    env = {**os.environ, "WIREDESK_SPOOL": str(tmp_path / "spool")}
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+    # One page at a time, 0.2 s each: most of the site is still to fetch when the crawl stops.
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.2) as newsroom:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+        report = tmp_path / "report.json"
+        command = [WIREDESK, "crawl", "bulk", "--sources", str(sources), "--db", pg_database, *FAST]
+        command += [
+            "--report",
+            str(report),
+            "-s",
+            "CONCURRENT_REQUESTS=1",
+            "-s",
+            "WIREDESK_STORE_BATCH=5",
+        ]
+        crawl = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=small_files,
+        )
+        deadline = time.monotonic() + 60
+        while _stored(pg_database) < 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _set_reachable(name, False)
+        _, stderr = crawl.communicate(timeout=300)
+        _set_reachable(name, True)
+    figures = json.loads(report.read_text())
+    assert crawl.returncode == EXIT_ARTICLES_LOST, stderr[-5000:]
+    assert "Traceback" not in stderr, stderr[-5000:]
+    assert stderr.count("cannot spool articles while the database is unavailable") == 1, stderr[-5000:]
+    assert "[Errno 27] File too large" in stderr and "stopped: cannot spool articles" in stderr
+    assert figures["finish_reason"] == "spool_failed" and figures["articles"] < ARTICLES, figures
+    assert figures["errors"]["spool_failed"] == figures["lost"] > 0, figures
+    assert figures["articles"] == figures["new"] + figures["lost"] and figures["spooled"] == 0, figures
     assert spooled(spool_dir(tmp_path / "spool", pg_database)) == []
 
 

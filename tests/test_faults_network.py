@@ -11,6 +11,7 @@ from conftest import run_wiredesk
 from faultsite import CLEAN_TIME_LIMIT, CONNECT_TIMEOUT, FAULTS, GOOD, LIMIT, MALFORMED, SLOW_RULES, FaultSite
 
 from crawler.newsroom.stories import RAIL_STRIKE
+from crawler.run import EXIT_ARTICLES_LOST
 
 
 def test_every_fault_is_counted_and_only_the_good_articles_are_stored(tmp_path: Path) -> None:
@@ -40,6 +41,7 @@ def test_every_fault_is_counted_and_only_the_good_articles_are_stored(tmp_path: 
             "-s",
             f"WIREDESK_CLEAN_RULES={SLOW_RULES}",
             timeout=180,
+            check=False,
         )
         requests = list(site.requests)
     with sqlite3.connect(db) as connection:
@@ -47,6 +49,9 @@ def test_every_fault_is_counted_and_only_the_good_articles_are_stored(tmp_path: 
     assert sorted(stored) == sorted([site.url + GOOD, site.url + MALFORMED])
     assert all(paragraph in stored[site.url + MALFORMED] for paragraph in RAIL_STRIKE.paragraphs)
     summary = result.stderr
+    # The slow page is the one article lost (to the time limit); failed fetches are the site's.
+    assert result.returncode == EXIT_ARTICLES_LOST, summary[-3000:]
+    assert "articles lost to errors: 1 (time_limit ×1" in summary, summary[-3000:]
     for kind in set(FAULTS.values()):
         assert re.search(rf"\b{re.escape(kind)} ×\d", summary), f"{kind} not counted:\n{summary[-3000:]}"
     assert f"timeout fetching {site.blackhole.url}{CONNECT_TIMEOUT}" in summary, summary[-3000:]

@@ -28,6 +28,7 @@ import cleaner
 from crawler.newsroom import bulk, pages
 from crawler.newsroom.stories import ADRIATIC_STORM, FERRY_TALKS, RAIL_STRIKE, RATES_HOLD, ROMAN_ROAD
 from crawler.pipelines import clean_in_time, site_rules
+from crawler.run import EXIT_ARTICLES_LOST
 
 STORY = RAIL_STRIKE.paragraphs
 URL = "https://pub.example/news/rail-strike"
@@ -182,6 +183,7 @@ def _crawl(db: Path, urls: list[str], *settings: str) -> subprocess.CompletedPro
         f"sqlite:///{db}",
         "-v",
         *(arg for option in options for arg in ("-s", option)),
+        check=False,
     )
 
 
@@ -192,18 +194,21 @@ def test_time_limit_in_the_crawl_thread(tmp_path: Path) -> None:
         result = _crawl(db, [site.url + SLOW_TO_CLEAN, site.url + GOOD], "WIREDESK_CLEAN_WORKERS=0")
     with sqlite3.connect(db) as connection:
         assert [url for (url,) in connection.execute("SELECT url FROM articles")] == [site.url + GOOD]
-    assert "'wiredesk/clean/time_limit': 1" in result.stderr, result.stderr[-3000:]
+    assert "'wiredesk/lost/time_limit': 1" in result.stderr, result.stderr[-3000:]
+    assert result.returncode == EXIT_ARTICLES_LOST, result.stderr[-3000:]
 
 
 def test_a_page_given_up_is_kept_raw_and_not_fetched_again_past_the_bound(tmp_path: Path) -> None:
-    """The failed page is kept in `pages` (nothing is lost) and counted; with WIREDESK_CLEAN_FAILURES=1
-    the next crawl of its listing skips it instead of timing it out again."""
+    """The failed page is kept in `pages` (nothing is lost) and counted, and the crawl exits non-zero;
+    with WIREDESK_CLEAN_FAILURES=1 the next crawl of its listing skips it instead of timing it out
+    again, and exits 0: a page given up for good is no news."""
     db = tmp_path / "f.db"
     with FaultSite() as site:
         runs = [_crawl(db, [site.url + SLOW_LISTING], "WIREDESK_CLEAN_FAILURES=1") for _ in range(2)]
-    assert "'wiredesk/clean/time_limit': 1" in runs[0].stderr, runs[0].stderr[-3000:]
+    assert "'wiredesk/lost/time_limit': 1" in runs[0].stderr, runs[0].stderr[-3000:]
     assert "'wiredesk/skip/failed_before': 1" in runs[1].stderr, runs[1].stderr[-3000:]
-    assert "wiredesk/clean/time_limit" not in runs[1].stderr
+    assert "time_limit" not in runs[1].stderr
+    assert [run.returncode for run in runs] == [EXIT_ARTICLES_LOST, 0]
     with sqlite3.connect(db) as connection:
         failed = connection.execute(
             "SELECT url, error, article_id, length(body_zlib) > 0 FROM pages WHERE outcome = 'failed'"

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from storage import make_engine
 from storage.models import Base
-from storage.schema import current_revision, head_revision, upgrade
+from storage.schema import compare_type, current_revision, head_revision, upgrade
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
@@ -23,7 +23,8 @@ def test_migrations_match_the_models(db_url: str) -> None:
                 "include_object": lambda o, name, *_: (
                     not (name or "").startswith("articles_fts")
                     and name not in ("search_vector", "ix_articles_search", "alembic_version")
-                )
+                ),
+                "compare_type": compare_type,
             },
         )
         differences = compare_metadata(context, Base.metadata)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -23,10 +23,11 @@ from crawler.discovery import Entry, Kind, detect_kind, parse_date, parse_feed, 
 from crawler.distributed import LEASE_META, lease_done, start_shared_crawl
 from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
+from crawler.progress import ARTICLE_PAGES
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.urls import is_http, looks_like_article, normalise_url, same_site
 from storage import Corpus, make_engine
-from storage.engine import DB_UNAVAILABLE
+from storage.engine import DB_UNAVAILABLE, one_line
 from storage.failures import failed_attempts
 
 _ARTICLE_MARKERS = re.compile(
@@ -35,6 +36,7 @@ _ARTICLE_MARKERS = re.compile(
     re.IGNORECASE,
 )
 _NEXT_PAGE = re.compile(r"[?&](page|p|pg)=\d+|/page/\d+/?$", re.IGNORECASE)
+Answer = TypeVar("Answer")
 # Where Scrapy keeps a job's request queue, and the index it writes there when the crawl closes.
 _QUEUE_DIR, _QUEUE_INDEX = "requests.queue", "active.json"
 
@@ -85,6 +87,7 @@ class NewsSpider(Spider):
         if spider.queue_dir is not None:
             discard_killed_queue(spider.queue_dir)
             crawler.signals.connect(spider.queue_opened, signals.spider_opened)
+        crawler.signals.connect(spider.callback_failed, signals.spider_error)
         return spider
 
     def queue_opened(self) -> None:
@@ -121,7 +124,9 @@ class NewsSpider(Spider):
         headers = {}
         if callback == self.parse_start and self._revisit_hours(src) is None:
             # With a revisit window the listing must be read anyway, to find what is due again.
-            etag, modified = self.corpus.listing_validators([url]).get(url, (None, None))
+            etag, modified = self._corpus_answer(lambda: self.corpus.listing_validators([url]), {}).get(
+                url, (None, None)
+            )
             headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
             meta["handle_httpstatus_list"] = [304]
         if self.distributed:
@@ -233,8 +238,11 @@ class NewsSpider(Spider):
     def _article_requests(self, entries: list[Entry], src: Source) -> Iterable[Request]:
         wanted = [e for e in entries if self._on_site(e.url, src) and self._is_article_url(e.url, src)]
         fresh = {normalise_url(e.url): e for e in wanted if not self._too_old(e)}
-        known = self.corpus.known_urls(url for url in fresh if url not in self.requested)
-        failed = failed_attempts(self.corpus.engine, (url for url in fresh if url not in known))
+        unseen = [url for url in fresh if url not in self.requested]
+        known = self._corpus_answer(lambda: self.corpus.known_urls(unseen), {})
+        failed = self._corpus_answer(
+            lambda: failed_attempts(self.corpus.engine, (url for url in unseen if url not in known)), {}
+        )
         for url, entry in fresh.items():
             if url in self.requested:
                 continue
@@ -250,6 +258,21 @@ class NewsSpider(Spider):
                 continue
             self.articles_requested += 1
             yield self._request(url, src, self.parse_article)
+
+    def _corpus_answer(self, question: Callable[[], Answer], unknown: Answer) -> Answer:
+        """What the corpus says, or `unknown` while the database is away.
+
+        Not knowing costs a fetch of pages already stored (storing them again changes nothing),
+        where failing here would lose every article of the listing being read.
+        """
+        try:
+            return question()
+        except DB_UNAVAILABLE as error:
+            self.crawler.stats.inc_value("wiredesk/listing/database_unavailable")
+            self.logger.warning(
+                "database unavailable (%s): fetching as if nothing was stored", one_line(error)
+            )
+            return unknown
 
     def _too_old(self, entry: Entry) -> bool:
         old = self.since is not None and entry.updated is not None and entry.updated < self.since
@@ -281,6 +304,7 @@ class NewsSpider(Spider):
 
     def _article_page(self, response: Response) -> ArticlePage:
         headers = response.headers
+        self.crawler.stats.inc_value(ARTICLE_PAGES)
         return ArticlePage(
             url=response.request.meta.get("redirect_urls", [response.url])[0]
             if response.request
@@ -295,6 +319,13 @@ class NewsSpider(Spider):
             last_modified=_header(headers, b"Last-Modified"),
             lease=response.meta.get(LEASE_META),
         )
+
+    def callback_failed(self, failure: Failure, response: Response, spider: Spider) -> None:
+        """A callback raised (a listing no parser expected): counted as its source's `parse-error`."""
+        source = response.meta.get("source", "?")
+        self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/parse-error")
+        self.crawler.stats.inc_value("wiredesk/error/parse-error")
+        self.logger.warning("%s: cannot read %s: %s", source, response.url, one_line(failure.value))
 
     def on_error(self, failure: Failure) -> None:
         """Count a failed request under its source and kind, so the summary says what went wrong.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from storage.models import Base
+from storage.schema import compare_type
 
 
 def run_migrations() -> None:
@@ -14,6 +15,7 @@ def run_migrations() -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         include_object=include_object,
+        compare_type=compare_type,
     )
     with context.begin_transaction():
         context.run_migrations()
