@@ -29,9 +29,11 @@ MAX_BYLINE_CHARS = 200
 LANGUAGE_TAG = re.compile(r"[a-z]{2,8}")
 # Where the primary subtag ends: "en-GB", "de_AT", and the first of a list ("de, at, ch").
 _SUBTAG_END = re.compile(r"[-_,;\s]")
-# Longer canonical URLs are dropped, not cut (a cut URL names another page): storage's URL columns
-# hold 2,048 characters, the limit browsers and sitemaps agree on.
-MAX_URL_CHARS = 2_048
+# Longer canonical URLs are dropped, not cut (a cut URL names another page). Measured in UTF-8
+# bytes: every URL column of the corpus is indexed, and a PostgreSQL B-tree entry holds at most
+# 2,704 bytes (storage/bounds.py refuses a page whose own URL is longer). Scrapy requests URLs of
+# up to 2,083 characters (URLLENGTH_LIMIT).
+MAX_URL_BYTES = 2_600
 # schema.org type names and og:type values ("newsarticle", "video.other").
 MAX_PAGE_TYPE_CHARS = 64
 MAX_DATELINE_CHARS = 100
@@ -74,6 +76,18 @@ def whole(text: str | None, limit: int) -> str | None:
     return encodable(text).strip() or None
 
 
+def url(value: str | None) -> str | None:
+    """An encodable URL short enough to be stored and indexed, or None."""
+    if value is None or len(value) > MAX_URL_BYTES or not url_fits(value):
+        return None
+    return encodable(value).strip() or None
+
+
+def url_fits(value: str) -> bool:
+    """True when `value` is at most MAX_URL_BYTES in UTF-8 (lone surrogates count as three)."""
+    return len(value.encode("utf-8", "surrogatepass")) <= MAX_URL_BYTES
+
+
 def language(tag: str | None) -> str | None:
     """The primary language subtag of a tag ("en-GB", "de_AT", "de, at" -> "en", "de", "de"), or
     None if it is not one."""
@@ -108,7 +122,7 @@ def bounded(article: CleanArticle) -> CleanArticle:
         agency=cut(article.agency, MAX_AGENCY_CHARS),
         dateline=cut(article.dateline, MAX_DATELINE_CHARS),
         language=language(article.language),
-        canonical_url=whole(article.canonical_url, MAX_URL_CHARS),
+        canonical_url=url(article.canonical_url),
         page_type=whole(article.page_type, MAX_PAGE_TYPE_CHARS),
         captions=_texts(article.captions, MAX_CAPTIONS, MAX_CAPTION_CHARS),
         contributors=_texts(article.contributors, MAX_CONTRIBUTORS, MAX_CONTRIBUTOR_CHARS),

@@ -21,10 +21,10 @@ from cleaner.bounds import (
     MAX_PAGE_TYPE_CHARS,
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
-    MAX_URL_CHARS,
     cut,
     language,
     names,
+    url,
     whole,
 )
 
@@ -75,9 +75,7 @@ def read_metadata(tree: Any) -> PageMetadata:
             meta.get("article:modified_time"), _ld_text(ld, "dateModified"), meta.get("og:updated_time")
         ),
         language=_language(tree, meta),
-        canonical_url=whole(
-            _first(_attribute(tree, "//link[@rel='canonical']/@href"), meta.get("og:url")), MAX_URL_CHARS
-        ),
+        canonical_url=url(_first(_attribute(tree, "//link[@rel='canonical']/@href"), meta.get("og:url"))),
         page_type=whole(_page_type(meta, ld), MAX_PAGE_TYPE_CHARS),
     )
 

@@ -5,7 +5,7 @@ character, a lone surrogate (which no encoding can write), an index entry over 2
 value from outside (the page, its headers, what the cleaner read in it) passes here first, so the
 two backends keep the same corpus and no value fails a write:
 
-- text loses NUL characters, and lone surrogates become U+FFFD;
+- text loses NUL and other control characters, and lone surrogates become U+FFFD;
 - metadata is capped at sane lengths (a headline is not two million characters) or, for values
   that mean nothing cut short (a language tag, an HTTP validator), dropped;
 - a page whose own URL is too long to index is refused whole, with the reason (`Refused`).
@@ -17,16 +17,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from cleaner import CleanArticle
+from cleaner.bounds import MAX_AUTHOR_CHARS as AUTHOR_CHARS
+from cleaner.bounds import MAX_AUTHORS as AUTHORS
+from cleaner.bounds import MAX_SUMMARY_CHARS as SUMMARY_CHARS
+from cleaner.bounds import MAX_TITLE_CHARS as TITLE_CHARS
+from cleaner.bounds import MAX_URL_BYTES, url_fits
+from cleaner.bounds import encodable as text
 from storage.models import Article
 from storage.records import FetchedPage
 
-MAX_URL_BYTES = 2600
-"""Longest URL stored, in UTF-8 bytes: every URL column is indexed, and a PostgreSQL B-tree entry
-holds at most 2,704 bytes. Scrapy requests URLs of up to 2,083 characters (URLLENGTH_LIMIT)."""
-TITLE_CHARS = 1000
-SUMMARY_CHARS = 5000
-AUTHORS = 20
-AUTHOR_CHARS = 200
+# The article's caps are the cleaner's (cleaner/bounds.py): storage applies them again because what
+# it writes does not always come from this cleaner (a spooled entry, a library caller).
 CONTENT_TYPE_CHARS = 1000
 ETAG_CHARS = 1000
 LAST_MODIFIED_CHARS = 100
@@ -37,18 +38,6 @@ _COLUMNS = Article.__table__.c
 
 class Refused(ValueError):
     """A page that cannot be stored as it is; the message says why, in one line."""
-
-
-def text(value: str) -> str:
-    """`value` as every database can store it: no NUL, lone surrogates replaced by U+FFFD."""
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        # UTF-16 with surrogatepass joins the valid pairs and replaces only the lone halves.
-        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return value
 
 
 def capped(value: str | None, limit: int) -> str | None:
@@ -65,11 +54,6 @@ def whole_or_none(value: str | None, limit: int) -> str | None:
         return None
     value = text(value)
     return value if len(value) <= limit else None
-
-
-def url_fits(url: str) -> bool:
-    """True when `url` can be stored and indexed."""
-    return len(url.encode("utf-8", "surrogatepass")) <= MAX_URL_BYTES
 
 
 def cut_url(url: str) -> str:

@@ -176,7 +176,7 @@ def test_the_language_is_a_primary_language_subtag_or_nothing(value: str, expect
 
 
 def test_names_and_urls_too_long_are_dropped_not_cut() -> None:
-    canonical = "https://pub.example/" + "a" * bounds.MAX_URL_CHARS
+    canonical = "https://pub.example/" + "a" * bounds.MAX_URL_BYTES
     head = f'<link rel="canonical" href="{canonical}">'
     head += json_ld(f'{{"@type": "NewsArticle", "author": ["{"Jane Doe " * 30}", "Ana Ruiz"]}}')
     article = cleaner.clean(page(head))

@@ -77,7 +77,8 @@ def test_postgresql_releases_the_lock_with_its_holders_connection(pg_url: str) -
     backend = first._session.execute(text("SELECT pg_backend_pid()")).scalar_one()
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        # With a timeout, pg_terminate_backend waits until the backend is gone (and its locks with it).
+        connection.execute(text("SELECT pg_terminate_backend(:pid, 60000)"), {"pid": backend})
     admin.dispose()
     assert second.acquire()
     assert not first.heartbeat(), "the first daemon must learn that its lock is gone"
