@@ -152,7 +152,7 @@ class Link:
 def find_links(
     connection: Connection, fingerprint: Fingerprint, published: datetime | None, exclude: int | None = None
 ) -> list[Link]:
-    """The stored articles this text is linked to (exact copies are found by their hash before).
+    """The stored articles this text is linked to, among its candidates.
 
     `exclude`: the article whose new text this is (a revision is not a copy of its old self).
     """
@@ -161,22 +161,18 @@ def find_links(
         for candidate in connection.execute(_CANDIDATES, _probe_parameters(fingerprint))
         if candidate.id != exclude
     ]
-    estimates = {
+    windows = {candidate.id: _within_window(published, candidate.published_at) for candidate in candidates}
+    scores = {
         candidate.id: similarity(fingerprint.signature, signature_from_bytes(candidate.minhash))
         for candidate in candidates
     }
-    unsure = [
-        candidate.id
+    unsure = [article_id for article_id, score in scores.items() if _needs_text(score, windows[article_id])]
+    scores.update(_exact_similarities(connection, fingerprint, unsure))
+    return [
+        Link(candidate.id, candidate.story_id, scores[candidate.id])
         for candidate in candidates
-        if _needs_text(estimates[candidate.id], _within_window(published, candidate.published_at))
+        if _linked(scores[candidate.id], windows[candidate.id])
     ]
-    exact = _exact_similarities(connection, fingerprint, unsure)
-    links = []
-    for candidate in candidates:
-        score = exact.get(candidate.id, estimates[candidate.id])
-        if _linked(score, _within_window(published, candidate.published_at)):
-            links.append(Link(candidate.id, candidate.story_id, score))
-    return links
 
 
 def _within_window(published: datetime | None, other: datetime | None) -> bool:
