@@ -21,9 +21,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from storage.dedup import Link
@@ -213,7 +213,7 @@ class Stories:
             self.connection.execute(_UPDATE, changed)
 
 
-def _load_statement() -> object:
+def _load_statement() -> Select[Any]:
     representative = _ARTICLES.c.id == _STORIES.c.representative_article_id
     return (
         select(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import uuid
@@ -18,6 +19,7 @@ from cleaner import CleanArticle
 from cleaner.fingerprint import band_keys, minhash, signature_bytes, text_hash
 from crawler.newsroom.syndication import Copy, corpus
 from storage import Corpus, FetchedPage, Outcome, make_engine
+from storage.export import export_articles
 from storage.models import Article, MinhashBand, Story, StoryMerge
 from storage.schema import upgrade
 
@@ -57,7 +59,7 @@ def story_of(engine: Engine, url: str) -> int:
         return connection.scalar(select(Article.story_id).where(Article.url == url))
 
 
-def test_a_text_linked_to_two_stories_merges_them(engine: Engine) -> None:
+def test_a_text_linked_to_two_stories_merges_them(engine: Engine, db_url: str, tmp_path: Path) -> None:
     first = store(engine, "https://a.example/1", STORY[:6], T0 + timedelta(hours=1), "Excerpt A")
     second = store(engine, "https://b.example/1", STORY[4:], T0 + timedelta(hours=2), "Excerpt B")
     assert first != second
@@ -79,6 +81,9 @@ def test_a_text_linked_to_two_stories_merges_them(engine: Engine) -> None:
     assert 0.3 < record.similarity < 0.9 and record.merged_at is not None
     assert {story for story, _, _ in copies} == {merged} and sum(rep for *_, rep in copies) == 1
     assert sites == [(merged, 3, 3)]
+    export_articles(db_url, "jsonl", tmp_path / "corpus.jsonl")
+    exported = [json.loads(line) for line in (tmp_path / "corpus.jsonl").read_text().splitlines()]
+    assert {row["story_id"] for row in exported} == {merged}
 
 
 def test_a_revision_linking_another_story_merges_them(engine: Engine) -> None:
