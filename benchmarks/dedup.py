@@ -32,6 +32,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -364,6 +365,9 @@ def real_text(datasets: Path, db: str, orders: int, seed: int) -> None:
         f"{len(set(c.publisher for c in copies))} sites, {truth_pairs} same-story pairs "
         f"(built in {time.perf_counter() - started:.0f} s)"
     )
+    templates = _stories_per(copies, lambda copy: (copy.carrier or copy.original).name)
+    sites = _stories_per(copies, lambda copy: copy.publisher)
+    print(f"hard negatives: {templates} templates and {sites} sites carry two stories or more")
     with _database(db) as url:
         crawled = crawl(served, copies, url)
     print("\nwhole path (crawl, clean, store):")
@@ -377,6 +381,14 @@ def real_text(datasets: Path, db: str, orders: int, seed: int) -> None:
     items = [_item(urls[c.path], c.publisher, c.text, c.headline, c.published) for c in by_time]
     reference = _partition({urls[path]: result.story for path, result in alone.items()})
     _print_agreement(db, items, reference, orders)
+
+
+def _stories_per(copies: list[RealCopy], key: Callable[[RealCopy], str]) -> int:
+    """How many values of `key` (a template, a site) have pages of two stories or more."""
+    stories: dict[str, set[str]] = defaultdict(set)
+    for copy in copies:
+        stories[key(copy)].add(copy.story)
+    return sum(len(found) >= 2 for found in stories.values())
 
 
 @dataclass(frozen=True)
