@@ -24,4 +24,4 @@ demo: $(BIN)/wiredesk
 
 bench: $(BIN)/wiredesk
 	$(BIN)/python benchmarks/extraction.py
-	$(BIN)/python benchmarks/dedup.py
+	$(BIN)/python -m benchmarks.dedup

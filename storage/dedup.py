@@ -1,14 +1,18 @@
-"""Which story a new article belongs to: exact copies by text hash, near copies by MinHash LSH.
+"""Which stored articles a text is a copy of: exact copies by text hash, near copies by MinHash LSH.
 
 The LSH index lives in the database (`minhash_bands`), so it survives restarts, is the same on
 SQLite and PostgreSQL, and is shared by every crawler process writing the corpus. Finding the
-candidates of a new article is one indexed probe per band; they are then checked against their
-stored signatures. The thresholds below come from benchmarks/dedup.py (see docs/dedup.md).
+candidates of a new text is one bounded indexed probe per band; each candidate is then checked
+against its stored signature, and against its text where the signature cannot tell. Two texts
+are *linked* when they are copies of one story by the rule below; a story is a connected group of
+linked texts (storage/stories.py merges stories a text links). The rule depends on the two texts
+only, never on what else is stored or in which order it came, so the stories do not depend on the
+order of arrival. docs/dedup.md gives the arithmetic and the measurements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -18,38 +22,50 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Select,
-    and_,
     bindparam,
     delete,
     func,
     insert,
-    or_,
     select,
     text,
+    union_all,
 )
 
 from cleaner.fingerprint import (
     BANDS,
     band_keys,
     minhash,
+    shingles,
     signature_bytes,
     signature_from_bytes,
     similarity,
     text_hash,
 )
-from storage.models import Article, MinhashBand, Story
+from storage.models import Article, MinhashBand
 
 SIMILAR = 0.5
-"""Estimated Jaccard (word 5-shingles) from which two texts are copies of one story."""
+"""Jaccard similarity (word 5-shingles) from which two texts are copies of one story."""
 VERY_SIMILAR = 0.85
 """Copies this close are one story however far apart they were published (a late republication)."""
-SAME_STORY_WINDOW = timedelta(hours=18)
-"""A similar text published this long after a story's first publication is a new story (a running
-story's next day), not a copy. Republishers carry wire copy within hours; a running story's next
-version comes a day later and keeps much of the previous day's text (Jaccard up to about 0.65 in
-benchmarks/syndication.py)."""
-CANDIDATE_LIMIT = 50
-"""Candidates checked per new article, those sharing the most bands first: keeps lookups bounded."""
+SAME_STORY_WINDOW = timedelta(hours=12)
+"""Two similar texts published this long apart or more are not linked (a running story's next day
+is a new story) unless VERY_SIMILAR. Stories chain linked texts, so one story may span more than
+this: a copy half a day late still joins through the copies between. Half a day because a running
+story's versions come about a day apart: a text less than half a day from another is nearer to its
+version than to the next, so versions do not chain into one story through their copies."""
+SURE_MARGIN = 0.2
+"""The MinHash estimate decides alone when it is this far from the threshold: its standard deviation
+is at most sqrt(0.25 / NUM_PERM) = 0.044, so 0.2 is 4.5 deviations (wrong once in 300,000 pairs).
+Nearer the threshold, the texts' own shingles decide."""
+PER_BAND = 32
+"""Band index entries read per band of a probe, newest first: a bucket holding more is a text
+copied by more sites than this (texts share three signature values by chance with probability
+J^3), and its newest copies stand for it. This bounds the probe, whatever the corpus."""
+PER_STORY = 10
+"""Candidates kept per story, those sharing the most bands first: one big story cannot crowd out
+the others a text may link."""
+CANDIDATE_LIMIT = 100
+"""Candidates checked per text, those sharing the most bands first: bounds the verification."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,11 @@ class Fingerprint:
     @cached_property
     def bands(self) -> list[int]:
         return band_keys(self.signature)
+
+    @cached_property
+    def shingles(self) -> set[str]:
+        """The text's word 5-shingles, for the candidates whose estimate is near the threshold."""
+        return shingles(self.text)
 
 
 def lock_texts(connection: Connection, hashes: Iterable[str]) -> None:
@@ -119,67 +140,126 @@ def _text_lock_key(digest: str) -> tuple[int, int]:
     return high - (high >> 31 << 32), low - (low >> 31 << 32)
 
 
-def find_story(
-    connection: Connection,
-    fingerprint: Fingerprint,
-    published: datetime | None,
-    first_published: Mapping[int, datetime | None],
-) -> int | None:
-    """The story of a stored near copy of this text (exact copies are found by their hash before).
+@dataclass(frozen=True)
+class Link:
+    """A stored article a text is a copy of, in the story it is in now."""
 
-    `first_published` overrides the stored first publication of stories the caller changed and has
-    not written yet.
+    article_id: int
+    story_id: int
+    similarity: float
+
+
+def find_links(
+    connection: Connection, fingerprint: Fingerprint, published: datetime | None, exclude: int | None = None
+) -> list[Link]:
+    """The stored articles this text is linked to, among its candidates.
+
+    `exclude`: the article whose new text this is (a revision is not a copy of its old self).
     """
-    best_story, best_score = None, SIMILAR
-    for story_id, stored, stored_published in _candidates(connection, fingerprint):
-        score = similarity(fingerprint.signature, signature_from_bytes(stored))
-        other = first_published.get(story_id, stored_published)
-        if score >= best_score and _same_story(score, published, other):
-            best_story, best_score = story_id, score
-    return best_story
-
-
-def _candidates(connection: Connection, fingerprint: Fingerprint) -> list[tuple[int, bytes, datetime | None]]:
-    buckets = {f"bucket_{band}": bucket for band, bucket in enumerate(fingerprint.bands)}
+    candidates = [
+        candidate
+        for candidate in connection.execute(_CANDIDATES, _probe_parameters(fingerprint))
+        if candidate.id != exclude
+    ]
+    windows = {candidate.id: _within_window(published, candidate.published_at) for candidate in candidates}
+    scores = {
+        candidate.id: similarity(fingerprint.signature, signature_from_bytes(candidate.minhash))
+        for candidate in candidates
+    }
+    unsure = [article_id for article_id, score in scores.items() if _needs_text(score, windows[article_id])]
+    scores.update(_exact_similarities(connection, fingerprint, unsure))
     return [
-        (story_id, stored, published)
-        for story_id, stored, published in connection.execute(_CANDIDATES, buckets)
+        Link(candidate.id, candidate.story_id, scores[candidate.id])
+        for candidate in candidates
+        if _linked(scores[candidate.id], windows[candidate.id])
     ]
 
 
-def _candidates_statement() -> Select[tuple[int, bytes | None, datetime | None]]:
-    """Built once, with the buckets as parameters: building and caching its 64 terms per article cost
+def _within_window(published: datetime | None, other: datetime | None) -> bool:
+    """Published close enough to be copies of one version of a story (an unknown time does not bar it)."""
+    return published is None or other is None or abs(published - other) < SAME_STORY_WINDOW
+
+
+def _linked(score: float, within_window: bool) -> bool:
+    return score >= (SIMILAR if within_window else VERY_SIMILAR)
+
+
+def _needs_text(estimate: float, within_window: bool) -> bool:
+    """Whether the estimate is too near the threshold that applies to decide alone."""
+    threshold = SIMILAR if within_window else VERY_SIMILAR
+    return abs(estimate - threshold) < SURE_MARGIN
+
+
+def _exact_similarities(connection: Connection, fingerprint: Fingerprint, ids: list[int]) -> dict[int, float]:
+    """Jaccard similarity of the texts' shingle sets, for the candidates the estimate cannot settle."""
+    if not ids:
+        return {}
+    ours = fingerprint.shingles
+    rows = connection.execute(select(Article.id, Article.text).where(Article.id.in_(ids)))
+    return {article_id: jaccard(ours, shingles(stored)) for article_id, stored in rows}
+
+
+def jaccard(first: set[str], second: set[str]) -> float:
+    """|A ∩ B| / |A ∪ B|; 0 for two empty sets (an empty text is nobody's copy)."""
+    union = len(first | second)
+    return len(first & second) / union if union else 0.0
+
+
+def _probe_parameters(fingerprint: Fingerprint) -> dict[str, int]:
+    return {f"bucket_{band}": bucket for band, bucket in enumerate(fingerprint.bands)}
+
+
+def _candidates_statement() -> Select[tuple[int, int, bytes, datetime | None]]:
+    """Built once, with the buckets as parameters: building and caching its terms per article cost
     several times running it.
 
-    An OR of (band, bucket) equalities, not a row-value IN: both SQLite and PostgreSQL then probe
-    the primary key once per band, where SQLite would scan the table for `(band, bucket) IN (VALUES ...)`.
+    Each band is probed on the primary key (band, bucket, article_id), newest entries first and at
+    most PER_BAND of them; the articles found are ranked by the bands they share, at most PER_STORY
+    per story and CANDIDATE_LIMIT in all. Window functions and LIMIT in subqueries: SQLite and
+    PostgreSQL both run it as written.
     """
     probes = [
-        and_(MinhashBand.band == band, MinhashBand.bucket == bindparam(f"bucket_{band}", type_=BigInteger()))
+        select(
+            select(MinhashBand.article_id)
+            .where(
+                MinhashBand.band == band,
+                MinhashBand.bucket == bindparam(f"bucket_{band}", type_=BigInteger()),
+            )
+            .order_by(MinhashBand.article_id.desc())
+            .limit(PER_BAND)
+            .subquery()
+            .c.article_id
+        )
         for band in range(BANDS)
     ]
+    found = union_all(*probes).subquery()
     shared = (
-        select(MinhashBand.article_id)
-        .where(or_(*probes))
-        .group_by(MinhashBand.article_id)
-        .order_by(func.count().desc())
-        .limit(CANDIDATE_LIMIT)
+        select(found.c.article_id, func.count().label("bands")).group_by(found.c.article_id).subquery()
+    )
+    ranked = (
+        select(
+            Article.id,
+            Article.story_id,
+            Article.minhash,
+            Article.published_at,
+            shared.c.bands,
+            func.row_number()
+            .over(partition_by=Article.story_id, order_by=(shared.c.bands.desc(), Article.id))
+            .label("rank_in_story"),
+        )
+        .join(shared, shared.c.article_id == Article.id)
+        .where(Article.minhash.is_not(None))
         .subquery()
     )
     return (
-        select(Article.story_id, Article.minhash, Story.first_published_at)
-        .join(Story, Story.id == Article.story_id)
-        .where(Article.id.in_(select(shared.c.article_id)), Article.minhash.is_not(None))
+        select(ranked.c.id, ranked.c.story_id, ranked.c.minhash, ranked.c.published_at)
+        .where(ranked.c.rank_in_story <= PER_STORY)
+        .order_by(ranked.c.bands.desc(), ranked.c.id)
+        .limit(CANDIDATE_LIMIT)
     )
 
 
 _CANDIDATES = _candidates_statement()
-
-
-def _same_story(score: float, published: datetime | None, other: datetime | None) -> bool:
-    if score >= VERY_SIMILAR or published is None or other is None:
-        return True
-    return abs(published - other) <= SAME_STORY_WINDOW
 
 
 def index_article(connection: Connection, article_id: int, fingerprint: Fingerprint, replace: bool) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -38,7 +39,12 @@ class Base(DeclarativeBase):
 
 
 class Story(Base):
-    """A story: one text that one or many sites carried, possibly edited. Articles point at it."""
+    """A story: one text that one or many sites carried, possibly edited. Articles point at it.
+
+    Stories found to be one (a text similar to copies of both) are merged: the oldest keeps its
+    id, the others keep their row with `merged_into` set and no articles (`story_merges` says when
+    and why).
+    """
 
     __tablename__ = "stories"
 
@@ -49,9 +55,31 @@ class Story(Base):
     )
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", name="fk_stories_merged_into"), index=True
+    )
+    """The story this one was merged into (always a live one: chains are flattened); None while live."""
     representative: Mapped[Article | None] = relationship(
         foreign_keys=[representative_article_id], lazy="joined"
     )
+
+
+class StoryMerge(Base):
+    """One story merged into another: when, and the text that showed they were one."""
+
+    __tablename__ = "story_merges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    """The story merged away (its row stays, with `merged_into` set)."""
+    into_story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    """The article whose text was similar to copies of both stories."""
+    similarity: Mapped[float] = mapped_column(Float)
+    """Jaccard similarity of that text with the merged story's closest copy."""
+    cause: Mapped[str] = mapped_column(String(20))
+    """What brought the text: `copy` (a new article) or `revision` (an article's new text)."""
 
 
 class Article(Base):

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,8 +41,9 @@ from storage.bounds import (
 from storage.dedup import Fingerprint
 from storage.engine import database_away, one_line
 from storage.failures import record_failed_page
-from storage.models import Article, ArticleUrl, ListingState, Page, Revision, Story
+from storage.models import Article, ArticleUrl, ListingState, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
+from storage.stories import Copy, Stories, retrying_deadlocks
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ CONFLICT_RETRIES = 3
 IN_CHUNK = 500
 
 _ARTICLES, _URLS, _PAGES = Article.__table__, ArticleUrl.__table__, Page.__table__
-_REVISIONS, _STORIES = Revision.__table__, Story.__table__
+_REVISIONS = Revision.__table__
 
 
 class StoreInterrupted(Exception):
@@ -116,7 +118,7 @@ class Corpus:
                 continue
             ready.append((index, *bounded, Fingerprint.of(bounded[1].text)))
         try:
-            stored = self._store_batch(ready)
+            stored = retrying_deadlocks(partial(self._store_batch, ready))
         except Exception as error:
             if database_away(error):
                 raise StoreInterrupted(self._failed(failed, results, keep=False), error) from error
@@ -134,7 +136,8 @@ class Corpus:
         for index, page, article, fingerprint in ready:
             for attempt in range(CONFLICT_RETRIES):
                 try:
-                    results[index] = self._store_batch([(index, page, article, fingerprint)])[0]
+                    one = [(index, page, article, fingerprint)]
+                    results[index] = retrying_deadlocks(partial(self._store_batch, one))[0]
                     break
                 except IntegrityError as error:
                     if attempt == CONFLICT_RETRIES - 1:
@@ -286,30 +289,6 @@ class _Step:
 
 
 @dataclass
-class _Representative:
-    """What choosing a story's representative compares of a copy."""
-
-    published_at: datetime | None
-    first_fetched_at: datetime
-    length: int
-
-    def key(self) -> tuple[datetime, int]:
-        """The copy published first (the wire original usually is), then the longest text."""
-        return (self.published_at or self.first_fetched_at, -self.length)
-
-
-@dataclass
-class _StoryState:
-    """A story the batch looked at, as it will be written at the end if `changed`."""
-
-    title: str | None
-    first_published_at: datetime | None
-    representative_id: int | None = None
-    representative: _Representative | None = None
-    changed: bool = False
-
-
-@dataclass
 class _Batch:
     """One batch being stored: the corpus as its items see it, and the rows written at its end.
 
@@ -321,12 +300,15 @@ class _Batch:
     by_url: dict[str, _Stored] = field(default_factory=dict)
     by_hash: dict[str, list[_Stored]] = field(default_factory=dict)
     """Every article with each of the batch's text hashes (stored ones by id, then the batch's own)."""
-    stories: dict[int, _StoryState] = field(default_factory=dict)
+    stories: Stories = field(init=False)
     new_urls: list[dict[str, Any]] = field(default_factory=list)
     pages: list[dict[str, Any]] = field(default_factory=list)
     revisions: list[dict[str, Any]] = field(default_factory=list)
     """One per page, in the same order: each kept page is the raw page of a new revision."""
     refreshed: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.stories = Stories(self.connection)
 
     def read(self, urls: Iterable[str], hashes: Iterable[str]) -> None:
         """Two queries for the whole batch: the articles its URLs lead to, and those with its texts."""
@@ -444,17 +426,17 @@ class _Batch:
 
     def _insert(self, step: _Step) -> Outcome:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
+        links = dedup.find_links(self.connection, fingerprint, article.published)
         if step.exact is not None:
-            story_id = step.exact.story_id
-        else:
-            first_published = {sid: story.first_published_at for sid, story in self.stories.items()}
-            story_id = dedup.find_story(self.connection, fingerprint, article.published, first_published)
+            # Found by its hash even where the band index holds more copies than a probe reads.
+            links.append(dedup.Link(_id(step.exact), _story(step.exact), 1.0))
+        story_id = self.stories.oldest(links)
         if story_id is None and page.declared_original in self.by_url:
             # No copy of the text found, but the page names its original: the story of that one.
-            story_id = self.by_url[page.declared_original].story_id
+            story_id = self.stories.live(_story(self.by_url[page.declared_original]))
         outcome = Outcome.COPY if story_id is not None else Outcome.NEW
         if story_id is None:
-            story_id = self._new_story(page, article)
+            story_id = self.stories.create(article.title, article.published, page.fetched_at)
         target.story_id = story_id
         target.id = self.connection.execute(
             insert(_ARTICLES).returning(_ARTICLES.c.id),
@@ -470,52 +452,11 @@ class _Batch:
         ).scalar_one()
         self._keep_page(step, outcome)
         dedup.index_article(self.connection, target.id, fingerprint, replace=False)
-        self._update_story(story_id, target.id, page, article)
+        self.stories.merge(story_id, links, target.id, "copy")
+        self.stories.add_copy(
+            story_id, Copy(target.id, article.title, article.published, page.fetched_at, len(article.text))
+        )
         return outcome
-
-    def _new_story(self, page: FetchedPage, article: CleanArticle) -> int:
-        story_id: int = self.connection.execute(
-            insert(_STORIES).returning(_STORIES.c.id),
-            {
-                "title": article.title,
-                "first_seen_at": page.fetched_at,
-                "first_published_at": article.published,
-            },
-        ).scalar_one()
-        self.stories[story_id] = _StoryState(article.title, article.published)
-        return story_id
-
-    def _update_story(self, story_id: int, copy_id: int, page: FetchedPage, article: CleanArticle) -> None:
-        """A new copy may be the story's first publication, or a better representative."""
-        story = self.stories.get(story_id) or self._load_story(story_id)
-        if article.published is not None and (
-            story.first_published_at is None or article.published < story.first_published_at
-        ):
-            story.first_published_at, story.changed = article.published, True
-        copy = _Representative(article.published, page.fetched_at, len(article.text))
-        if story.representative is None or copy.key() < story.representative.key():
-            story.representative_id, story.representative = copy_id, copy
-            story.title, story.changed = article.title or story.title, True
-
-    def _load_story(self, story_id: int) -> _StoryState:
-        representative = _ARTICLES.c.id == _STORIES.c.representative_article_id
-        row = self.connection.execute(
-            select(
-                _STORIES.c.title,
-                _STORIES.c.first_published_at,
-                _STORIES.c.representative_article_id,
-                _ARTICLES.c.published_at,
-                _ARTICLES.c.first_fetched_at,
-                func.length(_ARTICLES.c.text).label("length"),
-            )
-            .select_from(_STORIES.outerjoin(_ARTICLES, representative))
-            .where(_STORIES.c.id == story_id)
-        ).one()
-        story = _StoryState(row.title, row.first_published_at, row.representative_article_id)
-        if row.representative_article_id is not None:
-            story.representative = _Representative(row.published_at, row.first_fetched_at, row.length)
-        self.stories[story_id] = story
-        return story
 
     def _revise(self, step: _Step) -> None:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
@@ -526,11 +467,14 @@ class _Batch:
         )
         self.refreshed.pop(_id(target), None)
         self._keep_page(step, Outcome.REVISION)
+        links = dedup.find_links(self.connection, fingerprint, article.published, exclude=target.id)
         dedup.index_article(self.connection, _id(target), fingerprint, replace=True)
-        for story in self.stories.values():
-            if story.representative_id == target.id and story.representative is not None:
-                story.representative.published_at = article.published
-                story.representative.length = len(article.text)
+        links.append(dedup.Link(_id(target), _story(target), 1.0))
+        story_id = self.stories.oldest(links)
+        assert story_id is not None
+        self.stories.merge(story_id, links, _id(target), "revision")
+        self.stories.revised(story_id, _id(target), article.published, len(article.text))
+        target.story_id = story_id
 
     def _keep_page(self, step: _Step, outcome: Outcome) -> None:
         """The raw page and the revision it carries, written at the end of the batch."""
@@ -576,18 +520,7 @@ class _Batch:
             )
         if self.refreshed:
             self.connection.execute(_REFRESH, list(self.refreshed.values()))
-        stories = [
-            {
-                "b_id": story_id,
-                "b_title": story.title,
-                "b_first_published_at": story.first_published_at,
-                "b_representative": story.representative_id,
-            }
-            for story_id, story in self.stories.items()
-            if story.changed
-        ]
-        if stories:
-            self.connection.execute(_UPDATE_STORY, stories)
+        self.stories.finish()
 
 
 _REFRESH = (
@@ -599,20 +532,16 @@ _REFRESH = (
         last_modified=bindparam("b_last_modified"),
     )
 )
-_UPDATE_STORY = (
-    update(_STORIES)
-    .where(_STORIES.c.id == bindparam("b_id"))
-    .values(
-        title=bindparam("b_title"),
-        first_published_at=bindparam("b_first_published_at"),
-        representative_article_id=bindparam("b_representative"),
-    )
-)
 
 
 def _id(stored: _Stored) -> int:
     assert stored.id is not None, "an article of the batch is used before it is written"
     return stored.id
+
+
+def _story(stored: _Stored) -> int:
+    assert stored.story_id is not None, "an article of the batch is used before it is written"
+    return stored.story_id
 
 
 def _page_urls(page: FetchedPage) -> list[str]:

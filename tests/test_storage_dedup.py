@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from cleaner import CleanArticle
-from cleaner.fingerprint import minhash, similarity, text_hash
+from cleaner.fingerprint import BANDS, minhash, similarity, text_hash
 from storage import Corpus, FetchedPage, Outcome, make_engine
 from storage.models import Article, ArticleUrl, MinhashBand, Revision, Story
 from storage.schema import upgrade
@@ -148,7 +148,7 @@ def test_revision_keeps_old_text_and_reindexes(engine: Engine) -> None:
     )
     with engine.connect() as connection:
         assert [n for (n,) in connection.execute(select(Revision.number).order_by(Revision.number))] == [1, 2]
-    assert count(engine, MinhashBand) == 32
+    assert count(engine, MinhashBand) == BANDS
 
 
 def test_representative_is_the_earliest_then_longest_copy(engine: Engine) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Self
 
 from crawler.newsroom import bulk, pages
 from crawler.newsroom.stories import (
@@ -121,33 +122,27 @@ class _Handler(BaseHTTPRequestHandler):
 class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, site: Site, newsroom: Newsroom) -> None:
+    def __init__(self, site: Site, newsroom: Loopback) -> None:
         super().__init__((site.host, site.port), _Handler)
         self.site = site
         self.newsroom = newsroom
 
 
-class Newsroom:
-    """Three publishers carrying wire copy; one wire story appears on two of them."""
+class Loopback:
+    """Sites served on loopback addresses, one HTTP server each, all on one port when it is free.
 
-    def __init__(
-        self, bulk_articles: int = 0, bulk_delay: float = 0.0, real_pages: list[bytes] | None = None
-    ) -> None:
-        self.wire = Site("wire", "127.0.0.2")
-        self.portal = Site("portal", "127.0.0.3")
-        self.publisher = Site("publisher", "127.0.0.4")
-        self.sites: tuple[Site, ...] = (self.wire, self.portal, self.publisher)
-        self.bulk_articles = bulk_articles
-        self.real_pages = real_pages
-        if bulk_articles:
-            self.bulk = Site("bulk", "127.0.0.5", delay=bulk_delay)
-            self.sites += (self.bulk,)
+    Every request and answer is logged, so tests can check what a crawl fetched. Subclasses fill
+    the sites' routes in `build`, which runs once the ports are bound (URLs need them).
+    """
+
+    def __init__(self, sites: tuple[Site, ...]) -> None:
+        self.sites = sites
         self.requests: list[tuple[str, str]] = []
         self.answers: list[tuple[str, str, int]] = []
         """(site, path, HTTP status) of every answer, in order."""
         self._servers: list[_SiteServer] = []
 
-    def start(self) -> Newsroom:
+    def start(self) -> Self:
         """Bind every site (one shared port when free) and serve in background threads."""
         port = 0
         for site in self.sites:
@@ -160,8 +155,11 @@ class Newsroom:
             site.port = port = server.server_address[1]
             self._servers.append(server)
             threading.Thread(target=server.serve_forever, name=f"newsroom-{site.name}", daemon=True).start()
-        build_pages(self)
+        self.build()
         return self
+
+    def build(self) -> None:
+        """Fill the sites' routes; called by `start` once the ports are known."""
 
     def stop(self) -> None:
         for server in self._servers:
@@ -169,11 +167,32 @@ class Newsroom:
             server.server_close()
         self._servers.clear()
 
-    def __enter__(self) -> Newsroom:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.stop()
+
+
+class Newsroom(Loopback):
+    """Three publishers carrying wire copy; one wire story appears on two of them."""
+
+    def __init__(
+        self, bulk_articles: int = 0, bulk_delay: float = 0.0, real_pages: list[bytes] | None = None
+    ) -> None:
+        self.wire = Site("wire", "127.0.0.2")
+        self.portal = Site("portal", "127.0.0.3")
+        self.publisher = Site("publisher", "127.0.0.4")
+        sites: tuple[Site, ...] = (self.wire, self.portal, self.publisher)
+        self.bulk_articles = bulk_articles
+        self.real_pages = real_pages
+        if bulk_articles:
+            self.bulk = Site("bulk", "127.0.0.5", delay=bulk_delay)
+            sites += (self.bulk,)
+        super().__init__(sites)
+
+    def build(self) -> None:
+        build_pages(self)
 
     def sources(self) -> list[Source]:
         """One source per publisher, as a sources.toml would declare them."""

@@ -1,6 +1,6 @@
 """A generated syndication corpus: wire stories, their republished copies, and hard negatives.
 
-Shared by benchmarks/dedup.py and tests/test_storage_dedup.py. Deterministic for a seed.
+Used by benchmarks/dedup.py and the story tests. Deterministic for a seed.
 
 - A story: 6-10 paragraphs of its own sentences, with the people and places of its topic, and
   often one of the topic's background paragraphs (as wire copy repeats them).
@@ -10,6 +10,10 @@ Shared by benchmarks/dedup.py and tests/test_storage_dedup.py. Deterministic for
 - Hard negatives: other stories on the same topic, same people and places, same background
   paragraphs; and a running story's next day: a new top over much of the previous day's text,
   published a day later. Neither is a copy.
+- `tangled=True`: copies are excerpts too (each keeps a different run of 55-80 % of the
+  paragraphs), and may carry an earlier publication time than the original. Two excerpts of one
+  story can be less alike than either is to the original, so a story's copies only hang together
+  through the original: the case where the order of arrival used to decide the stories.
 """
 
 from __future__ import annotations
@@ -225,7 +229,7 @@ class Copy:
     text: str
 
 
-def corpus(stories: int, seed: int = 7) -> list[Copy]:
+def corpus(stories: int, seed: int = 7, tangled: bool = False) -> list[Copy]:
     """`stories` stories with their copies, in publication order."""
     rng = random.Random(seed)
     topics = [_topic(rng) for _ in range(max(1, stories // 8))]
@@ -243,7 +247,7 @@ def corpus(stories: int, seed: int = 7) -> list[Copy]:
             if day:
                 original = _next_day(rng, topic, original)
             when = published + timedelta(days=day)
-            copies += _republished(rng, story_id, original, when)
+            copies += _republished(rng, story_id, original, when, tangled)
             story_id += 1
     return sorted(copies, key=lambda copy: copy.published)
 
@@ -286,16 +290,25 @@ def _next_day(rng: random.Random, topic: dict[str, list[str]], previous: list[st
     return fresh + previous[: max(3, len(previous) - 3)]
 
 
-def _republished(rng: random.Random, story: int, paragraphs: list[str], when: datetime) -> list[Copy]:
+def _republished(
+    rng: random.Random, story: int, paragraphs: list[str], when: datetime, tangled: bool
+) -> list[Copy]:
     headline = paragraphs[0].split(" that ")[0]
     count = rng.randint(1, 8)
     sites = rng.sample([f"site{n}.example" for n in range(40)], count)
     result = [Copy(story, sites[0], f"https://{sites[0]}/{story}", when, headline, "\n".join(paragraphs))]
     for site in sites[1:]:
-        text = _edited(rng, paragraphs)
-        later = when + timedelta(minutes=rng.randint(1, 12 * 60))
+        text = _edited(rng, _excerpt(rng, paragraphs) if tangled else paragraphs)
+        later = when + timedelta(minutes=rng.randint(-120 if tangled else 1, 12 * 60))
         result.append(Copy(story, site, f"https://{site}/news/{story}", later, f"{headline}: latest", text))
     return result
+
+
+def _excerpt(rng: random.Random, paragraphs: list[str]) -> list[str]:
+    """A run of 55-80 % of the paragraphs, starting anywhere it fits."""
+    size = max(1, round(len(paragraphs) * rng.uniform(0.55, 0.8)))
+    start = rng.randint(0, len(paragraphs) - size)
+    return paragraphs[start : start + size]
 
 
 def _edited(rng: random.Random, paragraphs: list[str]) -> str:
