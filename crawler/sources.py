@@ -110,6 +110,16 @@ def _source(name: str, entry: dict[str, Any]) -> Source:
     unknown = set(entry) - known
     if unknown:
         raise SourcesError(f"source {name!r}: unknown keys {sorted(unknown)}")
+    for key in tuples:
+        value = entry.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise SourcesError(f'source {name!r}: {key} must be a list of strings, e.g. {key} = ["..."]')
+    for key in ("article_allow", "article_deny"):
+        for pattern in entry.get(key, []):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise SourcesError(f"source {name!r}: {key} {pattern!r} is not a regex: {error}") from error
     if not entry.get("start_urls"):
         raise SourcesError(f"source {name!r}: start_urls is empty")
     problems = [problem for problem in map(start_url_problem, entry["start_urls"]) if problem]

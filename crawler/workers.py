@@ -108,11 +108,14 @@ class WorkerPool:
 
 
 def start_worker(parent: int, memory_limit_mb: int = 0) -> None:
-    """In a new cleaning worker: die with the crawl, bound memory, then clean first pages.
+    """In a new cleaning worker: ignore Ctrl-C, die with the crawl, bound memory, clean first pages.
 
+    Ctrl-C reaches every process of the terminal's group: the crawl stops itself cleanly and shuts
+    the workers down, so a worker that died of it would only print a traceback and lose its page.
     trafilatura builds parts of itself on its first extractions (a third of a second); done here,
     that start-up cost is not charged to the first real pages' time limit.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent)
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
