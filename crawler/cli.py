@@ -544,7 +544,7 @@ def export(
     since_utc = since.replace(tzinfo=UTC) if since else None
     try:
         if output == STDOUT:
-            written = export_articles(db_url, fmt, click.get_text_stream("stdout"), since_utc, source)
+            written = export_articles(db_url, fmt, sys.stdout, since_utc, source)
         else:
             path = _writable(Path(output))
             total = count_articles(db_url, since_utc, source)
