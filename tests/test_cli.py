@@ -28,6 +28,8 @@ from storage.runs import finish_run, start_run
 from storage.schema import upgrade
 
 MARKUP = "[ferries] and [red]x[/red] [update]"
+# What a command that does not crawl must not import: Scrapy, the crawl's modules, the cleaner's extractor.
+HEAVY = ("scrapy", "twisted", "crawler.run", "crawler.spiders", "crawler.pipelines", "trafilatura")
 
 
 def wiredesk(*args: str, code: int = 0, **kwargs: object) -> Result:
@@ -216,8 +218,7 @@ def test_commands_that_do_not_crawl_start_without_scrapy(corpus: str) -> None:
         "        cli(args, prog_name='wiredesk')\n"
         "    except SystemExit as end:\n"
         "        assert not end.code, end.code\n"
-        "heavy = ('scrapy', 'twisted', 'crawler.run', 'crawler.spiders', 'crawler.pipelines', 'trafilatura')\n"
-        "print(sorted(name for name in heavy if name in sys.modules))\n"
+        f"print(sorted(name for name in {HEAVY!r} if name in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script, corpus], capture_output=True, text=True, timeout=120, cwd=REPO
