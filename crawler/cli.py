@@ -947,5 +947,18 @@ def _daemon_state(engine: Any) -> str:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="wiredesk")
+    """Console-script entry point: click's own handling, except that Ctrl-C is one line and exit
+    status 130 (as a shell reports SIGINT), where click would say "Aborted!" and exit 1."""
+    try:
+        status = cli.main(prog_name="wiredesk", standalone_mode=False)
+    except click.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except BrokenPipeError:
+        # The reader went away (`wiredesk sql ... | head`): nothing more to say, and nobody to say it to.
+        sys.stderr.close()
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 # Every format `print_rows` writes; "nl" is newline-delimited JSON (one object per line).
 ROW_FORMATS = ("table", "tsv", "csv", "json", "nl")
+# The summary's row for pages fetched for no source (robots.txt): without it the rows would not
+# add up to the "fetched N" of the line below them.
+UNATTRIBUTED = "(robots.txt, no source)"
 # A table cell longer than this is cut (with "…"); the other formats keep every character.
 MAX_CELL_CHARS = 200
 
@@ -165,6 +168,9 @@ def print_report(report: CrawlReport, console: Console) -> None:
             *(str(outcome(key, 0)) for key in ("new", "copy", "duplicate", "revision", "unchanged")),
             f"[red]{errors}[/red]" if src.failed else errors,
         )
+    unattributed = report.counts.fetched - sum(src.fetched for src in report.sources.values())
+    if unattributed > 0:  # Scrapy's own requests, robots.txt above all: the rows add up to the line
+        table.add_row(UNATTRIBUTED, str(unattributed), *("" for _ in range(6)))
     console.print(table)
     say = _plain_printer(console)
     say(report.counts.line(report.elapsed) + f" · {report.elapsed:.1f}s · {report.finish_reason}")

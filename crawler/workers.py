@@ -22,9 +22,11 @@ import os
 import resource
 import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import cleaner
@@ -77,7 +79,9 @@ class WorkerPool:
                 self._idle.put_nowait(self._start())
         worker = await self._idle.get()
         try:
-            return await asyncio.wrap_future(worker.submit(call, *args))
+            with _sigint_ignored():  # a worker process may start here: it inherits the disposition
+                future = worker.submit(call, *args)
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             worker = self._replace(worker)
             raise
@@ -107,15 +111,29 @@ class WorkerPool:
         self._idle = None
 
 
-def start_worker(parent: int, memory_limit_mb: int = 0) -> None:
-    """In a new cleaning worker: ignore Ctrl-C, die with the crawl, bound memory, clean first pages.
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while worker processes are started, so they ignore it from their first
+    instruction on (an ignored signal stays ignored across exec, and Python then installs no
+    KeyboardInterrupt handler). Ctrl-C reaches every process of the terminal's group: the crawl
+    stops itself cleanly and shuts its workers down, where a worker dying of it would print a
+    traceback (even while still importing) and lose its page. Only the main thread may do this."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
-    Ctrl-C reaches every process of the terminal's group: the crawl stops itself cleanly and shuts
-    the workers down, so a worker that died of it would only print a traceback and lose its page.
+
+def start_worker(parent: int, memory_limit_mb: int = 0) -> None:
+    """In a new cleaning worker: die with the crawl, bound memory, then clean first pages.
+
     trafilatura builds parts of itself on its first extractions (a third of a second); done here,
     that start-up cost is not charged to the first real pages' time limit.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent)
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
