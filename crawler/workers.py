@@ -22,7 +22,6 @@ import os
 import resource
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -79,7 +78,7 @@ class WorkerPool:
                 self._idle.put_nowait(self._start())
         worker = await self._idle.get()
         try:
-            with _sigint_ignored():  # a worker process may start here: it inherits the disposition
+            with _sigint_blocked():  # a worker process may start here: it inherits the signal mask
                 future = worker.submit(call, *args)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
@@ -112,20 +111,20 @@ class WorkerPool:
 
 
 @contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C while worker processes are started, so they ignore it from their first
-    instruction on (an ignored signal stays ignored across exec, and Python then installs no
-    KeyboardInterrupt handler). Ctrl-C reaches every process of the terminal's group: the crawl
-    stops itself cleanly and shuts its workers down, where a worker dying of it would print a
-    traceback (even while still importing) and lose its page. Only the main thread may do this."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _sigint_blocked() -> Iterator[None]:
+    """Block Ctrl-C in this thread while it may start a worker process, which inherits the mask
+    across fork and exec: the worker never sees SIGINT, from its first instruction on.
+
+    Ctrl-C reaches every process of the terminal's group: the crawl stops itself cleanly and shuts
+    its workers down, where a worker dying of it would print a traceback (even while still
+    importing) and lose its page. The crawl itself misses nothing: its other threads do not block
+    SIGINT, so the kernel hands it to one of them and Python runs the handler as usual.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def start_worker(parent: int, memory_limit_mb: int = 0) -> None:
