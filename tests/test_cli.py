@@ -114,11 +114,20 @@ def test_errors_are_one_clear_line(tmp_path: Path, corpus: str, args: list[str],
     assert not (tmp_path / "corpus.xlsx").exists()
 
 
-def test_a_start_url_written_as_a_string_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('start_urls = "http://127.0.0.2/feed.xml"', "start_urls must be a list of strings"),
+        ('start_urls = ["http://127.0.0.2/f"]\ndefault = "yes"', "default must be a bool, not 'yes'"),
+        ('start_urls = ["http://127.0.0.2/f"]\narticle_deny = ["(x"]', "article_deny '(x' is not a regex"),
+    ],
+)
+def test_a_sources_file_is_checked_key_by_key(tmp_path: Path, entry: str, message: str) -> None:
     sources = tmp_path / "sources.toml"
-    sources.write_text('[sources.one]\nstart_urls = "http://127.0.0.2/feed.xml"\n', "utf-8")
+    sources.write_text(f"[sources.one]\n{entry}\n", "utf-8")
     result = wiredesk("sources", "--sources", str(sources), code=1)
-    assert "start_urls must be a list of strings" in result.stderr
+    assert result.stderr == f"Error: source 'one': {message}" + result.stderr.split(message, 1)[1]
+    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("fmt", ["json", "nl", "csv", "tsv", "table"])
