@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 from conftest import REPO, run_wiredesk
 
 from crawler.cli import EXPORT_FORMATS, cli
+from crawler.clidoc import reference
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import ROMAN_ROAD
 from storage import make_engine
@@ -211,6 +212,11 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[st
 @pytest.mark.parametrize("command", _commands(cli), ids=" ".join)
 def test_every_command_has_help_with_an_example(command: tuple[str, ...]) -> None:
     assert "Example:" in wiredesk(*command, "--help").stdout
+
+
+def test_the_command_reference_is_generated_from_help() -> None:
+    """docs/cli-reference.md is what `python -m crawler.clidoc` prints: regenerate it after a change."""
+    assert (REPO / "docs" / "cli-reference.md").read_text(encoding="utf-8") == reference()
 
 
 def test_demo_help_names_the_database_it_uses() -> None:
