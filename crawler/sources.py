@@ -104,12 +104,42 @@ def _packaged_sources() -> str:
     return resources.files("crawler").joinpath("sources.toml").read_text(encoding="utf-8")
 
 
+# What each single-valued key of a source must hold (TOML gives ints and floats apart).
+_SCALARS: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "agency": str,
+    "robots_sitemaps": bool,
+    "revisit_hours": (int, float),
+    "schedule": str,
+    "jitter_seconds": int,
+    "default": bool,
+    "checked": bool,
+    "notes": str,
+    "politeness": dict,
+}
+
+
 def _source(name: str, entry: dict[str, Any]) -> Source:
     tuples = ("start_urls", "allowed_domains", "article_allow", "article_deny")
     known = {f for f in Source.__dataclass_fields__ if f != "name"}
     unknown = set(entry) - known
     if unknown:
         raise SourcesError(f"source {name!r}: unknown keys {sorted(unknown)}")
+    for key, kinds in _SCALARS.items():
+        if key in entry and not isinstance(entry[key], kinds):
+            names = [kind.__name__ for kind in (kinds if isinstance(kinds, tuple) else (kinds,))]
+            expected = " or ".join(names)
+            raise SourcesError(f"source {name!r}: {key} must be a {expected}, not {entry[key]!r}")
+    for key in tuples:
+        value = entry.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise SourcesError(f'source {name!r}: {key} must be a list of strings, e.g. {key} = ["..."]')
+    for key in ("article_allow", "article_deny"):
+        for pattern in entry.get(key, []):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise SourcesError(f"source {name!r}: {key} {pattern!r} is not a regex: {error}") from error
     if not entry.get("start_urls"):
         raise SourcesError(f"source {name!r}: start_urls is empty")
     problems = [problem for problem in map(start_url_problem, entry["start_urls"]) if problem]
