@@ -321,6 +321,13 @@ def sql(
     help="Give up after this many seconds of cleaning, as a crawl does (0: no limit) "
     "[env WIREDESK_CLEAN_TIME_LIMIT].",
 )
+@click.option(
+    "--db",
+    "memory_db",
+    metavar="DB_URL",
+    help="Clean with the site memory (learnt furniture) this corpus holds for the page's site.",
+)
+@database_errors
 def clean_command(
     page: str,
     page_url: str | None,
@@ -328,6 +335,7 @@ def clean_command(
     explain: bool,
     rules_file: str | None,
     time_limit: float,
+    memory_db: str | None,
 ) -> None:
     """Clean one page (a file, a URL, or - for standard input) and print the article.
 
@@ -336,13 +344,15 @@ def clean_command(
     Example: wiredesk clean saved-page.html --json
     """
     from crawler.pipelines import TIME_LIMIT, clean_in_time, site_rules
+    from crawler.reclean import site_furniture
 
     try:
         options = cleaner.CleanOptions(site_rules=site_rules(rules_file))
     except RulesError as error:
         raise click.ClickException(str(error)) from error
     body, url = _read_page(page)
-    article = clean_in_time(body, page_url or url, None, time_limit, options)  # type: ignore[arg-type]
+    furniture = site_furniture(memory_db, page_url or url)
+    article = clean_in_time(body, page_url or url, None, time_limit, options, furniture)  # type: ignore[arg-type]
     if (article.error or "").startswith(TIME_LIMIT):
         raise click.ClickException(
             f"gave up: {article.error}; raise --time-limit (or WIREDESK_CLEAN_TIME_LIMIT) to wait longer"
@@ -801,3 +811,28 @@ def status(db_url: str | None, fmt: str) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="wiredesk")
+
+
+@cli.command("reclean")
+@database_option
+@click.option("--source", help="Only this source's articles.")
+@click.option("--site", help="Only this site's articles (a host or a domain, subdomains included).")
+@click.option("--since", type=click.DateTime(), help="Only articles fetched since (UTC).")
+@click.option("--all", "everything", is_flag=True, help="Every article (when no filter is given).")
+@click.option("--rules", "rules_file", envvar="WIREDESK_CLEAN_RULES", help="Your own per-site rules (TOML).")
+@database_errors
+def reclean_command(
+    db_url: str | None,
+    source: str | None,
+    site: str | None,
+    since: datetime | None,
+    everything: bool,
+    rules_file: str | None,
+) -> None:
+    """Clean stored raw pages again with today's cleaner and each site's memory; store what changed.
+
+    Example: wiredesk reclean --site example.com --since 2024-12-01
+    """
+    from crawler.reclean import reclean_command_run
+
+    click.echo(reclean_command_run(db_url, source, site, since, everything, rules_file).line())
