@@ -84,6 +84,9 @@ class CleanPipeline:
         self._failures: Engine | None = None
         self._pool = WorkerPool(workers, memory_limit_mb) if workers > 0 else None
         self._memory = FurnitureCache(db_url, memory_refresh)
+        self._slots: asyncio.Semaphore | None = None
+        """One per worker: a page reads its site's memory once a worker is free for it, not while
+        it waits, so it is cleaned with what the pages stored meanwhile taught."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CleanPipeline:
@@ -118,12 +121,19 @@ class CleanPipeline:
         return item
 
     async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
-        furniture = await self._memory.furniture(item.final_url)
-        charset = _charset(item.content_type)
-        job = (item.body, item.final_url, charset, self.time_limit, self.options, furniture)
         if self._pool is None:
-            return clean_in_time(*job)
-        return await self._pool.run(clean_in_time, *job, name=item.final_url)
+            furniture = await self._memory.furniture(item.final_url)
+            return clean_in_time(*self._job(item, furniture))
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._pool.size)
+        async with self._slots:
+            furniture = await self._memory.furniture(item.final_url)
+            return await self._pool.run(clean_in_time, *self._job(item, furniture), name=item.final_url)
+
+    def _job(self, item: ArticlePage, furniture: frozenset[str]) -> tuple[Any, ...]:
+        """The arguments of `clean_in_time` for the page."""
+        charset = _charset(item.content_type)
+        return (item.body, item.final_url, charset, self.time_limit, self.options, furniture)
 
     async def _lose(self, item: ArticlePage, kind: str, reason: str) -> NoReturn:
         """Count the page as lost, keep it raw as failed (so later crawls stop trying), drop it."""
