@@ -75,7 +75,7 @@ class CleanPipeline:
         options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
         db_url: str | None = None,
         memory_limit_mb: int = 0,
-        memory_refresh: float = 2.0,
+        memory_refresh: float | None = 2.0,
     ) -> None:
         self.stats = stats
         self.time_limit = time_limit
@@ -99,7 +99,9 @@ class CleanPipeline:
             cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
             settings.get("WIREDESK_DB"),
             settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT", 0),
-            settings.getfloat("WIREDESK_SITE_MEMORY_REFRESH", 2.0),
+            settings.getfloat("WIREDESK_SITE_MEMORY_REFRESH", 2.0)
+            if settings.getbool("WIREDESK_SITE_MEMORY", True)
+            else None,
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
@@ -161,17 +163,20 @@ class FurnitureCache:
     """Each site's furniture (its site memory), read from the corpus and kept for `refresh` seconds.
 
     The memory grows as the crawl stores pages (and as other crawlers do): a site's keys are read
-    again once they are `refresh` seconds old, off the reactor thread. A database that cannot be
-    read costs the memory, never the page: it is cleaned without.
+    again once they are `refresh` seconds old, off the reactor thread (None: no memory, for
+    comparisons). A database that cannot be read costs the memory, never the page: it is cleaned
+    without.
     """
 
-    def __init__(self, db_url: str | None, refresh: float) -> None:
+    def __init__(self, db_url: str | None, refresh: float | None) -> None:
         self.db_url = db_url
         self.refresh = refresh
         self._read: dict[str, tuple[float, frozenset[str]]] = {}
         self._memory: SiteMemory | None = None
 
     async def furniture(self, url: str) -> frozenset[str]:
+        if self.refresh is None:
+            return frozenset()
         site = site_of(url)
         read_at, keys = self._read.get(site, (float("-inf"), frozenset()))
         if time.monotonic() - read_at >= self.refresh:

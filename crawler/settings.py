@@ -44,6 +44,8 @@ WIREDESK_CLEAN_MEMORY_LIMIT = 0
 # A URL lost to an error this many times (in earlier crawls: time limit, dead worker, cleaner or
 # storage error) is not fetched again.
 WIREDESK_CLEAN_FAILURES = 2
+# Clean each page with its site's memory (False: without, as a one-page extractor would).
+WIREDESK_SITE_MEMORY = True
 # A site's memory (its learnt furniture, storage/sitememory.py) is read again once this many
 # seconds old, so the pages of a crawl are cleaned with what its earlier pages taught.
 WIREDESK_SITE_MEMORY_REFRESH = 2.0
