@@ -1,6 +1,6 @@
 """Site memory on real templates: what a crawl stores with and without it, side by side in one run.
 
-    python benchmarks/site_memory.py [--datasets DIR] [--sample 30] [--siblings 4] [--seed 1]
+    python -m benchmarks.site_memory [--datasets DIR] [--sample 30] [--siblings 4] [--seed 1]
 
 For each sampled page of the shared datasets (fundus-dev, article-extraction-benchmark; --datasets
 or $WIREDESK_DATASETS, default ../shared/datasets) whose own article can be located in its page
@@ -148,7 +148,7 @@ def stored(db: str, urls: list[str]) -> list[str]:
         rows = connection.execute(
             select(ArticleUrl.url, Article.text).join(Article, Article.id == ArticleUrl.article_id)
         )
-        by_url = dict(rows.tuples())
+        by_url = {url: text for url, text in rows}
     engine.dispose()
     return [by_url.get(url, "") for url in urls]
 
