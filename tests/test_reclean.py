@@ -11,7 +11,7 @@ from memorysite import UI_LINE, template_page
 from sqlalchemy import Engine, select
 
 import cleaner
-from crawler.reclean import reclean
+from crawler.reclean import reclean, reclean_after_crawl
 from storage import Corpus, FetchedPage, make_engine
 from storage.models import Article, Revision
 from storage.reclean import Selection
@@ -28,10 +28,12 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def store_template_pages(engine: Engine, count: int, host: str = "news.example.com") -> None:
+def store_template_pages(
+    engine: Engine, count: int, host: str = "news.example.com", first: int = 0, at: datetime = T0
+) -> None:
     """Pages stored as a crawl before the memory formed would: cleaned without it."""
     corpus = Corpus(engine)
-    for number in range(count):
+    for number in range(first, first + count):
         url = f"https://{host}/news/2024/06/03/report-{number}.html"
         html = template_page(600 + number, url)
         page = FetchedPage(
@@ -39,7 +41,7 @@ def store_template_pages(engine: Engine, count: int, host: str = "news.example.c
             final_url=url,
             canonical_url=url,
             source=host.split(".")[0],
-            fetched_at=T0 + timedelta(minutes=number),
+            fetched_at=at + timedelta(minutes=number),
             http_status=200,
             body=html.encode(),
             content_type="text/html; charset=utf-8",
@@ -69,3 +71,23 @@ def test_reclean_chooses_by_source_site_and_time(engine: Engine) -> None:
     assert reclean(engine, Selection(source="news")).examined == 3
     assert reclean(engine, Selection(since=T0 + timedelta(minutes=2))).examined == 2
     assert reclean(engine, Selection()).examined == 6
+
+
+def test_after_a_crawl_that_formed_the_memory_every_page_of_the_site_is_recleaned(engine: Engine) -> None:
+    """Two stories stored by an earlier crawl, two by this one: the memory forms now, all four shed it."""
+    store_template_pages(engine, 2)
+    started_at = T0 + timedelta(hours=1)
+    store_template_pages(engine, 2, first=2, at=started_at)
+    report = reclean_after_crawl(engine, started_at)
+    assert (report.examined, report.changed) == (4, 4)
+    with engine.connect() as connection:
+        assert not any(UI_LINE in text for text in connection.scalars(select(Article.text)))
+
+
+def test_after_a_crawl_with_a_formed_memory_only_its_pages_are_checked(engine: Engine) -> None:
+    """The memory formed before: older articles still carrying the line are left to `wiredesk reclean`."""
+    store_template_pages(engine, 4)
+    started_at = T0 + timedelta(hours=1)
+    store_template_pages(engine, 1, first=9, at=started_at)
+    report = reclean_after_crawl(engine, started_at)
+    assert (report.examined, report.changed) == (1, 1)
