@@ -34,9 +34,7 @@ def test_a_crawl_learns_the_template_line_and_every_page_loses_it(site: MemorySi
     run_wiredesk("crawl", "--sources", str(sources), "--db", db, *FAST, *SEQUENTIAL)
     with sqlite3.connect(tmp_path / "corpus.db") as connection:
         texts = [text for (text,) in connection.execute("SELECT text FROM articles")]
-        fetched = [
-            text for (text,) in connection.execute("SELECT text FROM revisions WHERE cause = 'fetch'")
-        ]
+        fetched = [text for (text,) in connection.execute("SELECT text FROM revisions WHERE cause = 'fetch'")]
         recleaned = connection.execute(
             "SELECT count(*) FROM revisions r JOIN articles a ON a.id = r.article_id "
             "WHERE r.cause = 'reclean' AND r.number = a.revision_count"
