@@ -1,6 +1,7 @@
 """Site memory on real templates: what a crawl stores with and without it, side by side in one run.
 
     python -m benchmarks.site_memory [--datasets DIR] [--sample 30] [--siblings 4] [--seed 1]
+    python -m benchmarks.site_memory --store-cost [--articles 3000] [--db sqlite --db postgresql+psycopg://...]
 
 For each sampled page of the shared datasets (fundus-dev, article-extraction-benchmark; --datasets
 or $WIREDESK_DATASETS, default ../shared/datasets) whose own article can be located in its page
@@ -11,6 +12,10 @@ with the site memory (and the re-cleaning after the crawl) and once without; wha
 scored against the true text of each page (token P/R/F1, fundus' scoring: NFKC, lower case, runs
 of \\w), macro over pages. The cleaner's time per page is then measured on the same pages, in this
 process, without memory and with each site's learnt memory, alternating page by page.
+
+--store-cost: what learning costs the store transaction. Generated articles (10 sites, six to
+eight lines each) are stored in the pipeline's batches of 50 into two fresh databases per backend,
+batch by batch alternately, one learning the site memory and one not; prints articles/s of each.
 """
 
 from __future__ import annotations
@@ -24,14 +29,17 @@ import sys
 import tempfile
 import time
 import unicodedata
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, func, select, text
 
 import cleaner
+from cleaner import CleanArticle
+from crawler.newsroom.bulk import bulk_story
 from crawler.newsroom.transplant import (
     BodyNotFound,
     PublisherSites,
@@ -43,8 +51,9 @@ from crawler.newsroom.transplant import (
     transplant,
 )
 from crawler.urls import normalise_url
-from storage import make_engine
-from storage.models import Article, ArticleUrl
+from storage import Corpus, FetchedPage, make_engine, sitememory
+from storage.models import Article, ArticleUrl, SiteLine
+from storage.schema import upgrade
 from storage.sitememory import SiteMemory, site_of
 
 WIREDESK = Path(sys.executable).parent / "wiredesk"
@@ -74,7 +83,16 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=30, help="recorded pages (one site each)")
     parser.add_argument("--siblings", type=int, default=4, help="transplanted pages per site")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--store-cost", action="store_true", help="cost of learning in the store")
+    parser.add_argument("--articles", type=int, default=3000, help="--store-cost: articles per database")
+    parser.add_argument(
+        "--db", action="append", help="--store-cost: sqlite, or a PostgreSQL URL (repeatable)"
+    )
     args = parser.parse_args()
+    if args.store_cost:
+        for db in args.db or ["sqlite"]:
+            store_cost(db, args.articles)
+        return
     pages = recorded_pages(args.datasets)
     if not pages:
         raise SystemExit(f"no datasets under {args.datasets}: give --datasets or WIREDESK_DATASETS")
@@ -201,6 +219,74 @@ def cleaner_time(served: list[Served], urls: list[str], memory_db: str) -> None:
         f"with ({per_page['with'] / per_page['without']:.2f}x; {learnt} furniture keys learnt on "
         f"{sum(bool(keys) for keys in furniture.values())} of {len(furniture)} sites)"
     )
+
+
+def store_cost(db: str, articles: int, batch: int = 50) -> None:
+    """Articles/s stored with and without learning, batch by batch alternately, each in its own database."""
+    learn = sitememory.learn
+    spent = {True: 0.0, False: 0.0}
+    with tempfile.TemporaryDirectory() as tmp, _Databases(db, Path(tmp)) as (learning, plain):
+        corpora = {True: Corpus(learning), False: Corpus(plain)}
+        for start in range(0, articles, batch):
+            items = [_generated(number) for number in range(start, min(start + batch, articles))]
+            for memory in (True, False):
+                sitememory.learn = learn if memory else _no_learning
+                started = time.perf_counter()
+                corpora[memory].store_many(items)
+                spent[memory] += time.perf_counter() - started
+        sitememory.learn = learn
+        with learning.connect() as connection:
+            lines = connection.scalar(select(func.count()).select_from(SiteLine))
+    backend = db.split(":")[0]
+    print(
+        f"{backend}: {articles / spent[True]:.0f} articles/s learning the site memory, "
+        f"{articles / spent[False]:.0f} without ({spent[True] / spent[False]:.2f}x the time; "
+        f"{lines} lines kept)"
+    )
+
+
+def _no_learning(*_: object) -> None:
+    """Stands for `sitememory.learn` in the database that does not learn."""
+
+
+def _generated(number: int) -> tuple[FetchedPage, CleanArticle]:
+    story = bulk_story(number)
+    url = f"https://site{number % 10}.example/{story.slug}"
+    page = FetchedPage(url, url, url, "bench", _START + timedelta(seconds=number), 200, b"<html></html>")
+    return page, CleanArticle(text="\n".join(story.paragraphs), title=story.headline)
+
+
+class _Databases:
+    """Two fresh databases of one backend (SQLite files, or PostgreSQL schemas dropped after)."""
+
+    def __init__(self, db: str, directory: Path) -> None:
+        self.db, self.directory = db, directory
+        self.engines: list[Engine] = []
+        self.schemas: list[str] = []
+
+    def __enter__(self) -> tuple[Engine, Engine]:
+        for name in ("learning", "plain"):
+            if self.db == "sqlite":
+                url = f"sqlite:///{self.directory / name}.db"
+            else:
+                schema = f"wd_memory_{uuid.uuid4().hex[:10]}"
+                with create_engine(self.db, isolation_level="AUTOCOMMIT").connect() as connection:
+                    connection.execute(text(f"CREATE SCHEMA {schema}"))
+                self.schemas.append(schema)
+                separator = "&" if "?" in self.db else "?"
+                url = f"{self.db}{separator}options=-csearch_path%3D{schema}"
+            engine = make_engine(url)
+            upgrade(engine)
+            self.engines.append(engine)
+        return self.engines[0], self.engines[1]
+
+    def __exit__(self, *exc: object) -> None:
+        for engine in self.engines:
+            engine.dispose()
+        if self.schemas:
+            with create_engine(self.db, isolation_level="AUTOCOMMIT").connect() as connection:
+                for schema in self.schemas:
+                    connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 if __name__ == "__main__":
