@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from conftest import run_wiredesk
 from memorysite import UI_LINE, template_page
 from sqlalchemy import Engine, select
 
@@ -91,3 +93,9 @@ def test_after_a_crawl_with_a_formed_memory_only_its_pages_are_checked(engine: E
     store_template_pages(engine, 1, first=9, at=started_at)
     report = reclean_after_crawl(engine, started_at)
     assert (report.examined, report.changed) == (1, 1)
+
+
+def test_reclean_command_wants_a_choice_of_articles(tmp_path: Path) -> None:
+    result = run_wiredesk("reclean", "--db", f"sqlite:///{tmp_path / 'c.db'}", check=False)
+    assert result.returncode == 2
+    assert "choose articles with --source, --site or --since, or give --all" in result.stderr
