@@ -389,6 +389,13 @@ def sql(
     help="Give up after this many seconds of cleaning, as a crawl does (0: no limit) "
     "[env WIREDESK_CLEAN_TIME_LIMIT].",
 )
+@click.option(
+    "--db",
+    "memory_db",
+    metavar="DB_URL",
+    help="Clean with the site memory (learnt furniture) this corpus holds for the page's site.",
+)
+@database_errors
 def clean_command(
     page: str,
     page_url: str | None,
@@ -396,6 +403,7 @@ def clean_command(
     explain: bool,
     rules_file: str | None,
     time_limit: float,
+    memory_db: str | None,
 ) -> None:
     """Clean one page (a file, a URL, or - for standard input) and print the article.
 
@@ -406,13 +414,15 @@ def clean_command(
     from cleaner import CleanOptions
     from cleaner.rules import RulesError
     from crawler.pipelines import TIME_LIMIT, clean_in_time, site_rules
+    from crawler.reclean import site_furniture
 
     try:
         options = CleanOptions(site_rules=site_rules(rules_file))
     except RulesError as error:
         raise click.ClickException(str(error)) from error
     body, url = _read_page(page)
-    article = clean_in_time(body, page_url or url, None, time_limit, options)  # type: ignore[arg-type]
+    furniture = site_furniture(memory_db, page_url or url)
+    article = clean_in_time(body, page_url or url, None, time_limit, options, furniture)  # type: ignore[arg-type]
     if (article.error or "").startswith(TIME_LIMIT):
         raise click.ClickException(
             f"gave up: {article.error}; raise --time-limit (or WIREDESK_CLEAN_TIME_LIMIT) to wait longer"
@@ -944,6 +954,31 @@ def _daemon_state(engine: Any) -> str:
     if holder is None or (datetime.now(UTC) - holder.heartbeat_at).total_seconds() > STALE_SECONDS:
         return "no daemon is running on this database: scheduled runs wait until `wiredesk daemon` starts"
     return f"daemon running: {holder.describe()}"
+
+
+@cli.command("reclean")
+@database_option
+@click.option("--source", help="Only this source's articles.")
+@click.option("--site", help="Only this site's articles (a host or a domain, subdomains included).")
+@click.option("--since", type=click.DateTime(), help="Only articles fetched since (UTC).")
+@click.option("--all", "everything", is_flag=True, help="Every article (when no filter is given).")
+@click.option("--rules", "rules_file", envvar="WIREDESK_CLEAN_RULES", help="Your own per-site rules (TOML).")
+@database_errors
+def reclean_command(
+    db_url: str | None,
+    source: str | None,
+    site: str | None,
+    since: datetime | None,
+    everything: bool,
+    rules_file: str | None,
+) -> None:
+    """Clean stored raw pages again with today's cleaner and each site's memory; store what changed.
+
+    Example: wiredesk reclean --site example.com --since 2024-12-01
+    """
+    from crawler.reclean import reclean_command_run
+
+    click.echo(reclean_command_run(db_url, source, site, since, everything, rules_file).line())
 
 
 def main() -> None:
