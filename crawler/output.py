@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.pipelines import SPOOL_FAILED
-from crawler.progress import LOST_PREFIX, REPLAY_PREFIX, SKIPPED_PREFIX
+from crawler.progress import LOST_PREFIX, REPLAY_PREFIX, SKIP_LABELS, SKIPPED_PREFIX, not_fetched
 from crawler.run import CrawlReport
 
 
@@ -80,13 +80,12 @@ def print_report(report: CrawlReport, console: Console) -> None:
     for name, src in report.sources.items():
         if src.errors:
             console.print(f"{name} errors: {_tally(src.errors)}", soft_wrap=True)
-    for label, prefixes in (
-        ("not fetched", ("wiredesk/skip/", "wiredesk/drop/")),
-        ("no article (skipped)", (SKIPPED_PREFIX,)),
-    ):
-        counts = {k.split("/", 2)[2]: v for k, v in report.stats.items() if k.startswith(prefixes)}
-        if counts:
-            console.print(f"{label}: {_tally(counts)}", soft_wrap=True)
+    skipped = {SKIP_LABELS.get(reason, reason): count for reason, count in not_fetched(report.stats).items()}
+    if skipped:
+        console.print(f"skipped: {_tally(skipped)}", soft_wrap=True)
+    no_article = _prefixed(report.stats, SKIPPED_PREFIX)
+    if no_article:
+        console.print(f"no article (fetched, not stored): {_tally(no_article)}", soft_wrap=True)
     replayed = _prefixed(report.stats, REPLAY_PREFIX)
     if replayed:
         console.print(f"spooled articles written back: {_tally(replayed)}", soft_wrap=True)
