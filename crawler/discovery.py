@@ -34,9 +34,12 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 _XML_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 _ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(rss|feed|RDF|urlset|sitemapindex|html)\b", re.IGNORECASE)
-# An ampersand that starts no entity or character reference: invalid XML, common in sitemaps'
-# query strings, and lxml's recovery would drop the parameter name after it.
-_BARE_AMPERSAND = re.compile(rb"&(?![A-Za-z][A-Za-z0-9]*+;|#[0-9]++;|#[xX][0-9A-Fa-f]++;)")
+# An ampersand that starts no entity or character reference (invalid XML, common in sitemaps'
+# query strings: lxml's recovery would drop the parameter name after it), or a CDATA section,
+# where an ampersand is just an ampersand.
+_BARE_AMPERSAND = re.compile(
+    rb"<!\[CDATA\[.*?\]\]>|&(?![A-Za-z][A-Za-z0-9]*+;|#[0-9]++;|#[xX][0-9A-Fa-f]++;)", re.DOTALL
+)
 _GZIP_MAGIC = b"\x1f\x8b"
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 # How far into a document its root element and DOCTYPE are looked for.
@@ -209,7 +212,7 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     and the title is `<news:title>`: both let old URLs be skipped before they are fetched.
     """
     try:
-        root = etree.fromstring(_BARE_AMPERSAND.sub(b"&amp;", body), _XML_PARSER)
+        root = etree.fromstring(_BARE_AMPERSAND.sub(_escaped, body), _XML_PARSER)
     except etree.XMLSyntaxError:
         return []
     if root is None:
@@ -227,6 +230,10 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
         title = _nested_text(node, "news", "title")
         entries.append(Entry(urljoin(base_url, loc), max(dates) if dates else None, title))
     return entries
+
+
+def _escaped(match: re.Match[bytes]) -> bytes:
+    return b"&amp;" if match.group() == b"&" else match.group()
 
 
 def robots_sitemaps(robots_txt: bytes, base_url: str) -> list[str]:
