@@ -217,7 +217,7 @@ def test_every_url_not_fetched_is_counted_with_its_reason(
     newsroom: Newsroom, sources_file: Path, tmp_path: Path
 ) -> None:
     """The summary and --report name why each URL was left: the wire's section page links a tag,
-    a video and an author page (not article-shaped), its feed a partner's article (off-site), its
+    a video and an author page (not article-shaped), its feed a partner site's story (off-site), its
     robots.txt forbids a draft; a listed page that is no article is fetched and dropped."""
     db_path, report = tmp_path / "corpus.db", tmp_path / "report.json"
     summary = crawl(sources_file, db_path, "--report", str(report)).stderr

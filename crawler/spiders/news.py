@@ -294,7 +294,7 @@ class NewsSpider(Spider):
                 continue
             if url in fresh or url in self.requested:
                 continue
-            reason = self._bounds_problem(url, src) or (None if listed else self._link_problem(url, src))
+            reason = self._candidate_problem(url, src, listed)
             if reason is None and self._too_old(entry):
                 reason = "before_since"
             if reason:
@@ -348,11 +348,16 @@ class NewsSpider(Spider):
         """Why `url` may not be fetched for `src` at all, whatever lists it; None when it may."""
         if not is_http(url):
             return "not_http"
-        if not self._on_site(url, src):
-            return "offsite"
-        if src.denies(url):
-            return "article_deny"
-        return None
+        return None if self._on_site(url, src) else "offsite"
+
+    def _candidate_problem(self, url: str, src: Source, listed: bool) -> str | None:
+        """Why an article candidate is not fetched; None when it is. `listed`: see _article_requests."""
+        problem = self._bounds_problem(url, src)
+        if problem is None and src.denies(url):
+            problem = "article_deny"
+        if problem is None and not listed:
+            problem = self._link_problem(url, src)
+        return problem
 
     def _link_problem(self, url: str, src: Source) -> str | None:
         """Why a link found on a section page is not taken for an article; None when it is."""
