@@ -184,30 +184,26 @@ def _without_doctype(body: bytes) -> bytes:
 
 
 def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    """An element's name without its namespace, lower-cased ("" for comments and PIs)."""
+    return tag.rpartition("}")[2].lower() if isinstance(tag, str) else ""
 
 
-def _child_text(element: etree._Element, name: str) -> str | None:
-    """Text of a direct child: an image sitemap's <image:loc> is not the page's <loc>."""
-    for child in element:
-        if _local(child.tag) == name and child.text and child.text.strip():
-            return child.text.strip()
-    return None
+def _text(element: etree._Element | None) -> str | None:
+    text = element.text.strip() if element is not None and element.text else ""
+    return text or None
 
 
-def _nested_text(element: etree._Element, parent: str, name: str) -> str | None:
-    """Text of `name` inside a `parent` child: <news:news><news:publication_date>."""
-    for child in element:
-        if _local(child.tag) == parent:
-            for grandchild in child.iter():
-                if _local(grandchild.tag) == name and grandchild.text and grandchild.text.strip():
-                    return grandchild.text.strip()
-    return None
+def _nested_text(element: etree._Element | None, name: str) -> str | None:
+    """Text of the first `name` inside `element`: <news:news><news:publication_date>."""
+    if element is None:
+        return None
+    return next((_text(node) for node in element.iter() if _local(node.tag) == name and _text(node)), None)
 
 
 def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     """`<url>` entries of a sitemap or `<sitemap>` entries of an index.
 
+    `<loc>` and `<lastmod>` are direct children (an image sitemap's <image:loc> is not the page's).
     For Google News sitemaps the date is `<news:publication_date>` when newer than `<lastmod>`,
     and the title is `<news:title>`: both let old URLs be skipped before they are fetched.
     """
@@ -221,14 +217,23 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     for node in root:
         if _local(node.tag) not in ("url", "sitemap"):
             continue
-        loc = _child_text(node, "loc")
+        children: dict[str, etree._Element] = {}
+        for child in node:
+            children.setdefault(_local(child.tag), child)
+        loc = _text(children.get("loc"))
         if not loc:
             continue
-        lastmod = parse_date(_child_text(node, "lastmod"))
-        published = parse_date(_nested_text(node, "news", "publication_date"))
-        dates = [date for date in (lastmod, published) if date]
-        title = _nested_text(node, "news", "title")
-        entries.append(Entry(urljoin(base_url, loc), max(dates) if dates else None, title))
+        news = children.get("news")
+        dates = [
+            date
+            for date in (
+                parse_date(_text(children.get("lastmod"))),
+                parse_date(_nested_text(news, "publication_date")),
+            )
+            if date
+        ]
+        url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+        entries.append(Entry(url, max(dates) if dates else None, _nested_text(news, "title")))
     return entries
 
 
