@@ -153,7 +153,7 @@ def print_report(report: CrawlReport, console: Console) -> None:
     from rich.table import Table
 
     from crawler.pipelines import SPOOL_FAILED
-    from crawler.progress import LOST_PREFIX, REPLAY_PREFIX, SKIPPED_PREFIX
+    from crawler.progress import LOST_PREFIX, REPLAY_PREFIX, SKIP_LABELS, SKIPPED_PREFIX, not_fetched
 
     table = Table(title="crawl summary")
     table.add_column("source", overflow="fold")
@@ -177,13 +177,12 @@ def print_report(report: CrawlReport, console: Console) -> None:
     for name, src in report.sources.items():
         if src.errors:
             say(f"{name} errors: {_tally(src.errors)}")
-    for label, prefixes in (
-        ("not fetched", ("wiredesk/skip/", "wiredesk/drop/")),
-        ("no article (skipped)", (SKIPPED_PREFIX,)),
-    ):
-        counts = {k.split("/", 2)[2]: v for k, v in report.stats.items() if k.startswith(prefixes)}
-        if counts:
-            say(f"{label}: {_tally(counts)}")
+    skipped = {SKIP_LABELS.get(reason, reason): count for reason, count in not_fetched(report.stats).items()}
+    if skipped:
+        say(f"skipped: {_tally(skipped)}")
+    no_article = _prefixed(report.stats, SKIPPED_PREFIX)
+    if no_article:
+        say(f"no article (fetched, not stored): {_tally(no_article)}")
     replayed = _prefixed(report.stats, REPLAY_PREFIX)
     if replayed:
         say(f"spooled articles written back: {_tally(replayed)}")

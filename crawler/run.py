@@ -15,7 +15,7 @@ from scrapy.settings import Settings
 from cleaner import CleanOptions
 from crawler.distributed import redis_settings, worker_id
 from crawler.pipelines import SPOOL_FAILED, site_rules
-from crawler.progress import Counts
+from crawler.progress import Counts, not_fetched
 from crawler.reclean import reclean_after_crawl
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
@@ -66,7 +66,8 @@ def report_figures(report: CrawlReport) -> dict[str, Any]:
     """The figures a run record and --report keep: pages, what became of the articles, errors by kind.
 
     Errors by kind hold failed fetches and lost articles alike (`time_limit`, `worker_died`,
-    `store_failed`, ...); `lost` is how many articles were lost, of `articles` fetched.
+    `store_failed`, ...); `lost` is how many articles were lost, of `articles` fetched. `skipped`
+    holds the URLs not fetched by reason (`not_article_shaped`, `before_since`, `offsite`, `robots`...).
     """
     errors = {
         key.rsplit("/", 1)[1]: int(v) for key, v in report.stats.items() if key.startswith("wiredesk/error/")
@@ -85,6 +86,7 @@ def report_figures(report: CrawlReport) -> dict[str, Any]:
         "spooled": counts.spooled,
         "lost": counts.lost + counts.replay_failed,
         "errors": errors,
+        "skipped": not_fetched(report.stats),
     }
 
 

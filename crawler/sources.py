@@ -36,9 +36,10 @@ class Source:
     agency: str | None = None
     allowed_domains: tuple[str, ...] = ()
     article_allow: tuple[str, ...] = ()
-    """Regexes: when given, only URLs matching one are articles."""
+    """Regexes: when given, a link on a section page is an article when it matches one, whatever
+    its shape (instead of the guess from the URL's shape). Feed and sitemap entries need not match."""
     article_deny: tuple[str, ...] = ()
-    """Regexes: URLs matching one are never articles."""
+    """Regexes: URLs matching one are never fetched as articles, wherever they are listed."""
     robots_sitemaps: bool = False
     """Also crawl the sitemaps that the sites' robots.txt lists."""
     revisit_hours: float | None = None
@@ -67,13 +68,19 @@ class Source:
         """The sites this source may fetch from: as configured, else the hosts of its start URLs."""
         return self.allowed_domains or tuple(dict.fromkeys(site_of(url) for url in self.start_urls))
 
+    def denies(self, url: str) -> bool:
+        """`url` matches one of the source's `article_deny` patterns."""
+        return any(re.search(pattern, url) for pattern in self.article_deny)
+
+    def allows(self, url: str) -> bool:
+        """`url` matches one of the source's `article_allow` patterns."""
+        return any(re.search(pattern, url) for pattern in self.article_allow)
+
     def is_article_url(self, url: str, guess: bool) -> bool:
         """Apply the source's allow/deny patterns on top of the generic guess from the URL's shape."""
-        if any(re.search(pattern, url) for pattern in self.article_deny):
+        if self.denies(url):
             return False
-        if self.article_allow:
-            return any(re.search(pattern, url) for pattern in self.article_allow)
-        return guess
+        return self.allows(url) if self.article_allow else guess
 
 
 def adhoc_source(urls: list[str], name: str = "adhoc") -> Source:
