@@ -1,0 +1,71 @@
+"""How far each WARC import got: one row per file in `warc_imports`, moved with the articles it stored.
+
+`wiredesk import` stores a file's records in batches; each batch's transaction also moves the
+file's `next_offset` past the batch's last record (`progress_step`, run inside `Corpus.store_many`).
+So the offset never says more than what is committed, and never less: an import killed with kill -9
+resumes at the first record whose articles were not committed, and stores nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from storage.models import WarcImport
+
+_IMPORTS = WarcImport.__table__
+
+
+@dataclass(frozen=True)
+class ImportState:
+    """Where an import of one file stands."""
+
+    next_offset: int
+    records: int
+    finished: bool
+
+
+def begin_import(engine: Engine, name: str, size: int | None) -> ImportState:
+    """The file's state, its row created when it was never imported; a finished file stays finished."""
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        row = connection.execute(select(_IMPORTS).where(_IMPORTS.c.name == name)).first()
+        if row is None:
+            connection.execute(
+                insert(_IMPORTS).values(
+                    name=name, next_offset=0, records=0, size=size, started_at=now, updated_at=now
+                )
+            )
+            return ImportState(0, 0, False)
+        return ImportState(row.next_offset, row.records, row.finished_at is not None)
+
+
+def progress_step(name: str, next_offset: int, records: int) -> Callable[[Connection], None]:
+    """A statement for the batch's transaction: the file is imported up to `next_offset`."""
+
+    def record(connection: Connection) -> None:
+        connection.execute(
+            update(_IMPORTS)
+            .where(_IMPORTS.c.name == name)
+            .values(next_offset=next_offset, records=records, updated_at=datetime.now(UTC))
+        )
+
+    return record
+
+
+def finish_import(engine: Engine, name: str) -> None:
+    """Every record of the file was read and its articles committed: later imports skip it."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(_IMPORTS).where(_IMPORTS.c.name == name).values(finished_at=datetime.now(UTC))
+        )
+
+
+def import_states(engine: Engine) -> dict[str, ImportState]:
+    """Every file ever imported, by name."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(_IMPORTS))
+        return {row.name: ImportState(row.next_offset, row.records, row.finished_at is not None) for row in rows}
