@@ -228,6 +228,9 @@ def worker(
     sys.exit(exit_status(report))
 
 
+_DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]
+
+
 def _default_jobdir(chosen: list[Any]) -> str:
     names = "-".join(sorted(source.name for source in chosen))[:80]
     return str(Path(".wiredesk") / "jobs" / names)
@@ -796,6 +799,70 @@ def status(db_url: str | None, fmt: str) -> None:
         ],
         fmt,
     )
+
+
+@cli.command("import")
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@database_option
+@click.option("--source", help="Store every article under this source name (default: its site).")
+@click.option(
+    "--site", "sites", multiple=True, metavar="GLOB", help="Only pages of sites matching (repeatable)."
+)
+@click.option(
+    "--since", type=click.DateTime(_DATES), help="Only records dated (WARC-Date) on or after this (UTC)."
+)
+@click.option("--until", type=click.DateTime(_DATES), help="Only records dated before this (UTC).")
+@click.option(
+    "--lang", "languages", multiple=True, metavar="CODE", help="Only articles in this language (repeatable)."
+)
+@click.option("--workers", type=click.IntRange(min=0), help="Cleaning processes (default: one per core).")
+@click.option("--prefix", default=None, metavar="URL", help="Base URL of a listing's relative paths.")
+@settings_option
+@click.option(
+    "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the figures as JSON here."
+)
+@database_errors
+def import_command(
+    inputs: tuple[str, ...],
+    db_url: str | None,
+    source: str | None,
+    sites: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    languages: tuple[str, ...],
+    workers: int | None,
+    prefix: str | None,
+    overrides: tuple[str, ...],
+    report_file: str | None,
+) -> None:
+    """Import WARC files (.warc, .warc.gz; paths, URLs, or listings of them) into the corpus.
+
+    Each HTML page goes through the crawl's cleaning, dedup and storage; a re-run resumes each file
+    where it stopped (docs/archives.md).
+
+    Example: wiredesk import CC-NEWS-20240101000000-00001.warc.gz --site '*.apnews.com' --lang en
+    """
+    from crawler.archive import ArchiveInputError, ImportStopped, import_archives
+    from crawler.run import exit_status, report_figures
+
+    try:
+        report = import_archives(
+            list(inputs),
+            db_url,
+            _parse_overrides(overrides),
+            source=source,
+            sites=sites,
+            since=since.replace(tzinfo=UTC) if since else None,
+            until=until.replace(tzinfo=UTC) if until else None,
+            languages=languages,
+            workers=workers,
+            prefix=prefix,
+        )
+    except (ArchiveInputError, ImportStopped, DatabaseUnavailable, RulesError) as error:
+        raise click.ClickException(str(error)) from error
+    if report_file:
+        Path(report_file).write_text(json.dumps(report_figures(report)), encoding="utf-8")
+    sys.exit(exit_status(report))
 
 
 def main() -> None:

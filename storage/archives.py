@@ -28,16 +28,14 @@ class ImportState:
     finished: bool
 
 
-def begin_import(engine: Engine, name: str, size: int | None) -> ImportState:
+def begin_import(engine: Engine, name: str) -> ImportState:
     """The file's state, its row created when it was never imported; a finished file stays finished."""
     now = datetime.now(UTC)
     with engine.begin() as connection:
         row = connection.execute(select(_IMPORTS).where(_IMPORTS.c.name == name)).first()
         if row is None:
             connection.execute(
-                insert(_IMPORTS).values(
-                    name=name, next_offset=0, records=0, size=size, started_at=now, updated_at=now
-                )
+                insert(_IMPORTS).values(name=name, next_offset=0, records=0, started_at=now, updated_at=now)
             )
             return ImportState(0, 0, False)
         return ImportState(row.next_offset, row.records, row.finished_at is not None)
@@ -56,11 +54,11 @@ def progress_step(name: str, next_offset: int, records: int) -> Callable[[Connec
     return record
 
 
-def finish_import(engine: Engine, name: str) -> None:
+def finish_import(engine: Engine, name: str, size: int | None) -> None:
     """Every record of the file was read and its articles committed: later imports skip it."""
     with engine.begin() as connection:
         connection.execute(
-            update(_IMPORTS).where(_IMPORTS.c.name == name).values(finished_at=datetime.now(UTC))
+            update(_IMPORTS).where(_IMPORTS.c.name == name).values(finished_at=datetime.now(UTC), size=size)
         )
 
 
@@ -68,4 +66,6 @@ def import_states(engine: Engine) -> dict[str, ImportState]:
     """Every file ever imported, by name."""
     with engine.connect() as connection:
         rows = connection.execute(select(_IMPORTS))
-        return {row.name: ImportState(row.next_offset, row.records, row.finished_at is not None) for row in rows}
+        return {
+            row.name: ImportState(row.next_offset, row.records, row.finished_at is not None) for row in rows
+        }

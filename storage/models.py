@@ -245,6 +245,7 @@ class WarcImport(Base):
     records: Mapped[int] = mapped_column(BigInteger, default=0)
     """Records read before `next_offset`."""
     size: Mapped[int | None] = mapped_column(BigInteger)
+    """The file's size in bytes, once imported (when the server said it)."""
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
