@@ -132,6 +132,12 @@ def cli() -> None:
 @click.option(
     "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the figures as JSON here."
 )
+@click.option(
+    "--warc",
+    "warc_dir",
+    type=click.Path(file_okay=False),
+    help="Also write every response fetched into gzipped WARC files here ($WIREDESK_WARC_DIR).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
 @database_errors
 def crawl(
@@ -148,6 +154,7 @@ def crawl(
     resume: bool,
     redis_url: str | None,
     report_file: str | None,
+    warc_dir: str | None,
     verbose: bool,
 ) -> None:
     """Crawl named sources (default: the default ones) or ad-hoc --url start points into the corpus.
@@ -166,6 +173,8 @@ def crawl(
         bound = _since(since, days)
         if bound is not None:
             settings.set("WIREDESK_SINCE", bound.isoformat(), priority="cmdline")
+        if warc_dir:
+            settings.set("WIREDESK_WARC_DIR", warc_dir, priority="cmdline")
         report = run_crawl(chosen, settings)
     except (SourcesError, DatabaseUnavailable, CrawlFailed, RedisError, RulesError) as error:
         raise click.ClickException(str(error)) from error
@@ -435,7 +444,7 @@ def sources(sources_file: str | None, check: bool) -> None:
 
 @cli.command()
 @database_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice((*FORMATS, "warc")), default="jsonl", show_default=True)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write."
 )
@@ -445,11 +454,19 @@ def sources(sources_file: str | None, check: bool) -> None:
 @click.option("--source", help="Only articles of this source.")
 @database_errors
 def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, source: str | None) -> None:
-    """Export articles to JSON Lines, CSV or Parquet, streaming (constant memory).
+    """Export articles to JSON Lines, CSV or Parquet, or the raw pages kept as WARC, streaming.
 
     Example: wiredesk export --format parquet --since 2024-12-01 -o december.parquet
     """
     since_utc = since.replace(tzinfo=UTC) if since else None
+    if fmt == "warc":
+        from crawler.warcwriter import export_pages
+
+        written = export_pages(db_url, output, since_utc, source)
+        click.echo(
+            f"{written} raw pages written to {output.parent}/{output.name.split('.')[0]}-*.warc.gz", err=True
+        )
+        return
     try:
         total = count_articles(db_url, since_utc, source)
         with Progress(

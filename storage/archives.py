@@ -8,13 +8,14 @@ resumes at the first record whose articles were not committed, and stores nothin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from storage.models import WarcImport
+from storage.models import Page, WarcImport
 
 _IMPORTS = WarcImport.__table__
 
@@ -69,3 +70,43 @@ def import_states(engine: Engine) -> dict[str, ImportState]:
         return {
             row.name: ImportState(row.next_offset, row.records, row.finished_at is not None) for row in rows
         }
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """A stored raw page, as `wiredesk export --format warc` writes it."""
+
+    url: str
+    final_url: str
+    source: str
+    fetched_at: datetime
+    http_status: int
+    content_type: str | None
+    body: bytes
+
+
+def raw_pages(engine: Engine, since: datetime | None = None, source: str | None = None) -> Iterator[RawPage]:
+    """Every raw page kept (failed ones too: a better cleaner may read them), oldest first, streamed."""
+    query = select(Page).order_by(Page.id)
+    if since is not None:
+        query = query.where(Page.fetched_at >= since)
+    if source is not None:
+        query = query.where(Page.source == source)
+    with engine.connect() as connection:
+        rows = connection.execution_options(yield_per=500).execute(query)
+        for row in rows:
+            body = zlib.decompress(row.body_zlib)
+            yield RawPage(
+                row.url, row.final_url, row.source, row.fetched_at, row.http_status, row.content_type, body
+            )
+
+
+def count_raw_pages(engine: Engine, since: datetime | None = None, source: str | None = None) -> int:
+    """How many pages `raw_pages` yields, for a progress bar."""
+    query = select(func.count()).select_from(Page)
+    if since is not None:
+        query = query.where(Page.fetched_at >= since)
+    if source is not None:
+        query = query.where(Page.source == source)
+    with engine.connect() as connection:
+        return connection.scalar(query) or 0

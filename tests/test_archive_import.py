@@ -26,6 +26,8 @@ from storage.models import Article, Page
 
 # The newsroom's article pages (wire 4, portal 1, publisher 3), and the odd records' broken-charset page.
 NEWSROOM_PAGES_STORED = 9
+# Articles of the file killed mid-import: enough that the kill lands before its end.
+BULK = 150
 
 
 def _import(db_url: str, *names: Path | str, **options: object) -> dict[str, int]:
@@ -157,7 +159,7 @@ def test_kill_9_mid_file_resumes_at_the_last_commit_and_stores_nothing_twice(
     db_url = (
         f"sqlite:///{tmp_path / 'corpus.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
     )
-    warc = _bulk_warc(tmp_path / "bulk.warc.gz", 400)
+    warc = _bulk_warc(tmp_path / "bulk.warc.gz", BULK)
     command = [
         WIREDESK,
         "import",
@@ -179,7 +181,7 @@ def test_kill_9_mid_file_resumes_at_the_last_commit_and_stores_nothing_twice(
         importing.wait()
     committed = _committed(db_url, warc)
     stored_at_kill = _rows(db_url)
-    assert 0 < stored_at_kill[0] < 400, "killed mid-file"
+    assert 0 < stored_at_kill[0] < BULK, "killed mid-file"
     assert not import_states(make_engine(db_url))[str(warc)].finished
 
     report = tmp_path / "resumed.json"
@@ -189,10 +191,10 @@ def test_kill_9_mid_file_resumes_at_the_last_commit_and_stores_nothing_twice(
     assert figures["unchanged"] == 0 and figures["duplicates"] == 0, (
         "no record stored before the kill is redone"
     )
-    assert figures["new"] == 400 - stored_at_kill[0]
-    assert _rows(db_url) == (400, 400)
+    assert figures["new"] == BULK - stored_at_kill[0]
+    assert _rows(db_url) == (BULK, BULK)
     state = import_states(make_engine(db_url))[str(warc)]
-    assert state.finished and state.records == 800 and committed <= state.next_offset
+    assert state.finished and state.records == 2 * BULK and committed <= state.next_offset
 
 
 def _committed(db_url: str, warc: Path) -> int:
