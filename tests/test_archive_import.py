@@ -214,3 +214,14 @@ def _wait_for(condition: object, process: subprocess.Popen[bytes], deadline: flo
             pass
         time.sleep(0.05)
     raise AssertionError("the import committed nothing in time")
+
+
+def test_a_file_that_ends_inside_a_record_counts_that_record_as_truncated(
+    sqlite_url: str, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    whole = write_newsroom_warc(tmp_path / "whole.warc", newsroom, odd=False, gzip=False).read_bytes()
+    cut = tmp_path / "cut.warc"
+    cut.write_bytes(whole[: whole.rfind(b"<html") + 300])
+    stats = _import(sqlite_url, cut)
+    assert stats["wiredesk/warc/skip/truncated"] == 1
+    assert stats["wiredesk/warc/records"] == stats["response_received_count"] * 2 + 1
