@@ -23,7 +23,7 @@ import logging
 import os
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -94,6 +94,14 @@ class ImportOptions:
     batch_size: int = 50
     max_bytes: int = DOWNLOAD_MAXSIZE
     prefix: str = COMMON_CRAWL
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file to import, with the filters and source name it was asked with."""
+
+    name: str
+    options: ImportOptions
 
 
 class Stats:
@@ -381,6 +389,7 @@ class ArchiveImport:
         self.engine = make_engine(db_url)
         self.corpus = Corpus(self.engine)
         self._cleaning: CleanPipeline | None = None
+        self._filters = options
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="wiredesk-store")
         self._writing: asyncio.Future[None] | None = None
 
@@ -390,12 +399,17 @@ class ArchiveImport:
         upgrade(self.engine)
         site_rules(self.options.rules)
 
-    def run(self, names: list[str]) -> CrawlReport:
-        """Import every file in turn (each resumed where it stopped); the report counts everything."""
+    def run(self, tasks: Iterable[FileTask | str]) -> CrawlReport:
+        """Import every file in turn (each resumed where it stopped); the report counts everything.
+
+        A name alone is imported with this import's options; `tasks` may wait for the next file
+        (a shared queue: crawler/archive_queue.py) and learns that a file is done when asked for
+        the next one.
+        """
         started = time.monotonic()
         self.stats.set_value("finish_reason", "finished")
         try:
-            asyncio.run(self._run(names))
+            asyncio.run(self._run(tasks))
         finally:
             self._writer.shutdown(wait=True)
             self.engine.dispose()
@@ -408,26 +422,27 @@ class ArchiveImport:
             finish_reason=str(stats["finish_reason"]),
         )
 
-    async def _run(self, names: list[str]) -> None:
+    async def _run(self, tasks: Iterable[FileTask | str]) -> None:
         options = self.options
         clean_options = cleaner.CleanOptions(site_rules=site_rules(options.rules))
         self._cleaning = CleanPipeline(
             self.stats, options.workers, options.time_limit, clean_options, self.db_url
         )
         try:
-            for name in names:
-                await self.import_file(name)
+            for task in tasks:
+                await self.import_file(task if isinstance(task, FileTask) else FileTask(task, options))
         finally:
             self._cleaning.close_spider()
 
-    async def import_file(self, name: str) -> None:
+    async def import_file(self, task: FileTask) -> None:
         """One file, from its recorded offset to its end; a damaged file stops at its damage."""
+        name, self._filters = task.name, task.options
         state = await asyncio.to_thread(begin_import, self.engine, name)
         if state.finished:
             self.stats.inc_value(f"{FILES_PREFIX}already_done")
             logger.info("%s: already imported", name)
             return
-        reader = _Reader(name, self.options, self.stats, state.next_offset)
+        reader = _Reader(name, task.options, self.stats, state.next_offset)
         try:
             await asyncio.to_thread(reader.open)
         except (OSError, ValueError) as error:
@@ -493,7 +508,7 @@ class ArchiveImport:
 
     def _damaged(self, reader: _Reader, error: BaseException) -> None:
         self.stats.inc_value(f"{FILES_PREFIX}damaged")
-        count_loss(self.stats, self.options.source or "archive", DAMAGED)
+        count_loss(self.stats, self._filters.source or "archive", DAMAGED)
         logger.error(
             "%s: damaged near byte %d, the rest of it is not imported: %s",
             reader.name,
@@ -507,7 +522,7 @@ class ArchiveImport:
         except DropItem:
             return  # counted by the cleaning pipeline, with its reason
         language = (item.article.language or "").split("-")[0].lower()
-        if self.options.languages and language not in self.options.languages:
+        if self._filters.languages and language not in self._filters.languages:
             self.stats.inc_value(f"{SKIPPED_PREFIX}other_language")
             return
         batch.items.append(item)
@@ -615,15 +630,15 @@ def import_archives(
     languages: tuple[str, ...] = (),
     workers: int | None = None,
     prefix: str | None = None,
-) -> CrawlReport:
+) -> CrawlReport | None:
     """`wiredesk import`: expand the inputs, import each file, print the summary; the report says all.
 
     The crawl's settings apply (`-s WIREDESK_CLEAN_TIME_LIMIT=...`, WIREDESK_CLEAN_RULES,
     WIREDESK_STORE_BATCH, DOWNLOAD_MAXSIZE), so a page imported is cleaned as a page crawled.
+    With WIREDESK_REDIS set, the files are queued for `wiredesk worker`s instead (None returned).
     """
     from rich.console import Console
 
-    from crawler.output import print_report
     from crawler.run import crawl_settings
 
     settings = crawl_settings(db_url, None, dict(overrides))
@@ -642,9 +657,57 @@ def import_archives(
     )
     names = expand_inputs(inputs, options.prefix)
     console = Console(stderr=True)
+    if settings.get("WIREDESK_REDIS"):
+        from scrapy_redis.connection import get_redis_from_settings
+
+        from crawler.archive_queue import push_files
+
+        queued = push_files(
+            get_redis_from_settings(settings), settings["WIREDESK_REDIS_PREFIX"], names, options
+        )
+        console.print(
+            f"{queued} of {len(names)} files queued for `wiredesk worker`s (the others already were)"
+        )
+        return None
     importer = ArchiveImport(settings["WIREDESK_DB"], options, ProgressBar(console))
     importer.prepare()
-    report = importer.run(names)
+    return _summed_up(importer.run(names), console)
+
+
+def import_queued(settings: Any) -> CrawlReport | None:
+    """In a `wiredesk worker`: import the files queued in Redis until none is left; None if there were none.
+
+    The worker's own settings say how to clean (its workers, time limit, rules); each file brings
+    its filters and source name.
+    """
+    from rich.console import Console
+    from scrapy_redis.connection import get_redis_from_settings
+
+    from crawler.archive_queue import Heartbeat, files_pending, leased_files
+    from crawler.distributed import worker_id
+
+    server, prefix = get_redis_from_settings(settings), settings["WIREDESK_REDIS_PREFIX"]
+    if not files_pending(server, prefix):
+        return None
+    defaults = ImportOptions(
+        workers=_default_workers(settings),
+        time_limit=settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT"),
+        rules=settings.get("WIREDESK_CLEAN_RULES"),
+        batch_size=settings.getint("WIREDESK_STORE_BATCH"),
+        max_bytes=settings.getint("DOWNLOAD_MAXSIZE"),
+    )
+    console = Console(stderr=True)
+    importer = ArchiveImport(settings["WIREDESK_DB"], defaults, ProgressBar(console))
+    importer.prepare()
+    worker = worker_id()
+    with Heartbeat(server, prefix, worker):
+        tasks = leased_files(server, prefix, worker, defaults, settings.getfloat("WIREDESK_WORKER_IDLE"))
+        return _summed_up(importer.run(tasks), console)
+
+
+def _summed_up(report: CrawlReport, console: Any) -> CrawlReport:
+    from crawler.output import print_report
+
     print_report(biggest_sources(report), console)
     for line in import_lines(report):
         console.print(line, soft_wrap=True)

@@ -220,6 +220,7 @@ def worker(
     """Join a shared crawl: take requests from Redis, store into the shared database.
 
     Start as many as you like, on as many hosts; seed the crawl with `wiredesk crawl --redis URL SOURCE`.
+    WARC files queued by `wiredesk import --redis URL` are imported first (docs/archives.md).
 
     Example: wiredesk worker --redis redis://queue:6379/0 --db postgresql+psycopg://wiredesk@db/news
     """
@@ -227,14 +228,17 @@ def worker(
 
     if not redis_url:
         raise click.UsageError("a worker needs --redis URL (or WIREDESK_REDIS)")
+    from crawler.archive import ImportStopped, import_queued
+
     extra = {**_parse_overrides(overrides), "WIREDESK_WORKER_IDLE": idle}
     try:
         settings = crawl_settings(db_url, None, _with_redis(extra, redis_url), verbose)
+        imported = import_queued(settings)
         report = run_crawl([], settings, worker=True)
-    except (DatabaseUnavailable, CrawlFailed, RedisError) as error:
+    except (DatabaseUnavailable, CrawlFailed, RedisError, ImportStopped) as error:
         raise click.ClickException(str(error)) from error
     print_report(report, Console(stderr=True))
-    sys.exit(exit_status(report))
+    sys.exit(max(exit_status(report), exit_status(imported) if imported else 0))
 
 
 _DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]
@@ -834,6 +838,7 @@ def status(db_url: str | None, fmt: str) -> None:
 )
 @click.option("--workers", type=click.IntRange(min=0), help="Cleaning processes (default: one per core).")
 @click.option("--prefix", default=None, metavar="URL", help="Base URL of a listing's relative paths.")
+@redis_option
 @settings_option
 @click.option(
     "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the figures as JSON here."
@@ -849,13 +854,15 @@ def import_command(
     languages: tuple[str, ...],
     workers: int | None,
     prefix: str | None,
+    redis_url: str | None,
     overrides: tuple[str, ...],
     report_file: str | None,
 ) -> None:
     """Import WARC files (.warc, .warc.gz; paths, URLs, or listings of them) into the corpus.
 
     Each HTML page goes through the crawl's cleaning, dedup and storage; a re-run resumes each file
-    where it stopped (docs/archives.md).
+    where it stopped. With --redis (WIREDESK_REDIS) the files are queued for `wiredesk worker`s.
+    See docs/archives.md.
 
     Example: wiredesk import CC-NEWS-20240101000000-00001.warc.gz --site '*.apnews.com' --lang en
     """
@@ -866,7 +873,7 @@ def import_command(
         report = import_archives(
             list(inputs),
             db_url,
-            _parse_overrides(overrides),
+            _with_redis(_parse_overrides(overrides), redis_url),
             source=source,
             sites=sites,
             since=since.replace(tzinfo=UTC) if since else None,
@@ -875,8 +882,10 @@ def import_command(
             workers=workers,
             prefix=prefix,
         )
-    except (ArchiveInputError, ImportStopped, DatabaseUnavailable, RulesError) as error:
+    except (ArchiveInputError, ImportStopped, DatabaseUnavailable, RulesError, RedisError) as error:
         raise click.ClickException(str(error)) from error
+    if report is None:
+        return  # queued for workers
     if report_file:
         Path(report_file).write_text(json.dumps(report_figures(report)), encoding="utf-8")
     sys.exit(exit_status(report))
