@@ -55,14 +55,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wiredesk-warc-bench-") as tmp:
         warc = write_warc(Path(tmp) / "bench.warc.gz", pages, args.records)
         print(f"WARC file               {warc.stat().st_size / 2**20:.1f} MiB")
-        baseline = bare_pool_rate(pages, args.records, args.workers)
+        baseline, baseline_cpu = bare_pool_rate(pages, args.records, args.workers)
         print(f"bare trafilatura pool   {baseline:.1f} pages/s ({args.workers} processes)")
         stored, seconds, tree = run_import(warc, Path(tmp), args.workers)
         rate = args.records / seconds
+        main_cpu = tree.cpu.get(tree.pid, 0.0)
+        import_cpu = sum(tree.cpu.values())
         print(
             f"wiredesk import         {rate:.1f} pages/s ({args.records} in {seconds:.1f} s, {stored} stored)"
         )
-        print(f"ratio import/pool       {rate / baseline:.2f}")
+        print(f"ratio import/pool       {rate / baseline:.2f} (wall clock)")
+        print(f"CPU, bare pool          {1000 * baseline_cpu:.1f} ms/page")
+        print(
+            f"CPU, import             {1000 * import_cpu / args.records:.1f} ms/page "
+            f"(main process {1000 * main_cpu / args.records:.1f}, cleaning workers "
+            f"{1000 * (import_cpu - main_cpu) / args.records:.1f}; start-up included)"
+        )
+        cpu_ratio = baseline_cpu * args.records / import_cpu
+        print(f"ratio by CPU            {cpu_ratio:.2f} (CPU per page: pool / import)")
         print(f"peak RSS                {_mib(tree.peak_main_rss)} main process, {_mib(tree.peak_rss)} all")
         for name, reader in (("warcio", read_warcio), ("FastWARC", read_fastwarc)):
             records, best = reading_speed(reader, warc)
@@ -119,15 +129,28 @@ def _warm_up() -> None:
     trafilatura.extract("<html><body><article><p>" + "A first page. " * 20 + "</p></article></body></html>")
 
 
-def bare_pool_rate(pages: list[bytes], records: int, workers: int) -> float:
-    """Pages/s of `workers` spawned processes running trafilatura.extract over the same HTML."""
+def bare_pool_rate(pages: list[bytes], records: int, workers: int) -> tuple[float, float]:
+    """Pages/s of `workers` spawned processes running trafilatura.extract over the same HTML, and
+    their CPU seconds per page (the pool's processes and this one's feeding them)."""
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=_warm_up) as pool:
         pool.map(_extract, pages[:workers])  # started and warm before the clock starts
+        tree = ProcessTree(os.getpid())
+        cpu_before = _tree_cpu()
         started = time.perf_counter()
         for _ in pool.imap_unordered(_extract, (pages[n % len(pages)] for n in range(records)), chunksize=8):
             pass
-        return records / (time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        cpu = _tree_cpu() - cpu_before
+        tree.stop()
+        return records / seconds, cpu / records
+
+
+def _tree_cpu() -> float:
+    """CPU seconds of this process and its live children (the pool's workers)."""
+    from benchmarks.throughput import _cpu_seconds, _tree
+
+    return sum(_cpu_seconds(pid) for pid in _tree(os.getpid()))
 
 
 def run_import(warc: Path, tmp: Path, workers: int) -> tuple[int, float, ProcessTree]:
