@@ -6,6 +6,7 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
+import pytest
 from conftest import FAST, run_wiredesk
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
@@ -40,15 +41,21 @@ def _records(files: list[Path]) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def crawled(newsroom: Newsroom, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[Path]]:
+    """The newsroom crawled once with --warc: the corpus, and the WARC files written."""
+    directory = tmp_path_factory.mktemp("crawled")
+    sources = directory / "sources.toml"
+    sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+    db_url, archive = f"sqlite:///{directory / 'crawled.db'}", directory / "warc"
+    run_wiredesk("crawl", "--sources", str(sources), "--all", "--db", db_url, "--warc", str(archive), *FAST)
+    return db_url, sorted(archive.iterdir())
+
+
 def test_a_crawl_written_as_warc_imports_as_the_same_articles_and_stories(
-    newsroom: Newsroom, sources_file: Path, tmp_path: Path
+    crawled: tuple[str, list[Path]], tmp_path: Path
 ) -> None:
-    crawled, imported = f"sqlite:///{tmp_path / 'crawled.db'}", f"sqlite:///{tmp_path / 'imported.db'}"
-    archive = tmp_path / "warc"
-    run_wiredesk(
-        "crawl", "--sources", str(sources_file), "--all", "--db", crawled, "--warc", str(archive), *FAST
-    )
-    files = sorted(archive.iterdir())
+    db_url, files = crawled
     assert files and all(path.name.endswith(".warc.gz") for path in files), "no file left open"
     records = _records(files)
     assert records[0][0] == "warcinfo"
@@ -57,24 +64,25 @@ def test_a_crawl_written_as_warc_imports_as_the_same_articles_and_stories(
     sources = {headers.get(SOURCE_HEADER) for kind, headers in records if kind == "response"}
     assert {"wire", "portal", "publisher"} <= sources
 
+    imported = f"sqlite:///{tmp_path / 'imported.db'}"
     run_wiredesk("import", *map(str, files), "--db", imported, "--workers", "1")
-    articles, stories = _corpus(crawled)
+    articles, stories = _corpus(db_url)
     assert len(articles) >= 8
     assert _corpus(imported) == (articles, stories)
 
 
 def test_exported_raw_pages_import_as_the_same_articles_and_stories(
-    newsroom: Newsroom, sources_file: Path, tmp_path: Path
+    crawled: tuple[str, list[Path]], tmp_path: Path
 ) -> None:
-    crawled, imported = f"sqlite:///{tmp_path / 'crawled.db'}", f"sqlite:///{tmp_path / 'imported.db'}"
-    run_wiredesk("crawl", "--sources", str(sources_file), "--all", "--db", crawled, *FAST)
+    db_url = crawled[0]
+    imported = f"sqlite:///{tmp_path / 'imported.db'}"
     result = run_wiredesk(
-        "export", "--format", "warc", "--db", crawled, "-o", str(tmp_path / "corpus.warc.gz")
+        "export", "--format", "warc", "--db", db_url, "-o", str(tmp_path / "corpus.warc.gz")
     )
     written = tmp_path / "corpus-00000.warc.gz"
     assert str(written) in result.stderr
     run_wiredesk("import", str(written), "--db", imported, "--workers", "1")
-    assert _corpus(imported) == _corpus(crawled)
+    assert _corpus(imported) == _corpus(db_url)
 
 
 def test_files_rotate_past_their_size_and_each_starts_with_warcinfo(tmp_path: Path) -> None:
