@@ -14,6 +14,7 @@ transfer coding is undone, so `Transfer-Encoding` is kept under another name.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import socket
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 1024**3
 """A file is closed past 1 GiB, the size Common Crawl and Heritrix use."""
 OPEN_SUFFIX = ".open"
+GZIP_LEVEL = 6
+"""As for raw pages in the corpus: level 9 costs 1.6x the CPU for 0.6% smaller files (AEB pages)."""
 # Hop-by-hop framing the downloader has undone: kept under another name, as warcio's capture does.
 _UNDONE = {b"transfer-encoding": "X-Wiredesk-Transfer-Encoding"}
 
@@ -77,10 +80,17 @@ class RotatingWarcFiles:
 
     def write(self, *records: Any) -> None:
         """Records made with `writer()`, each linked to its file's warcinfo record."""
-        writer = self.writer()
+        self.writer()
         for record in records:
             record.rec_headers.add_header("WARC-Warcinfo-ID", self._warcinfo_id)
-            writer.write_record(record)
+            self._write(record)
+
+    def _write(self, record: Any) -> None:
+        """One gzip member per record, at GZIP_LEVEL (warcio's own gzip is level 9: 1.6x the CPU)."""
+        assert self._file is not None
+        plain = BytesIO()
+        WARCWriter(plain, gzip=False, warc_version="1.1").write_record(record)
+        self._file.write(gzip.compress(plain.getvalue(), compresslevel=GZIP_LEVEL))
 
     def _begin(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -88,10 +98,10 @@ class RotatingWarcFiles:
         self._serial += 1
         self._path = self.directory / name
         self._file = (self.directory / (name + OPEN_SUFFIX)).open("wb")
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        self._writer = WARCWriter(None, gzip=False, warc_version="1.1")
         warcinfo = self._writer.create_warcinfo_record(name, self.info)
         self._warcinfo_id = warcinfo.rec_headers.get_header("WARC-Record-ID")
-        self._writer.write_record(warcinfo)
+        self._write(warcinfo)
 
     def close(self) -> None:
         """Finish the current file: flushed, renamed from its `.open` name."""
