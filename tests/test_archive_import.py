@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from warcfiles import DATE, response_record, write_newsroom_warc
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive import ArchiveImport, ImportOptions, expand_inputs
-from crawler.newsroom import Newsroom
+from crawler.archive import ArchiveImport, ImportOptions, _open_raw, expand_inputs
+from crawler.newsroom import Document, Newsroom
 from crawler.newsroom.bulk import bulk_article
 from storage import make_engine
 from storage.archives import import_states
@@ -225,3 +225,26 @@ def test_a_file_that_ends_inside_a_record_counts_that_record_as_truncated(
     stats = _import(sqlite_url, cut)
     assert stats["wiredesk/warc/skip/truncated"] == 1
     assert stats["wiredesk/warc/records"] == stats["response_received_count"] * 2 + 1
+
+
+def test_a_file_over_http_imports_as_the_local_file_and_opens_at_an_offset(
+    sqlite_url: str, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    warc = write_newsroom_warc(tmp_path / "served.warc.gz", newsroom, odd=False)
+    data = warc.read_bytes()
+    newsroom.wire.routes["/archive/served.warc.gz"] = Document(data, "application/warc")
+    url = newsroom.wire.url("/archive/served.warc.gz")
+    stats = _import(sqlite_url, url)
+    assert stats["wiredesk/warc/files/imported"] == 1
+    assert _rows(sqlite_url) == _rows_of_local_import(warc, tmp_path)
+    assert import_states(make_engine(sqlite_url))[url].finished
+
+    stream, size = _open_raw(url, 1000)  # the newsroom ignores Range: the stream skips to the offset
+    with stream:
+        assert (stream.tell(), size, stream.read()) == (1000, len(data), data[1000:])
+
+
+def _rows_of_local_import(warc: Path, tmp_path: Path) -> tuple[int, int]:
+    local = f"sqlite:///{tmp_path / 'local.db'}"
+    _import(local, warc)
+    return _rows(local)
