@@ -13,13 +13,11 @@ from pathlib import Path
 
 import pytest
 from conftest import WIREDESK, run_wiredesk
-from sqlalchemy import func, select
-from warcfiles import DATE, response_record, write_newsroom_warc
-from warcio.warcwriter import WARCWriter
+from sqlalchemy import select
+from warcfiles import DATE, bulk_warc, corpus_rows, write_newsroom_warc
 
 from crawler.archive import ArchiveImport, ImportOptions, _open_raw, expand_inputs
 from crawler.newsroom import Document, Newsroom
-from crawler.newsroom.bulk import bulk_article
 from storage import make_engine
 from storage.archives import import_states
 from storage.models import Article, Page
@@ -34,15 +32,6 @@ def _import(db_url: str, *names: Path | str, **options: object) -> dict[str, int
     importer = ArchiveImport(db_url, ImportOptions(workers=0, **options))  # type: ignore[arg-type]
     importer.prepare()
     return importer.run([str(name) for name in names]).stats
-
-
-def _rows(db_url: str) -> tuple[int, int]:
-    engine = make_engine(db_url)
-    with engine.connect() as connection:
-        articles = connection.scalar(select(func.count()).select_from(Article)) or 0
-        pages = connection.scalar(select(func.count()).select_from(Page)) or 0
-    engine.dispose()
-    return articles, pages
 
 
 def test_html_responses_are_stored_and_every_other_record_counted(
@@ -69,11 +58,11 @@ def test_a_finished_file_is_skipped_and_a_second_import_stores_nothing(
 ) -> None:
     warc = write_newsroom_warc(tmp_path / "news.warc.gz", newsroom)
     _import(sqlite_url, warc)
-    before = _rows(sqlite_url)
+    before = corpus_rows(sqlite_url)
     again = _import(sqlite_url, warc)
     assert again.get("wiredesk/warc/files/already_done") == 1
     assert again.get("wiredesk/warc/records", 0) == 0
-    assert _rows(sqlite_url) == before
+    assert corpus_rows(sqlite_url) == before
     state = import_states(make_engine(sqlite_url))[str(warc)]
     assert state.finished and state.next_offset == warc.stat().st_size
 
@@ -89,12 +78,12 @@ def test_filters_by_site_date_and_language(sqlite_url: str, newsroom: Newsroom, 
     assert stats["wiredesk/warc/skip/before_since"] == stats["response_received_count"] - stats.get(
         "wiredesk/warc/skip/not_html", 0
     ) - stats.get("wiredesk/warc/skip/http-301", 0)
-    assert _rows(later) == (0, 0)
+    assert corpus_rows(later) == (0, 0)
 
     other = f"sqlite:///{tmp_path / 'other.db'}"
     stats = _import(other, warc, languages=frozenset({"de"}))
     assert stats["wiredesk/clean/other_language"] >= 8
-    assert _rows(other) == (0, 0)
+    assert corpus_rows(other) == (0, 0)
 
 
 def _sources(db_url: str) -> list[str]:
@@ -132,7 +121,7 @@ def test_the_command_reports_a_damaged_file_and_exits_3(
     assert "damaged near byte" in result.stderr
     figures = json.loads(report.read_text(encoding="utf-8"))
     assert figures["errors"] == {"damaged_archive": 1}
-    assert 0 < _rows(sqlite_url)[0] < NEWSROOM_PAGES_STORED - 1
+    assert 0 < corpus_rows(sqlite_url)[0] < NEWSROOM_PAGES_STORED - 1
     assert not import_states(make_engine(sqlite_url))[str(damaged)].finished
 
 
@@ -142,16 +131,6 @@ def test_a_missing_file_is_one_line(sqlite_url: str, tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [f"Error: {tmp_path / 'nope.warc.gz'}: no such file"]
 
 
-def _bulk_warc(path: Path, count: int) -> Path:
-    """`count` distinct articles on one site, one record each (plus their requests)."""
-    with path.open("wb") as output:
-        writer = WARCWriter(output, gzip=True, warc_version="1.1")
-        for number in range(count):
-            url = f"http://bulk.example.test/news/{number}"
-            response_record(writer, url, bulk_article(number, url, None))
-    return path
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_kill_9_mid_file_resumes_at_the_last_commit_and_stores_nothing_twice(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -159,7 +138,7 @@ def test_kill_9_mid_file_resumes_at_the_last_commit_and_stores_nothing_twice(
     db_url = (
         f"sqlite:///{tmp_path / 'corpus.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
     )
-    warc = _bulk_warc(tmp_path / "bulk.warc.gz", BULK)
+    warc = bulk_warc(tmp_path / "bulk.warc.gz", BULK)
     command = [
         WIREDESK,
         "import",
@@ -180,7 +159,7 @@ def test_kill_9_mid_file_resumes_at_the_last_commit_and_stores_nothing_twice(
         os.killpg(importing.pid, signal.SIGKILL)  # the import and its cleaning worker, at once
         importing.wait()
     committed = _committed(db_url, warc)
-    stored_at_kill = _rows(db_url)
+    stored_at_kill = corpus_rows(db_url)
     assert 0 < stored_at_kill[0] < BULK, "killed mid-file"
     assert not import_states(make_engine(db_url))[str(warc)].finished
 
@@ -192,7 +171,7 @@ def test_kill_9_mid_file_resumes_at_the_last_commit_and_stores_nothing_twice(
         "no record stored before the kill is redone"
     )
     assert figures["new"] == BULK - stored_at_kill[0]
-    assert _rows(db_url) == (BULK, BULK)
+    assert corpus_rows(db_url) == (BULK, BULK)
     state = import_states(make_engine(db_url))[str(warc)]
     assert state.finished and state.records == 2 * BULK and committed <= state.next_offset
 
@@ -236,7 +215,7 @@ def test_a_file_over_http_imports_as_the_local_file_and_opens_at_an_offset(
     url = newsroom.wire.url("/archive/served.warc.gz")
     stats = _import(sqlite_url, url)
     assert stats["wiredesk/warc/files/imported"] == 1
-    assert _rows(sqlite_url) == _rows_of_local_import(warc, tmp_path)
+    assert corpus_rows(sqlite_url) == _rows_of_local_import(warc, tmp_path)
     assert import_states(make_engine(sqlite_url))[url].finished
 
     stream, size = _open_raw(url, 1000)  # the newsroom ignores Range: the stream skips to the offset
@@ -247,4 +226,4 @@ def test_a_file_over_http_imports_as_the_local_file_and_opens_at_an_offset(
 def _rows_of_local_import(warc: Path, tmp_path: Path) -> tuple[int, int]:
     local = f"sqlite:///{tmp_path / 'local.db'}"
     _import(local, warc)
-    return _rows(local)
+    return corpus_rows(local)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 from conftest import WIREDESK, run_wiredesk
-from test_archive_import import _bulk_warc, _rows
+from warcfiles import bulk_warc, corpus_rows
 
 from crawler.archive import ImportOptions
 from crawler.archive_queue import FILES, decode_task, encode_task
@@ -65,7 +65,7 @@ def _worker(db_url: str, prefix: str, log: Path) -> subprocess.Popen[bytes]:
 def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
     pg_url: str, redis_prefix: str, tmp_path: Path
 ) -> None:
-    warc = _bulk_warc(tmp_path / "bulk.warc.gz", BULK)
+    warc = bulk_warc(tmp_path / "bulk.warc.gz", BULK)
     queued = run_wiredesk(
         "import", str(warc), "--redis", REDIS_URL, "-s", f"WIREDESK_REDIS_PREFIX={redis_prefix}"
     )
@@ -82,14 +82,14 @@ def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
-    stored_at_kill = _rows(pg_url)[0]
+    stored_at_kill = corpus_rows(pg_url)[0]
     assert 0 < stored_at_kill < BULK
 
     second = _worker(pg_url, redis_prefix, tmp_path / "second.log")
     assert second.wait(timeout=300) == 0, (tmp_path / "second.log").read_text()
     log = (tmp_path / "second.log").read_text()
     assert "resumed ×1" in log
-    assert _rows(pg_url) == (BULK, BULK), "every article once"
+    assert corpus_rows(pg_url) == (BULK, BULK), "every article once"
     assert import_states(make_engine(pg_url))[str(warc)].finished
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
+from sqlalchemy import func, select
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.newsroom import Newsroom
+from crawler.newsroom.bulk import bulk_article
+from storage import make_engine
+from storage.models import Article, Page
 
 DATE = "2026-11-30T08:00:00Z"
 
@@ -93,3 +97,23 @@ def write_newsroom_warc(path: Path, newsroom: Newsroom, odd: bool = True, gzip: 
         if odd:
             add_odd_records(writer, newsroom)
     return path
+
+
+def bulk_warc(path: Path, count: int) -> Path:
+    """`count` distinct articles on one site, one record each (plus their requests)."""
+    with path.open("wb") as output:
+        writer = WARCWriter(output, gzip=True, warc_version="1.1")
+        for number in range(count):
+            url = f"http://bulk.example.test/news/{number}"
+            response_record(writer, url, bulk_article(number, url, None))
+    return path
+
+
+def corpus_rows(db_url: str) -> tuple[int, int]:
+    """How many articles and raw pages the corpus holds."""
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        articles = connection.scalar(select(func.count()).select_from(Article)) or 0
+        pages = connection.scalar(select(func.count()).select_from(Page)) or 0
+    engine.dispose()
+    return articles, pages
