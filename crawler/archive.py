@@ -611,6 +611,16 @@ def import_lines(report: CrawlReport) -> list[str]:
     ]
 
 
+def import_exit_status(report: CrawlReport) -> int:
+    """The crawl's exit status (3: an article lost, or a file damaged); 1 when a file could not be read."""
+    from crawler.run import EXIT_ALL_SOURCES_FAILED, exit_status
+
+    status = exit_status(report)
+    if status == 0 and report.stats.get(f"{FILES_PREFIX}unreadable"):
+        return EXIT_ALL_SOURCES_FAILED
+    return status
+
+
 def biggest_sources(report: CrawlReport, shown: int = 20) -> CrawlReport:
     """The report with its `shown` sources of most records; an archive may hold thousands of sites."""
     ranked = sorted(report.sources.items(), key=lambda pair: -pair[1].fetched)

@@ -228,7 +228,7 @@ def worker(
 
     if not redis_url:
         raise click.UsageError("a worker needs --redis URL (or WIREDESK_REDIS)")
-    from crawler.archive import ImportStopped, import_queued
+    from crawler.archive import ImportStopped, import_exit_status, import_queued
 
     extra = {**_parse_overrides(overrides), "WIREDESK_WORKER_IDLE": idle}
     try:
@@ -238,7 +238,7 @@ def worker(
     except (DatabaseUnavailable, CrawlFailed, RedisError, ImportStopped) as error:
         raise click.ClickException(str(error)) from error
     print_report(report, Console(stderr=True))
-    sys.exit(max(exit_status(report), exit_status(imported) if imported else 0))
+    sys.exit(max(exit_status(report), import_exit_status(imported) if imported else 0))
 
 
 _DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]
@@ -866,8 +866,8 @@ def import_command(
 
     Example: wiredesk import CC-NEWS-20240101000000-00001.warc.gz --site '*.apnews.com' --lang en
     """
-    from crawler.archive import ArchiveInputError, ImportStopped, import_archives
-    from crawler.run import exit_status, report_figures
+    from crawler.archive import ArchiveInputError, ImportStopped, import_archives, import_exit_status
+    from crawler.run import report_figures
 
     try:
         report = import_archives(
@@ -888,7 +888,7 @@ def import_command(
         return  # queued for workers
     if report_file:
         Path(report_file).write_text(json.dumps(report_figures(report)), encoding="utf-8")
-    sys.exit(exit_status(report))
+    sys.exit(import_exit_status(report))
 
 
 def main() -> None:

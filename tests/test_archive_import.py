@@ -227,3 +227,14 @@ def _rows_of_local_import(warc: Path, tmp_path: Path) -> tuple[int, int]:
     local = f"sqlite:///{tmp_path / 'local.db'}"
     _import(local, warc)
     return corpus_rows(local)
+
+
+def test_a_url_that_cannot_be_read_is_counted_and_exits_1(
+    sqlite_url: str, newsroom: Newsroom, tmp_path: Path
+) -> None:
+    warc = write_newsroom_warc(tmp_path / "news.warc.gz", newsroom, odd=False)
+    missing = newsroom.wire.url("/archive/missing.warc.gz")
+    result = run_wiredesk("import", missing, str(warc), "--db", sqlite_url, "--workers", "1", check=False)
+    assert result.returncode == 1, result.stderr
+    assert "unreadable ×1" in result.stderr and "imported ×1" in result.stderr
+    assert corpus_rows(sqlite_url)[0] > 0
