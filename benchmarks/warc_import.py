@@ -3,7 +3,7 @@
     python benchmarks/warc_import.py [--pages DIR] [--records 5000] [--memory-at 50000] [--workers N]
 
 Builds a WARC of the pages of DIR (default: the 181 AEB pages of the shared datasets, or
-$WIREDESK_DATASETS/article-extraction-benchmark/html) repeated under new URLs on 97 sites, to
+$WIREDESK_DATASETS/article-extraction-benchmark/html) repeated under new URLs on --sites sites (97), to
 --records response records (each with its request record, as a crawler writes them). In one run:
 
 - a pool of N bare `trafilatura.extract` processes over the same HTML (N = the import's workers);
@@ -38,7 +38,6 @@ from benchmarks.throughput import ProcessTree  # noqa: E402
 from crawler.newsroom.__main__ import _read_pages  # noqa: E402
 
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
-SITES = 97
 
 
 def main() -> None:
@@ -49,11 +48,17 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--memory-at", type=int, help="also import this many records and compare peak memory")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--sites",
+        type=int,
+        default=97,
+        help="sites the pages are spread over (1: repeats are same-site duplicates)",
+    )
     args = parser.parse_args()
     pages = _read_pages(args.pages or _aeb_pages())
     print(f"pages                   {len(pages)} distinct, repeated to {args.records} records")
     with tempfile.TemporaryDirectory(prefix="wiredesk-warc-bench-") as tmp:
-        warc = write_warc(Path(tmp) / "bench.warc.gz", pages, args.records)
+        warc = write_warc(Path(tmp) / "bench.warc.gz", pages, args.records, args.sites)
         print(f"WARC file               {warc.stat().st_size / 2**20:.1f} MiB")
         baseline, baseline_cpu = bare_pool_rate(pages, args.records, args.workers)
         print(f"bare trafilatura pool   {baseline:.1f} pages/s ({args.workers} processes)")
@@ -78,7 +83,7 @@ def main() -> None:
             records, best = reading_speed(reader, warc)
             print(f"reading, {name:<14} {records / best:,.0f} records/s ({records} records in {best:.2f} s)")
         if args.memory_at:
-            large = write_warc(Path(tmp) / "large.warc.gz", pages, args.memory_at)
+            large = write_warc(Path(tmp) / "large.warc.gz", pages, args.memory_at, args.sites)
             warc.unlink()
             stored_large, seconds_large, tree_large = run_import(large, Path(tmp), args.workers)
             large_rate = args.memory_at / seconds_large
@@ -99,12 +104,16 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:.0f} MiB"
 
 
-def write_warc(path: Path, pages: list[bytes], records: int) -> Path:
-    """`records` responses (with their requests), the pages in turn under new URLs on SITES sites."""
+def write_warc(path: Path, pages: list[bytes], records: int, sites: int) -> Path:
+    """`records` responses (with their requests), the pages in turn under new URLs on `sites` sites.
+
+    Spread over many sites, a repeated page is a copy (an insert, linked into its story); on one
+    site it is a same-site duplicate (no insert): the storage cost per page differs several-fold.
+    """
     with path.open("wb") as output:
         writer = WARCWriter(output, gzip=True, warc_version="1.1")
         for number in range(records):
-            url = f"http://site{number % SITES}.bench.test/story/{number}"
+            url = f"http://site{number % sites}.bench.test/story/{number}"
             request = StatusAndHeaders(
                 f"GET /story/{number} HTTP/1.1", [("Host", url.split("/")[2])], is_http_request=True
             )
