@@ -164,8 +164,13 @@ def _gunzip(path: Path) -> bytes:
 def aeb_pages(directory: Path) -> list[Page]:
     truth = json.loads((directory / "ground-truth.json").read_text(encoding="utf-8"))
     return [
-        Page(name, entry.get("url"), _site(entry.get("url"), name),
-             _gunzip(directory / "html" / f"{name}.html.gz"), entry["articleBody"])
+        Page(
+            name,
+            entry.get("url"),
+            _site(entry.get("url"), name),
+            _gunzip(directory / "html" / f"{name}.html.gz"),
+            entry["articleBody"],
+        )
         for name, entry in sorted(truth.items())
     ]
 
@@ -198,8 +203,13 @@ def aeb_summary(rows: list[dict[str, float]], pages: list[Page]) -> dict[str, fl
 def eval_pages(directory: Path) -> list[Page]:
     snippets = json.loads((directory / "snippets.json").read_text(encoding="utf-8"))
     return [
-        Page(name, entry.get("url"), _site(entry.get("url"), name),
-             _gunzip(directory / "html" / f"{name}.html.gz"), entry)
+        Page(
+            name,
+            entry.get("url"),
+            _site(entry.get("url"), name),
+            _gunzip(directory / "html" / f"{name}.html.gz"),
+            entry,
+        )
         for name, entry in sorted(snippets.items())
     ]
 
@@ -229,8 +239,13 @@ def eval_summary(rows: list[dict[str, float]], pages: list[Page]) -> dict[str, f
 def fundus_pages(directory: Path) -> list[Page]:
     truth = json.loads((directory / "truth.json").read_text(encoding="utf-8"))
     return [
-        Page(name, entry["url"], entry["publisher"],
-             _gunzip(directory / "pages" / f"{name}.html.gz").decode("utf-8", "replace"), entry)
+        Page(
+            name,
+            entry["url"],
+            entry["publisher"],
+            _gunzip(directory / "pages" / f"{name}.html.gz").decode("utf-8", "replace"),
+            entry,
+        )
         for name, entry in sorted(truth.items())
     ]
 
@@ -263,12 +278,36 @@ def fundus_summary(rows: list[dict[str, float]], pages: list[Page]) -> dict[str,
 
 
 DATASETS = {
-    "aeb": Dataset("aeb", "article-extraction-benchmark", aeb_pages, aeb_score, aeb_summary, "f1",
-                   ("P", "R", "F1", "empty"), ("f1",)),
-    "eval": Dataset("eval", "trafilatura-eval", eval_pages, eval_score, eval_summary, "keep",
-                    ("keep", "drop", "leaks", "empty"), ("keep", "drop")),
-    "fundus": Dataset("fundus", "fundus-dev", fundus_pages, fundus_score, fundus_summary, "f1",
-                      ("P", "R", "F1", "empty"), ("f1",)),
+    "aeb": Dataset(
+        "aeb",
+        "article-extraction-benchmark",
+        aeb_pages,
+        aeb_score,
+        aeb_summary,
+        "f1",
+        ("P", "R", "F1", "empty"),
+        ("f1",),
+    ),
+    "eval": Dataset(
+        "eval",
+        "trafilatura-eval",
+        eval_pages,
+        eval_score,
+        eval_summary,
+        "keep",
+        ("keep", "drop", "leaks", "empty"),
+        ("keep", "drop"),
+    ),
+    "fundus": Dataset(
+        "fundus",
+        "fundus-dev",
+        fundus_pages,
+        fundus_score,
+        fundus_summary,
+        "f1",
+        ("P", "R", "F1", "empty"),
+        ("f1",),
+    ),
 }
 
 
@@ -333,12 +372,15 @@ def report(dataset: Dataset, result: Run) -> dict[str, dict[str, float]]:
         print(f"F1 by language (pages){'':6}" + "".join(f"{name:>22}" for name in summaries))
         counts = Counter(page.truth["language"] for page in result.pages)
         for key in languages:
-            print(f"  {key[3:]:6}{counts[key[3:]]:>4}{'':14}" + "".join(
-                f"{figures[key]:>22.3f}" for figures in summaries.values()))
+            print(
+                f"  {key[3:]:6}{counts[key[3:]]:>4}{'':14}"
+                + "".join(f"{figures[key]:>22.3f}" for figures in summaries.values())
+            )
     behind = [
         (ours[dataset.listed] - theirs[dataset.listed], page.name)
-        for page, ours, theirs in zip(result.pages, result.rows["wiredesk"], result.rows["trafilatura"],
-                                      strict=True)
+        for page, ours, theirs in zip(
+            result.pages, result.rows["wiredesk"], result.rows["trafilatura"], strict=True
+        )
         if ours[dataset.listed] < theirs[dataset.listed] - _BEHIND
     ]
     print(f"pages where wiredesk is more than {_BEHIND} {dataset.listed} below trafilatura: {len(behind)}")
@@ -400,8 +442,10 @@ def main(argv: list[str] | None = None) -> None:
     for result in runs.values():
         total.update(result.seconds)
     pages = sum(len(result.pages) for result in runs.values())
-    print(f"\ntime per page over all {pages} pages: " + ", ".join(
-        f"{name} {seconds / pages * 1000:.1f} ms" for name, seconds in total.items()))
+    print(
+        f"\ntime per page over all {pages} pages: "
+        + ", ".join(f"{name} {seconds / pages * 1000:.1f} ms" for name, seconds in total.items())
+    )
     print(f"speed: wiredesk / bare trafilatura = {total['wiredesk'] / total['trafilatura']:.2f}")
     if args.json:
         args.json.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
@@ -441,8 +485,11 @@ def _floor(value: float | int) -> float | int:
 
 def _page_rows(result: Run) -> Iterator[dict[str, Any]]:
     for number, page in enumerate(result.pages):
-        yield {"name": page.name, "site": page.site,
-               **{name: rows[number] for name, rows in result.rows.items()}}
+        yield {
+            "name": page.name,
+            "site": page.site,
+            **{name: rows[number] for name, rows in result.rows.items()},
+        }
 
 
 if __name__ == "__main__":

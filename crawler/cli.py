@@ -164,6 +164,12 @@ def cli() -> None:
 @click.option(
     "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the figures as JSON here."
 )
+@click.option(
+    "--warc",
+    "warc_dir",
+    type=click.Path(file_okay=False),
+    help="Also write every response fetched into gzipped WARC files here ($WIREDESK_WARC_DIR).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
 @database_errors
 def crawl(
@@ -180,6 +186,7 @@ def crawl(
     resume: bool,
     redis_url: str | None,
     report_file: str | None,
+    warc_dir: str | None,
     verbose: bool,
 ) -> None:
     """Crawl named sources (default: the default ones) or ad-hoc --url start points into the corpus.
@@ -202,6 +209,8 @@ def crawl(
         bound = _since(since, days)
         if bound is not None:
             settings.set("WIREDESK_SINCE", bound.isoformat(), priority="cmdline")
+        if warc_dir:
+            settings.set("WIREDESK_WARC_DIR", warc_dir, priority="cmdline")
         report = run_crawl(chosen, settings)
     except (SourcesError, DatabaseUnavailable, CrawlFailed, RedisError, RulesError) as error:
         raise click.ClickException(str(error)) from error
@@ -274,6 +283,7 @@ def worker(
     """Join a shared crawl: take requests from Redis, store into the shared database.
 
     Start as many as you like, on as many hosts; seed the crawl with `wiredesk crawl --redis URL SOURCE`.
+    WARC files queued by `wiredesk import --redis URL` are imported first (docs/archives.md).
 
     Example: wiredesk worker --redis redis://queue:6379/0 --db postgresql+psycopg://wiredesk@db/news
     """
@@ -283,16 +293,22 @@ def worker(
 
     if not redis_url:
         raise click.UsageError("a worker needs --redis URL (or WIREDESK_REDIS)")
+    from crawler.archive import ImportStopped, import_exit_status, import_queued
+
     extra = {**_parse_overrides(overrides), "WIREDESK_WORKER_IDLE": idle}
     try:
         settings = crawl_settings(db_url, None, _with_redis(extra, redis_url), verbose)
+        imported = import_queued(settings)
         report = run_crawl([], settings, worker=True)
-    except (DatabaseUnavailable, CrawlFailed, RedisError) as error:
+    except (DatabaseUnavailable, CrawlFailed, RedisError, ImportStopped) as error:
         raise click.ClickException(str(error)) from error
     _print_report(report)
     if _interrupted(report):
         sys.exit(EXIT_INTERRUPTED)
-    sys.exit(exit_status(report))
+    sys.exit(max(exit_status(report), import_exit_status(imported) if imported else 0))
+
+
+_DATES = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]
 
 
 def _default_jobdir(chosen: list[Any]) -> str:
@@ -521,9 +537,17 @@ def sources(sources_file: str | None, check: bool, fmt: str | None) -> None:
 
 
 # What an export's file name says about its format; `--format` overrides it. Its values are
-# storage.export.FORMATS (a test checks), written here so `wiredesk --help` needs no ORM import.
-EXPORT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+# storage.export.FORMATS and WARC (a test checks), written here so `wiredesk --help` needs no ORM import.
+EXPORT_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".warc": "warc",
+}
 EXPORT_FORMATS = tuple(dict.fromkeys(EXPORT_SUFFIXES.values()))
+# Raw pages (not articles) go out as WARC, in rotating files; the other formats are storage.export's.
+WARC = "warc"
 STDOUT = "-"
 
 
@@ -544,7 +568,7 @@ STDOUT = "-"
 def export(
     db_url: str | None, fmt: str | None, output: str, since: datetime | None, source: str | None
 ) -> None:
-    """Export articles to JSON Lines, CSV or Parquet, streaming (constant memory).
+    """Export articles to JSON Lines, CSV or Parquet, or the raw pages kept as WARC, streaming.
 
     Example: wiredesk export --since 2024-12-01 -o december.parquet
     """
@@ -552,6 +576,9 @@ def export(
 
     fmt = fmt or _export_format(output)
     since_utc = since.replace(tzinfo=UTC) if since else None
+    if fmt == WARC:
+        _export_warc(db_url, output, since_utc, source)
+        return
     try:
         if output == STDOUT:
             written = export_articles(db_url, fmt, sys.stdout, since_utc, source)
@@ -567,10 +594,20 @@ def export(
     click.echo(f"{written} articles written to {'stdout' if output == STDOUT else output}", err=True)
 
 
+def _export_warc(db_url: str | None, output: str, since: datetime | None, source: str | None) -> None:
+    """The raw pages kept, as rotating gzipped WARC files named after `output` (docs/archives.md)."""
+    from crawler.warcwriter import export_pages
+
+    if output == STDOUT:
+        raise click.ClickException("WARC export writes rotating files: give -o NAME.warc.gz, not -o -")
+    written, files = export_pages(db_url, _writable(Path(output)), since, source)
+    click.echo(f"{written} raw pages written to {', '.join(map(str, files))}", err=True)
+
+
 def _export_format(output: str) -> str:
     if output == STDOUT:
         return "jsonl"
-    suffix = Path(output).suffix.lower()
+    suffix = Path(output.removesuffix(".gz")).suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise click.ClickException(
             f"cannot tell the format of {output}: name it {', '.join('*' + s for s in EXPORT_SUFFIXES)}, "
@@ -979,6 +1016,78 @@ def reclean_command(
     from crawler.reclean import reclean_command_run
 
     click.echo(reclean_command_run(db_url, source, site, since, everything, rules_file).line())
+
+
+@cli.command("import")
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@database_option
+@click.option("--source", help="Store every article under this source name (default: its site).")
+@click.option(
+    "--site", "sites", multiple=True, metavar="GLOB", help="Only pages of sites matching (repeatable)."
+)
+@click.option(
+    "--since", type=click.DateTime(_DATES), help="Only records dated (WARC-Date) on or after this (UTC)."
+)
+@click.option("--until", type=click.DateTime(_DATES), help="Only records dated before this (UTC).")
+@click.option(
+    "--lang", "languages", multiple=True, metavar="CODE", help="Only articles in this language (repeatable)."
+)
+@click.option("--workers", type=click.IntRange(min=0), help="Cleaning processes (default: one per core).")
+@click.option("--prefix", default=None, metavar="URL", help="Base URL of a listing's relative paths.")
+@redis_option
+@settings_option
+@click.option(
+    "--report", "report_file", type=click.Path(dir_okay=False), help="Also write the figures as JSON here."
+)
+@database_errors
+def import_command(
+    inputs: tuple[str, ...],
+    db_url: str | None,
+    source: str | None,
+    sites: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    languages: tuple[str, ...],
+    workers: int | None,
+    prefix: str | None,
+    redis_url: str | None,
+    overrides: tuple[str, ...],
+    report_file: str | None,
+) -> None:
+    """Import WARC files (.warc, .warc.gz; paths, URLs, or listings of them) into the corpus.
+
+    Each HTML page goes through the crawl's cleaning, dedup and storage; a re-run resumes each file
+    where it stopped. With --redis (WIREDESK_REDIS) the files are queued for `wiredesk worker`s.
+    See docs/archives.md.
+
+    Example: wiredesk import CC-NEWS-20240101000000-00001.warc.gz --site '*.apnews.com' --lang en
+    """
+    from redis.exceptions import RedisError
+
+    from cleaner.rules import RulesError
+    from crawler.archive import ArchiveInputError, ImportStopped, import_archives, import_exit_status
+    from crawler.run import report_figures
+
+    try:
+        report = import_archives(
+            list(inputs),
+            db_url,
+            _with_redis(_parse_overrides(overrides), redis_url),
+            source=source,
+            sites=sites,
+            since=since.replace(tzinfo=UTC) if since else None,
+            until=until.replace(tzinfo=UTC) if until else None,
+            languages=languages,
+            workers=workers,
+            prefix=prefix,
+        )
+    except (ArchiveInputError, ImportStopped, DatabaseUnavailable, RulesError, RedisError) as error:
+        raise click.ClickException(str(error)) from error
+    if report is None:
+        return  # queued for workers
+    if report_file:
+        Path(report_file).write_text(json.dumps(report_figures(report)), encoding="utf-8")
+    sys.exit(import_exit_status(report))
 
 
 def main() -> None:

@@ -168,29 +168,32 @@ class LeaseKeeper:
             raise DontCloseSpider
 
 
-def requeue_dead_leases(server: Any, prefix: str) -> int:
-    """Push back on the queue the leased requests of workers whose heartbeat has expired."""
-    if not server.set(f"{prefix}:reaper-lock", 1, nx=True, ex=5):
+def requeue_dead_leases(server: Any, prefix: str, queue: str = "requests", leases: str = "leases") -> int:
+    """Push back on the queue the leased requests of workers whose heartbeat has expired.
+
+    `queue` and `leases` name another queue of leased tasks (the WARC files of `wiredesk import`).
+    """
+    if not server.set(f"{prefix}:reaper-lock:{leases}", 1, nx=True, ex=5):
         return 0
     moved = 0
     try:
-        for key in server.scan_iter(f"{prefix}:leases:*"):
+        for key in server.scan_iter(f"{prefix}:{leases}:*"):
             name = key.decode() if isinstance(key, bytes) else key
-            worker = name.removeprefix(f"{prefix}:leases:")
+            worker = name.removeprefix(f"{prefix}:{leases}:")
             if server.exists(f"{prefix}:alive:{worker}"):
                 continue
             leased = server.hgetall(name)
             if leased:
                 pipe = server.pipeline()
                 for data in leased.values():
-                    pipe.zadd(f"{prefix}:requests", {data: 0})
+                    pipe.zadd(f"{prefix}:{queue}", {data: 0})
                 pipe.delete(name)
                 pipe.execute()
                 moved += len(leased)
             else:
                 server.delete(name)
     finally:
-        server.delete(f"{prefix}:reaper-lock")
+        server.delete(f"{prefix}:reaper-lock:{leases}")
     return moved
 
 

@@ -66,6 +66,10 @@ WIREDESK_REDIS_PREFIX = "wiredesk"
 WIREDESK_WORKER_ID = None
 # A worker leaves a shared crawl after its queue and every lease have been empty this many seconds.
 WIREDESK_WORKER_IDLE = 5.0
+# Write every response fetched, with its request, into gzipped WARC files here (crawler/warcwriter.py).
+WIREDESK_WARC_DIR = os.environ.get("WIREDESK_WARC_DIR")
+# A WARC file is closed, and the next begun, past this many bytes.
+WIREDESK_WARC_MAX_BYTES = 1024**3
 # Seconds between two progress lines when stderr is not a terminal (logs); 0 turns them off.
 WIREDESK_PROGRESS_LOG_INTERVAL = 60
 
@@ -100,6 +104,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceBoundsMiddleware": 49,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Next to the downloader: every response as received (3xx and errors too), the request as sent.
+    "crawler.warcwriter.WarcWriterMiddleware": 840,
 }
 EXTENSIONS = {
     "crawler.progress.Progress": 500,

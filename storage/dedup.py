@@ -233,9 +233,7 @@ def _candidates_statement() -> Select[tuple[int, int, bytes, datetime | None]]:
         for band in range(BANDS)
     ]
     found = union_all(*probes).subquery()
-    shared = (
-        select(found.c.article_id, func.count().label("bands")).group_by(found.c.article_id).subquery()
-    )
+    shared = select(found.c.article_id, func.count().label("bands")).group_by(found.c.article_id).subquery()
     ranked = (
         select(
             Article.id,

@@ -253,3 +253,26 @@ class DaemonLock(Base):
     pid: Mapped[int] = mapped_column(Integer)
     since: Mapped[datetime] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WarcImport(Base):
+    """How far `wiredesk import` got in one WARC file: where its next record starts, and if it is done.
+
+    The offset moves in the same transaction as the articles of the records before it, so an
+    import killed at any point resumes at the first record not committed (storage/archives.py).
+    """
+
+    __tablename__ = "warc_imports"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    """The file as given: its URL, or its absolute path."""
+    next_offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Bytes of the file (as stored: compressed) before the first record not imported yet."""
+    records: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Records read before `next_offset`."""
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    """The file's size in bytes, once imported (when the server said it)."""
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set once every record was read: a later import of the same file skips it."""

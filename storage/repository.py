@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
@@ -95,7 +95,11 @@ class Corpus:
         """Store one cleaned article page in one transaction and say what it was."""
         return self.store_many([(page, article)])[0]
 
-    def store_many(self, items: list[tuple[FetchedPage, CleanArticle]]) -> list[StoreResult]:
+    def store_many(
+        self,
+        items: list[tuple[FetchedPage, CleanArticle]],
+        also: Callable[[Connection], None] | None = None,
+    ) -> list[StoreResult]:
         """Store a batch in one transaction (one commit for many articles); a bad page fails alone.
 
         Each item is stored as if the ones before it were already committed. When the batch fails
@@ -104,6 +108,9 @@ class Corpus:
         own transaction: a race then finds the other writer's rows, and a page that fails again
         fails alone, with outcome FAILED and the reason, its raw page kept in `pages` as failed.
         A page `storage.bounds` refuses fails the same way without being tried.
+
+        `also` runs in the batch's transaction (or in its own after the pages, when they were
+        stored one by one): an import's progress moves with the articles (storage/archives.py).
 
         Raises StoreInterrupted when the database cannot be reached (`database_away`).
         """
@@ -118,12 +125,14 @@ class Corpus:
                 continue
             ready.append((index, *bounded, Fingerprint.of(bounded[1].text)))
         try:
-            stored = retrying_deadlocks(partial(self._store_batch, ready))
+            stored = retrying_deadlocks(partial(self._store_batch, ready, also))
         except Exception as error:
             if database_away(error):
                 raise StoreInterrupted(self._failed(failed, results, keep=False), error) from error
             logger.debug("batch of %d failed (%s): storing one by one", len(ready), one_line(error))
             self._store_one_by_one(ready, results, failed)
+            if also is not None:
+                self._also_alone(also, results, failed)
         else:
             for (index, *_), result in zip(ready, stored, strict=True):
                 results[index] = result
@@ -148,6 +157,17 @@ class Corpus:
                     failed.append((index, page, one_line(error)))
                     break
 
+    def _also_alone(
+        self, also: Callable[[Connection], None], results: list[StoreResult | None], failed: list[_Failed]
+    ) -> None:
+        try:
+            with self.engine.begin() as connection:
+                also(connection)
+        except Exception as error:
+            if database_away(error):
+                raise StoreInterrupted(self._failed(failed, results, keep=False), error) from error
+            raise
+
     def _failed(
         self, failed: list[_Failed], results: list[StoreResult | None], keep: bool
     ) -> list[StoreResult | None]:
@@ -166,9 +186,11 @@ class Corpus:
                     logger.warning("%s: failure not recorded (%s)", page.url, one_line(error))
         return results
 
-    def _store_batch(self, ready: list[_Ready]) -> list[StoreResult]:
+    def _store_batch(
+        self, ready: list[_Ready], also: Callable[[Connection], None] | None = None
+    ) -> list[StoreResult]:
         """Lock the texts, read, plan every item, lock the bands of what is indexed, then write."""
-        if not ready:
+        if not ready and also is None:
             return []
         with self.engine.begin() as connection:
             dedup.lock_texts(connection, (fingerprint.text_hash for *_, fingerprint in ready))
@@ -181,6 +203,8 @@ class Corpus:
             dedup.lock_bands(connection, [step.fingerprint for step in steps if step.kind in _INDEXED])
             results = [batch.write(step) for step in steps]
             batch.finish()
+            if also is not None:
+                also(connection)
             return results
 
     def store_recleaned(self, items: list[Recleaned]) -> list[bool | None]:

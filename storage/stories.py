@@ -124,7 +124,9 @@ class Stories:
         if not closest:
             return
         others = sorted(closest)
-        self.connection.execute(update(_ARTICLES).where(_ARTICLES.c.story_id.in_(others)).values(story_id=into))
+        self.connection.execute(
+            update(_ARTICLES).where(_ARTICLES.c.story_id.in_(others)).values(story_id=into)
+        )
         self.connection.execute(
             update(_STORIES).where(_STORIES.c.merged_into.in_(others)).values(merged_into=into)
         )

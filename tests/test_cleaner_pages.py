@@ -72,7 +72,10 @@ def test_ap_story_metadata() -> None:
         "Russian Foreign Minister Sergey Lavrov speaks during a news conference in Skopje, North "
         "Macedonia, Friday, Dec. 1, 2023. (AP Photo/Boris Grdanoski)"
     ]
-    assert article.canonical_url == "https://news.yahoo.example/russias-lavrov-declares-security-talks-120134567.html"
+    assert (
+        article.canonical_url
+        == "https://news.yahoo.example/russias-lavrov-declares-security-talks-120134567.html"
+    )
     assert article.language == "en"
 
 

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import REPO, run_wiredesk
 
-from crawler.cli import EXPORT_FORMATS, cli
+from crawler.cli import EXPORT_FORMATS, WARC, cli
 from crawler.clidoc import reference
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import ROMAN_ROAD
@@ -162,7 +162,7 @@ def test_export_to_stdout_and_by_extension(corpus: str, tmp_path: Path) -> None:
     assert not Path("-").exists()
     wiredesk("export", "-o", str(tmp_path / "a.csv"), "--db", corpus)
     assert (tmp_path / "a.csv").read_text(encoding="utf-8").startswith("id,url,source")
-    assert set(EXPORT_FORMATS) == set(FORMATS)
+    assert set(EXPORT_FORMATS) == {*FORMATS, WARC}
 
 
 def test_runs_json_has_objects_not_strings(corpus: str) -> None:

@@ -1,7 +1,7 @@
 """the SQLite full-text table declared as datasette and sqlite-utils detect it
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02 11:20:00
 
 Both tools find a table's FTS index by the text of its declaration, looking for
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
