@@ -199,10 +199,12 @@ def _progress(report: RecleanReport) -> None:
 def reclean_after_crawl(
     engine: Engine,
     started_at: datetime,
+    sources: list[str],
     options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
     time_limit: float = 20.0,
 ) -> RecleanReport:
-    """Re-clean what a crawl that started at `started_at` left with furniture its sites now know.
+    """Re-clean what a crawl of `sources` that started at `started_at` left with furniture its sites
+    now know.
 
     For each site it fetched articles of, with a memory: when a line became furniture during this
     crawl, every stored article of the site is checked (those of earlier crawls too); else only
@@ -211,7 +213,7 @@ def reclean_after_crawl(
     """
     memory = SiteMemory(engine)
     with engine.connect() as connection:
-        sites = sites_fetched_since(connection, started_at)
+        sites = sites_fetched_since(connection, started_at, sources)
     report = RecleanReport()
     for site, hosts in sites.items():
         furniture = memory.furniture(site)

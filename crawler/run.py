@@ -154,8 +154,9 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if stats.get("finish_reason") in (None, "start_error"):
         raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
-    if settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL", True):
-        stats.update(_reclean_after(settings, started_at))
+    # A crawl told to stop (a signal, the daemon stopping) stops now: `wiredesk reclean` catches up.
+    if settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL", True) and stats.get("finish_reason") != "shutdown":
+        stats.update(_reclean_after(settings, started_at, [source.name for source in sources]))
     return CrawlReport(
         counts=Counts.from_stats(stats),
         sources=_per_source(stats, [source.name for source in sources]),
@@ -165,7 +166,7 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
     )
 
 
-def _reclean_after(settings: Settings, started_at: datetime) -> dict[str, int]:
+def _reclean_after(settings: Settings, started_at: datetime, sources: list[str]) -> dict[str, int]:
     """Re-clean the crawl's sites' articles stored before their memory knew some furniture.
 
     A failure here costs the re-cleaning (`wiredesk reclean` does it later), never the crawl.
@@ -175,6 +176,7 @@ def _reclean_after(settings: Settings, started_at: datetime) -> dict[str, int]:
         report = reclean_after_crawl(
             engine,
             started_at,
+            sources,
             CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
             settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
         )

@@ -85,10 +85,13 @@ def _raw_page(row: Any) -> RawPage:
     )
 
 
-def sites_fetched_since(connection: Connection, since: datetime) -> dict[str, list[str]]:
-    """The hosts whose articles were fetched since `since`, grouped by the site their memory is under."""
+def sites_fetched_since(connection: Connection, since: datetime, sources: list[str]) -> dict[str, list[str]]:
+    """The hosts whose articles these sources fetched since `since`, grouped by the site their memory
+    is under (another crawl running meanwhile has its own sites)."""
     hosts = connection.scalars(
-        select(_ARTICLES.c.site).where(_ARTICLES.c.last_fetched_at >= since).distinct()
+        select(_ARTICLES.c.site)
+        .where(_ARTICLES.c.last_fetched_at >= since, _ARTICLES.c.source.in_(sources))
+        .distinct()
     )
     sites: dict[str, list[str]] = {}
     for host in hosts:

@@ -80,7 +80,7 @@ def test_after_a_crawl_that_formed_the_memory_every_page_of_the_site_is_recleane
     store_template_pages(engine, 2)
     started_at = T0 + timedelta(hours=1)
     store_template_pages(engine, 2, first=2, at=started_at)
-    report = reclean_after_crawl(engine, started_at)
+    report = reclean_after_crawl(engine, started_at, ["news"])
     assert (report.examined, report.changed) == (4, 4)
     with engine.connect() as connection:
         assert not any(UI_LINE in text for text in connection.scalars(select(Article.text)))
@@ -91,7 +91,7 @@ def test_after_a_crawl_with_a_formed_memory_only_its_pages_are_checked(engine: E
     store_template_pages(engine, 4)
     started_at = T0 + timedelta(hours=1)
     store_template_pages(engine, 1, first=9, at=started_at)
-    report = reclean_after_crawl(engine, started_at)
+    report = reclean_after_crawl(engine, started_at, ["news"])
     assert (report.examined, report.changed) == (1, 1)
 
 
@@ -99,3 +99,11 @@ def test_reclean_command_wants_a_choice_of_articles(tmp_path: Path) -> None:
     result = run_wiredesk("reclean", "--db", f"sqlite:///{tmp_path / 'c.db'}", check=False)
     assert result.returncode == 2
     assert "choose articles with --source, --site or --since, or give --all" in result.stderr
+
+
+def test_after_a_crawl_other_sources_sites_are_left_alone(engine: Engine) -> None:
+    """Another crawl storing meanwhile (another source) re-cleans its own sites."""
+    started_at = T0 + timedelta(hours=1)
+    store_template_pages(engine, 4, "other.org", at=started_at)
+    assert reclean_after_crawl(engine, started_at, ["news"]).examined == 0
+    assert reclean_after_crawl(engine, started_at, ["other"]).changed == 4
