@@ -134,7 +134,7 @@ class CleanPipeline:
 
     def _job(self, item: ArticlePage, furniture: frozenset[str]) -> tuple[Any, ...]:
         """The arguments of `clean_in_time` for the page."""
-        charset = _charset(item.content_type)
+        charset = declared_charset(item.content_type)
         return (item.body, item.final_url, charset, self.time_limit, self.options, furniture)
 
     async def _lose(self, item: ArticlePage, kind: str, reason: str) -> NoReturn:
@@ -466,7 +466,8 @@ def _time_up(signum: int, frame: object) -> None:
     raise CleaningTimeLimit
 
 
-def _charset(content_type: str | None) -> str | None:
+def declared_charset(content_type: str | None) -> str | None:
+    """The charset a Content-Type header names, if any: the cleaner decodes as a browser would with it."""
     match = _CHARSET.search(content_type or "")
     return match.group(1) if match else None
 

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 import cleaner
 from cleaner.rules import RulesError
-from crawler.pipelines import _charset, clean_in_time, site_rules
+from crawler.pipelines import clean_in_time, declared_charset, site_rules
 from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT
 from storage import Corpus, make_engine
 from storage.engine import check_connection, one_line
@@ -123,7 +123,12 @@ def _clean(
         furniture[site] = memory.furniture(site)
     try:
         article = clean_in_time(
-            page.body, page.final_url, _charset(page.content_type), time_limit, options, furniture[site]
+            page.body,
+            page.final_url,
+            declared_charset(page.content_type),
+            time_limit,
+            options,
+            furniture[site],
         )
     except Exception as error:
         logger.warning("article %d: the cleaner raised %s", page.article_id, one_line(error))
