@@ -16,8 +16,9 @@ class ArticlePage:
     source: str
     fetched_at: datetime
     http_status: int
-    body: bytes = field(repr=False)
-    """Left out of repr: Scrapy logs an item that fails with its repr, and a body can be megabytes."""
+    body: bytes = field(repr=False, metadata={"serializer": len})
+    """Left out of repr: Scrapy logs an item that fails with its repr, and a body can be megabytes.
+    Feed exports (`scrapy crawl news -O items.jsonl`) write its length: bytes are not JSON."""
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None

@@ -246,3 +246,22 @@ def test_demo_crawls_the_bundled_newsroom(tmp_path: Path) -> None:
     result = run_wiredesk("demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}")
     assert "crawl summary" in result.stderr
     assert "Storm closes ports along the Adriatic coast" in result.stdout
+
+
+def test_scrapy_feed_export_writes_the_items(newsroom: Newsroom, tmp_path: Path) -> None:
+    """For people who live in Scrapy: `scrapy crawl news -O items.jsonl` serialises every item."""
+    scrapy = str(Path(sys.executable).parent / "scrapy")
+    url = newsroom.sources()[0].start_urls[0]
+    out = tmp_path / "items.jsonl"
+    settings = [f"WIREDESK_DB=sqlite:///{tmp_path / 'c.db'}", "AUTOTHROTTLE_ENABLED=False", "LOG_LEVEL=ERROR"]
+    command = [scrapy, "crawl", "news", "-a", f"url={url}", "-O", str(out)]
+    result = subprocess.run(
+        command + [arg for setting in settings for arg in ("-s", setting)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert result.returncode == 0 and "Error" not in result.stderr, result.stderr[-3000:]
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert items and all(item["article"]["text"] and isinstance(item["body"], int) for item in items)
