@@ -42,6 +42,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, MetaData, Table, inspect, select
 
+from crawler.cli import EXIT_INTERRUPTED
 from crawler.sources import Source
 from storage import make_engine
 from storage.daemonlock import HEARTBEAT_SECONDS, DaemonLock, LockHeld
@@ -152,6 +153,8 @@ def _run_child(name: str, settings: DaemonConfig, report: Path) -> tuple[str, st
             _children.pop(name, None)
     if _stopping.is_set():
         return "interrupted", "the daemon was stopped during the run"
+    if child.returncode == EXIT_INTERRUPTED:  # stopped by a signal from someone else (an operator, systemd)
+        return "interrupted", "the crawl was stopped by a signal"
     if child.returncode != 0:
         return "failed", stderr.decode("utf-8", "replace").strip().splitlines()[-1:][
             0
