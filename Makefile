@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= sqlite:///wiredesk.db
+# Three test processes: most tests wait on loopback crawls, so three keep two cores busy.
+PYTEST_ARGS ?= -n 3
 
 .PHONY: crawl test lint demo bench clean-venv
 
