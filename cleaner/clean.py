@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from cleaner.bounds import MAX_ERROR_CHARS, bounded, cut
 from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
@@ -51,7 +53,9 @@ def _clean(
     furniture: frozenset[str],
 ) -> CleanArticle:
     html, losses = _within_bytes(html, options.max_bytes)
-    text = decode_page(html, declared_charset)
+    # Unicode NFC, as trafilatura.extract gives its text: the same words are the same code points
+    # (for dedup, search, quoting), whatever composed or decomposed form the page was written in.
+    text = unicodedata.normalize("NFC", decode_page(html, declared_charset))
     tree, cut = parse_tree(text)
     if tree is None:
         return CleanArticle(error="unparseable HTML")
