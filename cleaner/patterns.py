@@ -227,7 +227,14 @@ RELATED_HEADING = re.compile(
     r"^\W*(latest( \w+){0,3} news|more (from|on|in|stories|news)\b.{0,40}|most (read|popular|viewed)|"
     r"related( stories| articles| coverage| content)?|you may also like|recommended( for you)?|"
     r"trending( now)?|top stories|see more .{0,40}|das könnte sie auch interessieren|mehr zum thema|"
-    r"meistgelesen|weitere artikel|auch interessant|don['’]t miss|tags|schlagwörter|themen)\W*$",
+    r"meistgelesen|weitere artikel|auch interessant|don['’]t miss|tags|schlagwörter|themen|"
+    r"see also|further reading|(you )?might also like|(similar|more|other|recent) (articles|posts|stories)|"
+    r"ähnliche( artikel| beiträge| themen| nachrichten)?|weiterführende (links|artikel)|"
+    r"weitere (nachrichten|meldungen|beiträge|themen)|lesen sie auch|siehe auch|"
+    r"das könnte dich auch interessieren|"
+    r"(noticias|artículos) relacionad[oa]s|te puede interesar|à lire aussi|lire aussi|"
+    r"sur le même (sujet|thème)|articles similaires|leggi anche|potrebbe interessarti|"
+    r"articoli correlati|zobacz (też|także)|przeczytaj (też|także)|les også|läs också|læs også)\W*$",
     re.IGNORECASE,
 )
 
