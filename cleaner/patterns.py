@@ -108,7 +108,8 @@ UI_LINES = re.compile(
 # Lines that prompt rather than report: newsletter plugs, follow-us, app downloads.
 PROMPT_LINES = re.compile(
     r"^\W*(sign up|subscribe|get (our|the) (daily|free|latest)|download (our|the) app|follow (us|@)|"
-    r"(join|like) us on|melden sie sich|abonnieren sie)\b.{0,160}$|"
+    r"(join|like) us on|melden sie sich|abonnieren sie|folgen sie uns|folge uns|s[íi]guenos|suivez-nous|"
+    r"seguici|siga-nos|obserwuj nas)\b.{0,160}$|"
     r"^.{0,100}\b(click(ing)? here|klicken sie hier|hier klicken)\b.{0,100}$",
     re.IGNORECASE,
 )
@@ -164,7 +165,9 @@ URL_LINE = re.compile(r"^\W*+(https?://|www\.)\S++\W*+$", re.IGNORECASE)
 # A teaser inside the text: "Related: ...", "READ MORE: ...", "Lesen Sie auch: ...".
 RELATED_LINE = re.compile(
     r"^\W*(related|read more|see more|read also|also read|more|lesen sie auch|mehr zum thema|lire aussi|"
-    r"à lire aussi|leggi anche|lee también|don['’]t miss|watch|listen)\s*:\s*\S.{0,200}$",
+    r"à lire aussi|leggi anche|lee también|don['’]t miss|watch|listen|mira|mire|puedes ver|ver también|"
+    r"lea también|te puede interesar|veja também|leia também|czytaj (też|także)|zobacz (też|także)|"
+    r"auch interessant|schon gelesen)\s*:\s*\S.{0,200}$",
     re.IGNORECASE,
 )
 
@@ -234,7 +237,9 @@ RELATED_HEADING = re.compile(
     r"das könnte dich auch interessieren|"
     r"(noticias|artículos) relacionad[oa]s|te puede interesar|à lire aussi|lire aussi|"
     r"sur le même (sujet|thème)|articles similaires|leggi anche|potrebbe interessarti|"
-    r"articoli correlati|zobacz (też|także)|przeczytaj (też|także)|les også|läs också|læs også)\W*$",
+    r"articoli correlati|zobacz (też|także)|przeczytaj (też|także)|les også|läs också|læs også|"
+    r"\w+ relacionad[oa]s|más (noticias|sobre .{0,40})|te recomendamos|empfohlene (beiträge|artikel)|"
+    r"zum weiterlesen|schon gelesen)\W*$",
     re.IGNORECASE,
 )
 
