@@ -235,10 +235,10 @@ RELATED_HEADING = re.compile(
     r"ähnliche( artikel| beiträge| themen| nachrichten)?|weiterführende (links|artikel)|"
     r"weitere (nachrichten|meldungen|beiträge|themen)|lesen sie auch|siehe auch|"
     r"das könnte dich auch interessieren|"
-    r"(noticias|artículos) relacionad[oa]s|te puede interesar|à lire aussi|lire aussi|"
+    r"te puede interesar|à lire aussi|lire aussi|"
     r"sur le même (sujet|thème)|articles similaires|leggi anche|potrebbe interessarti|"
     r"articoli correlati|zobacz (też|także)|przeczytaj (też|także)|les også|läs också|læs også|"
-    r"\w+ relacionad[oa]s|más (noticias|sobre .{0,40})|te recomendamos|empfohlene (beiträge|artikel)|"
+    r"\w+ relacionad[oa]s?|más (noticias|sobre .{0,40})|te recomendamos|empfohlene (beiträge|artikel)|"
     r"zum weiterlesen|schon gelesen)\W*$",
     re.IGNORECASE,
 )

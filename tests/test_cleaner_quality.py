@@ -113,3 +113,23 @@ def test_a_closing_line_addressing_the_reader_about_the_site_goes_only_at_the_en
     assert filter_lines(f"{STORY}\n{STORY}\n{closing}", None, removed) == [STORY, STORY]
     assert [block.reason for block in removed.blocks] == ["promo"]
     assert filter_lines(f"{STORY}\n{closing}\n{STORY}", None, Removed()) == [STORY, closing, STORY]
+
+
+def test_inline_teasers_follow_prompts_and_teaser_headings_in_other_languages_go() -> None:
+    """"MIRA: <headline>" without a link, "Síguenos en ...", and the list under "Contenido
+    relacionado", on a page whose story is plain paragraphs in one section."""
+    article, expected = _clean("inline-teasers-and-prompts-es")
+    assert article.text.splitlines() == expected
+    reasons = [block.reason for block in article.removed]
+    assert reasons.count("related-link") == 1 and reasons.count("prompt") == 1
+    assert reasons.count("related-list") == 4
+
+
+def test_text_is_in_unicode_nfc_whatever_form_the_page_uses() -> None:
+    """A letter written as base and combining mark is stored as the one composed letter (and
+    Bengali's U+09DF, excluded from composition, as its two parts), as trafilatura.extract gives it."""
+    article, _ = _clean("inline-teasers-and-prompts-es")
+    assert "canción" in article.text and "o\u0301" not in article.text
+    story = "<p>" + "\u09df " * 120 + "and a story long enough to be one.</p>"
+    bengali = cleaner.clean(f"<html><body><article>{story}</article></body></html>")
+    assert "\u09af\u09bc" in bengali.text and "\u09df" not in bengali.text
