@@ -75,7 +75,7 @@ def fit_page(text: str) -> tuple[str, list[RemovedBlock]]:
             left_out = f"{len(text) - end:,} characters after the first {MAX_ELEMENTS:,} elements"
             losses.append(RemovedBlock(left_out, "too many elements"))
             text = text[:end]
-    if _LONG_TAG.search(text):
+    if any(_overfull(tag.group()) for tag in _LONG_TAG.finditer(text)):
         text, emptied = _rewrite_tags(text, _without_attributes_if_too_many)
         if emptied:
             left_out = f"the attributes of {emptied:,} tags"
@@ -148,11 +148,15 @@ def _rewrite_tags(text: str, rewrite: Any) -> tuple[str, int]:
     return _RAW_TEXT_OR_WHOLE_TAG.sub(piece, text), changed
 
 
+def _overfull(tag: str) -> bool:
+    """Whether a start tag has more than MAX_TAG_ATTRIBUTES attributes."""
+    return len(tag) >= 2 * MAX_TAG_ATTRIBUTES and len(_NAME_OR_ATTRIBUTE.findall(tag, 1, len(tag) - 1)) > (
+        MAX_TAG_ATTRIBUTES + 1
+    )
+
+
 def _without_attributes_if_too_many(tag: str) -> str:
-    if len(tag) < 2 * MAX_TAG_ATTRIBUTES:
-        return tag
-    name, *attributes = _NAME_OR_ATTRIBUTE.findall(tag, 1, len(tag) - 1)
-    return f"<{name}>" if len(attributes) > MAX_TAG_ATTRIBUTES else tag
+    return _bare_tag(tag) if _overfull(tag) else tag
 
 
 def _read_attributes_only(tag: str) -> str:
