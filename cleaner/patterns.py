@@ -100,6 +100,10 @@ UI_LINES = re.compile(
     r"in this article(:.*)?|watch:? .{0,60}|play video|video player is loading\.?|"
     r"(image|photo|picture|bild|foto)( credit)?:.*|getty images|"
     r"story continues below( advertisement)?|article continues below|"
+    r"(sie sind|you are|du bist) (\w+ )?(nicht|not) (eingeloggt|angemeldet|logged in|signed in)|"
+    r"(vorschau auf den )?(nächste[rn]?|vorherige[rn]?) (artikel|beitrag)|"
+    r"(next|previous) (article|post|story)|([\d:.]{1,12} min\W{0,5})?(video |audio )?verfügbar bis .{0,30}|"
+    r"alle angaben ohne gewähr|kommentare insgesamt.{0,20}|"
     r"\d{4}-\d{2}-\d{2}|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}(,? \d{1,2}:\d{2})?"
     r")\W*+$",
     re.IGNORECASE,

@@ -85,6 +85,11 @@ STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
         "¿Quieres más? Suscríbete a nuestro boletín y recibe las noticias gratis.",
         "This article contains affiliate links. We may earn a commission when you buy through them.",
         "Share. Print. Comments",
+        "You are currently not signed in.",
+        "Nächster Beitrag",
+        "Previous story",
+        "Audio verfügbar bis 3.4.2031",
+        "4:05 Min. | Video verfügbar bis 01.01.2030",
     ],
 )
 def test_promotion_and_interface_lines_go(line: str) -> None:
@@ -101,6 +106,8 @@ def test_promotion_and_interface_lines_go(line: str) -> None:
         '"We want our subscribers to get the newsletter in their inbox every morning," the editor said.',
         "If you're maxing out your retirement accounts, move on to a brokerage account.",
         "Share prices fell. The index closed lower.",
+        "Der nächste Artikel der Serie erscheint am Montag.",
+        "The next story in the series is about the ferry.",
     ],
 )
 def test_story_lines_about_subscriptions_stay(line: str) -> None:
