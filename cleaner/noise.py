@@ -23,6 +23,7 @@ from cleaner.patterns import (
     COPYRIGHT_LINES,
     CREDIT,
     DATE_FILLER_WORDS,
+    LIVE_BLOG_POINTER,
     MARKER_PATTERN,
     MONTH_AND_DAY_NAMES,
     NOISE_BLOCK_PATTERN,
@@ -57,7 +58,9 @@ _MAX_PROMO_LINE = 500
 _PROMO_WORDS_ALONE = 3
 _PROMO_WORDS_ADDRESSED = 2
 _PROMO_CHARS_PER_WORD = 100
-_QUOTE_MARKS = ('"', "“", "”", "„", "«", "»")
+# A quotation: a quoted span of four words or more. A quoted name ("Hier ist Bayern": the
+# newsletter's) is not one.
+_QUOTATION = re.compile(r"[\"“”„«»][^\"“”„«»]{0,300}?(?:\s[^\s\"“”„«»]++){3}[^\"“”„«»]{0,300}?[\"“”„«»]")
 # A heading left at the end of the text: at most this long, not ending a statement; the text
 # keeps at least this many lines.
 _MAX_DANGLING_HEADING = 50
@@ -128,6 +131,7 @@ _LINE_PATTERNS = (
     ("contact", CONTACT_LINES),
     ("url", URL_LINE),
     ("related-link", RELATED_LINE),
+    ("related-link", LIVE_BLOG_POINTER),
     ("contributor", CONTRIBUTOR_LINE),
 )
 
@@ -459,7 +463,7 @@ def _promo(line: str, closing: bool = False) -> bool:
     story about a newsletter quotes the people it is about). The text's `closing` line, after the
     story, needs no promotion word: two words of its kind in a line addressing the reader ("Mit
     diesem Button kannst du dich einloggen.")."""
-    if any(mark in line for mark in _QUOTE_MARKS) or len(line) > _MAX_PROMO_LINE:
+    if len(line) > _MAX_PROMO_LINE or _QUOTATION.search(line):
         return False
     promotions = {match.group(0).casefold() for match in PROMO_TERMS.finditer(line)}
     others = {match.group(0).casefold() for match in SITE_TERMS.finditer(line)}

@@ -104,6 +104,10 @@ UI_LINES = re.compile(
     r"(vorschau auf den )?(nächste[rn]?|vorherige[rn]?) (artikel|beitrag)|"
     r"(next|previous) (article|post|story)|([\d:.]{1,12} min\W{0,5})?(video |audio )?verfügbar bis .{0,30}|"
     r"alle angaben ohne gewähr|kommentare insgesamt.{0,20}|"
+    r"wie hat (ihnen|dir) (dieser|der) (artikel|beitrag) gefallen\?|"
+    r"(durchschnittliche )?bewertung: [\d,.]{1,6}|"
+    r"rate this (article|story)|(average )?rating: [\d,.]{1,6}|was this (article|story) helpful\?|"
+    r"suscr[íi]bete|abonnez-vous|abbonati|"
     r"\d{4}-\d{2}-\d{2}|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}(,? \d{1,2}:\d{2})?"
     r")\W*+$",
     re.IGNORECASE,
@@ -127,7 +131,10 @@ PROMO_TERMS = re.compile(
     r"newsletters?|subscri(?:be|bed|bers?|ptions?|bing)|unsubscribe|affiliate[\w-]*|paywall|consent|"
     r"special offers?|"
     r"abos?|abonn\w*|e-?paper|probeabo|einwilligung|"
-    r"suscri\w+|boletín|assinatura|assinante|abbona\w+|iscriviti|subskrypcj\w+|prenumerat\w+"
+    r"suscri\w+|boletín|assinatura|assinante|abbona\w+|iscriviti|subskrypcj\w+|prenumerat\w+|"
+    r"(?:deine|ihre|eure|your) (?:unterstützung|support)|unterstützen sie|unterstütze uns|"
+    r"support(?:ing)? (?:us|our|independent)|spende[nr]?|donate|apóyanos|apoya (?:nuestro|el) periodismo|"
+    r"soutenez"
     r")\b",
     re.IGNORECASE,
 )
@@ -143,7 +150,8 @@ SITE_TERMS = re.compile(
     r"gratis|kostenlos\w*|push-\w+|benachrichtigung\w*|"
     r"regístrate|únete|inicia sesión|descarga\w*|aplicación|privacidad|ofertas|socios|publicidad|"
     r"acceso|inscri\w+|connecte[zr]|compte|télécharg\w+|confidentialité|partenaires|publicité|"
-    r"gratuit\w*|accedi|scarica|pubblicità|zaloguj\w*|aplikacj\w+|pobierz"
+    r"gratuit\w*|accedi|scarica|pubblicità|zaloguj\w*|aplikacj\w+|pobierz|"
+    r"journalism|journalismus|journalisme|periodismo|giornalismo"
     r")\b",
     re.IGNORECASE,
 )
@@ -172,6 +180,14 @@ RELATED_LINE = re.compile(
     r"à lire aussi|leggi anche|lee también|don['’]t miss|watch|listen|mira|mire|puedes ver|ver también|"
     r"lea también|te puede interesar|veja também|leia também|czytaj (też|także)|zobacz (też|także)|"
     r"auch interessant|schon gelesen)\s*:\s*\S.{0,200}$",
+    re.IGNORECASE,
+)
+
+# A line pointing the reader to the site's live blog or ticker, with the link (gone) after its colon:
+# "Alle Entwicklungen zum Krieg finden Sie in unserem Liveblog:", "More in our live blog:".
+LIVE_BLOG_POINTER = re.compile(
+    r"^.{0,160}\b(?:in|im|on|auf|zum|to)\s++(?:(?:unserem|unseren|our|the|dem|den)\s++)?"
+    r"(?:live-?blog|live blog|news-?blog|live-?ticker)\W{0,3}:\s*+$",
     re.IGNORECASE,
 )
 

@@ -90,12 +90,17 @@ STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
         "Previous story",
         "Audio verfügbar bis 3.4.2031",
         "4:05 Min. | Video verfügbar bis 01.01.2030",
+        "Alle Entwicklungen zum Sturm lesen Sie in unserem Liveblog:",
+        "Wie hat Ihnen dieser Beitrag gefallen?",
+        "Durchschnittliche Bewertung: 4,5",
+        "Guter Journalismus braucht Ihre Unterstützung. Jetzt spenden!",
+        '"Morgenlage": Unser Newsletter bringt Ihnen jeden Morgen die Nachrichten in Ihr Postfach.',
     ],
 )
 def test_promotion_and_interface_lines_go(line: str) -> None:
     removed = Removed()
     assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed) == [STORY, STORY]
-    assert [block.reason for block in removed.blocks] in (["promo"], ["ui-string"])
+    assert [block.reason for block in removed.blocks] in (["promo"], ["ui-string"], ["related-link"])
 
 
 @pytest.mark.parametrize(
@@ -108,6 +113,9 @@ def test_promotion_and_interface_lines_go(line: str) -> None:
         "Share prices fell. The index closed lower.",
         "Der nächste Artikel der Serie erscheint am Montag.",
         "The next story in the series is about the ferry.",
+        "Die Stiftung will den Journalismus mit Spenden unterstützen, sagte die Ministerin.",
+        "Die Software unterstützt Entwickler beim Bau von Apps und Webseiten für ihre Kunden.",
+        "The live blog team worked through the night:",
     ],
 )
 def test_story_lines_about_subscriptions_stay(line: str) -> None:
