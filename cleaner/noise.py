@@ -463,19 +463,20 @@ def _promo(line: str, closing: bool = False) -> bool:
     story about a newsletter quotes the people it is about). The text's `closing` line, after the
     story, needs no promotion word: two words of its kind in a line addressing the reader ("Mit
     diesem Button kannst du dich einloggen.")."""
-    if len(line) > _MAX_PROMO_LINE or _QUOTATION.search(line):
+    if len(line) > _MAX_PROMO_LINE:
         return False
     promotions = {match.group(0).casefold() for match in PROMO_TERMS.finditer(line)}
+    if not (promotions or closing):  # most lines: one search, and done
+        return False
     others = {match.group(0).casefold() for match in SITE_TERMS.finditer(line)}
     words = len(promotions) + len(others)
     addressed = READER_ADDRESS.search(line) is not None
     if closing:
-        return words >= _PROMO_WORDS_ADDRESSED and addressed
-    if not promotions:
-        return False
-    if words < len(line) / _PROMO_CHARS_PER_WORD:
-        return False
-    return words >= _PROMO_WORDS_ALONE or (words >= _PROMO_WORDS_ADDRESSED and addressed)
+        promotion = words >= _PROMO_WORDS_ADDRESSED and addressed
+    else:
+        dense = words >= len(line) / _PROMO_CHARS_PER_WORD
+        promotion = dense and (words >= _PROMO_WORDS_ALONE or (words >= _PROMO_WORDS_ADDRESSED and addressed))
+    return promotion and not _QUOTATION.search(line)
 
 
 def _dangling_heading(line: str, before: str) -> bool:
