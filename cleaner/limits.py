@@ -75,7 +75,7 @@ def fit_page(text: str) -> tuple[str, list[RemovedBlock]]:
             left_out = f"{len(text) - end:,} characters after the first {MAX_ELEMENTS:,} elements"
             losses.append(RemovedBlock(left_out, "too many elements"))
             text = text[:end]
-    if any(_overfull(tag.group()) for tag in _LONG_TAG.finditer(text)):
+    if _LONG_TAG.search(text) and any(_overfull(tag.group()) for tag in _LONG_TAG.finditer(text)):
         text, emptied = _rewrite_tags(text, _without_attributes_if_too_many)
         if emptied:
             left_out = f"the attributes of {emptied:,} tags"
@@ -149,10 +149,11 @@ def _rewrite_tags(text: str, rewrite: Any) -> tuple[str, int]:
 
 
 def _overfull(tag: str) -> bool:
-    """Whether a start tag has more than MAX_TAG_ATTRIBUTES attributes."""
-    return len(tag) >= 2 * MAX_TAG_ATTRIBUTES and len(_NAME_OR_ATTRIBUTE.findall(tag, 1, len(tag) - 1)) > (
-        MAX_TAG_ATTRIBUTES + 1
-    )
+    """Whether a start tag has more than MAX_TAG_ATTRIBUTES attributes: the characters that can
+    precede one bound their number in C (a long inline SVG path is one attribute)."""
+    if len(tag) < 2 * MAX_TAG_ATTRIBUTES or sum(map(tag.count, _BEFORE_ATTRIBUTES)) <= MAX_TAG_ATTRIBUTES:
+        return False
+    return len(_NAME_OR_ATTRIBUTE.findall(tag, 1, len(tag) - 1)) > MAX_TAG_ATTRIBUTES + 1
 
 
 def _without_attributes_if_too_many(tag: str) -> str:
