@@ -60,6 +60,11 @@ _PROMO_WORDS_ADDRESSED = 2
 _PROMO_CHARS_PER_WORD = 100
 # A quotation: a quoted span of four words or more. A quoted name ("Hier ist Bayern": the
 # newsletter's) is not one.
+# Where a copyright notice starts, and how long a notice closing a line of story is at most;
+# the story before it is at least this long, or the whole line goes.
+_NOTICE_START = re.compile(r"copyright|©|\(c\)", re.IGNORECASE)
+_MAX_NOTICE = 200
+_MIN_STORY_BEFORE_NOTICE = 150
 _QUOTATION = re.compile(r"[\"“”„«»][^\"“”„«»]{0,300}?(?:\s[^\s\"“”„«»]++){3}[^\"“”„«»]{0,300}?[\"“”„«»]")
 # A heading left at the end of the text: at most this long, not ending a statement; the text
 # keeps at least this many lines.
@@ -431,6 +436,11 @@ def filter_lines(
                 removed.add(kept[-1], "caption")
                 line = f"{kept.pop()} {line}"
             removed.captions.append(line)
+        story = _story_before_notice(line) if reason == "copyright" else ""
+        if story:
+            removed.add(line[len(story) :], reason)
+            kept.append(story)
+            continue
         if reason:
             removed.add(line, reason)
             continue
@@ -453,6 +463,19 @@ def _only_ui_phrases(line: str) -> bool:
     went wrong. Please try again later." when a widget's three paragraphs came out as one line."""
     phrases = _PHRASE.findall(line)
     return len(phrases) > 1 and all(UI_LINES.match(phrase) for phrase in phrases)
+
+
+def _story_before_notice(line: str) -> str:
+    """The story before a copyright notice that closes its line ("... the last film of the series.
+    Copyright © 2018. All Rights Reserved."), where the page's text came out as one line; "" when
+    the line is the notice, or more of it is: then it all goes."""
+    notice = COPYRIGHT_LINES.search(line)
+    if notice is None:
+        return ""
+    nearby = _NOTICE_START.search(line, max(0, notice.start() - _MAX_NOTICE), notice.start() + 1)
+    cut = nearby.start() if nearby else notice.start()
+    story = line[:cut].rstrip()
+    return story if len(story) >= _MIN_STORY_BEFORE_NOTICE and len(line) - cut <= _MAX_NOTICE else ""
 
 
 def _promo(line: str, closing: bool = False) -> bool:

@@ -148,3 +148,13 @@ def test_text_is_in_unicode_nfc_whatever_form_the_page_uses() -> None:
     story = "<p>" + "\u09df " * 120 + "and a story long enough to be one.</p>"
     bengali = cleaner.clean(f"<html><body><article>{story}</article></body></html>")
     assert "\u09af\u09bc" in bengali.text and "\u09df" not in bengali.text
+
+
+def test_a_copyright_notice_closing_a_line_of_story_takes_only_itself() -> None:
+    """A page whose text comes out as one line ends it with the notice: the story stays."""
+    story = f"{STORY} The talks will go on in spring, the foreign ministry said after the meeting. " * 2
+    removed = Removed()
+    notice = "Copyright © 2031 Example Media. All Rights Reserved."
+    assert filter_lines(f"{story}{notice}\n{STORY}", None, removed) == [story.strip(), STORY]
+    assert [(block.text, block.reason) for block in removed.blocks] == [(notice, "copyright")]
+    assert filter_lines(f"{STORY}\n{notice}", None, Removed()) == [STORY]
