@@ -34,6 +34,7 @@ from cleaner.patterns import (
     RELATED_HEADING,
     RELATED_LINE,
     SITE_TERMS,
+    SOURCE_LINE,
     STANDFIRST_PATTERN,
     TEASER_BLOCK_PATTERN,
     UI_LINES,
@@ -137,6 +138,7 @@ _LINE_PATTERNS = (
     ("url", URL_LINE),
     ("related-link", RELATED_LINE),
     ("related-link", LIVE_BLOG_POINTER),
+    ("source", SOURCE_LINE),
     ("contributor", CONTRIBUTOR_LINE),
 )
 

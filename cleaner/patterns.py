@@ -183,6 +183,12 @@ RELATED_LINE = re.compile(
     re.IGNORECASE,
 )
 
+# A line that only names a source, under a graphic or closing the story: "Quelle: dpa", "Source: Reuters
+# Graphics", "(Fuente: INE)".
+SOURCE_LINE = re.compile(
+    r"^\W*+(?:quellen?|sources?|fuentes?|fontes?|źródło|kilde|källa|bron)\s*+:\s*+\S.{0,60}$", re.IGNORECASE
+)
+
 # A line pointing the reader to the site's live blog or ticker, with the link (gone) after its colon:
 # "Alle Entwicklungen zum Krieg finden Sie in unserem Liveblog:", "More in our live blog:".
 LIVE_BLOG_POINTER = re.compile(

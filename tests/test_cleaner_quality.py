@@ -93,6 +93,8 @@ STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
         "Alle Entwicklungen zum Sturm lesen Sie in unserem Liveblog:",
         "Wie hat Ihnen dieser Beitrag gefallen?",
         "Durchschnittliche Bewertung: 4,5",
+        "Quelle: dpa",
+        "(Source: Example Statistics Office)",
         "Guter Journalismus braucht Ihre Unterstützung. Jetzt spenden!",
         '"Morgenlage": Unser Newsletter bringt Ihnen jeden Morgen die Nachrichten in Ihr Postfach.',
     ],
@@ -100,7 +102,8 @@ STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
 def test_promotion_and_interface_lines_go(line: str) -> None:
     removed = Removed()
     assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed) == [STORY, STORY]
-    assert [block.reason for block in removed.blocks] in (["promo"], ["ui-string"], ["related-link"])
+    reasons = [block.reason for block in removed.blocks]
+    assert reasons in (["promo"], ["ui-string"], ["related-link"], ["source"])
 
 
 @pytest.mark.parametrize(
@@ -116,6 +119,7 @@ def test_promotion_and_interface_lines_go(line: str) -> None:
         "Die Stiftung will den Journalismus mit Spenden unterstützen, sagte die Ministerin.",
         "Die Software unterstützt Entwickler beim Bau von Apps und Webseiten für ihre Kunden.",
         "The live blog team worked through the night:",
+        "Source: a senior official said the talks with the unions had broken down again after midnight.",
     ],
 )
 def test_story_lines_about_subscriptions_stay(line: str) -> None:
