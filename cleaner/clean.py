@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from cleaner.bounds import MAX_ERROR_CHARS, bounded, cut
 from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
 from cleaner.metadata import read_metadata
-from cleaner.model import CleanArticle, CleanOptions
+from cleaner.model import CleanArticle, CleanOptions, RemovedBlock
 from cleaner.noise import Removed, displayed_standfirst, filter_lines, prune_tree
 from cleaner.wire import byline, dateline, is_byline
 
@@ -50,12 +52,15 @@ def _clean(
     declared_charset: str | None,
     furniture: frozenset[str],
 ) -> CleanArticle:
-    text = decode_page(html, options, declared_charset)
-    tree = parse_tree(text)
+    html, losses = _within_bytes(html, options.max_bytes)
+    # Unicode NFC, as trafilatura.extract gives its text: the same words are the same code points
+    # (for dedup, search, quoting), whatever composed or decomposed form the page was written in.
+    text = unicodedata.normalize("NFC", decode_page(html, declared_charset))
+    tree, cut = parse_tree(text)
     if tree is None:
         return CleanArticle(error="unparseable HTML")
     metadata = read_metadata(tree)
-    removed = Removed()
+    removed = Removed(blocks=losses + cut)
     rules = options.site_rules.for_url(url)
     standfirst = displayed_standfirst(tree, metadata.description)
     prune_tree(tree, removed, rules)
@@ -93,6 +98,17 @@ def _clean(
     if len(article.text) < options.min_text_chars:
         article.error = "no article found"
     return article
+
+
+def _within_bytes(html: str | bytes, max_bytes: int) -> tuple[str | bytes, list[RemovedBlock]]:
+    """The page's first `max_bytes` (characters of a page given as text), with what was left out:
+    a page bloated past the limit (inline images, an endless comment thread) keeps the story at
+    its start, and the parse limits (cleaner/limits.py) bound what the rest can cost."""
+    if len(html) <= max_bytes:
+        return html, []
+    unit = "bytes" if isinstance(html, bytes) else "characters"
+    left_out = f"{len(html) - max_bytes:,} {unit} after the first {max_bytes:,}"
+    return html[:max_bytes], [RemovedBlock(left_out, "body too large")]
 
 
 def _people_and_agency(names: list[str]) -> tuple[list[str], str | None]:

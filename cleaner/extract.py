@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from itertools import islice
 from typing import Any
 
 import trafilatura
@@ -12,40 +11,13 @@ from lxml.html import fromstring
 from trafilatura.utils import HTML_PARSER
 
 from cleaner.bounds import encodable
-from cleaner.html import PageRejected
+from cleaner.limits import MAX_CHILDREN, fit_page, trim_crowded
+from cleaner.model import RemovedBlock
 from cleaner.prose import join_body_chunks, missing_prose_gathered, prose_chars
-
-# Parse limits (docs/cleaning.md, "Limits"). The cost of a page follows the size of its tree, not
-# its bytes: trafilatura spends 20-70 us per element, more on long runs of siblings (XPath
-# node-set merges in libxml2, `len()` of a growing table row), and copies the tree four times
-# (100-250 bytes per attribute each time); 1M `<br>` in 4 MB took 36 s and 1 GB. The largest of
-# 1,354 real news pages (three benchmark sets) has 10,106 elements, 10,154 attributes, 1,125
-# children in one element and 73 attributes on one tag; pages at these limits clean within the
-# goal of 2 s and 300 MB (benchmarks/hostile_pages.py).
-MAX_ELEMENTS = 20_000
-MAX_CHILDREN = 5_000
-MAX_ATTRIBUTES = 100_000
-# libxml2 checks each attribute against the tag's others: 100k attributes on a tag took 14 s.
-MAX_TAG_ATTRIBUTES = 1_000
 
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 # Tags stop at the next "<" as well as at ">": each search scans a stretch once (linear time).
 _NESTING_TAGS = re.compile(r"</?(?:div|span|section|font)\b[^<>]*>", re.IGNORECASE)
-_START_TAG = re.compile(r"<[A-Za-z]")
-_WHOLE_START_TAG = re.compile(r"<[A-Za-z][^<>]*+>")
-# A tag long enough to hold more than MAX_TAG_ATTRIBUTES attributes (" a" each).
-_LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{2 * MAX_TAG_ATTRIBUTES},}}+>")
-# A tag's name and each of its attributes, with its value.
-_NAME_OR_ATTRIBUTE = re.compile(r"""[^\s"'<>/=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'<>`]++))?""")
-# What comes before each attribute of a tag: some whitespace, a slash, or a value's closing quote.
-_BEFORE_ATTRIBUTES = (" ", "\n", "\t", "\r", "\f", "/", '"', "'")
-# What holds no tags: a script's or a style's text, a comment. Each runs to its end tag, or to the
-# end of the page if it has none (as in a browser), so each search scans its stretch once.
-_NO_TAGS_INSIDE = re.compile(
-    r"<(script|style)\b(?:[^<]++|<(?!/\1\b))*+(?:</\1\b[^>]*+>|\Z)|<!--(?:[^-]++|-(?!->))*+(?:-->|\Z)",
-    re.IGNORECASE,
-)
-_CROWDED = etree.XPath(f"boolean(//*[count(*) > {MAX_CHILDREN}])")
 # libxml2 misreads a DOCTYPE with a slash (lxml bug 1955915), and a self-closing <html/> ends the
 # document: trafilatura's repairs, as linear-time patterns applied to the page's head only.
 _SLASHED_DOCTYPE = re.compile(r"^< ?! ?DOCTYPE(?=[^<>]*/)[^<>]*+>", re.IGNORECASE)
@@ -62,8 +34,9 @@ _MIN_PROSE_COVERED = 0.5
 _TAIL_AFTER_END = 200
 
 
-def parse_tree(text: str) -> Any | None:
-    """Parse HTML text into an lxml tree once, so pruning and extraction share it.
+def parse_tree(text: str) -> tuple[Any | None, list[RemovedBlock]]:
+    """Parse HTML text into an lxml tree once, so pruning and extraction share it, with what was
+    left out of a page past the parse limits.
 
     trafilatura's loader copes with what lxml refuses alone (XML declarations in text, fragments,
     broken markup). Two things make libxml2 stop where a browser reads on, which would store the
@@ -72,61 +45,20 @@ def parse_tree(text: str) -> Any | None:
     nesting deeper than its limit of 256 (then the page is parsed again without its div and span
     tags: the text and its paragraphs survive, the wrapper soup does not).
 
-    Raises PageRejected for a page whose tree would cost more than the limits allow: more than
-    MAX_ELEMENTS elements or MAX_ATTRIBUTES attributes, a tag with more than MAX_TAG_ATTRIBUTES
-    (all counted before parsing, so a page of millions of tags costs no tree), or an element with
-    more than MAX_CHILDREN children.
+    A page whose tree would cost more than the limits allow (cleaner/limits.py) is cut to fit
+    first: after its MAX_ELEMENTS-th element, without the attributes of a tag that has more than
+    MAX_TAG_ATTRIBUTES or, past MAX_ATTRIBUTES in all, those no pass reads (all counted before
+    parsing, so a page of millions of tags costs no tree), and without the children of an element
+    past its MAX_CHILDREN-th.
     """
-    _check_size(text)
+    text, losses = fit_page(text)
     text = _without_early_end(text)
     tree = _load(text)
     if tree is not None and _too_deep():
         tree = _load(_NESTING_TAGS.sub(" ", text))
-    if tree is not None and text.count("<") > MAX_CHILDREN and _CROWDED(tree):
-        raise PageRejected(f"too many children in one element (over {MAX_CHILDREN:,})")
-    return tree
-
-
-def _check_size(text: str) -> None:
-    """Refuse a page of more than MAX_ELEMENTS elements or MAX_ATTRIBUTES attributes, or with a
-    tag of more than MAX_TAG_ATTRIBUTES, counted in its markup before any tree is built.
-
-    Counting means reading tags, and tags are not what a script holds (`i<n.length`), so what C
-    can tell of the whole page settles most pages first: no more elements than `<`, no tag with
-    too many attributes without a long stretch between `<` and `>`, no more attributes than half
-    the characters. Past those bounds the page's markup (without scripts, styles and comments) is
-    read: its start tags counted, the long ones looked into, and the characters that can precede
-    an attribute counted in its tags; past that bound too, the attributes of every tag (at most
-    MAX_ELEMENTS of them by then).
-    """
-    many_tags = text.count("<") > MAX_ELEMENTS
-    long_tag = _LONG_TAG.search(text) is not None
-    long_page = len(text) > 2 * MAX_ATTRIBUTES
-    if not (many_tags or long_tag or long_page):
-        return
-    markup = _NO_TAGS_INSIDE.sub(_kept_tag, text)
-    if many_tags and sum(1 for _ in islice(_START_TAG.finditer(markup), MAX_ELEMENTS + 1)) > MAX_ELEMENTS:
-        raise PageRejected(f"too many elements (over {MAX_ELEMENTS:,})")
-    for tag in _LONG_TAG.finditer(markup) if long_tag else ():
-        if _attributes(markup, tag) > MAX_TAG_ATTRIBUTES:
-            raise PageRejected(f"too many attributes on one tag (over {MAX_TAG_ATTRIBUTES:,})")
-    tags = "".join(_WHOLE_START_TAG.findall(markup)) if long_page else ""
-    if sum(map(tags.count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES:
-        return
-    attributes = 0
-    for tag in _WHOLE_START_TAG.finditer(markup):
-        attributes += _attributes(markup, tag)
-        if attributes > MAX_ATTRIBUTES:
-            raise PageRejected(f"too many attributes (over {MAX_ATTRIBUTES:,})")
-
-
-def _kept_tag(raw_text: re.Match[str]) -> str:
-    """A script or a style is one element (its text is none); a comment is nothing."""
-    return f"<{raw_text.group(1)}>" if raw_text.group(1) else ""
-
-
-def _attributes(text: str, tag: re.Match[str]) -> int:
-    return len(_NAME_OR_ATTRIBUTE.findall(text, tag.start() + 1, tag.end() - 1)) - 1
+    if tree is not None and text.count("<") > MAX_CHILDREN:
+        losses += trim_crowded(tree)
+    return tree, losses
 
 
 def _load(text: str) -> Any | None:

@@ -1,4 +1,4 @@
-"""The one door through which untrusted bytes become text: size, binary and charset checks."""
+"""The one door through which untrusted bytes become text: binary and charset checks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import re
 from charset_normalizer import from_bytes
 
 from cleaner.bounds import encodable
-from cleaner.model import CleanOptions
 
 _META_CHARSET = re.compile(rb"""<meta[^<>]+?charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"OggS", b"RIFF")
@@ -26,7 +25,7 @@ class PageRejected(ValueError):
     """The body is not an HTML page we can clean; the message is the reason, stored with the page."""
 
 
-def decode_page(body: str | bytes, options: CleanOptions, declared_charset: str | None = None) -> str:
+def decode_page(body: str | bytes, declared_charset: str | None = None) -> str:
     """Return the page as text, or raise PageRejected with a short reason.
 
     Charsets as a browser reads them (docs/cleaning.md, "Decoding"): a BOM, else the declared
@@ -36,20 +35,16 @@ def decode_page(body: str | bytes, options: CleanOptions, declared_charset: str 
     if isinstance(body, str):
         text = encodable(body)
     else:
-        _check_bytes(body, options)
+        _check_bytes(body)
         text = _decode(body, declared_charset)
     if not text.strip():
         raise PageRejected("empty body")
-    if len(text) > options.max_bytes:
-        raise PageRejected(f"body too large ({len(text)} characters)")
     return text.replace("\x00", "")
 
 
-def _check_bytes(body: bytes, options: CleanOptions) -> None:
+def _check_bytes(body: bytes) -> None:
     if not body.strip():
         raise PageRejected("empty body")
-    if len(body) > options.max_bytes:
-        raise PageRejected(f"body too large ({len(body)} bytes)")
     if body.lstrip()[:4].startswith(_BINARY_MAGIC) or body[:8].startswith(_BINARY_MAGIC):
         raise PageRejected("binary body")
     sample = body[:4096]

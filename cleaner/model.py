@@ -14,7 +14,8 @@ class CleanOptions:
     """How to clean a page. Frozen so one instance can be shared by worker processes."""
 
     max_bytes: int = 8 * 1024 * 1024
-    """Bodies above this size are refused rather than parsed (a gzip bomb or a video served as HTML)."""
+    """Only a body's first `max_bytes` are cleaned (characters of a page given as text): a gzip bomb
+    or a bloated page costs no more than a page of this size, and the cut is recorded."""
     min_text_chars: int = 200
     """Below this many characters of body text a page holds no article (a section page, a stub)."""
     site_rules: SiteRules = field(default_factory=lambda: PACKAGED_RULES)

@@ -23,6 +23,7 @@ from cleaner.patterns import (
     COPYRIGHT_LINES,
     CREDIT,
     DATE_FILLER_WORDS,
+    LIVE_BLOG_POINTER,
     MARKER_PATTERN,
     MONTH_AND_DAY_NAMES,
     NOISE_BLOCK_PATTERN,
@@ -33,6 +34,7 @@ from cleaner.patterns import (
     RELATED_HEADING,
     RELATED_LINE,
     SITE_TERMS,
+    SOURCE_LINE,
     STANDFIRST_PATTERN,
     TEASER_BLOCK_PATTERN,
     UI_LINES,
@@ -57,7 +59,14 @@ _MAX_PROMO_LINE = 500
 _PROMO_WORDS_ALONE = 3
 _PROMO_WORDS_ADDRESSED = 2
 _PROMO_CHARS_PER_WORD = 100
-_QUOTE_MARKS = ('"', "“", "”", "„", "«", "»")
+# A quotation: a quoted span of four words or more. A quoted name ("Hier ist Bayern": the
+# newsletter's) is not one.
+# Where a copyright notice starts, and how long a notice closing a line of story is at most;
+# the story before it is at least this long, or the whole line goes.
+_NOTICE_START = re.compile(r"copyright|©|\(c\)", re.IGNORECASE)
+_MAX_NOTICE = 200
+_MIN_STORY_BEFORE_NOTICE = 150
+_QUOTATION = re.compile(r"[\"“”„«»][^\"“”„«»]{0,300}?(?:\s[^\s\"“”„«»]++){3}[^\"“”„«»]{0,300}?[\"“”„«»]")
 # A heading left at the end of the text: at most this long, not ending a statement; the text
 # keeps at least this many lines.
 _MAX_DANGLING_HEADING = 50
@@ -128,6 +137,8 @@ _LINE_PATTERNS = (
     ("contact", CONTACT_LINES),
     ("url", URL_LINE),
     ("related-link", RELATED_LINE),
+    ("related-link", LIVE_BLOG_POINTER),
+    ("source", SOURCE_LINE),
     ("contributor", CONTRIBUTOR_LINE),
 )
 
@@ -427,6 +438,11 @@ def filter_lines(
                 removed.add(kept[-1], "caption")
                 line = f"{kept.pop()} {line}"
             removed.captions.append(line)
+        story = _story_before_notice(line) if reason == "copyright" else ""
+        if story:
+            removed.add(line[len(story) :], reason)
+            kept.append(story)
+            continue
         if reason:
             removed.add(line, reason)
             continue
@@ -451,6 +467,19 @@ def _only_ui_phrases(line: str) -> bool:
     return len(phrases) > 1 and all(UI_LINES.match(phrase) for phrase in phrases)
 
 
+def _story_before_notice(line: str) -> str:
+    """The story before a copyright notice that closes its line ("... the last film of the series.
+    Copyright © 2018. All Rights Reserved."), where the page's text came out as one line; "" when
+    the line is the notice, or more of it is: then it all goes."""
+    notice = COPYRIGHT_LINES.search(line)
+    if notice is None:
+        return ""
+    nearby = _NOTICE_START.search(line, max(0, notice.start() - _MAX_NOTICE), notice.start() + 1)
+    cut = nearby.start() if nearby else notice.start()
+    story = line[:cut].rstrip()
+    return story if len(story) >= _MIN_STORY_BEFORE_NOTICE and len(line) - cut <= _MAX_NOTICE else ""
+
+
 def _promo(line: str, closing: bool = False) -> bool:
     """A line where the site talks to its reader about itself: newsletter and consent prose,
     subscription and app plugs, affiliate notes. A promotion word and another of its kind, in a
@@ -459,19 +488,20 @@ def _promo(line: str, closing: bool = False) -> bool:
     story about a newsletter quotes the people it is about). The text's `closing` line, after the
     story, needs no promotion word: two words of its kind in a line addressing the reader ("Mit
     diesem Button kannst du dich einloggen.")."""
-    if any(mark in line for mark in _QUOTE_MARKS) or len(line) > _MAX_PROMO_LINE:
+    if len(line) > _MAX_PROMO_LINE:
         return False
     promotions = {match.group(0).casefold() for match in PROMO_TERMS.finditer(line)}
+    if not (promotions or closing):  # most lines: one search, and done
+        return False
     others = {match.group(0).casefold() for match in SITE_TERMS.finditer(line)}
     words = len(promotions) + len(others)
     addressed = READER_ADDRESS.search(line) is not None
     if closing:
-        return words >= _PROMO_WORDS_ADDRESSED and addressed
-    if not promotions:
-        return False
-    if words < len(line) / _PROMO_CHARS_PER_WORD:
-        return False
-    return words >= _PROMO_WORDS_ALONE or (words >= _PROMO_WORDS_ADDRESSED and addressed)
+        promotion = words >= _PROMO_WORDS_ADDRESSED and addressed
+    else:
+        dense = words >= len(line) / _PROMO_CHARS_PER_WORD
+        promotion = dense and (words >= _PROMO_WORDS_ALONE or (words >= _PROMO_WORDS_ADDRESSED and addressed))
+    return promotion and not _QUOTATION.search(line)
 
 
 def _dangling_heading(line: str, before: str) -> bool:

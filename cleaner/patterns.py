@@ -100,6 +100,14 @@ UI_LINES = re.compile(
     r"in this article(:.*)?|watch:? .{0,60}|play video|video player is loading\.?|"
     r"(image|photo|picture|bild|foto)( credit)?:.*|getty images|"
     r"story continues below( advertisement)?|article continues below|"
+    r"(sie sind|you are|du bist) (\w+ )?(nicht|not) (eingeloggt|angemeldet|logged in|signed in)|"
+    r"(vorschau auf den )?(nächste[rn]?|vorherige[rn]?) (artikel|beitrag)|"
+    r"(next|previous) (article|post|story)|([\d:.]{1,12} min\W{0,5})?(video |audio )?verfügbar bis .{0,30}|"
+    r"alle angaben ohne gewähr|kommentare insgesamt.{0,20}|"
+    r"wie hat (ihnen|dir) (dieser|der) (artikel|beitrag) gefallen\?|"
+    r"(durchschnittliche )?bewertung: [\d,.]{1,6}|"
+    r"rate this (article|story)|(average )?rating: [\d,.]{1,6}|was this (article|story) helpful\?|"
+    r"suscr[íi]bete|abonnez-vous|abbonati|"
     r"\d{4}-\d{2}-\d{2}|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}(,? \d{1,2}:\d{2})?"
     r")\W*+$",
     re.IGNORECASE,
@@ -108,7 +116,8 @@ UI_LINES = re.compile(
 # Lines that prompt rather than report: newsletter plugs, follow-us, app downloads.
 PROMPT_LINES = re.compile(
     r"^\W*(sign up|subscribe|get (our|the) (daily|free|latest)|download (our|the) app|follow (us|@)|"
-    r"(join|like) us on|melden sie sich|abonnieren sie)\b.{0,160}$|"
+    r"(join|like) us on|melden sie sich|abonnieren sie|folgen sie uns|folge uns|s[íi]guenos|suivez-nous|"
+    r"seguici|siga-nos|obserwuj nas)\b.{0,160}$|"
     r"^.{0,100}\b(click(ing)? here|klicken sie hier|hier klicken)\b.{0,100}$",
     re.IGNORECASE,
 )
@@ -122,7 +131,10 @@ PROMO_TERMS = re.compile(
     r"newsletters?|subscri(?:be|bed|bers?|ptions?|bing)|unsubscribe|affiliate[\w-]*|paywall|consent|"
     r"special offers?|"
     r"abos?|abonn\w*|e-?paper|probeabo|einwilligung|"
-    r"suscri\w+|boletín|assinatura|assinante|abbona\w+|iscriviti|subskrypcj\w+|prenumerat\w+"
+    r"suscri\w+|boletín|assinatura|assinante|abbona\w+|iscriviti|subskrypcj\w+|prenumerat\w+|"
+    r"(?:deine|ihre|eure|your) (?:unterstützung|support)|unterstützen sie|unterstütze uns|"
+    r"support(?:ing)? (?:us|our|independent)|spende[nr]?|donate|apóyanos|apoya (?:nuestro|el) periodismo|"
+    r"soutenez"
     r")\b",
     re.IGNORECASE,
 )
@@ -138,7 +150,8 @@ SITE_TERMS = re.compile(
     r"gratis|kostenlos\w*|push-\w+|benachrichtigung\w*|"
     r"regístrate|únete|inicia sesión|descarga\w*|aplicación|privacidad|ofertas|socios|publicidad|"
     r"acceso|inscri\w+|connecte[zr]|compte|télécharg\w+|confidentialité|partenaires|publicité|"
-    r"gratuit\w*|accedi|scarica|pubblicità|zaloguj\w*|aplikacj\w+|pobierz"
+    r"gratuit\w*|accedi|scarica|pubblicità|zaloguj\w*|aplikacj\w+|pobierz|"
+    r"journalism|journalismus|journalisme|periodismo|giornalismo"
     r")\b",
     re.IGNORECASE,
 )
@@ -164,7 +177,23 @@ URL_LINE = re.compile(r"^\W*+(https?://|www\.)\S++\W*+$", re.IGNORECASE)
 # A teaser inside the text: "Related: ...", "READ MORE: ...", "Lesen Sie auch: ...".
 RELATED_LINE = re.compile(
     r"^\W*(related|read more|see more|read also|also read|more|lesen sie auch|mehr zum thema|lire aussi|"
-    r"à lire aussi|leggi anche|lee también|don['’]t miss|watch|listen)\s*:\s*\S.{0,200}$",
+    r"à lire aussi|leggi anche|lee también|don['’]t miss|watch|listen|mira|mire|puedes ver|ver también|"
+    r"lea también|te puede interesar|veja também|leia também|czytaj (też|także)|zobacz (też|także)|"
+    r"auch interessant|schon gelesen)\s*:\s*\S.{0,200}$",
+    re.IGNORECASE,
+)
+
+# A line that only names a source, under a graphic or closing the story: "Quelle: dpa", "Source: Reuters
+# Graphics", "(Fuente: INE)".
+SOURCE_LINE = re.compile(
+    r"^\W*+(?:quellen?|sources?|fuentes?|fontes?|źródło|kilde|källa|bron)\s*+:\s*+\S.{0,60}$", re.IGNORECASE
+)
+
+# A line pointing the reader to the site's live blog or ticker, with the link (gone) after its colon:
+# "Alle Entwicklungen zum Krieg finden Sie in unserem Liveblog:", "More in our live blog:".
+LIVE_BLOG_POINTER = re.compile(
+    r"^.{0,160}\b(?:in|im|on|auf|zum|to)\s++(?:(?:unserem|unseren|our|the|dem|den)\s++)?"
+    r"(?:live-?blog|live blog|news-?blog|live-?ticker)\W{0,3}:\s*+$",
     re.IGNORECASE,
 )
 
@@ -227,7 +256,16 @@ RELATED_HEADING = re.compile(
     r"^\W*(latest( \w+){0,3} news|more (from|on|in|stories|news)\b.{0,40}|most (read|popular|viewed)|"
     r"related( stories| articles| coverage| content)?|you may also like|recommended( for you)?|"
     r"trending( now)?|top stories|see more .{0,40}|das könnte sie auch interessieren|mehr zum thema|"
-    r"meistgelesen|weitere artikel|auch interessant|don['’]t miss|tags|schlagwörter|themen)\W*$",
+    r"meistgelesen|weitere artikel|auch interessant|don['’]t miss|tags|schlagwörter|themen|"
+    r"see also|further reading|(you )?might also like|(similar|more|other|recent) (articles|posts|stories)|"
+    r"ähnliche( artikel| beiträge| themen| nachrichten)?|weiterführende (links|artikel)|"
+    r"weitere (nachrichten|meldungen|beiträge|themen)|lesen sie auch|siehe auch|"
+    r"das könnte dich auch interessieren|"
+    r"te puede interesar|à lire aussi|lire aussi|"
+    r"sur le même (sujet|thème)|articles similaires|leggi anche|potrebbe interessarti|"
+    r"articoli correlati|zobacz (też|także)|przeczytaj (też|także)|les også|läs också|læs også|"
+    r"\w+ relacionad[oa]s?|más (noticias|sobre .{0,40})|te recomendamos|empfohlene (beiträge|artikel)|"
+    r"zum weiterlesen|schon gelesen)\W*$",
     re.IGNORECASE,
 )
 

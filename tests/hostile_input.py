@@ -13,6 +13,7 @@ from typing import NamedTuple
 import cleaner
 import cleaner.extract
 import cleaner.html
+import cleaner.limits
 import cleaner.noise
 import cleaner.patterns
 import cleaner.rules
@@ -25,6 +26,7 @@ _MODULES: tuple[ModuleType, ...] = (
     cleaner.noise,
     cleaner.wire,
     cleaner.extract,
+    cleaner.limits,
     cleaner.html,
 )
 # Characters that regular expressions repeat or stop at: separators, punctuation, word characters.
@@ -93,7 +95,7 @@ def worst_case(
 
 
 class Limits(NamedTuple):
-    """The cleaner's limits on a page (cleaner/extract.py, CleanOptions.max_bytes)."""
+    """The cleaner's limits on a page (cleaner/limits.py, CleanOptions.max_bytes)."""
 
     elements: int
     children: int
@@ -105,10 +107,10 @@ class Limits(NamedTuple):
 def cleaner_limits() -> Limits:
     """The limits the cleaner has now."""
     return Limits(
-        cleaner.extract.MAX_ELEMENTS,
-        cleaner.extract.MAX_CHILDREN,
-        cleaner.extract.MAX_ATTRIBUTES,
-        cleaner.extract.MAX_TAG_ATTRIBUTES,
+        cleaner.limits.MAX_ELEMENTS,
+        cleaner.limits.MAX_CHILDREN,
+        cleaner.limits.MAX_ATTRIBUTES,
+        cleaner.limits.MAX_TAG_ATTRIBUTES,
         cleaner.DEFAULT_OPTIONS.max_bytes,
     )
 
@@ -132,8 +134,8 @@ def _grouped(element: str, count: int, per_group: int = 1_000) -> str:
 
 
 def hostile_pages(limits: Limits) -> dict[str, Callable[[], bytes]]:
-    """Pages built to make the cleaner spend, by kind: past its limits (refused before any tree is
-    built, or right after) and just under them (cleaned, within the time and memory goals)."""
+    """Pages built to make the cleaner spend, by kind: past its limits (cut to fit before any tree
+    is built, or right after) and just under them, each cleaned within the time and memory goals."""
     max_elements, max_children, max_bytes = limits.elements, limits.children, limits.bytes
     under = max_elements * 97 // 100  # leaves room for the groups' divs and the story
     row = max_children - 10
@@ -185,4 +187,7 @@ def hostile_pages(limits: Limits) -> dict[str, Callable[[], bytes]]:
         "a 2M-character title": lambda: _page("", f"<meta property='og:title' content='{'T' * 2_000_000}'>"),
         "a DOCTYPE of 1M slashes": lambda: b"<!DOCTYPE " + b"/" * 1_000_000 + _page(""),
         "8 MB contributor line": lambda: _page("<p>___ " + "contributed " * (full // 12) + "</p>"),
+        "12 MB of comments after the story": lambda: _page(
+            _grouped("<p>" + "A comment on the story. " * 20 + "</p>", 3 * max_bytes // 2 // 480)
+        ),
     }

@@ -85,12 +85,25 @@ STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
         "¿Quieres más? Suscríbete a nuestro boletín y recibe las noticias gratis.",
         "This article contains affiliate links. We may earn a commission when you buy through them.",
         "Share. Print. Comments",
+        "You are currently not signed in.",
+        "Nächster Beitrag",
+        "Previous story",
+        "Audio verfügbar bis 3.4.2031",
+        "4:05 Min. | Video verfügbar bis 01.01.2030",
+        "Alle Entwicklungen zum Sturm lesen Sie in unserem Liveblog:",
+        "Wie hat Ihnen dieser Beitrag gefallen?",
+        "Durchschnittliche Bewertung: 4,5",
+        "Quelle: dpa",
+        "(Source: Example Statistics Office)",
+        "Guter Journalismus braucht Ihre Unterstützung. Jetzt spenden!",
+        '"Morgenlage": Unser Newsletter bringt Ihnen jeden Morgen die Nachrichten in Ihr Postfach.',
     ],
 )
 def test_promotion_and_interface_lines_go(line: str) -> None:
     removed = Removed()
     assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed) == [STORY, STORY]
-    assert [block.reason for block in removed.blocks] in (["promo"], ["ui-string"])
+    reasons = [block.reason for block in removed.blocks]
+    assert reasons in (["promo"], ["ui-string"], ["related-link"], ["source"])
 
 
 @pytest.mark.parametrize(
@@ -101,6 +114,12 @@ def test_promotion_and_interface_lines_go(line: str) -> None:
         '"We want our subscribers to get the newsletter in their inbox every morning," the editor said.',
         "If you're maxing out your retirement accounts, move on to a brokerage account.",
         "Share prices fell. The index closed lower.",
+        "Der nächste Artikel der Serie erscheint am Montag.",
+        "The next story in the series is about the ferry.",
+        "Die Stiftung will den Journalismus mit Spenden unterstützen, sagte die Ministerin.",
+        "Die Software unterstützt Entwickler beim Bau von Apps und Webseiten für ihre Kunden.",
+        "The live blog team worked through the night:",
+        "Source: a senior official said the talks with the unions had broken down again after midnight.",
     ],
 )
 def test_story_lines_about_subscriptions_stay(line: str) -> None:
@@ -113,3 +132,33 @@ def test_a_closing_line_addressing_the_reader_about_the_site_goes_only_at_the_en
     assert filter_lines(f"{STORY}\n{STORY}\n{closing}", None, removed) == [STORY, STORY]
     assert [block.reason for block in removed.blocks] == ["promo"]
     assert filter_lines(f"{STORY}\n{closing}\n{STORY}", None, Removed()) == [STORY, closing, STORY]
+
+
+def test_inline_teasers_follow_prompts_and_teaser_headings_in_other_languages_go() -> None:
+    """"MIRA: <headline>" without a link, "Síguenos en ...", and the list under "Contenido
+    relacionado", on a page whose story is plain paragraphs in one section."""
+    article, expected = _clean("inline-teasers-and-prompts-es")
+    assert article.text.splitlines() == expected
+    reasons = [block.reason for block in article.removed]
+    assert reasons.count("related-link") == 1 and reasons.count("prompt") == 1
+    assert reasons.count("related-list") == 4
+
+
+def test_text_is_in_unicode_nfc_whatever_form_the_page_uses() -> None:
+    """A letter written as base and combining mark is stored as the one composed letter (and
+    Bengali's U+09DF, excluded from composition, as its two parts), as trafilatura.extract gives it."""
+    article, _ = _clean("inline-teasers-and-prompts-es")
+    assert "canción" in article.text and "o\u0301" not in article.text
+    story = "<p>" + "\u09df " * 120 + "and a story long enough to be one.</p>"
+    bengali = cleaner.clean(f"<html><body><article>{story}</article></body></html>")
+    assert "\u09af\u09bc" in bengali.text and "\u09df" not in bengali.text
+
+
+def test_a_copyright_notice_closing_a_line_of_story_takes_only_itself() -> None:
+    """A page whose text comes out as one line ends it with the notice: the story stays."""
+    story = f"{STORY} The talks will go on in spring, the foreign ministry said after the meeting. " * 2
+    removed = Removed()
+    notice = "Copyright © 2031 Example Media. All Rights Reserved."
+    assert filter_lines(f"{story}{notice}\n{STORY}", None, removed) == [story.strip(), STORY]
+    assert [(block.text, block.reason) for block in removed.blocks] == [(notice, "copyright")]
+    assert filter_lines(f"{STORY}\n{notice}", None, Removed()) == [STORY]

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner
-from cleaner import bounds, extract, metadata
+from cleaner import bounds, extract, limits, metadata
 from cleaner.patterns import CONTACT_LINES, CONTRIBUTOR_LINE, CONTRIBUTOR_TAIL, CREDIT, UI_LINES, URL_LINE
 from cleaner.rules import MAX_RULE_LINE, parse_site_rules
 from cleaner.wire import byline
@@ -195,7 +195,7 @@ def test_the_page_type_is_a_type_name_or_nothing(declared: str, expected: str | 
 
 def test_metadata_is_capped_where_it_is_read() -> None:
     """The standfirst search compares the description with text nodes: it gets the capped one."""
-    tree = extract.parse_tree(page(f'<meta name="description" content="{"d" * 100_000}">'))
+    tree, _ = extract.parse_tree(page(f'<meta name="description" content="{"d" * 100_000}">'))
     assert len(metadata.read_metadata(tree).description or "") == bounds.MAX_SUMMARY_CHARS
 
 
@@ -354,24 +354,47 @@ HOSTILE = hostile_pages(LIMITS)
 
 
 @pytest.mark.parametrize(
-    ("kind", "error"),
+    ("kind", "reasons"),
     [
-        ("1M <br> (4 MB)", f"too many elements (over {extract.MAX_ELEMENTS:,})"),
-        ("7.7 MB of <br>", f"too many elements (over {extract.MAX_ELEMENTS:,})"),
-        (
-            "100k attributes on one tag",
-            f"too many attributes on one tag (over {extract.MAX_TAG_ATTRIBUTES:,})",
-        ),
-        ("99 attributes on every tag, 8 MB", f"too many attributes (over {extract.MAX_ATTRIBUTES:,})"),
-        (
-            "a row of cells past the child limit",
-            f"too many children in one element (over {extract.MAX_CHILDREN:,})",
-        ),
+        ("1M <br> (4 MB)", {"too many elements"}),
+        ("7.7 MB of <br>", {"too many elements"}),
+        ("100k attributes on one tag", {"too many attributes on one tag"}),
+        ("99 attributes on every tag, 8 MB", {"too many attributes"}),
+        ("a row of cells past the child limit", {"too many children in one element"}),
+        ("12 MB of comments after the story", {"body too large"}),
     ],
 )
-def test_pages_past_the_limits_are_refused_with_the_reason(kind: str, error: str) -> None:
+def test_pages_past_the_limits_keep_their_story_and_count_what_was_cut(kind: str, reasons: set[str]) -> None:
+    """Past a limit the page is cut to fit, not refused: the story at its start is kept, and each
+    cut is recorded with its reason."""
     article = cleaner.clean(HOSTILE[kind]())
-    assert not article.found and article.error == error
+    assert article.found, article.error
+    assert "Ports along the Adriatic coast were closed on Friday" in article.text
+    assert reasons <= {block.reason for block in article.removed}
+    assert_storable(article)
+
+
+def test_a_page_cut_to_the_element_limit_keeps_its_metadata_and_its_scripts_whole() -> None:
+    """The cut comes at a start tag, never inside a script: JSON-LD after many tags is read, and a
+    script's `<` are not counted as elements."""
+    json_ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Storm <b>"}</script>'
+    script = "<script>" + "if (i<n) { i++ }" * limits.MAX_ELEMENTS + "</script>"
+    rows = "<ul>" + "<li>reply</li>" * limits.MAX_ELEMENTS + "</ul>"
+    article = cleaner.clean(page(json_ld, body=script + BODY + rows))
+    assert article.found and article.title == "Storm <b>"
+    assert "Ports along the Adriatic coast" in article.text
+    cut = [block for block in article.removed if block.reason == "too many elements"]
+    assert len(cut) == 1 and "after the first 20,000 elements" in cut[0].text
+
+
+def test_attributes_are_dropped_only_where_they_are_too_many() -> None:
+    """Past the total, the attributes some pass reads stay: a share bar is still found by its class."""
+    junk = " ".join(f"data-x{n}=y" for n in range(60))
+    spans = "<div>" + f"<span {junk}>x</span>" * (limits.MAX_ATTRIBUTES // 50) + "</div>"
+    share = '<div class="share-bar"><p>Share this story on every network you have an account on.</p></div>'
+    article = cleaner.clean(page(body=BODY + share + spans))
+    assert article.found and "Share this story" not in article.text
+    assert "too many attributes" in {block.reason for block in article.removed}
 
 
 @pytest.mark.parametrize(
@@ -397,7 +420,7 @@ def test_pages_within_the_limits_are_cleaned(kind: str) -> None:
 
 def test_element_count_ignores_what_is_not_a_start_tag() -> None:
     """End tags, comments and `<` in text do not count: a page of many of them is cleaned."""
-    noise = "</span><!-- c --> a < b " * (extract.MAX_ELEMENTS // 2)
+    noise = "</span><!-- c --> a < b " * (limits.MAX_ELEMENTS // 2)
     assert cleaner.clean(page(body=BODY + f"<p>{noise}</p>")).found
 
 
@@ -413,12 +436,15 @@ def test_a_slashed_doctype_and_a_self_closing_html_tag_are_repaired() -> None:
 
 
 def test_more_attributes_than_a_tag_should_have_are_counted_on_the_tag() -> None:
-    many = " ".join(f"a{n}" for n in range(extract.MAX_TAG_ATTRIBUTES + 1))
-    assert cleaner.clean(page(body=f"<div {many}>{BODY}</div>")).error == (
-        f"too many attributes on one tag (over {extract.MAX_TAG_ATTRIBUTES:,})"
-    )
-    few = " ".join(f"a{n}" for n in range(extract.MAX_TAG_ATTRIBUTES - 10))
-    assert cleaner.clean(page(body=f"<div {few}>{BODY}</div>")).found
+    many = " ".join(f"a{n}" for n in range(limits.MAX_TAG_ATTRIBUTES + 1))
+    article = cleaner.clean(page(body=f"<div {many}>{BODY}</div>"))
+    assert article.found and "Ports along the Adriatic coast" in article.text
+    assert [block.reason for block in article.removed if block.reason.startswith("too many")] == [
+        "too many attributes on one tag"
+    ]
+    few = " ".join(f"a{n}" for n in range(limits.MAX_TAG_ATTRIBUTES - 10))
+    article = cleaner.clean(page(body=f"<div {few}>{BODY}</div>"))
+    assert article.found and not any(block.reason.startswith("too many") for block in article.removed)
 
 
 def test_site_rule_patterns_see_short_lines_only() -> None:

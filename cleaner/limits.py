@@ -1,0 +1,176 @@
+"""Parse limits: what a page may make the parser and trafilatura spend, and what is done with a page
+past them (docs/cleaning.md, "Limits").
+
+The cost of a page follows the size of its tree, not its bytes: trafilatura spends 20-70 us per
+element, more on long runs of siblings (XPath node-set merges in libxml2, `len()` of a growing table
+row), and copies the tree four times (100-250 bytes per attribute each time); 1M `<br>` in 4 MB took
+36 s and 1 GB. The largest of 1,354 real news pages (three benchmark sets) has 10,106 elements,
+10,154 attributes, 1,125 children in one element and 73 attributes on one tag; pages at these
+limits clean within the goal of 2 s and 300 MB (benchmarks/hostile_pages.py).
+
+A page past a limit is not refused: the story of a page bloated by an endless comment thread, a
+table of every past result or attribute soup is almost always in its first part, and refusing the
+page loses it. The page is cut to what the limits allow (what comes after the limit-th element, the
+attributes of a tag that has too many, the attributes no pass reads, the children of an element past
+the limit-th), each cut recorded with its reason, and the rest is cleaned as any page at the limits.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+from typing import Any
+
+from lxml import etree
+
+from cleaner.model import RemovedBlock
+
+MAX_ELEMENTS = 20_000
+MAX_CHILDREN = 5_000
+MAX_ATTRIBUTES = 100_000
+# libxml2 checks each attribute against the tag's others: 100k attributes on a tag took 14 s.
+MAX_TAG_ATTRIBUTES = 1_000
+
+# What the passes read of a page that has too many attributes: names (pruning), links (link
+# density), and what the metadata pass reads in meta, link, time and JSON-LD script tags.
+_READ_ATTRIBUTES = frozenset(
+    {"class", "id", "href", "name", "property", "content", "itemprop", "type", "rel", "datetime", "lang"}
+)
+
+_START_TAG = re.compile(r"<[A-Za-z]")
+_WHOLE_START_TAG = re.compile(r"<[A-Za-z][^<>]*+>")
+# A tag long enough to hold more than MAX_TAG_ATTRIBUTES attributes (" a" each).
+_LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{2 * MAX_TAG_ATTRIBUTES},}}+>")
+# A tag's name and each of its attributes, with its value.
+_NAME_OR_ATTRIBUTE = re.compile(r"""[^\s"'<>/=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'<>`]++))?""")
+# What comes before each attribute of a tag: some whitespace, a slash, or a value's closing quote.
+_BEFORE_ATTRIBUTES = (" ", "\n", "\t", "\r", "\f", "/", '"', "'")
+# What holds no tags: a script's or a style's text, a comment. Each runs to its end tag, or to the
+# end of the page if it has none (as in a browser), so each search scans its stretch once.
+_NO_TAGS_INSIDE = re.compile(
+    r"<(script|style)\b(?:[^<]++|<(?!/\1\b))*+(?:</\1\b[^>]*+>|\Z)|<!--(?:[^-]++|-(?!->))*+(?:-->|\Z)",
+    re.IGNORECASE,
+)
+# The page's pieces in order: a stretch that holds no tags (group 1 names a script or a style;
+# none, a comment), or the start of a tag.
+_RAW_TEXT_OR_TAG = re.compile(_NO_TAGS_INSIDE.pattern + r"|<[A-Za-z]", re.IGNORECASE)
+# The same with whole start tags, to rewrite their attributes and nothing in scripts or comments.
+_RAW_TEXT_OR_WHOLE_TAG = re.compile(_NO_TAGS_INSIDE.pattern + r"|<[A-Za-z][^<>]*+>", re.IGNORECASE)
+_CROWDED = etree.XPath(f"//*[count(*) > {MAX_CHILDREN}]")
+
+
+def fit_page(text: str) -> tuple[str, list[RemovedBlock]]:
+    """The page cut to what MAX_ELEMENTS, MAX_TAG_ATTRIBUTES and MAX_ATTRIBUTES allow, counted in
+    its markup before any tree is built, with what was left out and why.
+
+    Counting means reading tags, and tags are not what a script holds (`i<n.length`), so what C can
+    tell of the whole page settles most pages first: no more elements than `<`, no tag with too
+    many attributes without a long stretch between `<` and `>`, no more attributes than half the
+    characters. Past those bounds the markup (without scripts, styles and comments) is read.
+    """
+    losses: list[RemovedBlock] = []
+    if text.count("<") > MAX_ELEMENTS:
+        end = _end_of_elements(text)
+        if end < len(text):
+            left_out = f"{len(text) - end:,} characters after the first {MAX_ELEMENTS:,} elements"
+            losses.append(RemovedBlock(left_out, "too many elements"))
+            text = text[:end]
+    if _LONG_TAG.search(text) and any(_overfull(tag.group()) for tag in _LONG_TAG.finditer(text)):
+        text, emptied = _rewrite_tags(text, _without_attributes_if_too_many)
+        if emptied:
+            left_out = f"the attributes of {emptied:,} tags"
+            losses.append(RemovedBlock(left_out, "too many attributes on one tag"))
+    if len(text) > 2 * MAX_ATTRIBUTES and _too_many_attributes(text):
+        text = _rewrite_tags(text, _read_attributes_only)[0]
+        left_out = "the attributes no pass reads"
+        if _too_many_attributes(text):
+            text = _rewrite_tags(text, _bare_tag)[0]
+            left_out = "every attribute"
+        losses.append(RemovedBlock(left_out, "too many attributes"))
+    return text, losses
+
+
+def trim_crowded(tree: Any) -> list[RemovedBlock]:
+    """Drop the children of an element past its MAX_CHILDREN-th (a table row of endless cells, a
+    list of every past result), with what was left out, so no run of siblings is longer than that."""
+    losses = []
+    for crowded in _CROWDED(tree):
+        extra = len(crowded) - MAX_CHILDREN
+        left_out = f"{extra:,} children of a <{crowded.tag}> after its first {MAX_CHILDREN:,}"
+        del crowded[MAX_CHILDREN:]
+        losses.append(RemovedBlock(left_out, "too many children in one element"))
+    return losses
+
+
+def _end_of_elements(text: str) -> int:
+    """Where the page's MAX_ELEMENTS+1-th start tag begins (a script or a style is one element,
+    its text none; a comment is nothing), or its end."""
+    tags = (piece for piece in _RAW_TEXT_OR_TAG.finditer(text) if not piece.group().startswith("<!--"))
+    for past_limit in islice(tags, MAX_ELEMENTS, MAX_ELEMENTS + 1):
+        return past_limit.start()
+    return len(text)
+
+
+def _too_many_attributes(text: str) -> bool:
+    """Whether the page's start tags hold more than MAX_ATTRIBUTES attributes: the characters that
+    can precede one bound their number in C; past that bound, each tag's are counted."""
+    markup = _NO_TAGS_INSIDE.sub(_kept_tag, text)
+    tags = _WHOLE_START_TAG.findall(markup)
+    if sum(map("".join(tags).count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES:
+        return False
+    attributes = 0
+    for tag in tags:
+        attributes += len(_NAME_OR_ATTRIBUTE.findall(tag, 1, len(tag) - 1)) - 1
+        if attributes > MAX_ATTRIBUTES:
+            return True
+    return False
+
+
+def _kept_tag(raw_text: re.Match[str]) -> str:
+    """A script or a style is one element (its text is none); a comment is nothing."""
+    return f"<{raw_text.group(1)}>" if raw_text.group(1) else ""
+
+
+def _rewrite_tags(text: str, rewrite: Any) -> tuple[str, int]:
+    """The page with each start tag (outside scripts, styles and comments) as `rewrite` makes it,
+    and how many it changed."""
+    changed = 0
+
+    def piece(found: re.Match[str]) -> str:
+        nonlocal changed
+        original = found.group()
+        if found.group(1) or original.startswith("<!--"):
+            return original
+        rewritten = rewrite(original)
+        changed += rewritten != original
+        return rewritten
+
+    return _RAW_TEXT_OR_WHOLE_TAG.sub(piece, text), changed
+
+
+def _overfull(tag: str) -> bool:
+    """Whether a start tag has more than MAX_TAG_ATTRIBUTES attributes: the characters that can
+    precede one bound their number in C (a long inline SVG path is one attribute)."""
+    if len(tag) < 2 * MAX_TAG_ATTRIBUTES or sum(map(tag.count, _BEFORE_ATTRIBUTES)) <= MAX_TAG_ATTRIBUTES:
+        return False
+    return len(_NAME_OR_ATTRIBUTE.findall(tag, 1, len(tag) - 1)) > MAX_TAG_ATTRIBUTES + 1
+
+
+def _without_attributes_if_too_many(tag: str) -> str:
+    return _bare_tag(tag) if _overfull(tag) else tag
+
+
+def _read_attributes_only(tag: str) -> str:
+    """The tag with the attributes some pass reads, each once."""
+    name, *attributes = _NAME_OR_ATTRIBUTE.findall(tag, 1, len(tag) - 1) or [tag[1:-1]]
+    kept: dict[str, str] = {}
+    for attribute in attributes:
+        key = attribute.partition("=")[0].strip().lower()
+        if key in _READ_ATTRIBUTES:
+            kept.setdefault(key, attribute)
+    return "<" + " ".join([name, *kept.values()]) + ">"
+
+
+def _bare_tag(tag: str) -> str:
+    name = _NAME_OR_ATTRIBUTE.findall(tag, 1, len(tag) - 1) or [tag[1:-1]]
+    return f"<{name[0]}>"
