@@ -33,8 +33,8 @@ def real_shape_urls(newsroom: Newsroom) -> set[str]:
     sites = {
         LAVROV_WALKOUT: newsroom.wire,
         GRAIN_CORRIDOR: newsroom.wire,
-        CHIP_PLANT: newsroom.portal,
-        FLOOD_DEFENCES: newsroom.portal,
+        CHIP_PLANT: newsroom.publisher,
+        FLOOD_DEFENCES: newsroom.publisher,
         MUSEUM_RETURN: newsroom.publisher,
     }
     return {site.url(REAL_SHAPE_PATHS[story]) for story, site in sites.items()}
@@ -207,8 +207,8 @@ def test_sql_json_over_a_crawled_corpus(newsroom: Newsroom, sources_file: Path, 
         "json",
     )
     assert json.loads(result.stdout) == [
-        {"source": "portal", "n": 3},
-        {"source": "publisher", "n": 4},
+        {"source": "portal", "n": 1},
+        {"source": "publisher", "n": 6},
         {"source": "wire", "n": 6},
     ]
 

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
@@ -351,27 +352,15 @@ def _wire_pages(site: Site) -> None:
 
 
 def _portal_pages(site: Site) -> None:
+    """One article: the daemon's tests time a portal run against it. Its feed links it relatively."""
     path = f"/news/{FERRY_TALKS_REPUBLISHED.slug}-184522.html"
     site.add(path, pages.portal_article(FERRY_TALKS_REPUBLISHED, site.url(path)))
-    chips, floods = REAL_SHAPE_PATHS[CHIP_PLANT], REAL_SHAPE_PATHS[FLOOD_DEFENCES]
-    for story, story_path in ((CHIP_PLANT, chips), (FLOOD_DEFENCES, floods)):
-        site.add(story_path, pages.portal_article(story, site.url(story_path)))
-    # Links as real feeds write them: absolute, relative to the feed, with an escaped query.
-    entries = (
-        (FERRY_TALKS_REPUBLISHED, site.url(path)),
-        (CHIP_PLANT, chips),
-        (FLOOD_DEFENCES, floods.replace("&", "&amp;")),
-    )
     site.add(
         "/atom.xml",
         (
             "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'><title>Portal</title>"
-            + "".join(
-                f"<entry><title>{story.headline}</title><link href='{href}'/>"
-                f"<updated>{story.published}</updated></entry>"
-                for story, href in entries
-            )
-            + "</feed>"
+            f"<entry><title>{FERRY_TALKS_REPUBLISHED.headline}</title><link href='{path}'/>"
+            f"<updated>{FERRY_TALKS_REPUBLISHED.published}</updated></entry></feed>"
         ),
         "application/atom+xml",
     )
@@ -425,15 +414,18 @@ def _publisher_pages(site: Site) -> None:
 
 
 def _gzipped_sitemap(site: Site) -> None:
-    """A gzipped sitemap served as a file (no Content-Encoding), as large sites serve theirs: an
-    article at a short URL, and a page that is not an article, which the crawl fetches (the
+    """A gzipped sitemap served as a file (no Content-Encoding), as large sites serve theirs:
+    articles at short URLs, and a page that is not an article, which the crawl fetches (the
     sitemap lists it) and the page itself shows to be no article."""
-    museum = REAL_SHAPE_PATHS[MUSEUM_RETURN]
-    site.add(museum, pages.publisher_article(MUSEUM_RETURN, site.url(museum), []))
+    stories = (MUSEUM_RETURN, CHIP_PLANT, FLOOD_DEFENCES)
+    for story in stories:
+        path = REAL_SHAPE_PATHS[story]
+        site.add(path, pages.publisher_article(story, site.url(path), []))
     site.add("/about/", pages.listing_page("About us", []))
+    listed = [(REAL_SHAPE_PATHS[story], story.published) for story in stories]
     urls = "".join(
-        f"<url><loc>{site.url(path)}</loc><lastmod>{MUSEUM_RETURN.published}</lastmod></url>"
-        for path in (museum, "/about/")
+        f"<url><loc>{escape(site.url(path))}</loc><lastmod>{published}</lastmod></url>"
+        for path, published in [*listed, ("/about/", MUSEUM_RETURN.published)]
     )
     xml = f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>"
     site.routes["/sitemaps/pages.xml.gz"] = Document(
