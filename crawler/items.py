@@ -24,5 +24,8 @@ class ArticlePage:
     last_modified: str | None = None
     lease: str | None = None
     """In a shared (Redis) crawl, the lease to release once the page is stored or dropped."""
+    listed: bool = False
+    """A feed or sitemap listed it: the publisher's own word that it is an article, which a generic
+    og:type ("website", common on article pages too) does not overrule."""
     article: Any = field(default=None, repr=False)
     """The `cleaner.CleanArticle`, once cleaned."""

@@ -116,7 +116,7 @@ class CleanPipeline:
         if not article.found:
             self.stats.inc_value(f"{SKIPPED_PREFIX}{_slug(article.error or 'no text')}")
             raise DropItem(f"{item.final_url}: {article.error}", log_level="INFO")
-        if (article.page_type or "") in _NOT_ARTICLE_TYPES and not looks_like_article(item.final_url):
+        if not_an_article(item, article):
             self.stats.inc_value(f"{SKIPPED_PREFIX}not_article")
             raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article", log_level="INFO")
         item.article = article
@@ -464,6 +464,14 @@ def _alarm(seconds: float) -> Iterator[None]:
 
 def _time_up(signum: int, frame: object) -> None:
     raise CleaningTimeLimit
+
+
+def not_an_article(item: ArticlePage, article: cleaner.CleanArticle) -> bool:
+    """The page says it is a listing or a profile (og:type, JSON-LD) and nothing says otherwise:
+    neither a feed or sitemap that listed it nor an article-shaped URL."""
+    if (article.page_type or "") not in _NOT_ARTICLE_TYPES:
+        return False
+    return not (item.listed or looks_like_article(item.final_url))
 
 
 def declared_charset(content_type: str | None) -> str | None:

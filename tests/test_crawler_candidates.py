@@ -15,10 +15,13 @@ import pytest
 from scrapy import Request
 from scrapy.utils.test import get_crawler
 
+from cleaner import CleanArticle
 from crawler.discovery import Entry
+from crawler.items import ArticlePage
+from crawler.pipelines import not_an_article
 from crawler.progress import SKIP_PREFIX
 from crawler.sources import Source
-from crawler.spiders.news import NewsSpider
+from crawler.spiders.news import LISTED_META, NewsSpider
 from storage import make_engine
 from storage.schema import upgrade
 
@@ -125,3 +128,26 @@ def test_a_link_skipped_on_a_section_page_and_then_listed_by_a_feed_is_not_count
     assert skips(spider) == {"not_article_shaped": 1}
     assert urls(spider._article_requests([entry], src, listed=True)) == [entry.url]
     assert skips(spider) == {}
+
+
+@pytest.mark.parametrize(("listed", "stored"), [(True, True), (False, False)])
+def test_a_listed_page_typed_website_is_still_an_article(
+    make_spider: Callable[..., NewsSpider], listed: bool, stored: bool
+) -> None:
+    """Publishers mark article pages og:type "website" too: a feed's word outweighs it; a section
+    link at a URL no guess takes for an article does not."""
+    src = source()
+    spider = make_spider(src)
+    (request,) = spider._article_requests([Entry(f"{SITE}/p/12345")], src, listed=True)
+    assert request.meta[LISTED_META] is True
+    page = ArticlePage(
+        url=request.url,
+        final_url=request.url,
+        source="ex",
+        fetched_at=datetime.now(UTC),
+        http_status=200,
+        body=b"",
+        listed=listed,
+    )
+    article = CleanArticle(text="A story.", page_type="website")
+    assert not_an_article(page, article) is not stored

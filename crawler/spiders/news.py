@@ -48,6 +48,8 @@ _NEXT_PAGE = re.compile(r"[?&](page|p|pg)=\d+|/page/\d+/?$", re.IGNORECASE)
 Answer = TypeVar("Answer")
 # Where Scrapy keeps a job's request queue, and the index it writes there when the crawl closes.
 _QUEUE_DIR, _QUEUE_INDEX = "requests.queue", "active.json"
+# Request meta: a feed or sitemap listed the URL (ArticlePage.listed: its og:type does not drop it).
+LISTED_META = "wiredesk_listed"
 
 
 class NewsSpider(Spider):
@@ -320,7 +322,7 @@ class NewsSpider(Spider):
                 self._skip(url, "max_articles")
                 continue
             self.articles_requested += 1
-            yield self._request(url, src, self.parse_article)
+            yield self._request(url, src, self.parse_article, **({LISTED_META: True} if listed else {}))
 
     def _corpus_answer(self, question: Callable[[], Answer], unknown: Answer) -> Answer:
         """What the corpus says, or `unknown` while the database is away.
@@ -406,6 +408,7 @@ class NewsSpider(Spider):
             etag=_header(headers, b"ETag"),
             last_modified=_header(headers, b"Last-Modified"),
             lease=response.meta.get(LEASE_META),
+            listed=bool(response.meta.get(LISTED_META)),
         )
 
     def callback_failed(self, failure: Failure, response: Response, spider: Spider) -> None:
