@@ -9,27 +9,20 @@ import sqlite3
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from redis.exceptions import RedisError
-from rich.console import Console
-from rich.progress import MofNCompleteColumn, Progress
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-import cleaner
-from cleaner.rules import RulesError
-from crawler.output import print_report, print_rows
+from crawler.output import output_format_options, print_rows
 from crawler.settings import DOWNLOAD_MAXSIZE as MAX_PAGE_BYTES
 from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT as CLEAN_TIME_LIMIT
-from crawler.sources import SourcesError, adhoc_source, check_sources, load_sources, select_sources
 from crawler.urlpolicy import UrlRefused, fetch, mask_credentials, start_url_problem
 from storage.engine import DB_ENV, DatabaseUnavailable, database_fault, describe_database_error, make_engine
-from storage.export import FORMATS, ExportError, count_articles, export_articles
 from storage.readonly import (
     MAX_ROWS,
     SQL_DB_ENV,
@@ -40,12 +33,51 @@ from storage.readonly import (
     stream_query,
 )
 
+if TYPE_CHECKING:
+    from cleaner import CleanArticle
+
+# Heavy modules (Scrapy, the spiders, the pipelines, the cleaner, Redis, pyarrow) are imported
+# inside the commands that need them: `wiredesk sql` and `wiredesk --help` start without them.
+
+# Backends the corpus can live in; any other URL is refused before anything is opened.
+BACKENDS = ("sqlite", "postgresql")
+# Exit status after Ctrl-C, as shells report a process ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
+
+
+def normalise_db_url(ctx: click.Context, param: click.Parameter, url: str | None) -> str | None:
+    """The --db URL as SQLAlchemy takes it: `postgres://` and `postgresql://` (what people type, and
+    what hosting services hand out) become psycopg 3's URL; a backend wiredesk does not store into
+    (mysql://...) is refused in one line instead of a traceback from deep inside SQLAlchemy."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if url is None:
+        return None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # make_engine says what a URL looks like
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgres", "postgresql") and driver in ("", "psycopg2", "psycopg"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if backend == "postgresql":
+        raise click.ClickException(f"--db: use postgresql:// (psycopg 3), not {parsed.drivername}://")
+    if backend not in BACKENDS:
+        raise click.ClickException(
+            f"--db: {backend} is not supported: wiredesk stores into SQLite (sqlite:///file.db) "
+            "or PostgreSQL (postgresql://user@host/db)"
+        )
+    return url
+
+
 database_option = click.option(
     "--db",
     "db_url",
     envvar=DB_ENV,
     default=None,
     metavar="DB_URL",
+    callback=normalise_db_url,
     help=f"SQLAlchemy URL of the corpus (sqlite:///file.db, postgresql+psycopg://user@host/db). "
     f"Default: ${DB_ENV}, else sqlite:///wiredesk.db.",
 )
@@ -161,7 +193,11 @@ def crawl(
 
     Example: wiredesk crawl --url https://example.com/rss.xml --db sqlite:///news.db
     """
+    from redis.exceptions import RedisError
+
+    from cleaner.rules import RulesError
     from crawler.run import CrawlFailed, crawl_settings, exit_status, report_figures, run_crawl
+    from crawler.sources import SourcesError
 
     try:
         chosen = _chosen_sources(sources, urls, sources_file, all_sources)
@@ -178,15 +214,42 @@ def crawl(
         report = run_crawl(chosen, settings)
     except (SourcesError, DatabaseUnavailable, CrawlFailed, RedisError, RulesError) as error:
         raise click.ClickException(str(error)) from error
-    print_report(report, Console(stderr=True))
+    _print_report(report)
     if report_file:
-        Path(report_file).write_text(json.dumps(report_figures(report)), encoding="utf-8")
+        _write_text(report_file, json.dumps(report_figures(report)))
+    if _interrupted(report):
+        how = "run the same command with --resume" if (jobdir or resume) else "crawl with --resume next time"
+        click.echo(f"interrupted: what was stored is kept; to go on where it stopped, {how}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(exit_status(report))
+
+
+def _print_report(report: Any) -> None:
+    from rich.console import Console
+
+    from crawler.output import print_report
+
+    print_report(report, Console(stderr=True))
+
+
+def _interrupted(report: Any) -> bool:
+    """Stopped by Ctrl-C (or SIGTERM): Scrapy finishes the crawl cleanly with reason "shutdown"."""
+    return bool(report.finish_reason == "shutdown")
+
+
+def _write_text(path: str, text: str) -> None:
+    """Write a file the user named, or say in one line why it cannot be written."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from error
 
 
 def _chosen_sources(
     names: tuple[str, ...], urls: tuple[str, ...], sources_file: str | None, all_sources: bool
 ) -> list[Any]:
+    from crawler.sources import SourcesError, adhoc_source, load_sources, select_sources
+
     problems = [problem for problem in map(start_url_problem, urls) if problem]
     if problems:
         raise SourcesError("; ".join(problems))
@@ -224,6 +287,8 @@ def worker(
 
     Example: wiredesk worker --redis redis://queue:6379/0 --db postgresql+psycopg://wiredesk@db/news
     """
+    from redis.exceptions import RedisError
+
     from crawler.run import CrawlFailed, crawl_settings, exit_status, run_crawl
 
     if not redis_url:
@@ -237,7 +302,9 @@ def worker(
         report = run_crawl([], settings, worker=True)
     except (DatabaseUnavailable, CrawlFailed, RedisError, ImportStopped) as error:
         raise click.ClickException(str(error)) from error
-    print_report(report, Console(stderr=True))
+    _print_report(report)
+    if _interrupted(report):
+        sys.exit(EXIT_INTERRUPTED)
     sys.exit(max(exit_status(report), import_exit_status(imported) if imported else 0))
 
 
@@ -275,12 +342,11 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     envvar=[SQL_DB_ENV, DB_ENV],
     default=None,
     metavar="DB_URL",
+    callback=normalise_db_url,
     help=f"SQLAlchemy URL of the corpus. Default: ${SQL_DB_ENV} (e.g. the read-only role of "
     f"`wiredesk db create-readonly-role`), else ${DB_ENV}, else sqlite:///wiredesk.db.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
+@output_format_options
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind :NAME in the query.")
 @click.option(
     "--max-rows",
@@ -298,11 +364,13 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 )
 @database_errors
 def sql(
-    query: str, db_url: str | None, fmt: str, params: tuple[str, ...], max_rows: int, time_limit: float
+    query: str, db_url: str | None, fmt: str | None, params: tuple[str, ...], max_rows: int, time_limit: float
 ) -> None:
     """Run one read-only SQL query on the corpus and print the rows, as they come.
 
-    Example: wiredesk sql "SELECT source, count(*) FROM articles GROUP BY source" --format json
+    Text is printed as stored (never as markup); a table on a terminal, tab-separated in a pipe.
+
+    Example: wiredesk sql "SELECT source, count(*) FROM articles GROUP BY source" --json
     """
     try:
         with stream_query(
@@ -337,6 +405,13 @@ def sql(
     help="Give up after this many seconds of cleaning, as a crawl does (0: no limit) "
     "[env WIREDESK_CLEAN_TIME_LIMIT].",
 )
+@click.option(
+    "--db",
+    "memory_db",
+    metavar="DB_URL",
+    help="Clean with the site memory (learnt furniture) this corpus holds for the page's site.",
+)
+@database_errors
 def clean_command(
     page: str,
     page_url: str | None,
@@ -344,6 +419,7 @@ def clean_command(
     explain: bool,
     rules_file: str | None,
     time_limit: float,
+    memory_db: str | None,
 ) -> None:
     """Clean one page (a file, a URL, or - for standard input) and print the article.
 
@@ -351,14 +427,18 @@ def clean_command(
 
     Example: wiredesk clean saved-page.html --json
     """
+    from cleaner import CleanOptions
+    from cleaner.rules import RulesError
     from crawler.pipelines import TIME_LIMIT, clean_in_time, site_rules
+    from crawler.reclean import site_furniture
 
     try:
-        options = cleaner.CleanOptions(site_rules=site_rules(rules_file))
+        options = CleanOptions(site_rules=site_rules(rules_file))
     except RulesError as error:
         raise click.ClickException(str(error)) from error
     body, url = _read_page(page)
-    article = clean_in_time(body, page_url or url, None, time_limit, options)  # type: ignore[arg-type]
+    furniture = site_furniture(memory_db, page_url or url)
+    article = clean_in_time(body, page_url or url, None, time_limit, options, furniture)  # type: ignore[arg-type]
     if (article.error or "").startswith(TIME_LIMIT):
         raise click.ClickException(
             f"gave up: {article.error}; raise --time-limit (or WIREDESK_CLEAN_TIME_LIMIT) to wait longer"
@@ -367,10 +447,10 @@ def clean_command(
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
     elif explain:
         _print_explain(article)
-    else:
-        if not article.found:
-            raise click.ClickException(f"no article: {article.error}")
+    elif article.found:
         click.echo(f"{article.title}\n\n{article.text}" if article.title else article.text)
+    if not article.found:
+        raise click.ClickException(f"no article: {article.error}")
 
 
 def _read_page(page: str) -> tuple[bytes, str | None]:
@@ -395,13 +475,20 @@ def _read_page(page: str) -> tuple[bytes, str | None]:
     return data, None
 
 
-def _print_explain(article: cleaner.CleanArticle) -> None:
-    console = Console()
-    console.print(
-        f"[bold]title[/bold]: {article.title}   [bold]authors[/bold]: {', '.join(article.authors) or '-'}"
-        f"   [bold]agency[/bold]: {article.agency or '-'}   [bold]dateline[/bold]: {article.dateline or '-'}"
-    )
-    console.print(f"[bold]published[/bold]: {article.published}   [bold]language[/bold]: {article.language}")
+def _print_explain(article: CleanArticle) -> None:
+    """The article's fields, kept text and removed blocks; the page's text is never read as markup."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    first = {
+        "title": article.title,
+        "authors": ", ".join(article.authors),
+        "agency": article.agency,
+        "dateline": article.dateline,
+    }
+    for fields in (first, {"published": article.published, "language": article.language}):
+        console.print("   ".join(f"[bold]{k}[/bold]: {escape(str(v or '-'))}" for k, v in fields.items()))
     if article.summary:
         console.print("[bold]summary[/bold]: ", end="")
         console.print(article.summary, markup=False, soft_wrap=True)
@@ -421,69 +508,133 @@ def _print_explain(article: cleaner.CleanArticle) -> None:
 @click.option(
     "--check", is_flag=True, help="Fetch every start URL and say whether it answers (needs network)."
 )
-def sources(sources_file: str | None, check: bool) -> None:
+@output_format_options
+def sources(sources_file: str | None, check: bool, fmt: str | None) -> None:
     """List the configured sources, or check that their start URLs answer.
 
-    Example: wiredesk sources --check
+    Example: wiredesk sources --check --json
     """
+    from crawler.sources import SourcesError, check_sources, load_sources
+
     try:
         available = load_sources(sources_file)
     except SourcesError as error:
         raise click.ClickException(str(error)) from error
     if check:
         results = check_sources(list(available.values()))
-        print_rows(["source", "url", "status"], [(r.source, r.url, r.status) for r in results], "table")
+        print_rows(["source", "url", "status"], [(r.source, r.url, r.status) for r in results], fmt)
         if not all(r.ok for r in results):
             sys.exit(1)
         return
     print_rows(
-        ["name", "title", "agency", "default", "checked", "start_urls"],
+        ["name", "title", "agency", "default", "checked", "schedule", "start_urls"],
         [
-            (s.name, s.title, s.agency or "", s.default, s.checked, "\n".join(s.start_urls))
+            (s.name, s.title, s.agency, s.default, s.checked, s.schedule, list(s.start_urls))
             for s in available.values()
         ],
-        "table",
+        fmt,
     )
+
+
+# What an export's file name says about its format; `--format` overrides it. Its values are
+# storage.export.FORMATS and WARC (a test checks), written here so `wiredesk --help` needs no ORM import.
+EXPORT_SUFFIXES = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".warc": "warc",
+}
+EXPORT_FORMATS = tuple(dict.fromkeys(EXPORT_SUFFIXES.values()))
+# Raw pages (not articles) go out as WARC, in rotating files; the other formats are storage.export's.
+WARC = "warc"
+STDOUT = "-"
 
 
 @cli.command()
 @database_option
-@click.option("--format", "fmt", type=click.Choice((*FORMATS, "warc")), default="jsonl", show_default=True)
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write."
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    help=f"Default: from the file's extension ({', '.join(EXPORT_SUFFIXES)}); jsonl for -o -.",
 )
+@click.option("-o", "--output", metavar="FILE", required=True, help="File to write, or - for stdout.")
 @click.option(
     "--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles first fetched on or after this day."
 )
 @click.option("--source", help="Only articles of this source.")
 @database_errors
-def export(db_url: str | None, fmt: str, output: Path, since: datetime | None, source: str | None) -> None:
+def export(
+    db_url: str | None, fmt: str | None, output: str, since: datetime | None, source: str | None
+) -> None:
     """Export articles to JSON Lines, CSV or Parquet, or the raw pages kept as WARC, streaming.
 
-    Example: wiredesk export --format parquet --since 2024-12-01 -o december.parquet
+    Example: wiredesk export --since 2024-12-01 -o december.parquet
     """
-    since_utc = since.replace(tzinfo=UTC) if since else None
-    if fmt == "warc":
-        from crawler.warcwriter import export_pages
+    from storage.export import ExportError, count_articles, export_articles
 
-        written = export_pages(db_url, output, since_utc, source)
-        click.echo(
-            f"{written} raw pages written to {output.parent}/{output.name.split('.')[0]}-*.warc.gz", err=True
-        )
+    fmt = fmt or _export_format(output)
+    since_utc = since.replace(tzinfo=UTC) if since else None
+    if fmt == WARC:
+        _export_warc(db_url, output, since_utc, source)
         return
     try:
-        total = count_articles(db_url, since_utc, source)
-        with Progress(
-            *Progress.get_default_columns(),
-            MofNCompleteColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task(f"exporting to {output}", total=total)
-            written = export_articles(db_url, fmt, output, since_utc, source, lambda n: bar.advance(task, n))
+        if output == STDOUT:
+            written = export_articles(db_url, fmt, sys.stdout, since_utc, source)
+        else:
+            path = _writable(Path(output))
+            total = count_articles(db_url, since_utc, source)
+            with _progress_bar(f"exporting to {output}", total) as advance:
+                written = export_articles(db_url, fmt, path, since_utc, source, advance)
     except (ExportError, DatabaseUnavailable) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"{written} articles written to {output}", err=True)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {output}: {error.strerror}") from error
+    click.echo(f"{written} articles written to {'stdout' if output == STDOUT else output}", err=True)
+
+
+def _export_warc(db_url: str | None, output: str, since: datetime | None, source: str | None) -> None:
+    """The raw pages kept, as rotating gzipped WARC files named after `output` (docs/archives.md)."""
+    from crawler.warcwriter import export_pages
+
+    if output == STDOUT:
+        raise click.ClickException("WARC export writes rotating files: give -o NAME.warc.gz, not -o -")
+    written, files = export_pages(db_url, _writable(Path(output)), since, source)
+    click.echo(f"{written} raw pages written to {', '.join(map(str, files))}", err=True)
+
+
+def _export_format(output: str) -> str:
+    if output == STDOUT:
+        return "jsonl"
+    suffix = Path(output.removesuffix(".gz")).suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise click.ClickException(
+            f"cannot tell the format of {output}: name it {', '.join('*' + s for s in EXPORT_SUFFIXES)}, "
+            f"or give --format ({', '.join(EXPORT_FORMATS)})"
+        )
+    return EXPORT_SUFFIXES[suffix]
+
+
+def _writable(path: Path) -> Path:
+    """`path` when a file can be created there; else one line that says why, before any query runs."""
+    if path.is_dir():
+        raise click.ClickException(f"cannot write {path}: it is a directory")
+    if not path.parent.is_dir():
+        raise click.ClickException(f"cannot write {path}: no directory {path.parent}; create it first")
+    return path
+
+
+@contextmanager
+def _progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (gone when done); yields the function that advances it."""
+    from rich.console import Console
+    from rich.progress import MofNCompleteColumn, Progress
+
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 @cli.command()
@@ -545,9 +696,7 @@ def replay(db_url: str | None, spool_path: str | None) -> None:
 )
 @click.option("--source", help="Only articles of this source.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
+@output_format_options
 @click.option("--show-sql", is_flag=True, help="Print the SQL that runs the search, and exit.")
 @database_errors
 def search_command(
@@ -556,14 +705,17 @@ def search_command(
     since: datetime | None,
     source: str | None,
     limit: int,
-    fmt: str,
+    fmt: str | None,
     show_sql: bool,
 ) -> None:
-    """Full-text search: ranked articles with source, date, title and a snippet.
+    """Full-text search: ranked articles with source, date, title and a [highlighted] snippet.
 
-    Example: wiredesk search "lavrov osce" --since 2024-01-01 --limit 10
+    The same syntax on SQLite and PostgreSQL: words (all must appear, stemmed), "a phrase",
+    OR between alternatives, -word to exclude, prefix* (docs/schema.md).
+
+    Example: wiredesk search '"north sea" ferr* -storm' --since 2024-01-01 --limit 10
     """
-    from storage.search import search, search_statement
+    from storage.search import SearchSyntaxError, search, search_statement
 
     since_utc = since.replace(tzinfo=UTC) if since else None
     try:
@@ -572,7 +724,7 @@ def search_command(
             click.echo(str(search_statement(engine.dialect.name, since_utc, source)).strip())
             return
         hits = search(engine, words, since_utc, source, limit)
-    except DatabaseUnavailable as error:
+    except (DatabaseUnavailable, SearchSyntaxError) as error:
         raise click.ClickException(str(error)) from error
     except DBAPIError as error:
         if database_fault(error):
@@ -640,13 +792,21 @@ def db_create_readonly_role(db_url: str | None, name: str, password: str | None,
         schema = create_readonly_role(engine, name, None if no_password else password)
     except (DatabaseUnavailable, QueryRefused) as error:
         raise click.ClickException(str(error)) from error
+    from sqlalchemy.engine import make_url
+
     url = make_url(database_url(db_url)).set(username=name, password=None if no_password else password)
     click.echo(f"role {name} reads schema {schema}; give `wiredesk sql` this URL as {SQL_DB_ENV}:", err=True)
     click.echo(url.render_as_string(hide_password=False))
 
 
 @cli.command()
-@database_option
+@click.option(
+    "--db",
+    "db_url",
+    metavar="DB_URL",
+    callback=normalise_db_url,
+    help="Where to store the demo corpus. Default: a fresh SQLite file in a new temporary directory.",
+)
 @database_errors
 def demo(db_url: str | None) -> None:
     """Crawl the bundled offline newsroom (three publishers on loopback) into a fresh SQLite file.
@@ -658,21 +818,22 @@ def demo(db_url: str | None) -> None:
 
     if db_url is None:
         db_url = f"sqlite:///{tempfile.mkdtemp(prefix='wiredesk-demo-')}/demo.db"
-    console = Console(stderr=True)
     with Newsroom() as newsroom:
-        console.print(f"serving the demo newsroom on {', '.join(site.url('/') for site in newsroom.sites)}")
+        click.echo(
+            f"serving the demo newsroom on {', '.join(site.url('/') for site in newsroom.sites)}", err=True
+        )
         settings = crawl_settings(
             db_url, overrides={"AUTOTHROTTLE_ENABLED": False, "WIREDESK_PROGRESS": False}
         )
         report = run_crawl(newsroom.sources(), settings)
-    print_report(report, console)
+    _print_report(report)
     query = (
         "SELECT s.id AS story, a.source, a.title, a.agency FROM articles a "
         "JOIN stories s ON s.id = a.story_id ORDER BY s.id, a.id"
     )
-    console.print(f'\ndatabase: {db_url}\n$ wiredesk sql "{query}" --db {db_url}')
+    click.echo(f'\ndatabase: {db_url}\n$ wiredesk sql "{query}" --db {db_url}', err=True)
     result = run_query(db_url, query)
-    print_rows(result.columns, result.rows, "table")
+    print_rows(result.columns, result.rows, None)
 
 
 @cli.command()
@@ -716,6 +877,7 @@ def daemon(
     Example: wiredesk daemon --db postgresql+psycopg://wiredesk@db/news --log-format json
     """
     from crawler.daemon import DaemonConfig, LockLost, ScheduleError, run_once, serve
+    from crawler.sources import SourcesError, load_sources, select_sources
     from storage.daemonlock import LockHeld
     from storage.engine import check_connection, database_url
     from storage.schema import upgrade
@@ -744,11 +906,9 @@ def daemon(
 @click.option("--source", help="Only this source's runs.")
 @click.option("--failed", is_flag=True, help="Only runs that did not finish well.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
+@output_format_options
 @database_errors
-def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: str) -> None:
+def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: str | None) -> None:
     """Show recent crawl runs: when, how they ended, and their figures.
 
     Example: wiredesk runs --source apnews --failed
@@ -781,7 +941,7 @@ def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: 
                 r.articles_new,
                 r.duplicates,
                 r.revisions,
-                json.dumps(r.errors),
+                r.errors,
                 r.message,
             )
             for r in rows
@@ -792,12 +952,12 @@ def runs(db_url: str | None, source: str | None, failed: bool, limit: int, fmt: 
 
 @cli.command()
 @database_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
+@output_format_options
 @database_errors
-def status(db_url: str | None, fmt: str) -> None:
-    """Each scheduled source's next run and the outcome of its last one.
+def status(db_url: str | None, fmt: str | None) -> None:
+    """Each scheduled source's next run and the outcome of its last one, and whether a daemon runs.
+
+    Next runs happen only while `wiredesk daemon` runs: a line on stderr says when none does.
 
     Example: wiredesk status --db postgresql+psycopg://wiredesk@db/news
     """
@@ -806,6 +966,7 @@ def status(db_url: str | None, fmt: str) -> None:
 
     engine = make_engine(db_url, read_only=True)
     upcoming, last = next_runs(engine), last_runs(engine)
+    click.echo(_daemon_state(engine), err=True)
     print_rows(
         ["source", "next_run", "last_outcome", "last_started", "last_new"],
         [
@@ -820,6 +981,41 @@ def status(db_url: str | None, fmt: str) -> None:
         ],
         fmt,
     )
+
+
+def _daemon_state(engine: Any) -> str:
+    """Whether a daemon holds this database's lock with a live heartbeat, in one line."""
+    from storage.daemonlock import STALE_SECONDS, DaemonLock
+
+    holder = DaemonLock(engine).holder()
+    if holder is None or (datetime.now(UTC) - holder.heartbeat_at).total_seconds() > STALE_SECONDS:
+        return "no daemon is running on this database: scheduled runs wait until `wiredesk daemon` starts"
+    return f"daemon running: {holder.describe()}"
+
+
+@cli.command("reclean")
+@database_option
+@click.option("--source", help="Only this source's articles.")
+@click.option("--site", help="Only this site's articles (a host or a domain, subdomains included).")
+@click.option("--since", type=click.DateTime(), help="Only articles fetched since (UTC).")
+@click.option("--all", "everything", is_flag=True, help="Every article (when no filter is given).")
+@click.option("--rules", "rules_file", envvar="WIREDESK_CLEAN_RULES", help="Your own per-site rules (TOML).")
+@database_errors
+def reclean_command(
+    db_url: str | None,
+    source: str | None,
+    site: str | None,
+    since: datetime | None,
+    everything: bool,
+    rules_file: str | None,
+) -> None:
+    """Clean stored raw pages again with today's cleaner and each site's memory; store what changed.
+
+    Example: wiredesk reclean --site example.com --since 2024-12-01
+    """
+    from crawler.reclean import reclean_command_run
+
+    click.echo(reclean_command_run(db_url, source, site, since, everything, rules_file).line())
 
 
 @cli.command("import")
@@ -866,6 +1062,9 @@ def import_command(
 
     Example: wiredesk import CC-NEWS-20240101000000-00001.warc.gz --site '*.apnews.com' --lang en
     """
+    from redis.exceptions import RedisError
+
+    from cleaner.rules import RulesError
     from crawler.archive import ArchiveInputError, ImportStopped, import_archives, import_exit_status
     from crawler.run import report_figures
 
@@ -892,5 +1091,18 @@ def import_command(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="wiredesk")
+    """Console-script entry point: click's own handling, except that Ctrl-C is one line and exit
+    status 130 (as a shell reports SIGINT), where click would say "Aborted!" and exit 1."""
+    try:
+        status = cli.main(prog_name="wiredesk", standalone_mode=False)
+    except click.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except BrokenPipeError:
+        # The reader went away (`wiredesk sql ... | head`): nothing more to say, and nobody to say it to.
+        sys.stderr.close()
+        sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)

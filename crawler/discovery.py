@@ -1,22 +1,49 @@
 """Finding article URLs: what kind of document a response is, and the links feeds and sitemaps list.
 
-Pure functions over bytes, so they are tested without a crawl. XML is parsed with entity
-resolution and network access off: feeds and sitemaps are untrusted input.
+Pure functions over bytes, so they are tested without a crawl (tests/test_feed_corpus.py holds
+real-world shapes, each checked against a reference parser).
+
+- Feeds (RSS 0.9x, 1.0/RDF, 2.0, Atom) are read by feedparser: twenty years of real feeds' quirks
+  (xml:base, links only in <guid>, undeclared HTML entities, a dozen date formats, broken XML
+  re-read by a loose parser). We add what it leaves out: RSS 1.0 items that only name their URL
+  in rdf:about, and a DOCTYPE dropped before parsing (its entities could make expat expand
+  megabytes of text, "billion laughs", before expat's own limit stops it).
+- Sitemaps are read here with lxml (entity resolution and network access off: untrusted input),
+  because Scrapy's `Sitemap` keeps only direct children's text (no Google News publication date)
+  and leaves relative `<loc>`s relative; gzipped ones are unpacked with Scrapy's size-capped
+  `gunzip`, robots.txt `Sitemap:` lines read by Scrapy's own helper.
 """
 
 from __future__ import annotations
 
+import calendar
+import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urljoin
 
+import feedparser
+from feedparser.datetimes import _parse_date as feedparser_date
 from lxml import etree
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 _XML_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-_ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(rss|feed|RDF|urlset|sitemapindex|html)\b", re.IGNORECASE)
+_ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(rss|feed|RDF|urlset|sitemapindex|html)\b", re.IGNORECASE)
+# An ampersand that starts no entity or character reference (invalid XML, common in sitemaps'
+# query strings: lxml's recovery would drop the parameter name after it), or a CDATA section,
+# where an ampersand is just an ampersand.
+_BARE_AMPERSAND = re.compile(
+    rb"<!\[CDATA\[.*?\]\]>|&(?![A-Za-z][A-Za-z0-9]*+;|#[0-9]++;|#[xX][0-9A-Fa-f]++;)", re.DOTALL
+)
+_GZIP_MAGIC = b"\x1f\x8b"
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
+# How far into a document its root element and DOCTYPE are looked for.
+_PROLOGUE_BYTES = 4096
 
 
 class Kind(StrEnum):
@@ -38,9 +65,25 @@ class Entry:
     title: str | None = None
 
 
+def unpacked(body: bytes, max_size: int = 0) -> bytes:
+    """The body, gunzipped when it is gzip data (`sitemap.xml.gz` served as a file, not encoded).
+
+    `max_size` caps the unpacked size (0: no cap), as DOWNLOAD_MAXSIZE caps a download: a small
+    gzip file can unpack to gigabytes. Raises ValueError when it is exceeded or the data is broken.
+    """
+    if not body.startswith(_GZIP_MAGIC):
+        return body
+    try:
+        return gunzip(body, max_size=max_size)
+    except ValueError as error:  # Scrapy's "decompression max size exceeded" is a ValueError
+        raise ValueError(f"gzip data unpacks past {max_size} bytes") from error
+    except (OSError, EOFError) as error:
+        raise ValueError(f"broken gzip data: {error}") from error
+
+
 def detect_kind(body: bytes, content_type: str | None = None) -> Kind:
     """Sniff the document's root element; the Content-Type header is often wrong for feeds."""
-    match = _ROOT_TAG.search(body[:4096])
+    match = _ROOT_TAG.search(body[:_PROLOGUE_BYTES])
     if match:
         return {
             b"rss": Kind.FEED,
@@ -55,24 +98,13 @@ def detect_kind(body: bytes, content_type: str | None = None) -> Kind:
     return Kind.OTHER
 
 
-def _local(tag: object) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
-
-
-def _children(element: etree._Element, name: str) -> list[etree._Element]:
-    return [child for child in element if _local(child.tag) == name]
-
-
-def _text(element: etree._Element, name: str) -> str | None:
-    for child in element.iter():
-        if _local(child.tag) == name and child.text and child.text.strip():
-            return child.text.strip()
-    return None
-
-
 def parse_date(value: str | None) -> datetime | None:
-    """ISO 8601 (sitemaps, Atom) or RFC 822 (RSS) dates, always timezone-aware (UTC when unstated)."""
-    if not value:
+    """A listing's date, timezone-aware (UTC when unstated), or None when it cannot be read.
+
+    ISO 8601 / W3C (sitemaps, Atom) and RFC 822 (RSS) first, then the other formats real feeds
+    use (`2024-12`, `Thursday, December 5, 2024`, named zones like EST...), through feedparser.
+    """
+    if not value or not value.strip():
         return None
     value = value.strip()
     try:
@@ -81,83 +113,134 @@ def parse_date(value: str | None) -> datetime | None:
         try:
             parsed = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
-            return None
+            return None if _impossible_day(value) else _from_struct(feedparser_date(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _root(body: bytes) -> etree._Element | None:
+def _impossible_day(value: str) -> bool:
+    """An ISO day that does not exist (`2024-13-45`), which feedparser would roll over into 2025."""
+    if not _ISO_DAY.match(value):
+        return False
     try:
-        return etree.fromstring(body, _XML_PARSER)
-    except etree.XMLSyntaxError:
+        date.fromisoformat(value[:10])
+    except ValueError:
+        return True
+    return False
+
+
+def _from_struct(value: Any) -> datetime | None:
+    """feedparser's dates are UTC `time.struct_time`s."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (OverflowError, ValueError, OSError):
         return None
 
 
 def parse_feed(body: bytes, base_url: str) -> list[Entry]:
-    """Items of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
-    root = _root(body)
-    if root is None:
-        return []
+    """Items of an RSS 0.9x, 1.0 (RDF) or 2.0 feed, or entries of an Atom feed, in feed order.
+
+    An item's URL is its link (Atom: the alternate one), else its <guid> when that is a
+    permalink, else its rdf:about; relative URLs are read against xml:base and the feed's URL.
+    Its date is the later of its published and updated dates.
+    """
+    parsed = feedparser.parse(
+        io.BytesIO(_without_doctype(body)),
+        response_headers={"content-location": base_url},
+        resolve_relative_uris=False,
+        sanitize_html=False,
+    )
+    rdf = str(parsed.get("version", "")).startswith(("rss090", "rss10"))
     entries = []
-    for item in root.iter():
-        name = _local(item.tag)
-        if name not in ("item", "entry"):
+    for item in parsed.entries:
+        link = item.get("link") or (item.get("id") if rdf else None)
+        if not link or not link.strip():
             continue
-        url = _feed_link(item)
-        if url:
-            updated = parse_date(
-                _text(item, "updated")
-                or _text(item, "pubdate")
-                or _text(item, "published")
-                or _text(item, "date")
-            )
-            entries.append(Entry(urljoin(base_url, url), updated, _text(item, "title")))
+        # `in` first: feedparser's get("updated_parsed") falls back to the published date, with a warning.
+        dates = [_from_struct(item[key]) for key in ("published_parsed", "updated_parsed") if key in item]
+        known = [date for date in dates if date is not None]
+        entries.append(
+            Entry(urljoin(base_url, link.strip()), max(known) if known else None, item.get("title") or None)
+        )
     return entries
 
 
-def _feed_link(item: etree._Element) -> str | None:
-    for link in _children(item, "link"):
-        href = link.get("href")
-        if href and link.get("rel", "alternate") == "alternate":
-            return href.strip()
-        if link.text and link.text.strip():
-            return link.text.strip()
-    about = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
-    guid = _children(item, "guid")
-    if about:
-        return about
-    if guid and guid[0].get("isPermaLink", "true") == "true" and guid[0].text:
-        return guid[0].text.strip()
-    return None
+def _without_doctype(body: bytes) -> bytes:
+    """The document without its DOCTYPE (and so without entity declarations that expand).
+
+    What a DOCTYPE declares in feeds is HTML entities (RSS 0.91's Netscape DTD), which
+    feedparser's loose parser reads without it.
+    """
+    start = body.find(b"<!DOCTYPE", 0, _PROLOGUE_BYTES)
+    if start < 0:
+        return body
+    subset = body.find(b"[", start)
+    close = body.find(b">", start)
+    if 0 <= subset < close:  # an internal subset: the DOCTYPE ends at the ">" after its "]"
+        bracket = body.find(b"]", subset)
+        close = body.find(b">", bracket) if bracket >= 0 else -1
+    return body if close < 0 else body[:start] + body[close + 1 :]
+
+
+def _local(tag: object) -> str:
+    """An element's name without its namespace, lower-cased ("" for comments and PIs)."""
+    return tag.rpartition("}")[2].lower() if isinstance(tag, str) else ""
+
+
+def _text(element: etree._Element | None) -> str | None:
+    text = element.text.strip() if element is not None and element.text else ""
+    return text or None
+
+
+def _nested_text(element: etree._Element | None, name: str) -> str | None:
+    """Text of the first `name` inside `element`: <news:news><news:publication_date>."""
+    if element is None:
+        return None
+    return next((_text(node) for node in element.iter() if _local(node.tag) == name and _text(node)), None)
 
 
 def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     """`<url>` entries of a sitemap or `<sitemap>` entries of an index.
 
+    `<loc>` and `<lastmod>` are direct children (an image sitemap's <image:loc> is not the page's).
     For Google News sitemaps the date is `<news:publication_date>` when newer than `<lastmod>`,
     and the title is `<news:title>`: both let old URLs be skipped before they are fetched.
     """
-    root = _root(body)
+    try:
+        root = etree.fromstring(_BARE_AMPERSAND.sub(_escaped, body), _XML_PARSER)
+    except etree.XMLSyntaxError:
+        return []
     if root is None:
         return []
     entries = []
     for node in root:
         if _local(node.tag) not in ("url", "sitemap"):
             continue
-        loc = _text(node, "loc")
+        children: dict[str, etree._Element] = {}
+        for child in node:
+            children.setdefault(_local(child.tag), child)
+        loc = _text(children.get("loc"))
         if not loc:
             continue
+        news = children.get("news")
         dates = [
-            d for d in (parse_date(_text(node, "lastmod")), parse_date(_text(node, "publication_date"))) if d
+            date
+            for date in (
+                parse_date(_text(children.get("lastmod"))),
+                parse_date(_nested_text(news, "publication_date")),
+            )
+            if date
         ]
-        entries.append(Entry(urljoin(base_url, loc), max(dates) if dates else None, _text(node, "title")))
+        url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+        entries.append(Entry(url, max(dates) if dates else None, _nested_text(news, "title")))
     return entries
 
 
-def robots_sitemaps(robots_txt: str) -> list[str]:
-    """The `Sitemap:` lines of a robots.txt."""
-    found = []
-    for line in robots_txt.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip().lower() == "sitemap" and value.strip():
-            found.append(value.strip())
-    return found
+def _escaped(match: re.Match[bytes]) -> bytes:
+    return b"&amp;" if match.group() == b"&" else match.group()
+
+
+def robots_sitemaps(robots_txt: bytes, base_url: str) -> list[str]:
+    """The `Sitemap:` lines of a robots.txt, relative ones read against its URL."""
+    return list(sitemap_urls_from_robots(robots_txt, base_url))

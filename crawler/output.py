@@ -1,20 +1,75 @@
-"""Printing query results and crawl reports: table (rich), CSV or JSON."""
+"""Printing query results and crawl reports, the way sqlite-utils and datasette users expect.
+
+Tables on a terminal, plain text in a pipe: with no format chosen, rows are a table when stdout is
+a terminal and tab-separated values when it is not, so `wiredesk sql ... | cut -f2` works and no
+box drawing ends up in a file. Text from the corpus is never read as Rich markup: a title such as
+"[update] Storm" or a search snippet's "[ferries]" prints as it is stored.
+
+This module imports no part of the crawl (Scrapy, the pipelines, the cleaner): every command
+prints through it, and commands that only read the corpus must start fast (issue 22).
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.table import Table
+import click
 
-from crawler.pipelines import SPOOL_FAILED
-from crawler.progress import LOST_PREFIX, REPLAY_PREFIX, SKIPPED_PREFIX
-from crawler.run import CrawlReport
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from crawler.run import CrawlReport
+
+# Every format `print_rows` writes; "nl" is newline-delimited JSON (one object per line).
+ROW_FORMATS = ("table", "tsv", "csv", "json", "nl")
+# The summary's row for pages fetched for no source (robots.txt): without it the rows would not
+# add up to the "fetched N" of the line below them.
+UNATTRIBUTED = "(robots.txt, no source)"
+# A table cell longer than this is cut (with "…"); the other formats keep every character.
+MAX_CELL_CHARS = 200
+
+
+def output_format_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--format` and its shorthands `--table/--tsv/--csv/--json/--nl`, all into `fmt`.
+
+    `fmt` is None when the user chose nothing: `print_rows` then picks a table for a terminal and
+    tab-separated values for a pipe.
+    """
+    shorthands = {
+        "nl": "Newline-delimited JSON: one object per line.",
+        "json": "A JSON array of objects.",
+        "csv": "Comma-separated values with a header line.",
+        "tsv": "Tab-separated values with a header line (the default when stdout is not a terminal).",
+        "table": "A table (the default on a terminal).",
+    }
+    for name, help_text in shorthands.items():
+        command = click.option(f"--{name}", "fmt", flag_value=name, help=help_text)(command)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(ROW_FORMATS),
+        default=None,
+        help="Output format. Default: table on a terminal, tsv otherwise.",
+    )(command)
+
+
+def chosen_format(fmt: str | None, stream: TextIO) -> str:
+    """The format to write: the one asked for, else a table on a terminal and TSV elsewhere."""
+    if fmt:
+        return fmt
+    return "table" if _is_terminal(stream) else "tsv"
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _plain(value: Any) -> Any:
@@ -25,43 +80,81 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def print_rows(
-    columns: list[str], rows: Iterable[tuple[Any, ...]], fmt: str, stream: TextIO = sys.stdout
-) -> None:
-    """Rows in the chosen format; JSON is an array of objects keyed by column name.
+def _flat(value: Any) -> Any:
+    """A value for a text cell: lists and objects (JSON columns) as JSON, not Python reprs."""
+    value = _plain(value)
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
 
-    JSON and CSV are written row by row as `rows` yields them, so a long result is never held in
-    memory; a table needs every row to size its columns (`wiredesk sql` caps them).
+
+def print_rows(
+    columns: list[str], rows: Iterable[tuple[Any, ...]], fmt: str | None, stream: TextIO | None = None
+) -> None:
+    """Rows in the chosen format (None: see `chosen_format`); JSON keys are the column names.
+
+    JSON, JSON lines, CSV and TSV are written row by row as `rows` yields them, so a long result is
+    never held in memory; a table needs every row to size its columns (`wiredesk sql` caps them).
     """
-    if fmt == "json":
-        stream.write("[")
-        for index, row in enumerate(rows):
-            stream.write(",\n  " if index else "\n  ")
-            record = dict(zip(columns, map(_plain, row), strict=True))
-            stream.write(json.dumps(record, ensure_ascii=False, default=str))
-        stream.write("\n]\n")
-    elif fmt == "csv":
-        writer = csv.writer(stream)
+    stream = stream or sys.stdout
+    fmt = chosen_format(fmt, stream)
+    if fmt in ("json", "nl"):
+        _write_json(columns, rows, stream, lines=fmt == "nl")
+    elif fmt in ("csv", "tsv"):
+        writer = csv.writer(stream, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([_plain(v) for v in row])
+            writer.writerow([_flat(v) for v in row])
     else:
-        table = Table(*columns, show_lines=False)
-        for row in rows:
-            table.add_row(*(_cell(value) for value in row))
-        Console(file=stream).print(table)
+        _write_table(columns, rows, stream)
+
+
+def _write_json(columns: list[str], rows: Iterable[tuple[Any, ...]], stream: TextIO, lines: bool) -> None:
+    if not lines:
+        stream.write("[")
+    for index, row in enumerate(rows):
+        if not lines:
+            stream.write(",\n  " if index else "\n  ")
+        record = dict(zip(columns, map(_plain, row), strict=True))
+        stream.write(json.dumps(record, ensure_ascii=False, default=str))
+        if lines:
+            stream.write("\n")
+    if not lines:
+        stream.write("\n]\n")
+
+
+def _write_table(columns: list[str], rows: Iterable[tuple[Any, ...]], stream: TextIO) -> None:
+    """A Rich table whose every header and cell is plain Text (never markup); ASCII lines in a pipe."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Column, Table
+    from rich.text import Text
+
+    terminal = _is_terminal(stream)
+    headers = (Column(header=Text(column)) for column in columns)
+    table = Table(*headers, box=box.HEAVY_HEAD if terminal else box.ASCII)
+    for row in rows:
+        table.add_row(*(Text(_cell(value)) for value in row))
+    Console(file=stream, width=None if terminal else 200).print(table)
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(_plain(value))
-    return text if len(text) <= 200 else text[:199] + "…"
+    text = "" if value is None else str(_flat(value))
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
 def print_report(report: CrawlReport, console: Console) -> None:
     """The end-of-crawl summary: a row per source, then one line per kind of trouble, losses last.
 
-    The last line is what a daemon's run record keeps as its message.
+    The last line is what a daemon's run record keeps as its message. Source names, error kinds and
+    messages are printed as text, never as markup.
     """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from crawler.pipelines import SPOOL_FAILED
+    from crawler.progress import LOST_PREFIX, REPLAY_PREFIX, SKIP_LABELS, SKIPPED_PREFIX, not_fetched
+
     table = Table(title="crawl summary")
     table.add_column("source", overflow="fold")
     for column in ("fetched", "new", "copies", "dups", "revisions", "same", "errors"):
@@ -70,26 +163,29 @@ def print_report(report: CrawlReport, console: Console) -> None:
         outcome = src.outcomes.get
         errors = str(sum(src.errors.values()))
         table.add_row(
-            name,
+            escape(name),
             str(src.fetched),
             *(str(outcome(key, 0)) for key in ("new", "copy", "duplicate", "revision", "unchanged")),
             f"[red]{errors}[/red]" if src.failed else errors,
         )
+    unattributed = report.counts.fetched - sum(src.fetched for src in report.sources.values())
+    if unattributed > 0:  # Scrapy's own requests, robots.txt above all: the rows add up to the line
+        table.add_row(UNATTRIBUTED, str(unattributed), *("" for _ in range(6)))
     console.print(table)
-    console.print(report.counts.line(report.elapsed) + f" · {report.elapsed:.1f}s · {report.finish_reason}")
+    say = _plain_printer(console)
+    say(report.counts.line(report.elapsed) + f" · {report.elapsed:.1f}s · {report.finish_reason}")
     for name, src in report.sources.items():
         if src.errors:
-            console.print(f"{name} errors: {_tally(src.errors)}", soft_wrap=True)
-    for label, prefixes in (
-        ("not fetched", ("wiredesk/skip/", "wiredesk/drop/")),
-        ("no article (skipped)", (SKIPPED_PREFIX,)),
-    ):
-        counts = {k.split("/", 2)[2]: v for k, v in report.stats.items() if k.startswith(prefixes)}
-        if counts:
-            console.print(f"{label}: {_tally(counts)}", soft_wrap=True)
+            say(f"{name} errors: {_tally(src.errors)}")
+    skipped = {SKIP_LABELS.get(reason, reason): count for reason, count in not_fetched(report.stats).items()}
+    if skipped:
+        say(f"skipped: {_tally(skipped)}")
+    no_article = _prefixed(report.stats, SKIPPED_PREFIX)
+    if no_article:
+        say(f"no article (fetched, not stored): {_tally(no_article)}")
     replayed = _prefixed(report.stats, REPLAY_PREFIX)
     if replayed:
-        console.print(f"spooled articles written back: {_tally(replayed)}", soft_wrap=True)
+        say(f"spooled articles written back: {_tally(replayed)}")
     if report.counts.spooled:
         console.print(
             f"[yellow]{report.counts.spooled} articles spooled[/yellow]: the database was unreachable; "
@@ -97,22 +193,35 @@ def print_report(report: CrawlReport, console: Console) -> None:
         )
     not_modified = report.stats.get("wiredesk/listing/not_modified", 0)
     if not_modified:
-        console.print(f"listings unchanged since the last crawl (HTTP 304): {not_modified}")
+        say(f"listings unchanged since the last crawl (HTTP 304): {not_modified}")
     failed = [name for name, src in report.sources.items() if src.failed]
     if failed:
-        console.print(f"[red]failed: {', '.join(failed)}[/red] (nothing fetched; see the errors above)")
+        console.print(
+            f"[red]failed: {escape(', '.join(failed))}[/red] (nothing fetched; see the errors above)"
+        )
     if report.finish_reason == SPOOL_FAILED:
         error = report.stats.get("wiredesk/spool_error")
-        console.print(f"[red]stopped[/red]: cannot spool articles while the database is away: {error}")
+        console.print(
+            f"[red]stopped[/red]: cannot spool articles while the database is away: {escape(str(error))}"
+        )
     lost = _prefixed(report.stats, LOST_PREFIX)
     if report.counts.replay_failed:
         lost["spooled, then refused (quarantined)"] = report.counts.replay_failed
     if lost:
         console.print(
-            f"[red]articles lost to errors: {sum(lost.values())}[/red] ({_tally(lost)}; kept as failed "
-            "pages where the database could take them, and the log names them)",
+            f"[red]articles lost to errors: {sum(lost.values())}[/red] ({escape(_tally(lost))}; kept as "
+            "failed pages where the database could take them, and the log names them)",
             soft_wrap=True,
         )
+
+
+def _plain_printer(console: Console) -> Callable[[str], None]:
+    """Print one line of plain text (no markup), wrapped softly."""
+
+    def say(line: str) -> None:
+        console.print(line, markup=False, soft_wrap=True, highlight=False)
+
+    return say
 
 
 def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:

@@ -36,6 +36,7 @@ from storage.engine import database_url, one_line
 from storage.failures import record_failed_page
 from storage.repository import StoreInterrupted
 from storage.schema import upgrade
+from storage.sitememory import SiteMemory, site_of
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class CleanPipeline:
         options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
         db_url: str | None = None,
         memory_limit_mb: int = 0,
+        memory_refresh: float | None = 2.0,
     ) -> None:
         self.stats = stats
         self.time_limit = time_limit
@@ -81,6 +83,10 @@ class CleanPipeline:
         self.db_url = db_url
         self._failures: Engine | None = None
         self._pool = WorkerPool(workers, memory_limit_mb) if workers > 0 else None
+        self._memory = FurnitureCache(db_url, memory_refresh)
+        self._slots: asyncio.Semaphore | None = None
+        """One per worker: a page reads its site's memory once a worker is free for it, not while
+        it waits, so it is cleaned with what the pages stored meanwhile taught."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CleanPipeline:
@@ -93,6 +99,9 @@ class CleanPipeline:
             cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
             settings.get("WIREDESK_DB"),
             settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT", 0),
+            settings.getfloat("WIREDESK_SITE_MEMORY_REFRESH", 2.0)
+            if settings.getbool("WIREDESK_SITE_MEMORY", True)
+            else None,
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
@@ -114,10 +123,19 @@ class CleanPipeline:
         return item
 
     async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
-        job = (item.body, item.final_url, _charset(item.content_type), self.time_limit, self.options)
         if self._pool is None:
-            return clean_in_time(*job)
-        return await self._pool.run(clean_in_time, *job, name=item.final_url)
+            furniture = await self._memory.furniture(item.final_url)
+            return clean_in_time(*self._job(item, furniture))
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._pool.size)
+        async with self._slots:
+            furniture = await self._memory.furniture(item.final_url)
+            return await self._pool.run(clean_in_time, *self._job(item, furniture), name=item.final_url)
+
+    def _job(self, item: ArticlePage, furniture: frozenset[str]) -> tuple[Any, ...]:
+        """The arguments of `clean_in_time` for the page."""
+        charset = declared_charset(item.content_type)
+        return (item.body, item.final_url, charset, self.time_limit, self.options, furniture)
 
     async def _lose(self, item: ArticlePage, kind: str, reason: str) -> NoReturn:
         """Count the page as lost, keep it raw as failed (so later crawls stop trying), drop it."""
@@ -138,6 +156,46 @@ class CleanPipeline:
     def close_spider(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
+        self._memory.close()
+
+
+class FurnitureCache:
+    """Each site's furniture (its site memory), read from the corpus and kept for `refresh` seconds.
+
+    The memory grows as the crawl stores pages (and as other crawlers do): a site's keys are read
+    again once they are `refresh` seconds old, off the reactor thread (None: no memory, for
+    comparisons). A database that cannot be read costs the memory, never the page: it is cleaned
+    without.
+    """
+
+    def __init__(self, db_url: str | None, refresh: float | None) -> None:
+        self.db_url = db_url
+        self.refresh = refresh
+        self._read: dict[str, tuple[float, frozenset[str]]] = {}
+        self._memory: SiteMemory | None = None
+
+    async def furniture(self, url: str) -> frozenset[str]:
+        if self.refresh is None:
+            return frozenset()
+        site = site_of(url)
+        read_at, keys = self._read.get(site, (float("-inf"), frozenset()))
+        if time.monotonic() - read_at >= self.refresh:
+            keys = await asyncio.to_thread(self._load, site, keys)
+            self._read[site] = (time.monotonic(), keys)
+        return keys
+
+    def _load(self, site: str, known: frozenset[str]) -> frozenset[str]:
+        try:
+            if self._memory is None:
+                self._memory = SiteMemory(make_engine(self.db_url))
+            return self._memory.furniture(site)
+        except Exception as error:
+            logger.warning("site memory of %s not read (%s): cleaning without it", site, one_line(error))
+            return known
+
+    def close(self) -> None:
+        if self._memory is not None:
+            self._memory.engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -369,8 +427,11 @@ def clean_in_time(
     charset: str | None,
     limit: float,
     options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
+    furniture: frozenset[str] = frozenset(),
 ) -> cleaner.CleanArticle:
     """Clean one page, or give up after `limit` seconds (0: no limit) with a failed CleanArticle.
+
+    `furniture` is the site memory of the page's site (storage/sitememory.py).
 
     Without it one page that makes the extractor spin would hold a worker, and the crawl, forever;
     with it the page is dropped as failed, like a page without an article, and not retried. It runs
@@ -380,7 +441,7 @@ def clean_in_time(
     """
     try:
         with _alarm(limit):
-            return cleaner.clean(body, url, options, declared_charset=charset)
+            return cleaner.clean(body, url, options, declared_charset=charset, furniture=furniture)
     except CleaningTimeLimit:
         return cleaner.CleanArticle(error=f"{TIME_LIMIT} (still cleaning after {limit:g} s)")
 
@@ -405,7 +466,8 @@ def _time_up(signum: int, frame: object) -> None:
     raise CleaningTimeLimit
 
 
-def _charset(content_type: str | None) -> str | None:
+def declared_charset(content_type: str | None) -> str | None:
+    """The charset a Content-Type header names, if any: the cleaner decodes as a browser would with it."""
     match = _CHARSET.search(content_type or "")
     return match.group(1) if match else None
 

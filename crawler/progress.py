@@ -25,6 +25,24 @@ LOST_PREFIX = "wiredesk/lost/"
 """Stats keys of article pages fetched but lost to an error, by kind (each also an error)."""
 SKIPPED_PREFIX = "wiredesk/clean/"
 """Stats keys of article pages not stored on purpose: no article in them, not an article."""
+SKIP_PREFIX = "wiredesk/skip/"
+"""Stats keys of URLs the spider chose not to fetch, by reason (each URL counted once)."""
+DROP_PREFIX = "wiredesk/drop/"
+"""Stats keys of requests a middleware refused to send (off-site redirects, bad addresses)."""
+SKIP_LABELS = {
+    "not_article_shaped": "not article-shaped",
+    "not_in_article_allow": "not in article_allow",
+    "article_deny": "article_deny",
+    "before_since": "older than --days",
+    "offsite": "off-site",
+    "not_http": "not http(s)",
+    "bad_url": "unreadable URL",
+    "section_page_limit": "past WIREDESK_SECTION_PAGES",
+    "stored_unchanged": "stored, unchanged",
+    "failed_before": "failed before",
+    "max_articles": "past --max-articles",
+}
+"""How the summary names a reason for not fetching a URL; others are shown by their key."""
 INTERNAL_ERROR = "internal_error"
 """The kind of loss of a page a pipeline raised on instead of dropping it."""
 REPLAY_PREFIX = "wiredesk/replay/"
@@ -40,6 +58,16 @@ def count_loss(stats: Any, source: str, kind: str) -> None:
     stats.inc_value(f"{LOST_PREFIX}{kind}")
     stats.inc_value(f"wiredesk/error/{kind}")
     stats.inc_value(f"wiredesk/source/{source}/error/{kind}")
+
+
+def not_fetched(stats: dict[str, Any]) -> dict[str, int]:
+    """URLs the crawl decided not to fetch, by reason (stats key), the spider's and the middlewares'."""
+    reasons: dict[str, int] = {}
+    for key, value in stats.items():
+        if key.startswith((SKIP_PREFIX, DROP_PREFIX)) and int(value):
+            reason = key.split("/", 2)[2]
+            reasons[reason] = reasons.get(reason, 0) + int(value)
+    return reasons
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,21 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from cleaner import CleanOptions
 from crawler.distributed import redis_settings, worker_id
 from crawler.pipelines import SPOOL_FAILED, site_rules
-from crawler.progress import Counts
+from crawler.progress import Counts, not_fetched
+from crawler.reclean import reclean_after_crawl
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
 from storage import make_engine
-from storage.engine import check_connection, database_url
+from storage.engine import check_connection, database_url, one_line
 from storage.schema import upgrade
 
 
@@ -63,7 +66,8 @@ def report_figures(report: CrawlReport) -> dict[str, Any]:
     """The figures a run record and --report keep: pages, what became of the articles, errors by kind.
 
     Errors by kind hold failed fetches and lost articles alike (`time_limit`, `worker_died`,
-    `store_failed`, ...); `lost` is how many articles were lost, of `articles` fetched.
+    `store_failed`, ...); `lost` is how many articles were lost, of `articles` fetched. `skipped`
+    holds the URLs not fetched by reason (`not_article_shaped`, `before_since`, `offsite`, `robots`...).
     """
     errors = {
         key.rsplit("/", 1)[1]: int(v) for key, v in report.stats.items() if key.startswith("wiredesk/error/")
@@ -82,6 +86,7 @@ def report_figures(report: CrawlReport) -> dict[str, Any]:
         "spooled": counts.spooled,
         "lost": counts.lost + counts.replay_failed,
         "errors": errors,
+        "skipped": not_fetched(report.stats),
     }
 
 
@@ -143,12 +148,15 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
     if logging.getLevelName(settings.get("LOG_LEVEL")) >= logging.WARNING:
         _quiet_logs()
     crawler = process.create_crawler(NewsSpider)
-    started = time.monotonic()
+    started, started_at = time.monotonic(), datetime.now(UTC)
     process.crawl(crawler, sources=sources, worker=worker)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if stats.get("finish_reason") in (None, "start_error"):
         raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
+    # A crawl told to stop (a signal, the daemon stopping) stops now: `wiredesk reclean` catches up.
+    if settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL", True) and stats.get("finish_reason") != "shutdown":
+        stats.update(_reclean_after(settings, started_at, [source.name for source in sources]))
     return CrawlReport(
         counts=Counts.from_stats(stats),
         sources=_per_source(stats, [source.name for source in sources]),
@@ -158,6 +166,31 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
     )
 
 
+def _reclean_after(settings: Settings, started_at: datetime, sources: list[str]) -> dict[str, int]:
+    """Re-clean the crawl's sites' articles stored before their memory knew some furniture.
+
+    A failure here costs the re-cleaning (`wiredesk reclean` does it later), never the crawl.
+    """
+    engine = make_engine(settings.get("WIREDESK_DB"))
+    try:
+        report = reclean_after_crawl(
+            engine,
+            started_at,
+            sources,
+            CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
+            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
+        )
+    except Exception as error:
+        logging.getLogger(__name__).warning("re-cleaning after the crawl failed: %s", one_line(error))
+        return {}
+    finally:
+        engine.dispose()
+    if report.examined:
+        logging.getLogger(__name__).info("re-cleaned after the crawl: %s", report.line())
+    return {f"wiredesk/reclean/{name}": getattr(report, name) for name in _RECLEAN_COUNTS}
+
+
+_RECLEAN_COUNTS = ("examined", "changed", "unchanged", "failed")
 # Loggers whose failures the spider's errback already counts and reports per source.
 _DUPLICATE_ERROR_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
 

@@ -44,6 +44,14 @@ WIREDESK_CLEAN_MEMORY_LIMIT = 0
 # A URL lost to an error this many times (in earlier crawls: time limit, dead worker, cleaner or
 # storage error) is not fetched again.
 WIREDESK_CLEAN_FAILURES = 2
+# Clean each page with its site's memory (False: without, as a one-page extractor would).
+WIREDESK_SITE_MEMORY = True
+# A site's memory (its learnt furniture, storage/sitememory.py) is read again once this many
+# seconds old, so the pages of a crawl are cleaned with what its earlier pages taught.
+WIREDESK_SITE_MEMORY_REFRESH = 2.0
+# After a crawl, articles of its sites that still carry a line their site's memory now knows as
+# furniture are cleaned again (crawler/reclean.py).
+WIREDESK_RECLEAN_AFTER_CRAWL = True
 # Articles written in one transaction...
 WIREDESK_STORE_BATCH = 50
 # ...or fewer, once the first of them has waited this many seconds.

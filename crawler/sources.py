@@ -36,9 +36,10 @@ class Source:
     agency: str | None = None
     allowed_domains: tuple[str, ...] = ()
     article_allow: tuple[str, ...] = ()
-    """Regexes: when given, only URLs matching one are articles."""
+    """Regexes: when given, a link on a section page is an article when it matches one, whatever
+    its shape (instead of the guess from the URL's shape). Feed and sitemap entries need not match."""
     article_deny: tuple[str, ...] = ()
-    """Regexes: URLs matching one are never articles."""
+    """Regexes: URLs matching one are never fetched as articles, wherever they are listed."""
     robots_sitemaps: bool = False
     """Also crawl the sitemaps that the sites' robots.txt lists."""
     revisit_hours: float | None = None
@@ -67,13 +68,19 @@ class Source:
         """The sites this source may fetch from: as configured, else the hosts of its start URLs."""
         return self.allowed_domains or tuple(dict.fromkeys(site_of(url) for url in self.start_urls))
 
+    def denies(self, url: str) -> bool:
+        """`url` matches one of the source's `article_deny` patterns."""
+        return any(re.search(pattern, url) for pattern in self.article_deny)
+
+    def allows(self, url: str) -> bool:
+        """`url` matches one of the source's `article_allow` patterns."""
+        return any(re.search(pattern, url) for pattern in self.article_allow)
+
     def is_article_url(self, url: str, guess: bool) -> bool:
         """Apply the source's allow/deny patterns on top of the generic guess from the URL's shape."""
-        if any(re.search(pattern, url) for pattern in self.article_deny):
+        if self.denies(url):
             return False
-        if self.article_allow:
-            return any(re.search(pattern, url) for pattern in self.article_allow)
-        return guess
+        return self.allows(url) if self.article_allow else guess
 
 
 def adhoc_source(urls: list[str], name: str = "adhoc") -> Source:
@@ -104,12 +111,42 @@ def _packaged_sources() -> str:
     return resources.files("crawler").joinpath("sources.toml").read_text(encoding="utf-8")
 
 
+# What each single-valued key of a source must hold (TOML gives ints and floats apart).
+_SCALARS: dict[str, type | tuple[type, ...]] = {
+    "title": str,
+    "agency": str,
+    "robots_sitemaps": bool,
+    "revisit_hours": (int, float),
+    "schedule": str,
+    "jitter_seconds": int,
+    "default": bool,
+    "checked": bool,
+    "notes": str,
+    "politeness": dict,
+}
+
+
 def _source(name: str, entry: dict[str, Any]) -> Source:
     tuples = ("start_urls", "allowed_domains", "article_allow", "article_deny")
     known = {f for f in Source.__dataclass_fields__ if f != "name"}
     unknown = set(entry) - known
     if unknown:
         raise SourcesError(f"source {name!r}: unknown keys {sorted(unknown)}")
+    for key, kinds in _SCALARS.items():
+        if key in entry and not isinstance(entry[key], kinds):
+            names = [kind.__name__ for kind in (kinds if isinstance(kinds, tuple) else (kinds,))]
+            expected = " or ".join(names)
+            raise SourcesError(f"source {name!r}: {key} must be a {expected}, not {entry[key]!r}")
+    for key in tuples:
+        value = entry.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise SourcesError(f'source {name!r}: {key} must be a list of strings, e.g. {key} = ["..."]')
+    for key in ("article_allow", "article_deny"):
+        for pattern in entry.get(key, []):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise SourcesError(f"source {name!r}: {key} {pattern!r} is not a regex: {error}") from error
     if not entry.get("start_urls"):
         raise SourcesError(f"source {name!r}: start_urls is empty")
     problems = [problem for problem in map(start_url_problem, entry["start_urls"]) if problem]

@@ -22,9 +22,10 @@ import os
 import resource
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import cleaner
@@ -77,7 +78,9 @@ class WorkerPool:
                 self._idle.put_nowait(self._start())
         worker = await self._idle.get()
         try:
-            return await asyncio.wrap_future(worker.submit(call, *args))
+            with _sigint_blocked():  # a worker process may start here: it inherits the signal mask
+                future = worker.submit(call, *args)
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             worker = self._replace(worker)
             raise
@@ -105,6 +108,23 @@ class WorkerPool:
             worker.shutdown(wait=True, cancel_futures=True)
         self._workers.clear()
         self._idle = None
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block Ctrl-C in this thread while it may start a worker process, which inherits the mask
+    across fork and exec: the worker never sees SIGINT, from its first instruction on.
+
+    Ctrl-C reaches every process of the terminal's group: the crawl stops itself cleanly and shuts
+    its workers down, where a worker dying of it would print a traceback (even while still
+    importing) and lose its page. The crawl itself misses nothing: its other threads do not block
+    SIGINT, so the kernel hands it to one of them and Python runs the handler as usual.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def start_worker(parent: int, memory_limit_mb: int = 0) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Select, func, select
 
@@ -58,14 +59,17 @@ def article_query(since: datetime | None = None, source: str | None = None) -> S
 def export_articles(
     db_url: str | None,
     fmt: str,
-    output: Path,
+    output: Path | IO[str],
     since: datetime | None = None,
     source: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write the selected articles to `output` in `fmt`; return how many. `progress(n)` after each chunk."""
+    """Write the selected articles to `output` (a file, or an open text stream such as stdout for the
+    text formats) in `fmt`; return how many. `progress(n)` after each chunk."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if fmt == "parquet" and not isinstance(output, Path):
+        raise ExportError("Parquet is a binary file format: write it to a file (-o corpus.parquet)")
     writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[fmt]
     engine = make_engine(db_url, read_only=True)
     try:
@@ -103,9 +107,17 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _write_jsonl(output: Path, chunks: Iterator[list[dict[str, Any]]]) -> int:
+def _text_output(output: Path | IO[str]) -> AbstractContextManager[IO[str]]:
+    """The file to write text to: `output` opened, or `output` itself when it is already a stream
+    (left open: it is the caller's, e.g. stdout)."""
+    if isinstance(output, Path):
+        return output.open("w", encoding="utf-8", newline="")
+    return nullcontext(output)
+
+
+def _write_jsonl(output: Path | IO[str], chunks: Iterator[list[dict[str, Any]]]) -> int:
     written = 0
-    with output.open("w", encoding="utf-8") as stream:
+    with _text_output(output) as stream:
         for rows in chunks:
             for row in rows:
                 stream.write(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
@@ -113,9 +125,9 @@ def _write_jsonl(output: Path, chunks: Iterator[list[dict[str, Any]]]) -> int:
     return written
 
 
-def _write_csv(output: Path, chunks: Iterator[list[dict[str, Any]]]) -> int:
+def _write_csv(output: Path | IO[str], chunks: Iterator[list[dict[str, Any]]]) -> int:
     written = 0
-    with output.open("w", encoding="utf-8", newline="") as stream:
+    with _text_output(output) as stream:
         writer = csv.DictWriter(stream, fieldnames=COLUMNS)
         writer.writeheader()
         for rows in chunks:

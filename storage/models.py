@@ -154,6 +154,32 @@ class Revision(Base):
     text: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64))
     page_id: Mapped[int | None] = mapped_column(ForeignKey("pages.id", ondelete="SET NULL"))
+    cause: Mapped[str] = mapped_column(String(20), default="fetch", server_default="fetch")
+    """`fetch`: the publisher's text as fetched; `reclean`: the same raw page cleaned again
+    (`wiredesk reclean`), by a newer cleaner or with the site's memory."""
+
+
+class SiteLine(Base):
+    """A line of article text seen on a site, and the different stories it was seen on (site memory).
+
+    A line seen on `FURNITURE_STORIES` different stories of one site is that site's furniture
+    (storage/sitememory.py). `story_ids` holds at most that many ids: past it, only the time moves.
+    """
+
+    __tablename__ = "site_lines"
+    __table_args__ = (Index("ix_site_lines_site_seen", "site", "last_seen_at"),)
+
+    site: Mapped[str] = mapped_column(Text, primary_key=True)
+    """The registered domain of the articles (example.co.uk for news.example.co.uk)."""
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    """`cleaner.furniture_key` of the line."""
+    story_ids: Mapped[str] = mapped_column(Text)
+    """The distinct stories it was seen on, comma-separated ids, at most `FURNITURE_STORIES`."""
+    stories: Mapped[int] = mapped_column(SmallInteger)
+    """How many ids `story_ids` holds."""
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    furniture_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When it was seen on its `FURNITURE_STORIES`-th story (became furniture); None before."""
 
 
 class Page(Base):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 from functools import partial
@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from cleaner import CleanArticle
-from storage import dedup
+from storage import dedup, sitememory
 from storage.bounds import (
     ETAG_CHARS,
     LAST_MODIFIED_CHARS,
@@ -207,6 +207,77 @@ class Corpus:
                 also(connection)
             return results
 
+    def store_recleaned(self, items: list[Recleaned]) -> list[bool | None]:
+        """Store re-cleaned texts in one transaction: for each item, True when its text changed.
+
+        A changed text becomes the article's text, a revision with cause `reclean` (the raw page
+        it came from, not a new fetch), and goes through story assignment again like a publisher
+        revision: indexed again, linked, maybe merging stories. None: the article is gone, or its
+        text is one storage refuses. Raises what the database raises (the caller counts the batch
+        as failed); a deadlock is retried.
+        """
+        ready: list[tuple[Recleaned, CleanArticle, Fingerprint] | None] = []
+        for item in items:
+            try:
+                article = bounded_article(item.article)
+            except Refused as refusal:
+                logger.warning("article %d: re-cleaned text refused: %s", item.article_id, refusal)
+                ready.append(None)
+                continue
+            ready.append((item, article, Fingerprint.of(article.text)))
+        return retrying_deadlocks(partial(self._store_recleaned, ready))
+
+    def _store_recleaned(
+        self, ready: list[tuple[Recleaned, CleanArticle, Fingerprint] | None]
+    ) -> list[bool | None]:
+        with self.engine.begin() as connection:
+            dedup.lock_texts(connection, (fingerprint.text_hash for _, _, fingerprint in filter(None, ready)))
+            stored = _lock_articles(connection, [item.article_id for item, _, _ in filter(None, ready)])
+            changed = [
+                (item, article, fingerprint, stored[item.article_id])
+                for item, article, fingerprint in filter(None, ready)
+                if item.article_id in stored and stored[item.article_id].text_hash != fingerprint.text_hash
+            ]
+            dedup.lock_bands(connection, [fingerprint for _, _, fingerprint, _ in changed])
+            batch = _Batch(connection)
+            for item, article, fingerprint, target in changed:
+                target.revision_count += 1
+                target.text_hash = fingerprint.text_hash
+                connection.execute(
+                    update(_ARTICLES)
+                    .where(_ARTICLES.c.id == target.id)
+                    .values(
+                        revision_count=target.revision_count,
+                        text=article.text,
+                        text_hash=fingerprint.text_hash,
+                        minhash=dedup.stored_signature(fingerprint),
+                        **_metadata(article),
+                    )
+                )
+                batch.revisions.append(
+                    {
+                        "article_id": target.id,
+                        "number": target.revision_count,
+                        "fetched_at": item.fetched_at,
+                        "title": article.title,
+                        "text": article.text,
+                        "text_hash": fingerprint.text_hash,
+                        "page_id": item.page_id,
+                        "cause": RECLEAN,
+                    }
+                )
+                batch.relink(target, fingerprint, article, RECLEAN)
+                batch.saw(item.url, article, _story(target), item.fetched_at)
+            if batch.revisions:
+                connection.execute(insert(_REVISIONS), batch.revisions)
+            batch.revisions.clear()
+            batch.finish()
+        now_changed = {item.article_id for item, *_ in changed}
+        return [
+            None if entry is None or entry[0].article_id not in stored else entry[0].article_id in now_changed
+            for entry in ready
+        ]
+
     def known_urls(self, urls: Iterable[str]) -> dict[str, KnownUrl]:
         """The stored articles reached by any of these URLs, keyed by URL."""
         wanted = list(dict.fromkeys(urls))
@@ -261,6 +332,38 @@ class Corpus:
         """How many articles are stored."""
         with self._sessions() as session:
             return session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+# `revisions.cause` of a text that is a raw page cleaned again, not a new fetch.
+RECLEAN = "reclean"
+
+
+@dataclass(frozen=True)
+class Recleaned:
+    """A stored article's raw page cleaned again: what `Corpus.store_recleaned` stores if it changed."""
+
+    article_id: int
+    page_id: int
+    url: str
+    """The page's final URL (its site's memory learns from the text)."""
+    fetched_at: datetime
+    article: CleanArticle
+
+
+def _lock_articles(connection: Connection, article_ids: list[int]) -> dict[int, _Stored]:
+    """The articles, locked against a concurrent revision (PostgreSQL; SQLite holds the write lock)."""
+    columns = (_ARTICLES.c.id, _ARTICLES.c.story_id, _ARTICLES.c.site, _ARTICLES.c.text_hash)
+    found: dict[int, _Stored] = {}
+    for start in range(0, len(article_ids), IN_CHUNK):
+        query = (
+            select(*columns, _ARTICLES.c.revision_count)
+            .where(_ARTICLES.c.id.in_(sorted(article_ids)[start : start + IN_CHUNK]))
+            .order_by(_ARTICLES.c.id)
+            .with_for_update(key_share=True)
+        )
+        for row in connection.execute(query):
+            found[row.id] = _Stored(row.site, row.text_hash, row.revision_count, row.id, row.story_id)
+    return found
 
 
 class _Kind(Enum):
@@ -330,6 +433,8 @@ class _Batch:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     """One per page, in the same order: each kept page is the raw page of a new revision."""
     refreshed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    sightings: list[sitememory.Sighting] = field(default_factory=list)
+    """The lines of every text the batch stores, for the site memory."""
 
     def __post_init__(self) -> None:
         self.stories = Stories(self.connection)
@@ -432,8 +537,10 @@ class _Batch:
         target = step.target
         if step.kind is _Kind.INSERT:
             step.outcome = self._insert(step)
+            self.saw(step.page.final_url, step.article, _story(target), step.page.fetched_at)
         elif step.kind is _Kind.REVISION:
             self._revise(step)
+            self.saw(step.page.final_url, step.article, _story(target), step.page.fetched_at)
         elif step.kind is _Kind.REFRESH:
             self.refreshed[_id(target)] = {
                 "b_id": target.id,
@@ -482,6 +589,11 @@ class _Batch:
         )
         return outcome
 
+    def saw(self, url: str, article: CleanArticle, story_id: int, seen_at: datetime) -> None:
+        """The site memory sees the text's lines on its story (written at the end of the batch)."""
+        keys = frozenset(sitememory.article_keys(article))
+        self.sightings.append(sitememory.Sighting(sitememory.site_of(url), story_id, keys, seen_at))
+
     def _revise(self, step: _Step) -> None:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
         self.connection.execute(
@@ -491,12 +603,19 @@ class _Batch:
         )
         self.refreshed.pop(_id(target), None)
         self._keep_page(step, Outcome.REVISION)
+        self.relink(target, fingerprint, article, "revision")
+
+    def relink(self, target: _Stored, fingerprint: Fingerprint, article: CleanArticle, cause: str) -> None:
+        """An article's text changed: index it again and put it in the story its links say.
+
+        `cause` is what `story_merges` records if the new text merges stories.
+        """
         links = dedup.find_links(self.connection, fingerprint, article.published, exclude=target.id)
         dedup.index_article(self.connection, _id(target), fingerprint, replace=True)
         links.append(dedup.Link(_id(target), _story(target), 1.0))
         story_id = self.stories.oldest(links)
         assert story_id is not None
-        self.stories.merge(story_id, links, _id(target), "revision")
+        self.stories.merge(story_id, links, _id(target), cause)
         self.stories.revised(story_id, _id(target), article.published, len(article.text))
         target.story_id = story_id
 
@@ -545,6 +664,10 @@ class _Batch:
         if self.refreshed:
             self.connection.execute(_REFRESH, list(self.refreshed.values()))
         self.stories.finish()
+        sitememory.learn(
+            self.connection,
+            (replace(seen, story_id=self.stories.live(seen.story_id)) for seen in self.sightings),
+        )
 
 
 _REFRESH = (

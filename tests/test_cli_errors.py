@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import WIREDESK, run_wiredesk
+from conftest import WIREDESK
 from faultsite import SLOW_RULES, slow_to_clean
 from scrapy.logformatter import LogFormatter
 
@@ -125,11 +125,11 @@ def test_clean_gives_up_at_its_time_limit(tmp_path: Path) -> None:
     # No page is slow to clean by its own content any more (cleaner/bounds.py and the parse limits):
     # what is left is an operator's per-site rule that backtracks on one of its lines.
     page.write_bytes(slow_to_clean())
-    rules = ("--rules", str(SLOW_RULES), "--url", "http://127.0.0.6/news/slow")
-    result = run_wiredesk("clean", str(page), *rules, "--time-limit", "0.05", check=False)
+    rules = ["--rules", str(SLOW_RULES), "--url", "http://127.0.0.6/news/slow"]
+    result = CliRunner().invoke(cli, ["clean", str(page), *rules, "--time-limit", "0.05"])
     _assert_one_line(
-        result.returncode, result.stderr, result.stdout, "gave up: time limit (still cleaning after 0.05 s)"
+        result.exit_code, result.stderr, result.stdout, "gave up: time limit (still cleaning after 0.05 s)"
     )
-    env = {**os.environ, "WIREDESK_CLEAN_TIME_LIMIT": "0.05"}
-    from_env = run_wiredesk("clean", str(page), *rules, "--json", check=False, env=env)
-    assert from_env.returncode == 1 and "--time-limit" in from_env.stderr
+    env = {"WIREDESK_CLEAN_TIME_LIMIT": "0.05"}
+    from_env = CliRunner().invoke(cli, ["clean", str(page), *rules, "--json"], env=env)
+    assert from_env.exit_code == 1 and "--time-limit" in from_env.stderr

@@ -59,8 +59,8 @@ def test_since_skips_old_sitemap_entries_before_fetching(fresh_newsroom: Newsroo
     summary = crawl(fresh_newsroom, tmp_path, "--since", "2024-01-01")
     old = f"/article/{FERRY_FIRE_2019.slug}"
     assert old not in {path for _site, path in fresh_newsroom.requests}
-    assert "before_since ×1" in summary
-    assert len(stored_paths(tmp_path)) == 7
+    assert "older than --days ×1" in summary
+    assert len(stored_paths(tmp_path)) == 12
 
 
 def test_listing_date_newer_than_last_fetch_refetches(fresh_newsroom: Newsroom, tmp_path: Path) -> None:

@@ -90,8 +90,8 @@ def test_hostile_xml_is_not_expanded() -> None:
 
 
 def test_robots_sitemap_lines() -> None:
-    text = "User-agent: *\nDisallow: /private/\nSitemap: https://ex.com/a.xml\nsitemap:https://ex.com/b.xml\n"
-    assert robots_sitemaps(text) == ["https://ex.com/a.xml", "https://ex.com/b.xml"]
+    text = b"User-agent: *\nDisallow: /private/\nSitemap: https://ex.com/a.xml\nsitemap:/b.xml.gz\n"
+    assert robots_sitemaps(text, "https://ex.com/robots.txt") == ["https://ex.com/a.xml", "https://ex.com/b.xml.gz"]
 
 
 @pytest.mark.parametrize("value", [None, "", "yesterday", "2024-13-45"])

@@ -7,6 +7,7 @@ tests can check what a crawl fetched.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import threading
 import time
@@ -19,10 +20,15 @@ from typing import Self
 from crawler.newsroom import bulk, pages
 from crawler.newsroom.stories import (
     ADRIATIC_STORM,
+    CHIP_PLANT,
     FERRY_FIRE_2019,
     FERRY_TALKS,
     FERRY_TALKS_REPUBLISHED,
+    FLOOD_DEFENCES,
+    GRAIN_CORRIDOR,
     HARBOUR_REOPENS,
+    LAVROV_WALKOUT,
+    MUSEUM_RETURN,
     RAIL_STRIKE,
     RATES_HOLD,
     ROMAN_ROAD,
@@ -30,6 +36,17 @@ from crawler.newsroom.stories import (
 from crawler.sources import Source
 
 HTML = "text/html; charset=utf-8"
+PARTNER_HOST = "127.0.0.9"
+"""A loopback address no site of the newsroom serves: where its feeds link off-site."""
+# Paths of articles that no guess from the URL's shape takes for articles (a feed or sitemap
+# lists each): the shapes of real sites' article URLs.
+REAL_SHAPE_PATHS = {
+    LAVROV_WALKOUT: "/world/lavrov-walkout",
+    GRAIN_CORRIDOR: f"/news/articles/{GRAIN_CORRIDOR.slug}",
+    CHIP_PLANT: f"/p/{CHIP_PLANT.slug}",
+    FLOOD_DEFENCES: f"/story?id={FLOOD_DEFENCES.slug}",
+    MUSEUM_RETURN: f"/a/{MUSEUM_RETURN.slug}",
+}
 NOT_FOUND_BODY = b"not found"
 
 
@@ -283,9 +300,24 @@ def _wire_pages(site: Site) -> None:
         f"http://127.0.0.3:{site.port}/news/{FERRY_TALKS_REPUBLISHED.slug}-184522.html",
     )
     site.add("/private/draft-story-about-ferry-safety-rules", pages.wire_article(FERRY_TALKS, "", []))
+    walkout, grain = REAL_SHAPE_PATHS[LAVROV_WALKOUT], REAL_SHAPE_PATHS[GRAIN_CORRIDOR]
+    for story, path in ((LAVROV_WALKOUT, walkout), (GRAIN_CORRIDOR, grain)):
+        site.add(path, pages.wire_article(story, site.url(path), related))
+    listed = (
+        (FERRY_TALKS, ferry + "?utm_source=rss&utm_medium=feed"),
+        (RATES_HOLD, rates),
+        (LAVROV_WALKOUT, walkout),
+        (GRAIN_CORRIDOR, grain),
+    )
     items = "".join(
         f"<item><title>{story.headline}</title><link>{site.url(path)}</link><pubDate>{story.published}</pubDate></item>"
-        for story, path in ((FERRY_TALKS, ferry + "?utm_source=rss&utm_medium=feed"), (RATES_HOLD, rates))
+        for story, path in listed
+    )
+    # A story on a partner's site, which no source of the newsroom crawls: off-site, never fetched
+    # (a URL another source fetches is not counted as skipped: it is fetched).
+    items += (
+        f"<item><title>{CHIP_PLANT.headline}</title>"
+        f"<link>http://{PARTNER_HOST}:{site.port}{REAL_SHAPE_PATHS[CHIP_PLANT]}</link></item>"
     )
     site.add(
         "/rss.xml",
@@ -299,6 +331,7 @@ def _wire_pages(site: Site) -> None:
             [
                 (ferry, FERRY_TALKS.headline),
                 (rates, RATES_HOLD.headline),
+                (walkout, LAVROV_WALKOUT.headline),
                 ("/tag/europe/", "Europe"),
                 ("/video/watch-ministers-arrive-for-ferry-talks", "Video: ministers arrive"),
                 ("/private/draft-story-about-ferry-safety-rules", "Draft"),
@@ -320,12 +353,25 @@ def _wire_pages(site: Site) -> None:
 def _portal_pages(site: Site) -> None:
     path = f"/news/{FERRY_TALKS_REPUBLISHED.slug}-184522.html"
     site.add(path, pages.portal_article(FERRY_TALKS_REPUBLISHED, site.url(path)))
+    chips, floods = REAL_SHAPE_PATHS[CHIP_PLANT], REAL_SHAPE_PATHS[FLOOD_DEFENCES]
+    for story, story_path in ((CHIP_PLANT, chips), (FLOOD_DEFENCES, floods)):
+        site.add(story_path, pages.portal_article(story, site.url(story_path)))
+    # Links as real feeds write them: absolute, relative to the feed, with an escaped query.
+    entries = (
+        (FERRY_TALKS_REPUBLISHED, site.url(path)),
+        (CHIP_PLANT, chips),
+        (FLOOD_DEFENCES, floods.replace("&", "&amp;")),
+    )
     site.add(
         "/atom.xml",
         (
             "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'><title>Portal</title>"
-            f"<entry><title>{FERRY_TALKS_REPUBLISHED.headline}</title><link href='{site.url(path)}'/>"
-            f"<updated>{FERRY_TALKS_REPUBLISHED.published}</updated></entry></feed>"
+            + "".join(
+                f"<entry><title>{story.headline}</title><link href='{href}'/>"
+                f"<updated>{story.published}</updated></entry>"
+                for story, href in entries
+            )
+            + "</feed>"
         ),
         "application/atom+xml",
     )
@@ -346,7 +392,8 @@ def _publisher_pages(site: Site) -> None:
         "/sitemap.xml",
         (
             "<?xml version='1.0'?><sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
-            f"<sitemap><loc>{site.url('/news-sitemap.xml')}</loc></sitemap></sitemapindex>"
+            f"<sitemap><loc>{site.url('/news-sitemap.xml')}</loc></sitemap>"
+            f"<sitemap><loc>{site.url('/sitemaps/pages.xml.gz')}</loc></sitemap></sitemapindex>"
         ),
         "application/xml",
     )
@@ -365,6 +412,7 @@ def _publisher_pages(site: Site) -> None:
         ),
         "application/xml",
     )
+    _gzipped_sitemap(site)
     first_page = [
         (stories[ADRIATIC_STORM], ADRIATIC_STORM.headline),
         (stories[ROMAN_ROAD], ROMAN_ROAD.headline),
@@ -373,4 +421,21 @@ def _publisher_pages(site: Site) -> None:
     site.add(
         "/news/world-news/?page=2",
         pages.listing_page("World News, page 2", [(stories[RAIL_STRIKE], RAIL_STRIKE.headline)]),
+    )
+
+
+def _gzipped_sitemap(site: Site) -> None:
+    """A gzipped sitemap served as a file (no Content-Encoding), as large sites serve theirs: an
+    article at a short URL, and a page that is not an article, which the crawl fetches (the
+    sitemap lists it) and the page itself shows to be no article."""
+    museum = REAL_SHAPE_PATHS[MUSEUM_RETURN]
+    site.add(museum, pages.publisher_article(MUSEUM_RETURN, site.url(museum), []))
+    site.add("/about/", pages.listing_page("About us", []))
+    urls = "".join(
+        f"<url><loc>{site.url(path)}</loc><lastmod>{MUSEUM_RETURN.published}</lastmod></url>"
+        for path in (museum, "/about/")
+    )
+    xml = f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>"
+    site.routes["/sitemaps/pages.xml.gz"] = Document(
+        gzip.compress(xml.encode(), mtime=0), "application/x-gzip"
     )

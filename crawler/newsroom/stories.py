@@ -1,6 +1,6 @@
 """The bundled newsroom's stories: invented wire copy, written for the demo and the tests.
 
-Each story is data; `crawler.newsroom.sites` dresses it in each publisher's page furniture.
+Each story is data; `crawler.newsroom` dresses it in each publisher's page furniture.
 """
 
 from __future__ import annotations
@@ -168,5 +168,99 @@ FERRY_FIRE_2019 = Story(
         "seriously hurt, officials said.",
         "The cause of the fire was under investigation. The ferry was towed to port in the afternoon.",
         "It was the second fire on a passenger vessel in the region this year.",
+    ),
+)
+
+# Stories at URLs of the shapes real sites use, which no guess from the URL's shape takes for
+# articles: only the feeds and sitemaps that list them say they are (issue 17).
+LAVROV_WALKOUT = Story(
+    slug="lavrov-walkout",
+    headline="Lavrov walks out of security conference as envoys trade accusations",
+    byline="By Global Wire",
+    agency="AP",
+    dateline="SKOPJE, North Macedonia (AP) —",
+    published="2024-12-05T18:20:00+00:00",
+    paragraphs=(
+        "Russia’s foreign minister left a meeting of Europe’s main security body on Thursday before the "
+        "Ukrainian delegation spoke, the latest in a series of walkouts at international gatherings.",
+        "Sergey Lavrov had used his own speech to accuse Western governments of turning the organisation "
+        "into a tool against Moscow, and did not return for the afternoon session.",
+        "Diplomats from several member states said the departure had been expected and did not change the "
+        "agenda, which includes the election of new heads for three of the body’s institutions.",
+        "The two-day gathering in Skopje is the first held in North Macedonia, which chairs the "
+        "organisation this year.",
+    ),
+)
+
+GRAIN_CORRIDOR = Story(
+    slug="cy4m84d2xz2o",
+    headline="Grain ships wait off Constanta as dock workers extend stoppage",
+    byline="By Global Wire",
+    agency="Reuters",
+    dateline="BUCHAREST (Reuters) -",
+    published="2024-12-05T07:45:00+00:00",
+    paragraphs=(
+        "More than forty bulk carriers were anchored off Romania’s main Black Sea port on Thursday as dock "
+        "workers extended a stoppage over pay into a fourth day.",
+        "The port handles a large share of the grain that leaves the region by sea, and traders said the "
+        "delays had already pushed up freight rates for December loadings.",
+        "The workers’ union said it would keep the terminals closed until the operator agreed to raise "
+        "night-shift pay, while the operator called the demand unaffordable.",
+        "The transport ministry has asked both sides to meet on Friday with a government mediator.",
+    ),
+)
+
+CHIP_PLANT = Story(
+    slug="12345",
+    headline="Chipmaker picks Saxony for second European plant",
+    byline="By Press Association",
+    agency="PA",
+    dateline="",
+    published="2024-12-05T11:00:00+00:00",
+    paragraphs=(
+        "A Taiwanese chipmaker said on Thursday it would build its second European factory near Dresden, "
+        "creating about 2,000 jobs once production starts at the end of the decade.",
+        "The company said it chose the site for its skilled workforce and for the cluster of suppliers "
+        "that has grown around the region’s existing semiconductor plants.",
+        "Germany’s economy ministry said subsidies for the project were still being negotiated with the "
+        "European Commission under the bloc’s rules for state aid.",
+        "Construction is due to begin next autumn, subject to planning approval from the state government.",
+    ),
+)
+
+FLOOD_DEFENCES = Story(
+    slug="4567",
+    headline="Town votes to raise flood walls after third winter of floods",
+    byline="By Press Association",
+    agency="PA",
+    dateline="",
+    published="2024-12-04T16:30:00+00:00",
+    paragraphs=(
+        "Councillors in a riverside market town voted unanimously on Wednesday to raise its flood walls by "
+        "half a metre, after the river burst its banks for the third winter running.",
+        "The work will cost 6.5 million pounds, most of it from a national flood defence fund, and is "
+        "expected to take two years to complete.",
+        "Shopkeepers on the high street said insurance premiums had tripled since the first flood and that "
+        "several businesses had closed rather than reopen again.",
+        "The Environment Agency said the new walls would protect about 400 homes from a flood of the size "
+        "expected once in a hundred years.",
+    ),
+)
+
+MUSEUM_RETURN = Story(
+    slug="short-slug",
+    headline="Museum returns bronze heads to Nigeria",
+    byline="By Press Association",
+    agency="PA",
+    dateline="",
+    published="2024-12-06T12:15:00+00:00",
+    paragraphs=(
+        "A university museum handed back a set of bronze heads to Nigerian officials at a ceremony on "
+        "Friday, more than a century after they were taken from Benin City by British soldiers.",
+        "The museum’s director said the return had been agreed after two years of talks with the National "
+        "Commission for Museums and Monuments in Abuja.",
+        "Nigeria’s culture minister thanked the museum and said the heads would be shown in a new gallery "
+        "being built in Benin City.",
+        "Several other British institutions are in talks about returning objects from their collections.",
     ),
 )

@@ -19,11 +19,20 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.discovery import Entry, Kind, detect_kind, parse_date, parse_feed, parse_sitemap, robots_sitemaps
+from crawler.discovery import (
+    Entry,
+    Kind,
+    detect_kind,
+    parse_date,
+    parse_feed,
+    parse_sitemap,
+    robots_sitemaps,
+    unpacked,
+)
 from crawler.distributed import LEASE_META, lease_done, start_shared_crawl
 from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
-from crawler.progress import ARTICLE_PAGES
+from crawler.progress import ARTICLE_PAGES, SKIP_PREFIX
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.urls import is_http, looks_like_article, normalise_url, same_site
 from storage import Corpus, make_engine
@@ -68,6 +77,8 @@ class NewsSpider(Spider):
         self.allowed_domains = sorted({domain for src in chosen for domain in src.domains})
         self.articles_requested = 0
         self.requested: set[str] = set()
+        self.skipped: dict[str, str] = {}
+        """URLs the crawl chose not to fetch, and why: each is counted once (`_skip`)."""
         self.listing_validators: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
@@ -77,6 +88,7 @@ class NewsSpider(Spider):
         limit = crawler.settings.get("WIREDESK_MAX_ARTICLES")
         spider.max_articles = int(limit) if limit not in (None, "") else None
         spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES", 3)
+        spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
         spider.since = parse_date(crawler.settings.get("WIREDESK_SINCE"))
         spider.max_clean_failures = crawler.settings.getint("WIREDESK_CLEAN_FAILURES", 2)
         revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
@@ -121,6 +133,9 @@ class NewsSpider(Spider):
         whose fetch never finished, and skip them on resume: the corpus is the record of what is done.
         """
         self.requested.add(url)
+        reason = self.skipped.pop(url, None)
+        if reason is not None:  # judged not worth a fetch from one listing, wanted by another
+            self.crawler.stats.inc_value(SKIP_PREFIX + reason, -1)
         headers = {}
         if callback == self.parse_start and self._revisit_hours(src) is None:
             # With a revisit window the listing must be read anyway, to find what is due again.
@@ -164,8 +179,11 @@ class NewsSpider(Spider):
     def parse_robots(self, response: Response) -> Iterable[Request]:
         """robots.txt `Sitemap:` lines are start points too (the sources file may not list them all)."""
         src = self.source_of(response.meta)
-        for url in robots_sitemaps(response.text if hasattr(response, "text") else ""):
-            if self._on_site(url, src) and url not in self.requested:
+        for url in robots_sitemaps(response.body, response.url):
+            reason = self._bounds_problem(url, src)
+            if reason:
+                self._skip(url, reason)
+            elif url not in self.requested:
                 yield self._request(url, src, self.parse_start, priority=5)
         self._release(response.meta)
 
@@ -176,21 +194,21 @@ class NewsSpider(Spider):
             self.crawler.stats.inc_value("wiredesk/listing/not_modified")
             self._release(response.meta)
             return
-        kind = detect_kind(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        self.requested.add(normalise_url(response.url))
+        try:
+            body = unpacked(response.body, self.max_listing_size)
+        except ValueError as error:
+            self._unreadable(response, src.name, str(error))
+            return
+        kind = detect_kind(body, response.headers.get("Content-Type", b"").decode("latin-1"))
         self._remember_validators(response, kind)
         self.crawler.stats.inc_value(f"wiredesk/discovery/{kind.value}")
         if kind is Kind.FEED:
-            yield from self._article_requests(parse_feed(response.body, response.url), src)
+            yield from self._article_requests(parse_feed(body, response.url), src, listed=True)
         elif kind is Kind.SITEMAP_INDEX:
-            for entry in parse_sitemap(response.body, response.url):
-                if (
-                    self._on_site(entry.url, src)
-                    and not self._too_old(entry)
-                    and entry.url not in self.requested
-                ):
-                    yield self._request(entry.url, src, self.parse_start, priority=5)
+            yield from self._sitemap_requests(parse_sitemap(body, response.url), src)
         elif kind is Kind.SITEMAP:
-            yield from self._article_requests(parse_sitemap(response.body, response.url), src)
+            yield from self._article_requests(parse_sitemap(body, response.url), src, listed=True)
         elif (
             kind is Kind.HTML
             and response.meta.get("section_page") is None
@@ -204,6 +222,24 @@ class NewsSpider(Spider):
             self.crawler.stats.inc_value("wiredesk/discovery/unknown_document")
             self.logger.warning("%s: not a feed, sitemap or HTML page: %s", src.name, response.url)
         self._release(response.meta)
+
+    def _unreadable(self, response: Response, source: str, reason: str) -> None:
+        """A listing that cannot be read (broken or oversized gzip): its source's `parse-error`."""
+        self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/parse-error")
+        self.crawler.stats.inc_value("wiredesk/error/parse-error")
+        self.logger.warning("%s: cannot read %s: %s", source, response.url, reason)
+        self._release(response.meta)
+
+    def _sitemap_requests(self, entries: list[Entry], src: Source) -> Iterable[Request]:
+        """The sitemaps a sitemap index lists, within the source's sites and the --days window."""
+        for entry in entries:
+            reason = self._bounds_problem(entry.url, src) or (
+                "before_since" if self._too_old(entry) else None
+            )
+            if reason:
+                self._skip(entry.url, reason)
+            elif entry.url not in self.requested:
+                yield self._request(entry.url, src, self.parse_start, priority=5)
 
     def _release(self, meta: dict[str, Any]) -> None:
         """A shared crawl's lease on this request is done with: its results are all handed on."""
@@ -220,25 +256,52 @@ class NewsSpider(Spider):
     def parse_section(self, response: Response) -> Iterable[Request]:
         """A section or home page: request the article links, follow a few "next page" links."""
         src = self.source_of(response.meta)
-        links = [response.urljoin(href) for href in response.css("a::attr(href)").getall()]
-        articles = [Entry(url) for url in links if self._is_article_url(url, src)]
-        yield from self._article_requests(articles, src)
+        links = list(dict.fromkeys(response.urljoin(href) for href in response.css("a::attr(href)").getall()))
+        declared_next = response.css("link[rel=next]::attr(href), a[rel=next]::attr(href)").getall()
+        next_pages = dict.fromkeys(
+            [response.urljoin(link) for link in declared_next]
+            + [url for url in links if _NEXT_PAGE.search(url)]
+        )
+        articles = [Entry(url) for url in links if url not in next_pages]
+        yield from self._article_requests(articles, src, listed=False)
         page = response.meta.get("section_page", 0)
-        if page < self.section_pages:
-            next_links = response.css("link[rel=next]::attr(href), a[rel=next]::attr(href)").getall()
-            next_links += [url for url in links if _NEXT_PAGE.search(url)]
-            for url in dict.fromkeys(response.urljoin(link) for link in next_links):
-                if self._on_site(url, src) and url not in self.requested:
-                    yield self._request(url, src, self.parse_start, priority=5, section_page=page + 1)
+        for url in next_pages:
+            reason = self._bounds_problem(url, src) or (
+                "section_page_limit" if page >= self.section_pages else None
+            )
+            if reason:
+                self._skip(url, reason)
+            elif url not in self.requested:
+                yield self._request(url, src, self.parse_start, priority=5, section_page=page + 1)
 
     def parse_article(self, response: Response) -> Iterable[ArticlePage]:
         """An article page: hand it to the pipelines, which clean and store it."""
         yield self._article_page(response)
 
-    def _article_requests(self, entries: list[Entry], src: Source) -> Iterable[Request]:
-        wanted = [e for e in entries if self._on_site(e.url, src) and self._is_article_url(e.url, src)]
-        fresh = {normalise_url(e.url): e for e in wanted if not self._too_old(e)}
-        unseen = [url for url in fresh if url not in self.requested]
+    def _article_requests(self, entries: list[Entry], src: Source, listed: bool) -> Iterable[Request]:
+        """Requests for the article candidates of one listing; every URL left out is counted (`_skip`).
+
+        `listed`: the entries come from a feed or sitemap, the publisher's own declaration that they
+        are articles, so they are fetched whatever their URL's shape (the page then decides);
+        links scraped from a section page must look like articles (`_link_problem`).
+        """
+        fresh: dict[str, Entry] = {}
+        for entry in entries:
+            try:
+                url = normalise_url(entry.url)
+            except ValueError:  # a port that is not a number, a broken IPv6 address...
+                self._skip(entry.url, "bad_url")
+                continue
+            if url in fresh or url in self.requested:
+                continue
+            reason = self._candidate_problem(url, src, listed)
+            if reason is None and self._too_old(entry):
+                reason = "before_since"
+            if reason:
+                self._skip(url, reason)
+            else:
+                fresh[url] = entry
+        unseen = list(fresh)
         known = self._corpus_answer(lambda: self.corpus.known_urls(unseen), {})
         failed = self._corpus_answer(
             lambda: failed_attempts(self.corpus.engine, (url for url in unseen if url not in known)), {}
@@ -247,14 +310,14 @@ class NewsSpider(Spider):
             if url in self.requested:
                 continue
             if failed.get(url, 0) >= self.max_clean_failures:
-                self.crawler.stats.inc_value("wiredesk/skip/failed_before")
+                self._skip(url, "failed_before")
                 continue
             stored = known.get(url)
             if stored is not None and not self._changed_since(entry, stored.last_fetched_at, src):
-                self.crawler.stats.inc_value("wiredesk/skip/stored_unchanged")
+                self._skip(url, "stored_unchanged")
                 continue
             if self.max_articles is not None and self.articles_requested >= self.max_articles:
-                self.crawler.stats.inc_value("wiredesk/skip/max_articles")
+                self._skip(url, "max_articles")
                 continue
             self.articles_requested += 1
             yield self._request(url, src, self.parse_article)
@@ -274,11 +337,36 @@ class NewsSpider(Spider):
             )
             return unknown
 
+    def _skip(self, url: str, reason: str) -> None:
+        """Count a URL the crawl chose not to fetch under its reason, once: listings repeat links."""
+        if url in self.skipped or url in self.requested:
+            return
+        self.skipped[url] = reason
+        self.crawler.stats.inc_value(SKIP_PREFIX + reason)
+
+    def _bounds_problem(self, url: str, src: Source) -> str | None:
+        """Why `url` may not be fetched for `src` at all, whatever lists it; None when it may."""
+        if not is_http(url):
+            return "not_http"
+        return None if self._on_site(url, src) else "offsite"
+
+    def _candidate_problem(self, url: str, src: Source, listed: bool) -> str | None:
+        """Why an article candidate is not fetched; None when it is. `listed`: see _article_requests."""
+        problem = self._bounds_problem(url, src)
+        if problem is None and src.denies(url):
+            problem = "article_deny"
+        if problem is None and not listed:
+            problem = self._link_problem(url, src)
+        return problem
+
+    def _link_problem(self, url: str, src: Source) -> str | None:
+        """Why a link found on a section page is not taken for an article; None when it is."""
+        if src.article_allow:
+            return None if src.allows(url) else "not_in_article_allow"
+        return None if looks_like_article(url) else "not_article_shaped"
+
     def _too_old(self, entry: Entry) -> bool:
-        old = self.since is not None and entry.updated is not None and entry.updated < self.since
-        if old:
-            self.crawler.stats.inc_value("wiredesk/skip/before_since")
-        return old
+        return self.since is not None and entry.updated is not None and entry.updated < self.since
 
     def _changed_since(self, entry: Entry, fetched_at: datetime, src: Source) -> bool:
         """A stored URL is fetched again when its listing dates it later, or the revisit window has passed."""

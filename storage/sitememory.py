@@ -1,0 +1,160 @@
+"""Site memory, the storage half: learn each site's furniture from the article texts it stores.
+
+A line (`cleaner.furniture_key`) seen on `FURNITURE_STORIES` different stories of one site is that
+site's furniture; the cleaner takes the keys as an input (cleaner/memory.py). Counting *stories*,
+not articles, is what keeps a story's own lines out: the copies of one story are one story, so a
+paragraph every copy carries is seen on one story, however many copies there are.
+
+`site_lines` holds one row per (site, key): the distinct stories it was seen on (at most
+`FURNITURE_STORIES` ids, comma-separated) and when it was last seen. It is written in the store
+transaction (`learn`), by an upsert whose update adds the story only when it is new and the set not
+full: on PostgreSQL the upsert locks the row, so concurrent writers (threads, processes, scale-out
+workers) never lose a story nor count one twice; rows are written in key order, so two writers
+wait for each other instead of deadlocking, and a deadlock with the pruning is retried like any
+other (`retrying_deadlocks`). SQLite has one writer at a time.
+
+Bounded: a site keeps its `MAX_LINES_PER_SITE` most recently seen lines (and those seen with the
+last of them); the others age out. Lines
+the cleaner removed as `site-memory` count as seen, so the furniture the memory takes out of the
+text stays fresh while stories' own lines, seen once, age out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, Engine, and_, case, delete, func, not_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from tld import get_fld
+
+from cleaner import CleanArticle, furniture_key
+from storage.models import SiteLine
+
+# A line seen on this many different stories of a site is its furniture.
+FURNITURE_STORIES = 3
+# A site keeps at most this many lines (its most recently seen); a few hundred articles' worth.
+MAX_LINES_PER_SITE = 3000
+# The reason the cleaner gives a line it removed as the site's furniture.
+SITE_MEMORY = "site-memory"
+
+_LINES = SiteLine.__table__
+
+
+def site_of(url: str) -> str:
+    """The site a URL's page belongs to for its memory: its registered domain (news.bbc.co.uk ->
+    bbc.co.uk), since one publisher's subdomains share a template; the host for an IP address."""
+    domain = get_fld(url, fail_silently=True)
+    if domain:
+        return str(domain).lower()
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+def article_keys(article: CleanArticle) -> set[str]:
+    """The keys of the lines the page showed as text: its stored lines, and those the memory took out."""
+    lines = article.text.splitlines()
+    lines += [block.text for block in article.removed if block.reason == SITE_MEMORY]
+    return {key for key in map(furniture_key, lines) if key}
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """Lines of one stored text: its site, its story, their keys, when."""
+
+    site: str
+    story_id: int
+    keys: frozenset[str]
+    seen_at: datetime
+
+
+def learn(connection: Connection, sightings: Iterable[Sighting]) -> None:
+    """Count each key as seen on its story, then age out the oldest lines of the sites touched.
+
+    One statement per row (executemany): a batch may see one key on several of its stories, which
+    one multi-row upsert could not update twice.
+    """
+    rows: dict[tuple[str, str, int], datetime] = {}
+    for sighting in sightings:
+        for key in sighting.keys:
+            place = (sighting.site, key, sighting.story_id)
+            rows[place] = max(sighting.seen_at, rows.get(place, sighting.seen_at))
+    if not rows:
+        return
+    values = [
+        {"site": site, "key": key, "story_ids": str(story), "stories": 1, "last_seen_at": seen_at}
+        for (site, key, story), seen_at in sorted(rows.items())
+    ]
+    connection.execute(_upsert(connection), values)
+    for site in sorted({site for site, _, _ in rows}):
+        _age_out(connection, site)
+
+
+def _upsert(connection: Connection) -> Any:
+    """INSERT ... ON CONFLICT (site, key) DO UPDATE: add the story if new and the set not full."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(_LINES)
+    new = statement.excluded
+    adds = and_(
+        _LINES.c.stories < FURNITURE_STORIES,
+        not_(("," + _LINES.c.story_ids + ",").like("%," + new.story_ids + ",%")),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[_LINES.c.site, _LINES.c.key],
+        set_={
+            "story_ids": case((adds, _LINES.c.story_ids + "," + new.story_ids), else_=_LINES.c.story_ids),
+            "stories": case((adds, _LINES.c.stories + 1), else_=_LINES.c.stories),
+            "furniture_at": case(
+                (and_(adds, _LINES.c.stories == FURNITURE_STORIES - 1), new.last_seen_at),
+                else_=_LINES.c.furniture_at,
+            ),
+            "last_seen_at": case(
+                (new.last_seen_at > _LINES.c.last_seen_at, new.last_seen_at), else_=_LINES.c.last_seen_at
+            ),
+        },
+    )
+
+
+def _age_out(connection: Connection, site: str) -> None:
+    """Drop the site's lines seen before its `MAX_LINES_PER_SITE`-th most recent one.
+
+    Lines seen at the same time as that one stay (one batch's lines are never half dropped), so a
+    site may hold a batch's worth more than the bound.
+    """
+    cutoff = connection.execute(
+        select(_LINES.c.last_seen_at)
+        .where(_LINES.c.site == site)
+        .order_by(_LINES.c.last_seen_at.desc())
+        .offset(MAX_LINES_PER_SITE - 1)
+        .limit(1)
+    ).scalar()
+    if cutoff is not None:
+        connection.execute(delete(_LINES).where(_LINES.c.site == site, _LINES.c.last_seen_at < cutoff))
+
+
+def furniture_formed_since(connection: Connection, site: str, since: datetime) -> bool:
+    """True when a line of the site became furniture at or after `since` (its memory grew then)."""
+    newest = connection.execute(select(func.max(_LINES.c.furniture_at)).where(_LINES.c.site == site)).scalar()
+    return newest is not None and newest >= since
+
+
+def furniture(connection: Connection, site: str) -> frozenset[str]:
+    """The site's furniture: the keys of lines seen on `FURNITURE_STORIES` different stories."""
+    rows = connection.execute(
+        select(_LINES.c.key).where(_LINES.c.site == site, _LINES.c.stories >= FURNITURE_STORIES)
+    )
+    return frozenset(rows.scalars())
+
+
+class SiteMemory:
+    """Read a site's furniture from the corpus (the crawl's cache and `reclean` go through it)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def furniture(self, site: str) -> frozenset[str]:
+        """The site's furniture keys now (an empty set for a site not seen, or not yet learnt)."""
+        with self.engine.connect() as connection:
+            return furniture(connection, site)
