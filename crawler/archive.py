@@ -21,6 +21,7 @@ import fnmatch
 import gzip
 import logging
 import os
+import threading
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -109,9 +110,11 @@ class Stats:
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
+        self._lock = threading.Lock()  # the reader thread counts records while the loop counts pages
 
     def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
-        self._values[key] = self._values.get(key, start) + count
+        with self._lock:
+            self._values[key] = self._values.get(key, start) + count
 
     def set_value(self, key: str, value: Any) -> None:
         self._values[key] = value

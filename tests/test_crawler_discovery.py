@@ -91,7 +91,10 @@ def test_hostile_xml_is_not_expanded() -> None:
 
 def test_robots_sitemap_lines() -> None:
     text = b"User-agent: *\nDisallow: /private/\nSitemap: https://ex.com/a.xml\nsitemap:/b.xml.gz\n"
-    assert robots_sitemaps(text, "https://ex.com/robots.txt") == ["https://ex.com/a.xml", "https://ex.com/b.xml.gz"]
+    assert robots_sitemaps(text, "https://ex.com/robots.txt") == [
+        "https://ex.com/a.xml",
+        "https://ex.com/b.xml.gz",
+    ]
 
 
 @pytest.mark.parametrize("value", [None, "", "yesterday", "2024-13-45"])
