@@ -40,7 +40,7 @@ import cleaner
 from crawler.items import ArticlePage
 from crawler.pipelines import STORE_FAILED, CleanPipeline, fetched_page, site_rules
 from crawler.progress import ARTICLE_PAGES, SKIPPED_PREFIX, Counts, count_loss
-from crawler.run import CrawlReport, _per_source
+from crawler.run import CrawlReport, per_source_reports
 from crawler.settings import DOWNLOAD_MAXSIZE
 from storage import Corpus, Outcome, make_engine
 from storage.archives import begin_import, finish_import, progress_step
@@ -419,7 +419,7 @@ class ArchiveImport:
         stats = self.stats.get_stats()
         return CrawlReport(
             counts=Counts.from_stats(stats),
-            sources=_per_source(stats, []),
+            sources=per_source_reports(stats, []),
             elapsed=time.monotonic() - started,
             stats=stats,
             finish_reason=str(stats["finish_reason"]),

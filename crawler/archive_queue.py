@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.archive import FileTask, ImportOptions
-from crawler.distributed import _POP_AND_LEASE, ALIVE_TTL_SECONDS, HEARTBEAT_SECONDS, requeue_dead_leases
+from crawler.distributed import ALIVE_TTL_SECONDS, HEARTBEAT_SECONDS, POP_AND_LEASE, requeue_dead_leases
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def leased_files(
     Waits while other workers hold leases (a dead one's files come back), and ends once nothing
     has been queued or leased for `idle` seconds.
     """
-    pop = server.register_script(_POP_AND_LEASE)
+    pop = server.register_script(POP_AND_LEASE)
     leases = f"{prefix}:{FILE_LEASES}:{worker}"
     idle_since: float | None = None
     while True:

@@ -44,7 +44,7 @@ lease_done = object()
 HEARTBEAT_SECONDS = 2.0
 ALIVE_TTL_SECONDS = 10
 # Pop the best request and lease it to a worker in one step, so no crash can fall between the two.
-_POP_AND_LEASE = """
+POP_AND_LEASE = """
 local found = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #found == 0 then return nil end
 redis.call('ZREM', KEYS[1], found[1])
@@ -83,7 +83,7 @@ class LeasedPriorityQueue(PriorityQueue):
         settings = spider.crawler.settings
         self.prefix = settings.get("WIREDESK_REDIS_PREFIX", "wiredesk")
         self.worker = settings.get("WIREDESK_WORKER_ID")
-        self._pop = server.register_script(_POP_AND_LEASE)
+        self._pop = server.register_script(POP_AND_LEASE)
 
     def pop(self, timeout: int = 0) -> Any:
         found = self._pop(keys=[self.key, lease_key(self.prefix, self.worker), f"{self.prefix}:lease-ids"])

@@ -159,7 +159,7 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
         stats.update(_reclean_after(settings, started_at, [source.name for source in sources]))
     return CrawlReport(
         counts=Counts.from_stats(stats),
-        sources=_per_source(stats, [source.name for source in sources]),
+        sources=per_source_reports(stats, [source.name for source in sources]),
         elapsed=time.monotonic() - started,
         stats=stats,
         finish_reason=str(stats.get("finish_reason", "unknown")),
@@ -211,7 +211,7 @@ def _quiet_logs() -> None:
         handler.addFilter(_NoTracebacks())
 
 
-def _per_source(stats: dict[str, Any], names: list[str]) -> dict[str, SourceReport]:
+def per_source_reports(stats: dict[str, Any], names: list[str]) -> dict[str, SourceReport]:
     reports: dict[str, SourceReport] = defaultdict(SourceReport)
     for name in names:
         reports[name] = SourceReport()
