@@ -212,6 +212,8 @@ def _quiet_logs() -> None:
 
 
 def per_source_reports(stats: dict[str, Any], names: list[str]) -> dict[str, SourceReport]:
+    """Each source's figures, read back from the crawl's stats keys (every named source has a row,
+    fetched or not); WARC imports report through it too."""
     reports: dict[str, SourceReport] = defaultdict(SourceReport)
     for name in names:
         reports[name] = SourceReport()
