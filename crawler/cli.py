@@ -1090,6 +1090,34 @@ def import_command(
     sys.exit(import_exit_status(report))
 
 
+@cli.command("page")
+@click.argument("url")
+@database_option
+@click.option(
+    "--revision",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The page revision N of the article was cleaned from.",
+)
+@database_errors
+def page_command(url: str, db_url: str | None, revision: int | None) -> None:
+    """Print a stored page's raw HTML, the bytes as fetched, to debug the cleaner.
+
+    URL is any URL that led to the page (requested, redirected to, or the article's); without
+    --revision the most recent page, a failed one included.
+
+    Example: wiredesk page https://example.com/news/a.html --revision 1 > a.html
+    """
+    from storage.rawpage import PageNotFound, stored_page
+
+    try:
+        page = stored_page(make_engine(db_url, read_only=True), url, revision)
+    except PageNotFound as error:
+        raise click.ClickException(str(error)) from error
+    sys.stdout.buffer.write(page.body)
+    sys.stdout.buffer.flush()
+
+
 def main() -> None:
     """Console-script entry point: click's own handling, except that Ctrl-C is one line and exit
     status 130 (as a shell reports SIGINT), where click would say "Aborted!" and exit 1."""
