@@ -1090,6 +1090,63 @@ def import_command(
     sys.exit(import_exit_status(report))
 
 
+@cli.command("page")
+@click.argument("url")
+@database_option
+@click.option(
+    "--revision",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The page revision N of the article was cleaned from.",
+)
+@database_errors
+def page_command(url: str, db_url: str | None, revision: int | None) -> None:
+    """Print a stored page's raw HTML, the bytes as fetched, to debug the cleaner.
+
+    URL is any URL that led to the page (requested, redirected to, or the article's); without
+    --revision the most recent page, a failed one included.
+
+    Example: wiredesk page https://example.com/news/a.html --revision 1 > a.html
+    """
+    from storage.rawpage import PageNotFound, stored_page
+
+    try:
+        page = stored_page(make_engine(db_url, read_only=True), url, revision)
+    except PageNotFound as error:
+        raise click.ClickException(str(error)) from error
+    sys.stdout.buffer.write(page.body)
+    sys.stdout.buffer.flush()
+
+
+@cli.command("serve")
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="Port.")
+def serve_command(db_url: str | None, host: str, port: int) -> None:
+    """Browse and search the SQLite corpus in datasette (pip install 'wiredesk[serve]').
+
+    Full-text search on articles, stories with their copies, the queries of docs/schema.md.
+
+    Example: wiredesk serve --db sqlite:///news.db --port 8001
+    """
+    from sqlalchemy.engine import make_url
+
+    from storage.engine import database_url
+
+    url = make_url(database_url(db_url))
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException("serve: datasette reads SQLite only; give --db sqlite:///file.db")
+    path = Path(url.database or "")
+    if not path.is_file():
+        raise click.ClickException(f"serve: no corpus at {path}; crawl into it first, or give --db")
+    try:
+        from crawler.serve import serve
+    except ImportError as error:
+        raise click.ClickException("serve needs datasette: pip install 'wiredesk[serve]'") from error
+    click.echo(f"datasette on http://{host}:{port}/{path.stem} (Ctrl-C stops it)", err=True)
+    serve(path, host, port)
+
+
 def main() -> None:
     """Console-script entry point: click's own handling, except that Ctrl-C is one line and exit
     status 130 (as a shell reports SIGINT), where click would say "Aborted!" and exit 1."""

@@ -147,6 +147,8 @@ def _source(name: str, entry: dict[str, Any]) -> Source:
                 re.compile(pattern)
             except re.error as error:
                 raise SourcesError(f"source {name!r}: {key} {pattern!r} is not a regex: {error}") from error
+    if "schedule" in entry:
+        _check_schedule(name, entry["schedule"])
     if not entry.get("start_urls"):
         raise SourcesError(f"source {name!r}: start_urls is empty")
     problems = [problem for problem in map(start_url_problem, entry["start_urls"]) if problem]
@@ -154,6 +156,18 @@ def _source(name: str, entry: dict[str, Any]) -> Source:
         raise SourcesError(f"source {name!r}: {'; '.join(problems)}")
     values = {key: tuple(value) if key in tuples else value for key, value in entry.items()}
     return Source(name=name, **values)
+
+
+def _check_schedule(name: str, schedule: str) -> None:
+    """Refuse a schedule the daemon could not run, when the file is read rather than when the daemon
+    starts (or, for a source added later, when it reloads): the daemon's own parser decides, so the
+    two never disagree. Imported here, not at the top: the daemon imports this module."""
+    from crawler.daemon import ScheduleError, trigger_for
+
+    try:
+        trigger_for(schedule)
+    except ScheduleError as error:
+        raise SourcesError(f"source {name!r}: {error}") from error
 
 
 def select_sources(available: dict[str, Source], names: list[str]) -> list[Source]:

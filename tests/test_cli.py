@@ -121,6 +121,8 @@ def test_errors_are_one_clear_line(tmp_path: Path, corpus: str, args: list[str],
         ('start_urls = "http://127.0.0.2/feed.xml"', "start_urls must be a list of strings"),
         ('start_urls = ["http://127.0.0.2/f"]\ndefault = "yes"', "default must be a bool, not 'yes'"),
         ('start_urls = ["http://127.0.0.2/f"]\narticle_deny = ["(x"]', "article_deny '(x' is not a regex"),
+        ('start_urls = ["http://127.0.0.2/f"]\nschedule = "every week"', "schedule 'every week': use"),
+        ('start_urls = ["http://127.0.0.2/f"]\nschedule = "61 * * * *"', "schedule '61 * * * *': use"),
     ],
 )
 def test_a_sources_file_is_checked_key_by_key(tmp_path: Path, entry: str, message: str) -> None:

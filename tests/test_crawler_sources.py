@@ -22,7 +22,8 @@ def test_user_file_and_selection(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text(
         '[sources.a]\nstart_urls = ["https://a.example/rss"]\narticle_deny = ["/live/"]\n'
-        '[sources.b]\nstart_urls = ["https://b.example/"]\ndefault = false\n',
+        '[sources.b]\nstart_urls = ["https://b.example/"]\ndefault = false\nschedule = "*/15 * * * *"\n'
+        '[sources.c]\nstart_urls = ["https://c.example/"]\ndefault = false\nschedule = "every 2h"\n',
         encoding="utf-8",
     )
     sources = load_sources(path)
