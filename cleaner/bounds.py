@@ -40,6 +40,10 @@ MAX_DATELINE_CHARS = 100
 MAX_AGENCY_CHARS = 100
 MAX_CAPTIONS = 100
 MAX_CAPTION_CHARS = 1_000
+MAX_IMAGES = 50
+MAX_KEYWORDS = 50
+# A keyword is a word or a short phrase; a longer one is a sentence, and dropped.
+MAX_KEYWORD_CHARS = 100
 MAX_CONTRIBUTORS = 20
 MAX_CONTRIBUTOR_CHARS = 500
 MAX_ERROR_CHARS = 300
@@ -125,9 +129,24 @@ def bounded(article: CleanArticle) -> CleanArticle:
         canonical_url=url(article.canonical_url),
         page_type=whole(article.page_type, MAX_PAGE_TYPE_CHARS),
         captions=_texts(article.captions, MAX_CAPTIONS, MAX_CAPTION_CHARS),
+        top_image=url(article.top_image),
+        images=images(article.images),
+        keywords=names(article.keywords, MAX_KEYWORDS, MAX_KEYWORD_CHARS),
         contributors=_texts(article.contributors, MAX_CONTRIBUTORS, MAX_CONTRIBUTOR_CHARS),
         error=cut(article.error, MAX_ERROR_CHARS),
     )
+
+
+def images(values: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
+    """At most MAX_IMAGES images whose URL can be stored, each caption cut to MAX_CAPTION_CHARS."""
+    kept: list[dict[str, str | None]] = []
+    for image in values:
+        address = url(image.get("url"))
+        if address:
+            kept.append({"url": address, "caption": cut(image.get("caption"), MAX_CAPTION_CHARS)})
+            if len(kept) == MAX_IMAGES:
+                break
+    return kept
 
 
 def _texts(values: list[str], limit: int, chars: int) -> list[str]:

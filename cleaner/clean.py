@@ -7,6 +7,7 @@ import unicodedata
 from cleaner.bounds import MAX_ERROR_CHARS, bounded, cut
 from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
+from cleaner.language import detect_language
 from cleaner.metadata import read_metadata
 from cleaner.model import CleanArticle, CleanOptions, RemovedBlock
 from cleaner.noise import Removed, displayed_standfirst, filter_lines, prune_tree
@@ -59,7 +60,7 @@ def _clean(
     tree, cut = parse_tree(text)
     if tree is None:
         return CleanArticle(error="unparseable HTML")
-    metadata = read_metadata(tree)
+    metadata = read_metadata(tree, url)
     removed = Removed(blocks=losses + cut)
     rules = options.site_rules.for_url(url)
     standfirst = displayed_standfirst(tree, metadata.description)
@@ -79,8 +80,10 @@ def _clean(
         removed.add(line, "byline")
     lines = [line for line in lines if line not in bylines]
     place, dateline_agency = dateline(lines[0]) if lines else (None, None)
+    body = "\n".join(lines)
+    detected = None if metadata.language else detect_language(body)
     article = CleanArticle(
-        text="\n".join(lines),
+        text=body,
         title=metadata.title,
         summary=metadata.description,
         authors=authors,
@@ -88,9 +91,14 @@ def _clean(
         dateline=place,
         published=metadata.published,
         modified=metadata.modified,
-        language=metadata.language,
+        language=metadata.language or detected,
+        language_detected=detected is not None,
         canonical_url=metadata.canonical_url,
         page_type=metadata.page_type,
+        top_image=metadata.top_image,
+        images=metadata.images or [],
+        keywords=metadata.keywords or [],
+        free_access=metadata.free_access,
         captions=list(dict.fromkeys(removed.captions)),
         contributors=removed.contributors,
         removed=removed.blocks,

@@ -14,10 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from cleaner.bounds import (
     MAX_AUTHORS,
     MAX_BYLINE_CHARS,
+    MAX_CAPTION_CHARS,
+    MAX_IMAGES,
+    MAX_KEYWORD_CHARS,
+    MAX_KEYWORDS,
     MAX_PAGE_TYPE_CHARS,
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
@@ -32,6 +37,14 @@ from cleaner.bounds import (
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·]{1,2}\s+")
 _MIN_HEADLINE = 10
 _HOST_NAME = re.compile(r"(?:www\.)?[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+
+# The story's own images: those of its <article> or <main> (else of the page's figures), not inside
+# a link (a teaser's), not declared smaller than an icon (a tracking pixel, a share button).
+_STORY_IMAGES = "(//article | //main)[1]//img[not(ancestor::a)] | //figure[not(ancestor::a)]//img"
+_MIN_IMAGE_PIXELS = 100
+# Paywall tiers of `article:content_tier` (Open Graph's article namespace).
+_FREE_TIERS = {"free": True, "locked": False, "metered": False}
+_KEYWORD_SEPARATOR = re.compile(r"[,;]")
 
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "analysisnewsarticle")
 
@@ -48,12 +61,20 @@ class PageMetadata:
     language: str | None = None
     canonical_url: str | None = None
     page_type: str | None = None
+    top_image: str | None = None
+    images: list[dict[str, str | None]] | None = None
+    keywords: list[str] | None = None
+    free_access: bool | None = None
 
 
-def read_metadata(tree: Any) -> PageMetadata:
-    """All fields, from one pass over the meta tags and JSON-LD of the tree, each within its cap."""
+def read_metadata(tree: Any, page_url: str | None = None) -> PageMetadata:
+    """All fields, from one pass over the meta tags and JSON-LD of the tree, each within its cap.
+    Read before pruning, which drops figures and captions. Image URLs are made absolute against
+    the page's <base href>, else `page_url`."""
     meta = _meta_tags(tree)
     ld = _json_ld_article(tree)
+    base = _base_url(tree, page_url)
+    images = _story_images(tree, base)
     title = _first(
         meta.get("og:title"), _ld_text(ld, "headline"), _text(tree, "//h1"), _text(tree, "//title")
     )
@@ -77,7 +98,105 @@ def read_metadata(tree: Any) -> PageMetadata:
         language=_language(tree, meta),
         canonical_url=url(_first(_attribute(tree, "//link[@rel='canonical']/@href"), meta.get("og:url"))),
         page_type=whole(_page_type(meta, ld), MAX_PAGE_TYPE_CHARS),
+        top_image=_top_image(meta, ld, images, base),
+        images=images,
+        keywords=names(_keywords(tree, meta, ld), MAX_KEYWORDS, MAX_KEYWORD_CHARS),
+        free_access=_free_access(meta, ld),
     )
+
+
+def _base_url(tree: Any, page_url: str | None) -> str:
+    declared = _attribute(tree, "//base/@href")
+    return urljoin(page_url or "", declared) if declared else page_url or ""
+
+
+def _absolute(value: Any, base: str) -> str | None:
+    """An http(s) URL from `value` resolved against `base`, or None (a data: URI, a blank, not text)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        resolved = urljoin(base, value.strip())
+    except ValueError:  # an invalid IPv6 host, say
+        return None
+    return url(resolved) if resolved.startswith(("http://", "https://")) else None
+
+
+def _story_images(tree: Any, base: str) -> list[dict[str, str | None]]:
+    """The story's images in page order, each once, with its figure's caption (None without one)."""
+    images: dict[str, str | None] = {}
+    for image in tree.xpath(_STORY_IMAGES):
+        if _declared_small(image):
+            continue
+        src = image.get("src") or ""
+        address = _absolute(image.get("data-src") if src.startswith("data:") or not src else src, base)
+        if address and address not in images:
+            figure = image.xpath("ancestor::figure[1]//figcaption")
+            caption = " ".join(figure[0].text_content().split()) if figure else None
+            images[address] = cut(caption, MAX_CAPTION_CHARS)
+            if len(images) == MAX_IMAGES:
+                break
+    return [{"url": address, "caption": caption} for address, caption in images.items()]
+
+
+def _declared_small(image: Any) -> bool:
+    for dimension in ("width", "height"):
+        value = (image.get(dimension) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < _MIN_IMAGE_PIXELS:
+            return True
+    return False
+
+
+def _top_image(
+    meta: dict[str, str], ld: dict[str, Any], images: list[dict[str, str | None]], base: str
+) -> str | None:
+    declared = ld.get("image")
+    if isinstance(declared, list):
+        declared = declared[0] if declared else None
+    if isinstance(declared, dict):
+        declared = declared.get("url") or declared.get("contentUrl")
+    for candidate in (meta.get("og:image"), meta.get("og:image:url"), meta.get("twitter:image"), declared):
+        address = _absolute(candidate, base)
+        if address:
+            return address
+    return images[0]["url"] if images else None
+
+
+def _keywords(tree: Any, meta: dict[str, str], ld: dict[str, Any]) -> list[str]:
+    """Declared keywords, split at commas: meta news_keywords and keywords, every article:tag, JSON-LD."""
+    declared = ld.get("keywords")
+    values = [meta.get("news_keywords"), meta.get("keywords")]
+    values += [str(tag) for tag in tree.xpath("//meta[@property='article:tag']/@content")]
+    values += declared if isinstance(declared, list) else [declared]
+    texts = (value for value in values if isinstance(value, str))
+    words = (word.strip() for value in texts for word in _KEYWORD_SEPARATOR.split(value))
+    return [word for word in words if word]
+
+
+def _free_access(meta: dict[str, str], ld: dict[str, Any]) -> bool | None:
+    """Whether the page says anyone may read it: the article's `isAccessibleForFree`; else False
+    when one of its parts (`hasPart`, Google's paywalled-section markup) is not free; else the
+    meta tags (itemprop isAccessibleForFree, `article:content_tier`)."""
+    declared = _truth(ld.get("isAccessibleForFree"))
+    if declared is not None:
+        return declared
+    parts = ld.get("hasPart")
+    for part in parts if isinstance(parts, list) else [parts]:
+        if isinstance(part, dict) and _truth(part.get("isAccessibleForFree")) is False:
+            return False
+    declared = _truth(meta.get("isaccessibleforfree"))
+    if declared is not None:
+        return declared
+    return _FREE_TIERS.get(meta.get("article:content_tier", "").strip().lower())
+
+
+def _truth(value: Any) -> bool | None:
+    """A schema.org Boolean as pages write it: true, "True", "false", "https://schema.org/False"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().rsplit("/", 1)[-1].lower()
+        return {"true": True, "false": False}.get(word)
+    return None
 
 
 def _without_site_name(title: str | None, site_name: str | None) -> str | None:

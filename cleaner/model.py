@@ -43,11 +43,22 @@ class CleanArticle:
     published: datetime | None = None
     modified: datetime | None = None
     language: str | None = None
+    language_detected: bool = False
+    """True when `language` was guessed from the text (cleaner/language.py), the page declaring none."""
     canonical_url: str | None = None
     page_type: str | None = None
     """What the page says it is (og:type, JSON-LD @type), lower-cased: "article", "newsarticle", "website"."""
     captions: list[str] = field(default_factory=list)
     """Image and video captions and photo credits, kept out of the text."""
+    top_image: str | None = None
+    """The story's lead image, absolute: og:image, else the JSON-LD image, else the first article image."""
+    images: list[dict[str, str | None]] = field(default_factory=list)
+    """The article's images as {"url", "caption"} dicts (plain data: JSON and the spool keep them as is)."""
+    keywords: list[str] = field(default_factory=list)
+    """What the page declares: meta keywords / news_keywords, article:tag, JSON-LD keywords."""
+    free_access: bool | None = None
+    """False for a paywalled page, True when it says it is free, None when it says nothing
+    (schema.org `isAccessibleForFree`, also on a `hasPart`, or `article:content_tier`)."""
     contributors: list[str] = field(default_factory=list)
     """Contributor lines ("Associated Press writer X contributed."), kept out of the text."""
     removed: list[RemovedBlock] = field(default_factory=list)

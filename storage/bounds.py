@@ -19,10 +19,13 @@ from datetime import UTC, datetime
 from cleaner import CleanArticle
 from cleaner.bounds import MAX_AUTHOR_CHARS as AUTHOR_CHARS
 from cleaner.bounds import MAX_AUTHORS as AUTHORS
+from cleaner.bounds import MAX_KEYWORD_CHARS as KEYWORD_CHARS
+from cleaner.bounds import MAX_KEYWORDS as KEYWORDS
 from cleaner.bounds import MAX_SUMMARY_CHARS as SUMMARY_CHARS
 from cleaner.bounds import MAX_TITLE_CHARS as TITLE_CHARS
-from cleaner.bounds import MAX_URL_BYTES, url_fits
+from cleaner.bounds import MAX_URL_BYTES, images, names, url_fits
 from cleaner.bounds import encodable as text
+from cleaner.bounds import url as storable_url
 from storage.models import Article
 from storage.records import FetchedPage
 
@@ -99,6 +102,9 @@ def bounded_article(article: CleanArticle) -> CleanArticle:
         language=whole_or_none(article.language, _COLUMNS.language.type.length),
         published=utc(article.published),
         modified=utc(article.modified),
+        top_image=storable_url(article.top_image),
+        images=images(article.images),
+        keywords=names(article.keywords, KEYWORDS, KEYWORD_CHARS),
     )
 
 

@@ -21,6 +21,8 @@ from storage.models import Article
 
 CHUNK = 1000
 FORMATS = ("jsonl", "csv", "parquet")
+# Columns holding JSON lists: CSV cells carry them as JSON text.
+_JSON_COLUMNS = frozenset({"authors", "images", "keywords"})
 COLUMNS = (
     "id",
     "url",
@@ -35,6 +37,11 @@ COLUMNS = (
     "published_at",
     "modified_at",
     "language",
+    "language_detected",
+    "top_image",
+    "images",
+    "keywords",
+    "free_access",
     "text",
     "revision_count",
     "first_fetched_at",
@@ -107,6 +114,13 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _csv_cell(column: str, value: Any) -> Any:
+    """A CSV cell: lists as JSON text (a cell holds one string), datetimes in ISO 8601."""
+    if column in _JSON_COLUMNS and value is not None:
+        return json.dumps(value, ensure_ascii=False)
+    return _plain(value)
+
+
 def _text_output(output: Path | IO[str]) -> AbstractContextManager[IO[str]]:
     """The file to write text to: `output` opened, or `output` itself when it is already a stream
     (left open: it is the caller's, e.g. stdout)."""
@@ -131,13 +145,7 @@ def _write_csv(output: Path | IO[str], chunks: Iterator[list[dict[str, Any]]]) -
         writer = csv.DictWriter(stream, fieldnames=COLUMNS)
         writer.writeheader()
         for rows in chunks:
-            writer.writerows(
-                {
-                    k: json.dumps(v, ensure_ascii=False) if k == "authors" else _plain(v)
-                    for k, v in row.items()
-                }
-                for row in rows
-            )
+            writer.writerows({k: _csv_cell(k, v) for k, v in row.items()} for row in rows)
             written += len(rows)
     return written
 
@@ -154,7 +162,9 @@ def _write_parquet(output: Path, chunks: Iterator[list[dict[str, Any]]]) -> int:
             (name, pa.timestamp("us", tz="UTC"))
             for name in ("published_at", "modified_at", "first_fetched_at", "last_fetched_at")
         ]
-        + [("authors", pa.list_(pa.string()))]
+        + [("authors", pa.list_(pa.string())), ("keywords", pa.list_(pa.string()))]
+        + [("images", pa.list_(pa.struct([("url", pa.string()), ("caption", pa.string())])))]
+        + [(name, pa.bool_()) for name in ("language_detected", "free_access")]
         + [(name, pa.string()) for name in COLUMNS if name not in _PARQUET_TYPED]
     )
     written = 0
@@ -175,5 +185,9 @@ _PARQUET_TYPED = frozenset(
         "first_fetched_at",
         "last_fetched_at",
         "authors",
+        "keywords",
+        "images",
+        "language_detected",
+        "free_access",
     }
 )

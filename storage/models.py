@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -112,6 +113,14 @@ class Article(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     declared_original: Mapped[str | None] = mapped_column(Text)
     """The URL on another site that the page declares as its original (rel=canonical, og:url)."""
+    language_detected: Mapped[bool | None] = mapped_column(Boolean)
+    """True when `language` was guessed from the text (the page declared none); None before 0009."""
+    top_image: Mapped[str | None] = mapped_column(Text)
+    images: Mapped[list[dict[str, str | None]] | None] = mapped_column(JSON)
+    """[{"url", "caption"}] in page order; None for articles stored before migration 0009."""
+    keywords: Mapped[list[str] | None] = mapped_column(JSON)
+    free_access: Mapped[bool | None] = mapped_column(Boolean)
+    """The page's own paywall markup (isAccessibleForFree): False paywalled, None unsaid."""
 
 
 class MinhashBand(Base):

@@ -727,6 +727,11 @@ def _metadata(article: CleanArticle) -> dict[str, object]:
         "published_at": article.published,
         "modified_at": article.modified,
         "language": article.language,
+        "language_detected": article.language_detected,
+        "top_image": article.top_image,
+        "images": [dict(image) for image in article.images],
+        "keywords": list(article.keywords),
+        "free_access": article.free_access,
     }
 
 

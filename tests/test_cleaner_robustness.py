@@ -115,7 +115,7 @@ def test_any_exception_of_a_pass_becomes_the_pages_error(
     """A failure nobody foresaw (here injected into the metadata pass) is the page's error, named,
     so the crawl records a failed page instead of losing it."""
 
-    def fail(tree: object) -> None:
+    def fail(*args: object) -> None:
         raise failure
 
     monkeypatch.setattr(sys.modules["cleaner.clean"], "read_metadata", fail)
@@ -172,7 +172,12 @@ def test_summary_authors_and_captions_are_capped() -> None:
     ],
 )
 def test_the_language_is_a_primary_language_subtag_or_nothing(value: str, expected: str | None) -> None:
-    assert cleaner.clean(page(html_attributes=f' lang="{value}"')).language == expected
+    """A declared tag that is not one counts as no declaration: the language is then the text's."""
+    article = cleaner.clean(page(html_attributes=f' lang="{value}"'))
+    if expected is None:
+        assert article.language_detected and article.language != value
+    else:
+        assert (article.language, article.language_detected) == (expected, False)
 
 
 def test_names_and_urls_too_long_are_dropped_not_cut() -> None:
