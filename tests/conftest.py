@@ -1,9 +1,10 @@
-"""Shared fixtures: the loopback newsroom, and database URLs for SQLite and PostgreSQL.
+"""Shared fixtures: the loopback newsroom, database URLs for SQLite and PostgreSQL, Redis prefixes.
 
 PostgreSQL is found through $WIREDESK_TEST_PG (default: the local server on 127.0.0.1:5432). Each
 test gets its own schema there, named in the URL, so tests and the subprocesses they start never see
 each other's rows. When the server cannot be reached the PostgreSQL cases skip with the reason,
-except under CI=true, where they fail: CI must not pass by skipping.
+except under CI=true, where they fail: CI must not pass by skipping. Redis ($WIREDESK_TEST_REDIS)
+likewise; each test gets its own key prefix.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from crawler.newsroom import Newsroom
 
 PG_URL = os.environ.get("WIREDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("WIREDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parent.parent
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
 # Loopback crawls need no politeness delay; everything else stays as shipped.
@@ -108,3 +111,20 @@ def run_wiredesk(
             f"wiredesk {' '.join(args)} exited {result.returncode}:\n{result.stderr}\n{result.stdout}"
         )
     return result
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of the test's own; skip (fail under CI=true) when Redis is unreachable."""
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        server.ping()
+    except redis.RedisError as error:
+        reason = f"Redis at {REDIS_URL} unreachable ({error}); set WIREDESK_TEST_REDIS"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    prefix = f"wiredesk-test-{uuid.uuid4().hex[:8]}"
+    yield prefix
+    for key in server.scan_iter(f"{prefix}:*"):
+        server.delete(key)

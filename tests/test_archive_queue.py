@@ -7,13 +7,10 @@ import os
 import signal
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import redis
-from conftest import WIREDESK, run_wiredesk
+from conftest import REDIS_URL, WIREDESK, run_wiredesk
 from warcfiles import bulk_warc, corpus_rows
 
 from crawler.archive import ImportOptions
@@ -21,25 +18,8 @@ from crawler.archive_queue import FILES, decode_task, encode_task
 from storage import make_engine
 from storage.archives import import_states
 
-REDIS_URL = os.environ.get("WIREDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 BULK = 120
 
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of the test's own; skip (fail under CI=true) when Redis is unreachable."""
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        server.ping()
-    except redis.RedisError as error:
-        reason = f"Redis at {REDIS_URL} unreachable ({error}); set WIREDESK_TEST_REDIS"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    prefix = f"wiredesk-test-{uuid.uuid4().hex[:8]}"
-    yield prefix
-    for key in server.scan_iter(f"{prefix}:*"):
-        server.delete(key)
 
 
 def test_a_task_carries_its_filters_and_takes_the_workers_cleaning_settings() -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import redis
-from conftest import FAST, REPO, WIREDESK
+from conftest import FAST, REDIS_URL, REPO, WIREDESK
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -21,25 +17,8 @@ from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
 from storage.models import Article, Page, Story
 
-REDIS_URL = os.environ.get("WIREDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 ARTICLES = 240
 
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of the test's own; skip (fail under CI=true) when Redis is unreachable."""
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        server.ping()
-    except redis.RedisError as error:
-        reason = f"Redis at {REDIS_URL} unreachable ({error}); set WIREDESK_TEST_REDIS"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    prefix = f"wiredesk-test-{uuid.uuid4().hex[:8]}"
-    yield prefix
-    for key in server.scan_iter(f"{prefix}:*"):
-        server.delete(key)
 
 
 def _start(args: list[str], prefix: str, db: str, log: Path) -> subprocess.Popen[str]:
