@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from crawler.newsroom import Newsroom
+from storage import make_engine
+from storage.schema import upgrade
 
 PG_URL = os.environ.get("WIREDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("WIREDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -128,3 +130,12 @@ def redis_prefix() -> Iterator[str]:
     yield prefix
     for key in server.scan_iter(f"{prefix}:*"):
         server.delete(key)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on the test's database (each backend of `db_url`), migrated to the head."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

@@ -3,31 +3,21 @@ again, idempotent, and filters that choose the articles."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from conftest import run_wiredesk
 from memorysite import UI_LINE, template_page
 from sqlalchemy import Engine, select
 
 import cleaner
 from crawler.reclean import reclean, reclean_after_crawl
-from storage import Corpus, FetchedPage, make_engine
+from storage import Corpus, FetchedPage
 from storage.models import Article, Revision
 from storage.reclean import Selection
-from storage.schema import upgrade
 
 T0 = datetime(2024, 12, 5, 12, tzinfo=UTC)
 
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def store_template_pages(

@@ -3,7 +3,6 @@ per story (never per copy), bounded per site, and safe with concurrent writers."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -14,19 +13,11 @@ from cleaner import CleanArticle, RemovedBlock, furniture_key
 from crawler.newsroom.bulk import bulk_story
 from storage import Corpus, FetchedPage, make_engine, sitememory
 from storage.models import SiteLine
-from storage.schema import upgrade
 from storage.sitememory import FURNITURE_STORIES, Sighting, SiteMemory, learn, site_of
 
 UI_LINE = "Tap the little bell to hear tomorrow's bulletin first."
 T0 = datetime(2024, 12, 5, 12, tzinfo=UTC)
 
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def story_text(number: int, extra: str = UI_LINE) -> str:

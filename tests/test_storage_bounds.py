@@ -4,7 +4,6 @@ alone with its reason; a row the database refuses fails alone; only a database a
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -35,13 +34,6 @@ def page(url: str, **fields: object) -> FetchedPage:
     values: dict[str, object] = {"source": "wire", "fetched_at": T0, "http_status": 200, "body": b"<html/>"}
     return FetchedPage(url, url, url, **{**values, **fields})  # type: ignore[arg-type]
 
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_hostile_values_are_stored_within_bounds(engine: Engine) -> None:

@@ -9,9 +9,8 @@ from sqlalchemy import Engine, func, select
 
 from cleaner import CleanArticle
 from cleaner.fingerprint import BANDS, minhash, similarity, text_hash
-from storage import Corpus, FetchedPage, Outcome, make_engine
+from storage import Corpus, FetchedPage, Outcome
 from storage.models import Article, ArticleUrl, MinhashBand, Revision, Story
-from storage.schema import upgrade
 
 T0 = datetime(2023, 12, 1, 10, tzinfo=UTC)
 OSCE_2023 = [
@@ -46,12 +45,6 @@ OSCE_2024 = [
     "Ukrainians arrested in illegally occupied territories.",
 ]
 
-
-@pytest.fixture
-def engine(db_url: str) -> Engine:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    return engine
 
 
 def store(

@@ -5,13 +5,11 @@ from __future__ import annotations
 import zlib
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from cleaner import CleanArticle
-from storage import Corpus, FetchedPage, Outcome, make_engine
+from storage import Corpus, FetchedPage, Outcome
 from storage.models import Article, ArticleUrl, Page, Revision, Story
-from storage.schema import upgrade
 
 TEXT = (
     "VALLETTA, Malta (AP) — Transport ministers from 14 countries agreed on Thursday to tighten safety "
@@ -19,13 +17,6 @@ TEXT = (
 )
 T0 = datetime(2024, 12, 5, 12, tzinfo=UTC)
 
-
-@pytest.fixture
-def engine(db_url: str) -> Engine:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def page(url: str, source: str = "wire", at: datetime = T0, canonical: str | None = None) -> FetchedPage:

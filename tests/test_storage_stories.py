@@ -35,12 +35,6 @@ STORY = [
 ]
 
 
-@pytest.fixture
-def engine(db_url: str) -> Engine:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    return engine
-
 
 def page(url: str, fetched: datetime) -> FetchedPage:
     return FetchedPage(url, url, url, "test", fetched, 200, b"<html/>")
