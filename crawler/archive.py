@@ -254,6 +254,25 @@ class _Entry:
     item: ArticlePage | None = None
 
 
+def _require_whole(records: ArchiveIterator, record: Any) -> None:
+    """Raises EOFError where the file ends inside `record` or garbage follows it.
+
+    warcio hands over what there was: a record cut short, with the bytes after the cut read as its
+    body, or a gzip member cut short, ends its iteration quietly, as if the file ended there.
+    """
+    uri = record.rec_headers.get_header("WARC-Target-URI") or record.rec_type
+    missing = getattr(record.raw_stream, "limit", None)
+    if missing is None:
+        raise EOFError(f"the record of {uri} has no Content-Length")
+    if missing:
+        raise EOFError(f"the record of {uri} lacks its last {missing} bytes")
+    decompressor = records.reader.decompressor
+    if decompressor is not None and not decompressor.eof:
+        raise EOFError(f"the gzip member of {uri} is cut short")
+    if records.err_count or (records.next_line and not records.next_line.startswith(b"WARC/")):
+        raise EOFError(f"the record of {uri} is not followed by a blank line and another record")
+
+
 @dataclass
 class _Reader:
     """Parses one file from an offset in a thread of its own; yields one `_Entry` per record."""
@@ -276,7 +295,12 @@ class _Reader:
         records = ArchiveIterator(self.stream)
         for record in records:
             item = self._page(record)
-            yield _Entry(records.get_record_offset() + records.get_record_length(), item)
+            next_offset = records.get_record_offset() + records.get_record_length()
+            _require_whole(records, record)
+            yield _Entry(next_offset, item)
+        # warcio ends quietly where a gzip member is cut short: what it did not read is damage.
+        if self.size is not None and records.offset < self.size:
+            raise EOFError(f"{self.size - records.offset} bytes after the last whole record are no record")
 
     def _page(self, record: Any) -> ArticlePage | None:
         self.stats.inc_value(RECORDS)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import WIREDESK, run_wiredesk
 from sqlalchemy import select
-from warcfiles import DATE, bulk_warc, corpus_rows, write_newsroom_warc
+from warcfiles import DATE, bulk_warc, corpus_rows, record_spans, write_newsroom_warc
 
 from crawler.archive import ArchiveImport, ImportOptions, _open_raw, expand_inputs
 from crawler.newsroom import Document, Newsroom
@@ -140,7 +140,8 @@ def test_the_command_reports_a_damaged_file_and_exits_3(
     whole = write_newsroom_warc(tmp_path / "whole.warc.gz", newsroom, odd=False)
     damaged = tmp_path / "damaged.warc.gz"
     data = whole.read_bytes()
-    damaged.write_bytes(data[: int(len(data) * 0.7)] + b"not gzip at all" * 10)
+    start, length = record_spans(whole)[len(record_spans(whole)) * 2 // 3]
+    damaged.write_bytes(data[: start + length // 2] + b"not gzip at all" * 10)
     report = tmp_path / "report.json"
     result = run_wiredesk(
         "import", str(damaged), "--db", sqlite_url, "--workers", "1", "--report", str(report), check=False
@@ -234,6 +235,29 @@ def test_a_file_that_ends_inside_a_record_counts_that_record_as_truncated(
     stats = _import(sqlite_url, cut)
     assert stats["wiredesk/warc/skip/truncated"] == 1
     assert stats["wiredesk/warc/records"] == stats["response_received_count"] * 2 + 1
+    assert stats["wiredesk/warc/files/damaged"] == 1, "a file cut short is not finished"
+    assert not import_states(make_engine(sqlite_url))[str(cut)].finished
+
+
+@pytest.mark.parametrize(
+    ("compressed", "tail"),
+    [(True, b""), (True, b"not gzip at all" * 10), (False, b"not a record" * 10)],
+    ids=["gzip-cut", "gzip-cut-then-garbage", "plain-cut-then-garbage"],
+)
+def test_a_file_cut_inside_any_record_is_damaged_not_finished(
+    sqlite_url: str, newsroom: Newsroom, tmp_path: Path, compressed: bool, tail: bytes
+) -> None:
+    """warcio ends quietly on most of these (a cut gzip member, garbage read as a body): every cut
+    point inside a record must still count the file damaged, so a re-run reads it again."""
+    whole = write_newsroom_warc(tmp_path / "whole.warc", newsroom, odd=False, gzip=compressed)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.warc"
+    for start, length in record_spans(whole)[1::7]:
+        cut.write_bytes(data[: start + length // 2] + tail)
+        engine_url = f"sqlite:///{tmp_path / f'{start}.db'}"
+        stats = _import(engine_url, cut)
+        assert stats.get("wiredesk/warc/files/damaged") == 1, f"cut at {start + length // 2}"
+        assert not import_states(make_engine(engine_url))[str(cut)].finished
 
 
 def test_a_file_over_http_imports_as_the_local_file_and_opens_at_an_offset(

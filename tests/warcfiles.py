@@ -10,6 +10,7 @@ from io import BytesIO
 from pathlib import Path
 
 from sqlalchemy import func, select
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -97,6 +98,13 @@ def write_newsroom_warc(path: Path, newsroom: Newsroom, odd: bool = True, gzip: 
         if odd:
             add_odd_records(writer, newsroom)
     return path
+
+
+def record_spans(path: Path) -> list[tuple[int, int]]:
+    """Where each record of a whole file starts and how many bytes it takes."""
+    with path.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        return [(records.get_record_offset(), records.get_record_length()) for _ in records]
 
 
 def bulk_warc(path: Path, count: int) -> Path:
