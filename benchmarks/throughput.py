@@ -1,6 +1,6 @@
 """Crawl throughput: the real `wiredesk crawl` against a loopback newsroom, next to bare trafilatura.
 
-    python benchmarks/throughput.py [--articles 3000] [--pages DIR] [--workers N] [--memory-at 30000]
+    python -m benchmarks.throughput [--articles 3000] [--pages DIR] [--workers N] [--memory-at 30000]
 
 A newsroom process serves N article pages (generated, or the pages of DIR served in turn under
 many URLs); `wiredesk crawl` stores them into a fresh SQLite file. In the same run, on the same
@@ -26,11 +26,10 @@ from pathlib import Path
 
 import trafilatura
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from crawler.newsroom import bulk
+from crawler.newsroom.__main__ import _read_pages
 
-from crawler.newsroom import bulk  # noqa: E402
-from crawler.newsroom.__main__ import _read_pages  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
 
@@ -142,12 +141,12 @@ def measure_crawl(args: argparse.Namespace, articles: int, tmp: Path) -> CrawlFi
             command += ["-s", f"WIREDESK_CLEAN_WORKERS={args.workers}"]
         for setting in args.set:
             command += ["-s", setting]
-        started, server_cpu = time.perf_counter(), _cpu_seconds(server.pid)
+        started, server_cpu = time.perf_counter(), cpu_seconds(server.pid)
         crawl = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
         tree = ProcessTree(crawl.pid)
         _, stderr = crawl.communicate()
         seconds = time.perf_counter() - started
-        server_cpu = _cpu_seconds(server.pid) - server_cpu
+        server_cpu = cpu_seconds(server.pid) - server_cpu
         tree.stop()
         if crawl.returncode != 0:
             raise SystemExit(f"crawl failed:\n{stderr}")
@@ -189,19 +188,19 @@ class ProcessTree:
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            pids = _tree(self.pid)
+            pids = process_tree(self.pid)
             rss = {pid: _rss(pid) for pid in pids}
             self.peak_rss = max(self.peak_rss, sum(rss.values()))
             self.peak_main_rss = max(self.peak_main_rss, rss[self.pid])
             for pid in pids:
-                self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     pids, index = [pid], 0
     while index < len(pids):
         for task in Path(f"/proc/{pids[index]}/task").glob("*/children"):
@@ -213,7 +212,7 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User + system time of the process, from /proc/PID/stat (fields 14 and 15, after the name)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()

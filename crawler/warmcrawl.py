@@ -198,12 +198,29 @@ def serve(db_url: str, sources_file: str | None, overrides: list[str]) -> None:
     engine.dispose()
     install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
     process = CrawlerProcess(settings)
+    from twisted.internet import reactor
+
+    reactor.callWhenRunning(_start_workers, settings)  # type: ignore[attr-defined]
     crawls = WarmCrawls(process, sources_file, replies)
     threading.Thread(target=_read_requests, args=(crawls,), name="wiredesk-requests", daemon=True).start()
     try:
         process.start(stop_after_crawl=False)
     finally:
         WarmCleanPipeline.shut_down_kept()
+
+
+def _start_workers(settings: Settings) -> None:
+    """Start the cleaning workers now, so that the first run's pages do not wait for them to import
+    trafilatura (seconds); the pool is the one `WarmCleanPipeline` then finds (same size, as
+    CleanPipeline sizes it)."""
+    workers = settings.get("WIREDESK_CLEAN_WORKERS")
+    size = os.cpu_count() or 1 if workers in (None, "") else int(workers)
+    if size <= 0:
+        return
+    memory_limit_mb = settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT", 0)
+    pool = WarmCleanPipeline.kept.setdefault((size, memory_limit_mb), WorkerPool(size, memory_limit_mb))
+    for _ in range(size):
+        deferred_from_coro(pool.run(os.getpid, name="warm-up"))
 
 
 def _read_requests(crawls: WarmCrawls) -> None:
