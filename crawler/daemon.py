@@ -163,12 +163,18 @@ def _outcome(reply: dict[str, Any]) -> tuple[str, str | None]:
     if "died" in reply:
         if reply["died"] in _SIGNALLED:
             return "interrupted", "the crawl was stopped by a signal"
-        return "failed", reply.get("error") or f"the crawl process died (exit status {reply['died']})"
+        return "failed", _died(reply["died"], reply.get("error"))
     if "error" in reply:
         return "failed", reply["error"]
     if reply.get("status"):
         return "failed", reply.get("message")
     return "finished", None
+
+
+def _died(returncode: int, last_words: str | None) -> str:
+    """Why the crawl process holding the run is gone, with the last line it wrote on stderr."""
+    how = f"killed by signal {-returncode}" if returncode < 0 else f"exit status {returncode}"
+    return f"the crawl process died ({how})" + (f": {last_words}" if last_words else "")
 
 
 class WarmCrawler:
