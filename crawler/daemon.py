@@ -99,8 +99,9 @@ _stopping = threading.Event()
 _warm: WarmCrawler | None = None
 _warm_lock = threading.Lock()
 _engines: dict[str, Engine] = {}
-_SIGNALLED = {EXIT_INTERRUPTED, -signal.SIGTERM, -signal.SIGINT}
-"""Exit statuses of a crawl process stopped by a signal (an operator, systemd): its runs are interrupted."""
+_SIGNALLED = {0, EXIT_INTERRUPTED, -signal.SIGTERM, -signal.SIGINT}
+"""Exit statuses of a crawl process told to stop (SIGTERM from an operator or systemd, which Scrapy
+turns into a clean exit 0, or SIGINT): the runs it still held are interrupted, not failed."""
 
 
 def run_source(name: str, config: dict[str, Any]) -> str:
