@@ -6,7 +6,8 @@ A newsroom process serves N article pages (generated, or the pages of DIR served
 many URLs); `wiredesk crawl` stores them into a fresh SQLite file. In the same run, on the same
 pages, bare `trafilatura.extract` runs in a loop in one process, then in a pool of as many
 processes as the crawl has cleaning workers (each imports trafilatura and extracts a first page
-before the clock starts, as the crawl's workers do). Prints pages/s of all three, the crawl's ratio
+before the clock starts, as the crawl's workers do), the two alternating over `--rounds` slices of
+the pages. Prints pages/s of all three, the crawl's ratio
 to each, the machine's measured parallel scaling (pool ÷ one process: on a shared machine, not the
 process count), the CPU per page of each kind of process (the crawl's main process: Scrapy and
 storing; its cleaning workers; the newsroom; bare trafilatura alone and in the pool; on a shared
@@ -47,14 +48,17 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--pages", type=Path, help="serve the pages of this directory (*.html, *.html.gz)")
     parser.add_argument("--workers", type=int, help="WIREDESK_CLEAN_WORKERS (default: one per CPU)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternate one process and the pool over this many slices"
+    )
     parser.add_argument("--memory-at", type=int, help="also crawl this many pages and compare peak memory")
     parser.add_argument(
         "-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="a setting of the crawl"
     )
     args = parser.parse_args()
     crawl = run_crawl(args, args.articles)
-    pages = _pages(args)
-    report(args, crawl, measure_baseline(pages), measure_pool(pages, crawl_workers(args)))
+    alone, pool = measure_baselines(_pages(args), crawl_workers(args), args.rounds)
+    report(args, crawl, alone, pool)
     if args.memory_at:
         large = run_crawl(args, args.memory_at)
         print(f"peak RSS at {args.memory_at} pages {_memory(large)} ({large.stored} stored)")
@@ -195,6 +199,12 @@ class Baseline:
     def cpu_per_page(self) -> float:
         return 1000 * self.cpu / self.pages
 
+    def __add__(self, other: Baseline) -> Baseline:
+        """Two measurements of the same kind as one."""
+        return Baseline(
+            self.processes, self.pages + other.pages, self.seconds + other.seconds, self.cpu + other.cpu
+        )
+
 
 def crawl_workers(args: argparse.Namespace) -> int:
     """How many cleaning workers the crawl had (WIREDESK_CLEAN_WORKERS' default: one per CPU)."""
@@ -204,6 +214,16 @@ def crawl_workers(args: argparse.Namespace) -> int:
 def _pages(args: argparse.Namespace) -> list[bytes]:
     real = _read_pages(args.pages) if args.pages else None
     return [bulk.bulk_article(n, f"http://127.0.0.5/story/{n}", real) for n in range(args.articles)]
+
+
+def measure_baselines(pages: list[bytes], processes: int, rounds: int) -> tuple[Baseline, Baseline]:
+    """One process and the pool, alternately over `rounds` slices of the pages: on a shared
+    machine the load drifts in minutes, and alternating spreads it over both alike."""
+    alone, pool = Baseline(1, 0, 0.0, 0.0), Baseline(processes, 0, 0.0, 0.0)
+    for index in range(rounds):
+        part = pages[index::rounds]
+        alone, pool = alone + measure_baseline(part), pool + measure_pool(part, processes)
+    return alone, pool
 
 
 def measure_baseline(pages: list[bytes]) -> Baseline:
