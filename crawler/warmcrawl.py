@@ -104,11 +104,10 @@ class WarmCrawls:
             return
         run_id = int(request["crawl"])
         try:
-            sources = select_sources(load_sources(self.sources_file), [str(request["source"])])
-        except Exception as error:  # a sources file edited into a bad state: this run's failure
+            self.start(run_id, select_sources(load_sources(self.sources_file), [str(request["source"])]))
+        except Exception as error:  # e.g. a sources file edited into a bad state: this run's failure
+            self.running.pop(run_id, None)
             self.reply({"run": run_id, "error": one_line(error)})
-            return
-        self.start(run_id, sources)
 
     def start(self, run_id: int, sources: list[Source]) -> None:
         """Start the crawl of `sources` next to any other running; it replies when it ends."""
@@ -139,7 +138,7 @@ class WarmCrawls:
             from twisted.internet.threads import deferToThread
 
             reclean = deferToThread(_reclean_after, crawler.settings, started.at, names)
-            reclean.addCallback(lambda counts: self._report(run_id, {**stats, **counts}, names, started))
+            reclean.addBoth(lambda counts: self._report(run_id, {**stats, **_counts(counts)}, names, started))
             return
         self._report(run_id, stats, names, started)
 
@@ -165,6 +164,11 @@ class WarmCrawls:
     def reply(self, message: dict[str, Any]) -> None:
         self.replies.write(json.dumps(message, default=str) + "\n")
         self.replies.flush()
+
+
+def _counts(reclean: dict[str, int] | Failure) -> dict[str, int]:
+    """The re-cleaning's counts; none when it failed (the crawl's run is reported all the same)."""
+    return reclean if isinstance(reclean, dict) else {}
 
 
 class _Clock:
