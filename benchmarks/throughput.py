@@ -1,19 +1,25 @@
 """Crawl throughput: the real `wiredesk crawl` against a loopback newsroom, next to bare trafilatura.
 
-    python benchmarks/throughput.py [--articles 3000] [--pages DIR] [--workers N] [--memory-at 30000]
+    python -m benchmarks.throughput [--articles 3000] [--pages DIR] [--workers N] [--memory-at 30000]
 
 A newsroom process serves N article pages (generated, or the pages of DIR served in turn under
 many URLs); `wiredesk crawl` stores them into a fresh SQLite file. In the same run, on the same
-pages, bare `trafilatura.extract` runs in a loop in one process. Prints articles/s of both, their
-ratio, the peak resident memory of all the crawl's processes, and the CPU time per page of the
-crawl's main process (Scrapy, storing) apart from its cleaning workers': on a shared machine wall
-time is noisy, CPU time much less so. `--memory-at M` then crawls M pages too and compares peak
-memory at both sizes (the goal: within 1.2x).
+pages, bare `trafilatura.extract` runs in a loop in one process, then in a pool of as many
+processes as the crawl has cleaning workers (each imports trafilatura and extracts a first page
+before the clock starts, as the crawl's workers do), the two alternating over `--rounds` slices of
+the pages. Prints pages/s of all three, the crawl's ratio
+to each, the machine's measured parallel scaling (pool ÷ one process: on a shared machine, not the
+process count), the CPU per page of each kind of process (the crawl's main process: Scrapy and
+storing; its cleaning workers; the newsroom; bare trafilatura alone and in the pool; on a shared
+machine wall time is noisy, CPU time much less so) and the peak resident memory of the crawl's
+processes. `--memory-at M` then crawls M pages too and compares peak memory at both sizes (the
+goal: within 1.2x).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sqlite3
 import subprocess
@@ -23,14 +29,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from crawler.newsroom import bulk
+from crawler.newsroom.__main__ import _read_pages
 
-from crawler.newsroom import bulk  # noqa: E402
-from crawler.newsroom.__main__ import _read_pages  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
 
@@ -42,13 +48,17 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--pages", type=Path, help="serve the pages of this directory (*.html, *.html.gz)")
     parser.add_argument("--workers", type=int, help="WIREDESK_CLEAN_WORKERS (default: one per CPU)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternate one process and the pool over this many slices"
+    )
     parser.add_argument("--memory-at", type=int, help="also crawl this many pages and compare peak memory")
     parser.add_argument(
         "-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="a setting of the crawl"
     )
     args = parser.parse_args()
     crawl = run_crawl(args, args.articles)
-    report(args, crawl, measure_baseline(args))
+    alone, pool = measure_baselines(_pages(args), crawl_workers(args), args.rounds)
+    report(args, crawl, alone, pool)
     if args.memory_at:
         large = run_crawl(args, args.memory_at)
         print(f"peak RSS at {args.memory_at} pages {_memory(large)} ({large.stored} stored)")
@@ -56,16 +66,24 @@ def main() -> None:
         print(f"peak RSS ratio          {ratio:.2f} ({args.memory_at} / {args.articles} pages)")
 
 
-def report(args: argparse.Namespace, crawl: CrawlFigures, baseline_rate: float) -> None:
+def report(args: argparse.Namespace, crawl: CrawlFigures, alone: Baseline, pool: Baseline) -> None:
     stored = f"{crawl.stored} in {crawl.seconds:.1f} s"
     print(f"pages served            {args.articles}")
     print(f"article pages stored    {stored} (new, copies and duplicates: one URL each)")
-    print(f"crawl                   {crawl.rate:.1f} articles/s")
-    print(f"bare trafilatura        {baseline_rate:.1f} pages/s (one process, extract() in a loop)")
-    print(f"ratio crawl/baseline    {crawl.rate / baseline_rate:.2f}")
+    print(f"crawl                   {crawl.rate:.1f} pages/s ({pool.processes} cleaning workers)")
+    print(f"bare trafilatura        {alone.rate:.1f} pages/s (one process, extract() in a loop)")
+    print(f"bare trafilatura pool   {pool.rate:.1f} pages/s ({pool.processes} processes)")
+    print(f"parallel scaling        {pool.rate / alone.rate:.2f} (pool / one process, measured now)")
+    print(f"ratio crawl/one process {crawl.rate / alone.rate:.2f}")
+    print(f"ratio crawl/pool        {crawl.rate / pool.rate:.2f}")
     print(f"CPU, crawl main process {crawl.per_page(crawl.main_cpu):.1f} ms/page (Scrapy, storing, start-up)")
     print(f"CPU, cleaning workers   {crawl.per_page(crawl.workers_cpu):.1f} ms/page")
+    print(f"CPU, crawl in all       {crawl.per_page(crawl.main_cpu + crawl.workers_cpu):.1f} ms/page")
     print(f"CPU, newsroom server    {crawl.per_page(crawl.server_cpu):.1f} ms/page")
+    print(f"CPU, bare trafilatura   {alone.cpu_per_page:.1f} ms/page (one process)")
+    print(f"CPU, bare pool          {pool.cpu_per_page:.1f} ms/page (its processes)")
+    whole = crawl.per_page(crawl.main_cpu + crawl.workers_cpu) / alone.cpu_per_page
+    print(f"CPU ratio crawl/bare    {whole:.2f} (whole crawl per page / one-process trafilatura)")
     print(f"peak RSS of the crawl   {_memory(crawl)}")
 
 
@@ -142,12 +160,12 @@ def measure_crawl(args: argparse.Namespace, articles: int, tmp: Path) -> CrawlFi
             command += ["-s", f"WIREDESK_CLEAN_WORKERS={args.workers}"]
         for setting in args.set:
             command += ["-s", setting]
-        started, server_cpu = time.perf_counter(), _cpu_seconds(server.pid)
+        started, server_cpu = time.perf_counter(), cpu_seconds(server.pid)
         crawl = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
         tree = ProcessTree(crawl.pid)
         _, stderr = crawl.communicate()
         seconds = time.perf_counter() - started
-        server_cpu = _cpu_seconds(server.pid) - server_cpu
+        server_cpu = cpu_seconds(server.pid) - server_cpu
         tree.stop()
         if crawl.returncode != 0:
             raise SystemExit(f"crawl failed:\n{stderr}")
@@ -163,13 +181,86 @@ def measure_crawl(args: argparse.Namespace, articles: int, tmp: Path) -> CrawlFi
         server.wait()
 
 
-def measure_baseline(args: argparse.Namespace) -> float:
+@dataclass(frozen=True)
+class Baseline:
+    """Bare trafilatura over the same pages: in one process, or split over a pool."""
+
+    processes: int
+    pages: int
+    seconds: float
+    cpu: float
+    """CPU seconds of the extraction itself, summed over the processes (start-up excluded)."""
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.seconds
+
+    @property
+    def cpu_per_page(self) -> float:
+        return 1000 * self.cpu / self.pages
+
+    def __add__(self, other: Baseline) -> Baseline:
+        """Two measurements of the same kind as one."""
+        return Baseline(
+            self.processes, self.pages + other.pages, self.seconds + other.seconds, self.cpu + other.cpu
+        )
+
+
+def crawl_workers(args: argparse.Namespace) -> int:
+    """How many cleaning workers the crawl had (WIREDESK_CLEAN_WORKERS' default: one per CPU)."""
+    return max(1, args.workers if args.workers is not None else os.cpu_count() or 1)
+
+
+def _pages(args: argparse.Namespace) -> list[bytes]:
     real = _read_pages(args.pages) if args.pages else None
-    pages = [bulk.bulk_article(n, f"http://127.0.0.5/story/{n}", real) for n in range(args.articles)]
-    started = time.perf_counter()
+    return [bulk.bulk_article(n, f"http://127.0.0.5/story/{n}", real) for n in range(args.articles)]
+
+
+def measure_baselines(pages: list[bytes], processes: int, rounds: int) -> tuple[Baseline, Baseline]:
+    """One process and the pool, alternately over `rounds` slices of the pages: on a shared
+    machine the load drifts in minutes, and alternating spreads it over both alike."""
+    alone, pool = Baseline(1, 0, 0.0, 0.0), Baseline(processes, 0, 0.0, 0.0)
+    for index in range(rounds):
+        part = pages[index::rounds]
+        alone, pool = alone + measure_baseline(part), pool + measure_pool(part, processes)
+    return alone, pool
+
+
+def measure_baseline(pages: list[bytes]) -> Baseline:
+    trafilatura.extract(pages[0])  # trafilatura builds parts of itself on its first page
+    started, cpu = time.perf_counter(), time.process_time()
     for page in pages:
         trafilatura.extract(page)
-    return len(pages) / (time.perf_counter() - started)
+    return Baseline(1, len(pages), time.perf_counter() - started, time.process_time() - cpu)
+
+
+def measure_pool(pages: list[bytes], processes: int) -> Baseline:
+    """`processes` spawned processes, each with its share of the pages, started together once all
+    have imported trafilatura and extracted a first page; the clock stops when the last is done."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes + 1)
+    results = context.Queue()
+    shares = [pages[index::processes] for index in range(processes)]
+    workers = [context.Process(target=_extract_share, args=(share, ready, results)) for share in shares]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    started = time.perf_counter()
+    done = [results.get() for _ in workers]
+    seconds = max(finished for finished, _ in done) - started
+    for worker in workers:
+        worker.join()
+    return Baseline(processes, len(pages), seconds, sum(cpu for _, cpu in done))
+
+
+def _extract_share(pages: list[bytes], ready: Any, results: Any) -> None:
+    """In a pool process: warm up, wait for the others, extract; report when it finished and its CPU."""
+    trafilatura.extract(pages[0])
+    ready.wait()
+    cpu = time.process_time()
+    for page in pages:
+        trafilatura.extract(page)
+    results.put((time.perf_counter(), time.process_time() - cpu))
 
 
 class ProcessTree:
@@ -189,19 +280,19 @@ class ProcessTree:
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):
-            pids = _tree(self.pid)
+            pids = process_tree(self.pid)
             rss = {pid: _rss(pid) for pid in pids}
             self.peak_rss = max(self.peak_rss, sum(rss.values()))
             self.peak_main_rss = max(self.peak_main_rss, rss[self.pid])
             for pid in pids:
-                self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     pids, index = [pid], 0
     while index < len(pids):
         for task in Path(f"/proc/{pids[index]}/task").glob("*/children"):
@@ -213,7 +304,7 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User + system time of the process, from /proc/PID/stat (fields 14 and 15, after the name)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()

@@ -33,6 +33,7 @@ from crawler.newsroom.stories import (
     RAIL_STRIKE,
     RATES_HOLD,
     ROMAN_ROAD,
+    Story,
 )
 from crawler.sources import Source
 
@@ -62,6 +63,8 @@ class Document:
     failures: int = 0
     failure_status: int = 503
     failure_headers: dict[str, str] = field(default_factory=dict)
+    served_at: list[float] = field(default_factory=list)
+    """Wall-clock times the whole body was sent (200s, not 304s): when a crawl saw this version."""
 
     @property
     def etag(self) -> str:
@@ -116,6 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif document.status == 200 and self.headers.get("If-None-Match") == document.etag:
             self._send(304, document.content_type, b"", {"ETag": document.etag})
         else:
+            document.served_at.append(time.time())
             self._send(
                 document.status,
                 document.content_type,
@@ -211,6 +215,19 @@ class Newsroom(Loopback):
 
     def build(self) -> None:
         build_pages(self)
+
+    def publish(self, story: Story) -> str:
+        """Put a new story on the portal and at the top of its Atom feed, as a live site does while
+        the daemon polls it; returns the article's URL."""
+        path = f"/news/{story.slug}.html"
+        self.portal.add(path, pages.portal_article(story, self.portal.url(path)))
+        feed = self.portal.routes["/atom.xml"]
+        entry = (
+            f"<entry><title>{escape(story.headline)}</title><link href='{path}'/>"
+            f"<updated>{story.published}</updated></entry>"
+        )
+        feed.body = feed.body.replace(b"</title>", b"</title>" + entry.encode(), 1)
+        return self.portal.url(path)
 
     def sources(self) -> list[Source]:
         """One source per publisher, as a sources.toml would declare them."""
