@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,10 +65,24 @@ def _counts(db: Path) -> tuple[int, int, int]:
         return 0, 0, 0
 
 
-def _wait(predicate: object, seconds: float) -> None:
+def _wait(predicate: Callable[[], bool], seconds: float) -> None:
+    """Poll until `predicate` holds; the deadline is generous because the machine may be loaded."""
     deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:  # type: ignore[operator]
+    while not predicate():
+        assert time.monotonic() < deadline, f"waited {seconds} s in vain"
         time.sleep(0.2)
+
+
+def _finished_runs(log: Path, source: str) -> int:
+    """How many runs of `source` the daemon's JSON log reports finished."""
+    return sum(
+        1
+        for line in log.read_text().splitlines()
+        if line.startswith("{")
+        and (event := json.loads(line))["event"] == "run_end"
+        and event["source"] == source
+        and event["outcome"] == "finished"
+    )
 
 
 def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> None:
@@ -96,7 +111,7 @@ def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> No
         toml = newsroom.sources_toml().replace("[sources.portal]", '[sources.portal]\nschedule = "every 2s"')
         sources.write_text(toml.replace("[sources.bulk]", '[sources.bulk]\nschedule = "every 1h"'), "utf-8")
         daemon = subprocess.Popen(command, cwd=REPO, stderr=(tmp_path / "d1.log").open("w"))
-        _wait(lambda: db.exists() and _counts(db)[0] >= 1, 30)
+        _wait(lambda: db.exists() and _counts(db)[0] >= 1, 120)
         story = Story(
             "ferry-talks-day-two-follow-up",
             "Ferry talks resume in Gdansk",
@@ -112,8 +127,9 @@ def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> No
         feed.body = feed.body.replace(
             b"</feed>", f"<entry><link href='{newsroom.portal.url(path)}'/></entry></feed>".encode()
         )
-        _wait(lambda: any(p == path for _, p in newsroom.requests), 20)
-        time.sleep(1.5)
+        _wait(lambda: any(p == path for _, p in newsroom.requests), 120)
+        finished = _finished_runs(tmp_path / "d1.log", "portal")
+        _wait(lambda: _finished_runs(tmp_path / "d1.log", "portal") > finished, 120)
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0
         articles, raw_pages, revisions = _counts(db)
@@ -136,7 +152,7 @@ def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> No
         assert {row["source"] for row in json.loads(status.stdout)} == {"portal", "bulk"}
         restarted = subprocess.Popen(command, cwd=REPO, stderr=(tmp_path / "d2.log").open("w"))
         before = _counts(db)[0]
-        _wait(lambda: "run_end" in (tmp_path / "d2.log").read_text(), 20)
+        _wait(lambda: "run_end" in (tmp_path / "d2.log").read_text(), 120)
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(timeout=30) == 0
     second = [
