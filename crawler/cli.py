@@ -25,6 +25,8 @@ from typing import Any
 # Exit status after Ctrl-C, as shells report a process ended by SIGINT (128 + 2).
 EXIT_INTERRUPTED = 130
 INTERRUPTED = "interrupted"
+# The process that removes the semaphores a process ended at once leaves behind, and warns.
+RESOURCE_TRACKER = "multiprocessing.resource_tracker"
 # Names `from crawler.cli import ...` still gives, loaded on first use (PEP 562) so that importing
 # this module (the console script does, first) stays instant.
 _COMMAND_NAMES = {"cli": "crawler.commands", "EXPORT_FORMATS": "crawler.commands.reading"}
@@ -71,6 +73,10 @@ def exit_at_once_on_interrupt(line: str) -> Iterator[None]:
         say_interrupted(line)
         os._exit(EXIT_INTERRUPTED)
 
+    # Semaphores of a process pool are left to multiprocessing's resource tracker, which removes
+    # them; its warning about them ("leaked semaphore objects") has nothing for the user to do.
+    # The tracker starts with this process's warning options (-W), when the first pool does.
+    sys.warnoptions.append(f"ignore::UserWarning:{RESOURCE_TRACKER}")
     previous = signal.signal(signal.SIGINT, end_now)
     try:
         yield
