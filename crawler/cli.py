@@ -76,7 +76,9 @@ def exit_at_once_on_interrupt(line: str) -> Iterator[None]:
     # Semaphores of a process pool are left to multiprocessing's resource tracker, which removes
     # them; its warning about them ("leaked semaphore objects") has nothing for the user to do.
     # The tracker starts with this process's warning options (-W), when the first pool does.
-    sys.warnoptions.append(f"ignore::UserWarning:{RESOURCE_TRACKER}")
+    quiet_tracker = f"ignore::UserWarning:{RESOURCE_TRACKER}"
+    if quiet_tracker not in sys.warnoptions:
+        sys.warnoptions.append(quiet_tracker)
     previous = signal.signal(signal.SIGINT, end_now)
     try:
         yield
