@@ -27,18 +27,16 @@ EXIT_INTERRUPTED = 130
 INTERRUPTED = "interrupted"
 # The process that removes the semaphores a process ended at once leaves behind, and warns.
 RESOURCE_TRACKER = "multiprocessing.resource_tracker"
-# Names `from crawler.cli import ...` still gives, loaded on first use (PEP 562) so that importing
-# this module (the console script does, first) stays instant.
-_COMMAND_NAMES = {"cli": "crawler.commands", "EXPORT_FORMATS": "crawler.commands.reading"}
-_COMMAND_NAMES["WARC"] = _COMMAND_NAMES["EXPORT_FORMATS"]
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _COMMAND_NAMES:
+    """`from crawler.cli import cli` still gives the command group, loaded on first use (PEP 562):
+    importing this module, which the console script does first, stays instant."""
+    if name != "cli":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    from crawler.commands import cli
 
-    return getattr(importlib.import_module(_COMMAND_NAMES[name]), name)
+    return cli
 
 
 def say_interrupted(line: str = INTERRUPTED) -> None:

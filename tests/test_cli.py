@@ -20,9 +20,10 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import REPO, run_wiredesk
 
-from crawler.cli import EXPORT_FORMATS, WARC, cli
+from crawler.cli import cli
 from crawler.clidoc import reference
 from crawler.commands.common import USER_ERRORS
+from crawler.commands.reading import EXPORT_FORMATS, WARC
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import ROMAN_ROAD
 from storage import make_engine
