@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= sqlite:///wiredesk.db
-# Three test processes: most tests wait on loopback crawls, so three keep two cores busy.
-PYTEST_ARGS ?= -n 3
+# Three test processes: most tests wait on loopback crawls, so three keep two cores busy; the ten
+# slowest tests are printed at the end, to see where the suite's time goes.
+PYTEST_ARGS ?= -n 3 --durations=10
 
 .PHONY: crawl test lint demo bench clean-venv
 

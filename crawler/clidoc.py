@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import click
 
-from crawler.cli import cli
+from crawler.commands import cli
 
 WIDTH = 100
 HEADER = """# wiredesk command reference

@@ -59,24 +59,31 @@ def _words(pattern: str) -> list[str]:
     return sorted(set(re.findall(r"[^\W\d_]{2,}(?: [^\W\d_]{2,})?", bare)))
 
 
-def adversarial_lines(pattern: re.Pattern[str] | re.Pattern[bytes]) -> Iterator[str | bytes]:
-    """Lines of about LINE_CHARS characters built to make `pattern` backtrack: long runs of one
+def adversarial_lines(
+    pattern: re.Pattern[str] | re.Pattern[bytes], length: int = LINE_CHARS
+) -> Iterator[str | bytes]:
+    """Lines of about `length` characters built to make `pattern` backtrack: long runs of one
     character and of character pairs, its own words repeated (near misses), after prefixes that
-    get anchored patterns going, each with an ending that makes the match fail late."""
-    runs = [character * LINE_CHARS for character in _CHARACTERS]
-    runs += [(a + b) * (LINE_CHARS // 2) for a in " _.a" for b in " _.-aA("]
+    get anchored patterns going, each with an ending that makes the match fail late. The same
+    lines in the same order whatever the length (tests/test_patterns.py compares lengths)."""
+    runs = [character * length for character in _CHARACTERS]
+    runs += [(a + b) * (length // 2) for a in " _.a" for b in " _.-aA("]
     for word in _words(pattern.pattern if isinstance(pattern.pattern, str) else pattern.pattern.decode()):
-        runs += [_repeat(word + separator) for separator in _SEPARATORS]
-        runs += [_repeat(word.upper() + " "), _repeat(f"<{word} "), _repeat(f"<{word}/ ")]
+        runs += [_repeat(word + separator, length) for separator in _SEPARATORS]
+        runs += [
+            _repeat(word.upper() + " ", length),
+            _repeat(f"<{word} ", length),
+            _repeat(f"<{word}/ ", length),
+        ]
     for run in runs:
         for prefix in _PREFIXES:
             for ending in _ENDINGS:
-                line = (prefix + run)[:LINE_CHARS] + ending
+                line = (prefix + run)[:length] + ending
                 yield line.encode() if isinstance(pattern.pattern, bytes) else line
 
 
-def _repeat(unit: str) -> str:
-    return unit * (LINE_CHARS // len(unit) + 1)
+def _repeat(unit: str, length: int) -> str:
+    return unit * (length // len(unit) + 1)
 
 
 def worst_case(

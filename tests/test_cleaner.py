@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cleaner_noise import NOISE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,29 +12,6 @@ from cleaner.noise import Removed, filter_lines
 from cleaner.wire import byline, dateline
 from crawler.newsroom import pages
 from crawler.newsroom.stories import FERRY_TALKS, FERRY_TALKS_REPUBLISHED, ROMAN_ROAD
-
-NOISE = (
-    "Oops",
-    "Something went wrong",
-    "Please try again later",
-    "Advertisement",
-    "Skip to content",
-    "cookies",
-    "Sign up",
-    "comments",
-    "Share",
-    "Copyright",
-    "All rights reserved",
-    "contributed",
-    "Latest World News",
-    "See more",
-    "Picture: PA",
-    "(Photo: PA Wire)",
-    "/Pool/AP)",
-    "In this article",
-    "By Press Association",
-    "Related stories",
-)
 
 
 @pytest.mark.parametrize(

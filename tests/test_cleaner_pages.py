@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cleaner_noise import NOISE
 from conftest import run_wiredesk
-from test_cleaner import NOISE
 
 import cleaner
 from cleaner.noise import Removed, filter_lines

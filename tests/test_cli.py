@@ -7,6 +7,7 @@ and the check that a command which does not crawl starts without importing Scrap
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import subprocess
@@ -19,8 +20,10 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import REPO, run_wiredesk
 
-from crawler.cli import EXPORT_FORMATS, WARC, cli
+from crawler.cli import cli
 from crawler.clidoc import reference
+from crawler.commands.common import USER_ERRORS
+from crawler.commands.reading import EXPORT_FORMATS, WARC
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import ROMAN_ROAD
 from storage import make_engine
@@ -78,6 +81,33 @@ def test_clean_explain_shows_kept_and_removed_and_never_reads_markup(tmp_path: P
     assert "kept" in result.stdout and "removed" in result.stdout
     assert ROMAN_ROAD.paragraphs[1] in result.stdout.replace("\n", " ")
     assert MARKUP in result.stdout
+
+
+def test_clean_explain_shows_the_media_fields_of_clean_json(tmp_path: Path) -> None:
+    """--explain shows what --json gives beyond the text: images with captions, keywords, the
+    paywall flag, whether the language was detected (the page declares none)."""
+    head = (
+        '<meta property="og:image" content="https://cdn.example/card.jpg">'
+        '<meta name="keywords" content="ferries, storms">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": false}</script>'
+    )
+    figure = '<figure><img src="/media/lead.jpg"><figcaption>The ferry at [dawn].</figcaption></figure>'
+    prose = "The ferry crossed the estuary on Monday despite the storm, the captain told reporters. " * 4
+    page = tmp_path / "media.html"
+    page.write_text(
+        f"<html><head><title>Ferry crosses</title>{head}</head><body><article><h1>Ferry crosses</h1>"
+        f"{figure}<p>{prose}</p></article></body></html>",
+        "utf-8",
+    )
+    url = ["--url", "https://post.example/2026/12/ferry.html"]
+    article = json.loads(wiredesk("clean", str(page), *url, "--json").stdout)
+    explained = wiredesk("clean", str(page), *url, "--explain").stdout
+    assert article["language_detected"] is True and article["free_access"] is False
+    assert "language_detected: yes" in explained and "free_access: no" in explained
+    assert f"top_image: {article['top_image']}" in explained
+    assert f"keywords: {', '.join(article['keywords'])}" in explained
+    for image in article["images"]:
+        assert f"image: {image['url']} ({image['caption']})" in explained
 
 
 def test_clean_without_an_article_exits_1_in_every_form(tmp_path: Path) -> None:
@@ -216,6 +246,16 @@ def test_every_command_has_help_with_an_example(command: tuple[str, ...]) -> Non
     assert "Example:" in wiredesk(*command, "--help").stdout
 
 
+def test_the_error_handler_names_real_exception_classes() -> None:
+    """USER_ERRORS names classes by "module.Class" (nothing imported to match them): a renamed or
+    moved class would silently become a traceback again."""
+    for name in USER_ERRORS:
+        module, _, class_name = name.rpartition(".")
+        found = getattr(importlib.import_module(module), class_name, None)
+        assert isinstance(found, type) and issubclass(found, Exception), name
+        assert f"{found.__module__}.{found.__qualname__}" == name
+
+
 def test_the_command_reference_is_generated_from_help() -> None:
     """docs/cli-reference.md is what `python -m crawler.clidoc` prints: regenerate it after a change."""
     assert (REPO / "docs" / "cli-reference.md").read_text(encoding="utf-8") == reference()
@@ -226,19 +266,25 @@ def test_demo_help_names_the_database_it_uses() -> None:
 
 
 def test_commands_that_do_not_crawl_start_without_scrapy(corpus: str) -> None:
-    """`wiredesk sql` must start at once: no Scrapy, spiders, pipelines or cleaner loaded (issue 22)."""
+    """`wiredesk sql` must start at once: no Scrapy, spiders, pipelines or cleaner loaded (issue 22);
+    nor does any command's --help (the commands import what they need when they run)."""
+    helps = [[*command, "--help"] for command in _commands(cli)]
     script = (
-        "import sys\n"
+        "import json, sys\n"
         "from crawler.cli import cli\n"
-        "for args in (['sql', '--help'], ['sql', 'SELECT 1', '--db', sys.argv[1]]):\n"
+        "for args in [*json.loads(sys.argv[2]), ['sql', 'SELECT 1', '--db', sys.argv[1]]]:\n"
         "    try:\n"
         "        cli(args, prog_name='wiredesk')\n"
         "    except SystemExit as end:\n"
-        "        assert not end.code, end.code\n"
+        "        assert not end.code, (args, end.code)\n"
         f"print(sorted(name for name in {HEAVY!r} if name in sys.modules))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script, corpus], capture_output=True, text=True, timeout=120, cwd=REPO
+        [sys.executable, "-c", script, corpus, json.dumps(helps)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
