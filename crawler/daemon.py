@@ -178,6 +178,10 @@ def _died(returncode: int, last_words: str | None) -> str:
     return f"the crawl process died ({how})" + (f": {last_words}" if last_words else "")
 
 
+WARM_LAUNCH = "from crawler.warmcrawl import main; main()"
+"""What `python -c` runs to start the warm crawl process. Not `-m crawler.warmcrawl`: its cleaning
+workers are spawned, and a spawned process first imports its parent's main module when it has
+one: Scrapy and all of the crawler, seconds of CPU per worker before its first page."""
 RECYCLE_AFTER_RUNS = 1000
 """A crawl process that has been given this many runs is replaced once it holds none: a
 long-lived Scrapy process grows by some 50 KB a run (docs/performance.md), a new one costs seconds."""
@@ -256,7 +260,7 @@ class WarmCrawler:
         process.stdin.close()
 
     def _spawn(self) -> subprocess.Popen[str]:
-        command = [sys.executable, "-m", "crawler.warmcrawl", "--db", self.settings.db_url]
+        command = [sys.executable, "-c", WARM_LAUNCH, "--db", self.settings.db_url]
         if self.settings.sources_file:
             command += ["--sources", self.settings.sources_file]
         for override in self.settings.overrides:

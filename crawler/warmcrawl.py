@@ -238,16 +238,9 @@ def _read_requests(crawls: WarmCrawls) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m crawler.warmcrawl", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="warmcrawl", description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--sources")
     parser.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
     serve(args.db, args.sources, args.overrides)
-
-
-if __name__ == "__main__":
-    # Run as crawler.warmcrawl, not __main__: the pipeline named in the settings is this module's.
-    from crawler import warmcrawl
-
-    warmcrawl.main()
