@@ -178,14 +178,27 @@ def _died(returncode: int, last_words: str | None) -> str:
     return f"the crawl process died ({how})" + (f": {last_words}" if last_words else "")
 
 
+WARM_LAUNCH = "from crawler.warmcrawl import main; main()"
+"""What `python -c` runs to start the warm crawl process. Not `-m crawler.warmcrawl`: its cleaning
+workers are spawned, and a spawned process first imports its parent's main module when it has
+one: Scrapy and all of the crawler, seconds of CPU per worker before its first page."""
+RECYCLE_AFTER_RUNS = 1000
+"""A crawl process that has been given this many runs is replaced once it holds none: a
+long-lived Scrapy process grows by some 50 KB a run (docs/performance.md), a new one costs seconds."""
+
+
 class WarmCrawler:
     """The daemon's side of its warm crawl process (crawler/warmcrawl.py): one at a time, restarted
-    when it dies; each run is a request on its stdin and a reply on its stdout."""
+    when it dies, replaced after `recycle_after` runs; each run is a request on its stdin and a
+    reply on its stdout."""
 
-    def __init__(self, settings: DaemonConfig) -> None:
+    def __init__(self, settings: DaemonConfig, recycle_after: int = RECYCLE_AFTER_RUNS) -> None:
         self.settings = settings
+        self.recycle_after = recycle_after
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
+        self._runs = 0
+        """Runs given to the current process."""
         self._pending: dict[int, tuple[subprocess.Popen[str], Future[dict[str, Any]]]] = {}
 
     def start(self) -> None:
@@ -198,6 +211,7 @@ class WarmCrawler:
         answer: Future[dict[str, Any]] = Future()
         with self._lock:
             process = self._alive()
+            self._runs += 1
             self._pending[run_id] = (process, answer)
             self._send(process, {"crawl": run_id, "source": name})
         return answer
@@ -231,11 +245,22 @@ class WarmCrawler:
 
     def _alive(self) -> subprocess.Popen[str]:
         if self._process is None or self._process.poll() is not None:
-            self._process = self._spawn()
+            self._process, self._runs = self._spawn(), 0
         return self._process
 
+    def _retire_if_due(self, process: subprocess.Popen[str]) -> None:
+        """With the lock held: past its share of runs and idle, the process is let go (the end of its
+        stdin stops it cleanly); the next run starts a new one."""
+        if process is not self._process or self._runs < self.recycle_after:
+            return
+        if any(owner is process for owner, _ in self._pending.values()):
+            return
+        self._process = None
+        assert process.stdin is not None
+        process.stdin.close()
+
     def _spawn(self) -> subprocess.Popen[str]:
-        command = [sys.executable, "-m", "crawler.warmcrawl", "--db", self.settings.db_url]
+        command = [sys.executable, "-c", WARM_LAUNCH, "--db", self.settings.db_url]
         if self.settings.sources_file:
             command += ["--sources", self.settings.sources_file]
         for override in self.settings.overrides:
@@ -275,6 +300,7 @@ class WarmCrawler:
             reply = json.loads(line)
             with self._lock:
                 _, answer = self._pending.pop(int(reply["run"]), (None, None))
+                self._retire_if_due(process)
             if answer is not None:
                 answer.set_result(reply)
         returncode = process.wait()

@@ -12,9 +12,11 @@ its stdin and a copy of its stdout, one JSON object a line, and when a run outli
 and the grace after being told to stop, or the process dies, it kills and restarts the process.
 
 Requests (stdin): `{"crawl": RUN, "source": NAME}`, `{"stop": RUN}` (stop that crawl cleanly, as
-SIGTERM would). Replies: `{"run": RUN, "figures": {...}, "status": EXIT, "cpu_seconds": S}` or
-`{"run": RUN, "error": MESSAGE}`. SIGTERM stops every crawl cleanly (their replies say
-`"finish_reason": "shutdown"`), then the process; so does the end of stdin (the daemon went away).
+SIGTERM would). Replies: `{"run": RUN, "figures": {...}, "status": EXIT, "message": WHY}` (the
+figures of `--report`, and `cpu_seconds`: this process's CPU while the run lasted; the status and
+why as `wiredesk crawl` would exit) or `{"run": RUN, "error": MESSAGE}`. SIGTERM stops every
+crawl cleanly (their replies say `"finish_reason": "shutdown"`), then the process; so does the end
+of stdin (the daemon went away).
 """
 
 from __future__ import annotations
@@ -154,10 +156,13 @@ class WarmCrawls:
         self.reply(
             {
                 "run": run_id,
-                "figures": report_figures(report),
+                # This process's CPU while the run lasted (other runs beside it included).
+                "figures": {
+                    **report_figures(report),
+                    "cpu_seconds": round(time.process_time() - started.cpu, 3),
+                },
                 "status": status,
                 "message": _STATUS_MESSAGES.get(status),
-                "cpu_seconds": round(time.process_time() - started.cpu, 3),
             }
         )
 
@@ -238,16 +243,9 @@ def _read_requests(crawls: WarmCrawls) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m crawler.warmcrawl", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="warmcrawl", description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--sources")
     parser.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
     serve(args.db, args.sources, args.overrides)
-
-
-if __name__ == "__main__":
-    # Run as crawler.warmcrawl, not __main__: the pipeline named in the settings is this module's.
-    from crawler import warmcrawl
-
-    warmcrawl.main()

@@ -10,8 +10,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import FAST, REPO, WIREDESK, run_wiredesk
 
+from crawler.daemon import DaemonConfig, WarmCrawler
 from crawler.newsroom import Newsroom
 
 
@@ -117,3 +119,19 @@ def test_a_run_that_fetches_nothing_is_failed_with_why(tmp_path: Path) -> None:
         run_wiredesk("runs", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--format", "json").stdout
     )
     assert run["outcome"] == "failed" and "nothing could be fetched" in run["message"]
+
+
+def test_the_crawl_process_is_replaced_after_its_share_of_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sources = tmp_path / "sources.toml"
+    with Newsroom() as newsroom:
+        sources.write_text(newsroom.sources_toml())
+        config = DaemonConfig(f"sqlite:///{tmp_path / 'c.db'}", str(sources), overrides=FAST[1::2])
+        warm = WarmCrawler(config, recycle_after=2)
+        try:
+            replies = [warm.crawl(run, "portal").result(timeout=120) for run in (1, 2, 3)]
+        finally:
+            warm.shutdown(10)
+    assert [reply["figures"]["finish_reason"] for reply in replies] == ["finished"] * 3
+    assert capsys.readouterr().err.count("crawl_process_start") == 2
