@@ -17,6 +17,7 @@ from lxml import etree
 from cleaner.memory import furniture_key, usable_furniture
 from cleaner.model import RemovedBlock
 from cleaner.patterns import (
+    CHOICE_TAGS,
     CONTACT_LINES,
     CONTRIBUTOR_LINE,
     CONTRIBUTOR_TAIL,
@@ -101,6 +102,18 @@ _MIN_LINK_LIST_ITEMS = 3
 _MIN_LINK_LIST_DENSITY = 0.75
 # A short paragraph or heading that is all link is a teaser ("Read more: ...", a related headline).
 _MIN_LINK_PARAGRAPH_DENSITY = 0.9
+# A cluster of links outside a list: at least this many links (children or grandchildren of one
+# block), this share of its text, and at most this many characters (a share bar, a box of
+# teasers, a tag cloud, a row of menu links in `div`s). A heading box it leaves with at most
+# `_MAX_HEADING_LEFT` characters ("More photos") goes with it.
+_MIN_CLUSTER_LINKS = 3
+_MIN_CLUSTER_DENSITY = 0.9
+_MAX_CLUSTER_CHARS = 600
+_MAX_HEADING_LEFT = 80
+# Blocks a cluster's emptied box may be: never an inline element, which is a sentence's part
+# (a name in a paragraph whose hover card is the cluster), nor a table's part (a table's cells
+# of links are its data: a download matrix, a list of results).
+_BOX_TAGS = ("div", "section", "header", "p", "li", "ul", "ol", "dl")
 # The XPath expressions below do in C what would otherwise visit every element in Python: they
 # only find candidates, which the Python rules then judge.
 _CLASSES_AND_IDS = etree.XPath("//@class | //@id")
@@ -121,6 +134,11 @@ _TEASER_NAMED = etree.XPath(
 _LISTS_WITH_LINKS = etree.XPath(
     f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]"
 )
+_LINK_CLUSTERS = etree.XPath(
+    "//*[not(self::ul or self::ol or self::dl or self::a or ancestor-or-self::table)]"
+    f"[count(a) + count(*/a) >= {_MIN_CLUSTER_LINKS}]"
+)
+_CHOICES = etree.XPath("//" + " | //".join(CHOICE_TAGS))
 _SHORT_PARAGRAPHS_WITH_LINKS = etree.XPath(
     f"//p[.//a][string-length(normalize-space(.)) <= {_MAX_NOISE_LINE}]"
 )
@@ -181,6 +199,11 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
                 _drop(element)
     _prune_captions(tree, removed)
     prose = PageProse(tree)
+    for element in _CHOICES(tree):
+        removed.add_element(element, "choices")
+        box = element.getparent()
+        _drop(element)
+        _drop_emptied_box(box, removed, prose)
     _prune_marked_blocks(tree, removed, prose)
     _unmark_story_teasers(tree, prose)
     _prune_link_blocks(tree, removed, prose)
@@ -273,6 +296,46 @@ def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
             removed.add_element(element, "link")
             _drop(element)
     _prune_teaser_items(tree, removed, prose)
+    _prune_link_clusters(tree, removed, prose)
+
+
+def _prune_link_clusters(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Blocks of links that are no list: share bars, teaser boxes, tag clouds, menus built of
+    `div`s. Three links or more among a block's children or grandchildren, nearly all its text,
+    none of the page's prose; the box heading it leaves behind ("More photos") goes with it, or
+    the heading stays in the text with nothing under it."""
+    dropped: set[Any] = set()
+    for element in _LINK_CLUSTERS(tree):
+        if element.tag in _PAGE_BLOCKS or element.getparent() is None:
+            continue
+        if any(ancestor in dropped for ancestor in element.iterancestors()):
+            continue
+        size = TEXT_LENGTH(element)
+        if not 0 < size <= _MAX_CLUSTER_CHARS or prose.held_by(element):
+            continue
+        if link_chars(element) >= size * _MIN_CLUSTER_DENSITY:
+            removed.add_element(element, "link-cluster")
+            dropped.add(element)
+            box = element.getparent()
+            _drop(element)
+            _drop_emptied_box(box, removed, prose)
+
+
+def _drop_emptied_box(box: Any, removed: Removed, prose: PageProse) -> None:
+    """The largest block around a dropped cluster or picker that holds no more than a heading now
+    ("More photos", "Sections")."""
+    emptied = None
+    while (
+        box is not None
+        and box.tag in _BOX_TAGS
+        and box.getparent() is not None
+        and TEXT_LENGTH(box) <= _MAX_HEADING_LEFT
+        and not prose.held_by(box)
+    ):
+        emptied, box = box, box.getparent()
+    if emptied is not None:
+        removed.add_element(emptied, "box-heading")
+        _drop(emptied)
 
 
 def _labelled_link(paragraph: Any) -> bool:

@@ -73,6 +73,30 @@ def test_headline_summary_teasers_go() -> None:
     assert [block.reason for block in article.removed].count("teaser-list") == 4
 
 
+def test_link_clusters_and_pickers_go_whatever_their_markup() -> None:
+    """Links in `div`s and `span`s, not a list: a top bar, a name's hover card inside a sentence
+    (the name stays), a share row, a gallery box with its heading; and a category picker."""
+    article, expected = _clean("link-clusters-and-pickers")
+    assert article.text.splitlines() == expected
+    reasons = [block.reason for block in article.removed]
+    assert reasons.count("link-cluster") == 4
+    assert {"choices", "box-heading"} <= set(reasons)
+    assert "Photo galleries" in [block.text for block in article.removed if block.reason == "box-heading"]
+
+
+def test_a_name_whose_hover_card_is_links_keeps_its_sentence() -> None:
+    """A span in a paragraph is never taken as the box a cluster emptied."""
+    html = (
+        "<html><body><article><p>" + "The council met on Tuesday evening to vote on the plan. " * 3 + "</p>"
+        '<p>It was put forward by <span class="who">Ada Quill<span class="card"><a href="/a">Ada Quill</a> '
+        '<a href="/b">Latest</a> <a href="/c">Follow</a></span></span>, who chairs the harbour committee.</p>'
+        "<p>" + "The vote was carried without dissent after a short debate. " * 3 + "</p>"
+        "</article></body></html>"
+    )
+    article = cleaner.clean(html, "https://www.example.org/council")
+    assert "put forward by Ada Quill, who chairs the harbour committee." in article.text
+
+
 STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
 
 
