@@ -8,12 +8,15 @@ summary" teaser lists. The `.expected.txt` next to each page is its story, one p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 import cleaner
-from cleaner.noise import Removed, filter_lines
+from cleaner.memory import furniture_key
+from cleaner.noise import BUILT_IN_LINE_RULES, Removed, filter_lines, line_rules
+from cleaner.rules import SiteRule
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -95,6 +98,26 @@ def test_a_name_whose_hover_card_is_links_keeps_its_sentence() -> None:
     )
     article = cleaner.clean(html, "https://www.example.org/council")
     assert "put forward by Ada Quill, who chairs the harbour committee." in article.text
+
+
+def test_site_rules_memory_and_built_in_rules_are_one_table_tried_in_order() -> None:
+    """A line that a site rule, the memory and a built-in rule all match is removed once, for the
+    first of them: the site's own rule, then its memory, then the built-in rule."""
+    site = SiteRule("example.org", drop_lines=(re.compile("Advertisement"),))
+    memory = frozenset({furniture_key("Advertisement")})
+    table = line_rules([site], memory)
+    assert [rule.reason for rule in table[:2]] == ["site-rule:example.org", "site-memory"]
+    assert table[2:] == BUILT_IN_LINE_RULES
+    story = [STORY, STORY.replace("Vienna", "Graz"), STORY.replace("Vienna", "Linz")]
+    text = "\n".join([story[0], "Advertisement", *story[1:]])
+    for rules, memory_keys, reason in (
+        ([site], memory, "site-rule:example.org"),
+        ([], memory, "site-memory"),
+        ([], frozenset(), "ui-string"),
+    ):
+        removed = Removed()
+        assert filter_lines(text, None, removed, rules, furniture=memory_keys) == story
+        assert [block.reason for block in removed.blocks] == [reason]
 
 
 STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
