@@ -156,20 +156,21 @@ _BLOCKS_READING = etree.XPath(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Line:
-    """A line of extracted text with what the line rules judge it by."""
+    """A line of extracted text with what the line rules judge it by (a plain slotted class: one
+    is made for every line of every page)."""
 
     text: str
     title: str | None
     kept: int
     """Lines of story kept before it."""
     standfirst: str | None
+    short: bool = field(init=False)
+    """Short enough to be furniture: most rules look at no longer line."""
 
-    @property
-    def short(self) -> bool:
-        """Short enough to be furniture: most rules look at no longer line."""
-        return len(self.text) <= _MAX_NOISE_LINE
+    def __post_init__(self) -> None:
+        self.short = len(self.text) <= _MAX_NOISE_LINE
 
 
 @dataclass(frozen=True)
