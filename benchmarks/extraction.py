@@ -22,7 +22,8 @@ readability-lxml with `--readability`), so their times are measured side by side
 For each dataset it prints the pages where wiredesk is more than 0.2 below trafilatura (F1 or
 keep), and at the end wiredesk's time per page over bare trafilatura's. `--sample N` scores N
 pages of each set, spread evenly; `--split dev|holdout` only the sites of one half (a stable hash
-of the site: tune on dev, confirm on holdout). `--json` writes every page's scores; `--against`
+of the site: tune on dev, confirm on holdout); a run of both halves prints each half's figures
+too. `--json` writes every page's scores; `--against`
 lists the pages whose wiredesk scores fell by more than 0.02 since that earlier file (F1; keep and
 drop on trafilatura-eval).
 `--write-floors` writes wiredesk's figures to benchmarks/floors.json, which
