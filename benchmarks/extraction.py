@@ -22,7 +22,8 @@ readability-lxml with `--readability`), so their times are measured side by side
 For each dataset it prints the pages where wiredesk is more than 0.2 below trafilatura (F1 or
 keep), and at the end wiredesk's time per page over bare trafilatura's. `--sample N` scores N
 pages of each set, spread evenly; `--split dev|holdout` only the sites of one half (a stable hash
-of the site: tune on dev, confirm on holdout). `--json` writes every page's scores; `--against`
+of the site: tune on dev, confirm on holdout); a run of both halves prints each half's figures
+too. `--json` writes every page's scores; `--against`
 lists the pages whose wiredesk scores fell by more than 0.02 since that earlier file (F1; keep and
 drop on trafilatura-eval).
 `--write-floors` writes wiredesk's figures to benchmarks/floors.json, which
@@ -367,6 +368,7 @@ def report(dataset: Dataset, result: Run) -> dict[str, dict[str, float]]:
     for name, figures in summaries.items():
         ms = result.seconds[name] / len(result.pages) * 1000
         print(f"{name:24}" + "".join(_cell(figures[column]) for column in dataset.columns) + f"{ms:>9.1f}")
+    _report_halves(dataset, result)
     languages = [key for key in summaries["wiredesk"] if key.startswith("F1 ")]
     if languages:
         print(f"F1 by language (pages){'':6}" + "".join(f"{name:>22}" for name in summaries))
@@ -387,6 +389,22 @@ def report(dataset: Dataset, result: Run) -> dict[str, dict[str, float]]:
     for gap, name in sorted(behind):
         print(f"  {gap:+.2f}  {name}")
     return summaries
+
+
+def _report_halves(dataset: Dataset, result: Run) -> None:
+    """The figures of each half of the sites (`in_split`), so that a change designed on the dev
+    half is seen to hold on the holdout half in the same run."""
+    for half in ("dev", "holdout"):
+        chosen = [number for number, page in enumerate(result.pages) if in_split(page.site, half)]
+        if not chosen or len(chosen) == len(result.pages):
+            continue
+        pages = [result.pages[number] for number in chosen]
+        cells = []
+        for name in ("wiredesk", "trafilatura"):
+            figures = dataset.summary([result.rows[name][number] for number in chosen], pages)
+            shown = (_cell(figures[column]).strip() for column in dataset.columns[:3])
+            cells.append(f"{name} " + " / ".join(shown))
+        print(f"  {half} half ({len(pages)} pages): " + ";  ".join(cells))
 
 
 def _cell(value: float | int) -> str:

@@ -8,7 +8,7 @@ the captions list), and `filter_lines` drops what is left in the extracted text 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from lxml import etree
 from cleaner.memory import furniture_key, usable_furniture
 from cleaner.model import RemovedBlock
 from cleaner.patterns import (
+    CHOICE_TAGS,
     CONTACT_LINES,
     CONTRIBUTOR_LINE,
     CONTRIBUTOR_TAIL,
@@ -67,6 +68,13 @@ _NOTICE_START = re.compile(r"copyright|©|\(c\)", re.IGNORECASE)
 _MAX_NOTICE = 200
 _MIN_STORY_BEFORE_NOTICE = 150
 _QUOTATION = re.compile(r"[\"“”„«»][^\"“”„«»]{0,300}?(?:\s[^\s\"“”„«»]++){3}[^\"“”„«»]{0,300}?[\"“”„«»]")
+# Line rules' bounds: the title and the standfirst are looked for among the text's first lines
+# only; a copyright notice is a line of at most this many characters; a photo credit line at most
+# this many words; a related-stories heading needs this many lines of story before it.
+_HEAD_LINES = 2
+_MAX_COPYRIGHT_LINE = 400
+_MAX_CREDIT_WORDS = 30
+_MIN_LINES_BEFORE_RELATED = 2
 # A heading left at the end of the text: at most this long, not ending a statement; the text
 # keeps at least this many lines.
 _MAX_DANGLING_HEADING = 50
@@ -101,6 +109,18 @@ _MIN_LINK_LIST_ITEMS = 3
 _MIN_LINK_LIST_DENSITY = 0.75
 # A short paragraph or heading that is all link is a teaser ("Read more: ...", a related headline).
 _MIN_LINK_PARAGRAPH_DENSITY = 0.9
+# A cluster of links outside a list: at least this many links (children or grandchildren of one
+# block), this share of its text, and at most this many characters (a share bar, a box of
+# teasers, a tag cloud, a row of menu links in `div`s). A heading box it leaves with at most
+# `_MAX_HEADING_LEFT` characters ("More photos") goes with it.
+_MIN_CLUSTER_LINKS = 3
+_MIN_CLUSTER_DENSITY = 0.9
+_MAX_CLUSTER_CHARS = 600
+_MAX_HEADING_LEFT = 80
+# Blocks a cluster's emptied box may be: never an inline element, which is a sentence's part
+# (a name in a paragraph whose hover card is the cluster), nor a table's part (a table's cells
+# of links are its data: a download matrix, a list of results).
+_BOX_TAGS = ("div", "section", "header", "p", "li", "ul", "ol", "dl")
 # The XPath expressions below do in C what would otherwise visit every element in Python: they
 # only find candidates, which the Python rules then judge.
 _CLASSES_AND_IDS = etree.XPath("//@class | //@id")
@@ -121,6 +141,12 @@ _TEASER_NAMED = etree.XPath(
 _LISTS_WITH_LINKS = etree.XPath(
     f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]"
 )
+# The link count first: it settles most elements in C before the costlier ancestor test.
+_LINK_CLUSTERS = etree.XPath(
+    f"//*[count(a) + count(*/a) >= {_MIN_CLUSTER_LINKS}]"
+    "[not(self::ul or self::ol or self::dl or self::a)][not(ancestor-or-self::table)]"
+)
+_CHOICES = etree.XPath("//" + " | //".join(CHOICE_TAGS))
 _SHORT_PARAGRAPHS_WITH_LINKS = etree.XPath(
     f"//p[.//a][string-length(normalize-space(.)) <= {_MAX_NOISE_LINE}]"
 )
@@ -130,17 +156,99 @@ _BLOCKS_READING = etree.XPath(
 )
 
 
-# Whole-line rules in the order they are tried, each with the reason it records.
-_LINE_PATTERNS = (
-    ("ui-string", UI_LINES),
-    ("prompt", PROMPT_LINES),
-    ("contact", CONTACT_LINES),
-    ("url", URL_LINE),
-    ("related-link", RELATED_LINE),
-    ("related-link", LIVE_BLOG_POINTER),
-    ("source", SOURCE_LINE),
-    ("contributor", CONTRIBUTOR_LINE),
+@dataclass(slots=True)
+class Line:
+    """A line of extracted text with what the line rules judge it by (a plain slotted class: one
+    is made for every line of every page)."""
+
+    text: str
+    title: str | None
+    kept: int
+    """Lines of story kept before it."""
+    standfirst: str | None
+    short: bool = field(init=False)
+    """Short enough to be furniture: most rules look at no longer line."""
+
+    def __post_init__(self) -> None:
+        self.short = len(self.text) <= _MAX_NOISE_LINE
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """One line rule: the reason a line it matches is removed with, and the test. Per-site rules,
+    the site memory and the built-in rules are all rules of this kind, tried in one table."""
+
+    reason: str
+    matches: Callable[[Line], bool]
+
+
+def _pattern_rule(reason: str, pattern: re.Pattern[str]) -> LineRule:
+    """A short line that the pattern matches from its start."""
+    return LineRule(reason, lambda line: line.short and pattern.match(line.text) is not None)
+
+
+def _is_title(line: Line) -> bool:
+    title = (line.title or "").strip()
+    return line.kept <= _HEAD_LINES and bool(line.title) and line.text.casefold() == title.casefold()
+
+
+def _is_standfirst(line: Line) -> bool:
+    standfirst = line.standfirst
+    return line.kept <= _HEAD_LINES and bool(standfirst) and " ".join(line.text.split()) == standfirst
+
+
+def _is_copyright(line: Line) -> bool:
+    return len(line.text) <= _MAX_COPYRIGHT_LINE and COPYRIGHT_LINES.search(line.text) is not None
+
+
+def _is_related_heading(line: Line) -> bool:
+    after_story = line.kept >= _MIN_LINES_BEFORE_RELATED
+    return line.short and after_story and RELATED_HEADING.match(line.text) is not None
+
+
+def _is_credit(line: Line) -> bool:
+    return line.short and CREDIT.search(line.text) is not None and len(line.text.split()) <= _MAX_CREDIT_WORDS
+
+
+# The built-in line rules, in the order they are tried (after the per-site rules and the site
+# memory): the first that matches names the reason.
+BUILT_IN_LINE_RULES = (
+    LineRule("title", _is_title),
+    LineRule("standfirst", _is_standfirst),
+    _pattern_rule("ui-string", UI_LINES),
+    _pattern_rule("prompt", PROMPT_LINES),
+    _pattern_rule("contact", CONTACT_LINES),
+    _pattern_rule("url", URL_LINE),
+    _pattern_rule("related-link", RELATED_LINE),
+    _pattern_rule("related-link", LIVE_BLOG_POINTER),
+    _pattern_rule("source", SOURCE_LINE),
+    _pattern_rule("contributor", CONTRIBUTOR_LINE),
+    LineRule("ui-string", lambda line: line.short and _only_ui_phrases(line.text)),
+    LineRule("promo", lambda line: _promo(line.text)),
+    LineRule("copyright", _is_copyright),
+    LineRule("related-list", _is_related_heading),
+    LineRule("caption", _is_credit),
+    LineRule("date", lambda line: line.short and _date_only(line.text)),
 )
+
+
+def line_rules(rules: Sequence[SiteRule], memory: frozenset[str]) -> tuple[LineRule, ...]:
+    """The page's line rules: its site's rules first, then its site memory, then the built-in ones."""
+    site = tuple(LineRule(f"site-rule:{rule.domain}", _site_test(rule)) for rule in rules)
+    remembered = (LineRule("site-memory", _memory_test(memory)),) if memory else ()
+    return site + remembered + BUILT_IN_LINE_RULES
+
+
+def _site_test(rule: SiteRule) -> Callable[[Line], bool]:
+    return lambda line: rule.drops_line(line.text)
+
+
+def _memory_test(memory: frozenset[str]) -> Callable[[Line], bool]:
+    def remembered(line: Line) -> bool:
+        key = furniture_key(line.text)
+        return bool(key) and key in memory
+
+    return remembered
 
 
 @dataclass
@@ -181,6 +289,11 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
                 _drop(element)
     _prune_captions(tree, removed)
     prose = PageProse(tree)
+    for element in _CHOICES(tree):
+        removed.add_element(element, "choices")
+        box = element.getparent()
+        _drop(element)
+        _drop_emptied_box(box, removed, prose)
     _prune_marked_blocks(tree, removed, prose)
     _unmark_story_teasers(tree, prose)
     _prune_link_blocks(tree, removed, prose)
@@ -273,6 +386,46 @@ def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
             removed.add_element(element, "link")
             _drop(element)
     _prune_teaser_items(tree, removed, prose)
+    _prune_link_clusters(tree, removed, prose)
+
+
+def _prune_link_clusters(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Blocks of links that are no list: share bars, teaser boxes, tag clouds, menus built of
+    `div`s. Three links or more among a block's children or grandchildren, nearly all its text,
+    none of the page's prose; the box heading it leaves behind ("More photos") goes with it, or
+    the heading stays in the text with nothing under it."""
+    dropped: set[Any] = set()
+    for element in _LINK_CLUSTERS(tree):
+        if element.tag in _PAGE_BLOCKS or element.getparent() is None:
+            continue
+        if any(ancestor in dropped for ancestor in element.iterancestors()):
+            continue
+        size = TEXT_LENGTH(element)
+        if not 0 < size <= _MAX_CLUSTER_CHARS or prose.held_by(element):
+            continue
+        if link_chars(element) >= size * _MIN_CLUSTER_DENSITY:
+            removed.add_element(element, "link-cluster")
+            dropped.add(element)
+            box = element.getparent()
+            _drop(element)
+            _drop_emptied_box(box, removed, prose)
+
+
+def _drop_emptied_box(box: Any, removed: Removed, prose: PageProse) -> None:
+    """The largest block around a dropped cluster or picker that holds no more than a heading now
+    ("More photos", "Sections")."""
+    emptied = None
+    while (
+        box is not None
+        and box.tag in _BOX_TAGS
+        and box.getparent() is not None
+        and TEXT_LENGTH(box) <= _MAX_HEADING_LEFT
+        and not prose.held_by(box)
+    ):
+        emptied, box = box, box.getparent()
+    if emptied is not None:
+        removed.add_element(emptied, "box-heading")
+        _drop(emptied)
 
 
 def _labelled_link(paragraph: Any) -> bool:
@@ -418,17 +571,14 @@ def filter_lines(
     kept: list[str] = []
     teasers = False
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    memory = usable_furniture(lines, furniture, min_chars)
+    table = line_rules(rules, usable_furniture(lines, furniture, min_chars))
     for line in lines:
         if teasers and _teaser_line(line):
             removed.add(line, "related-list")
             continue
         teasers = False
-        reason = (
-            _site_reason(line, rules)
-            or _memory_reason(line, memory)
-            or _line_reason(line, title, len(kept), standfirst)
-        )
+        judged = Line(line, title, len(kept), standfirst)
+        reason = next((rule.reason for rule in table if rule.matches(judged)), None)
         if reason == "related-list":
             teasers = True
         if reason == "contributor":
@@ -535,45 +685,3 @@ def _date_only(line: str) -> bool:
     if not all(word.isdigit() or word in MONTH_AND_DAY_NAMES or word in DATE_FILLER_WORDS for word in words):
         return False
     return any(word in MONTH_AND_DAY_NAMES for word in words) or bool(_NUMERIC_DATE.search(line))
-
-
-def _site_reason(line: str, rules: Sequence[SiteRule]) -> str | None:
-    for rule in rules:
-        if rule.drops_line(line):
-            return f"site-rule:{rule.domain}"
-    return None
-
-
-def _memory_reason(line: str, memory: frozenset[str]) -> str | None:
-    if not memory:
-        return None
-    key = furniture_key(line)
-    return "site-memory" if key and key in memory else None
-
-
-def _line_reason(line: str, title: str | None, kept: int, standfirst: str | None = None) -> str | None:
-    short = len(line) <= _MAX_NOISE_LINE
-    if kept <= 2 and title and line.casefold() == title.strip().casefold():
-        return "title"
-    if kept <= 2 and standfirst and " ".join(line.split()) == standfirst:
-        return "standfirst"
-    if not short:
-        if _promo(line):
-            return "promo"
-        return "copyright" if len(line) <= 400 and COPYRIGHT_LINES.search(line) else None
-    for reason, pattern in _LINE_PATTERNS:
-        if pattern.match(line):
-            return reason
-    if _only_ui_phrases(line):
-        return "ui-string"
-    if _promo(line):
-        return "promo"
-    if COPYRIGHT_LINES.search(line):
-        return "copyright"
-    if kept >= 2 and RELATED_HEADING.match(line):
-        return "related-list"
-    if CREDIT.search(line) and len(line.split()) <= 30:
-        return "caption"
-    if _date_only(line):
-        return "date"
-    return None

@@ -80,6 +80,9 @@ STANDFIRST_PATTERN = re.compile(
     re.IGNORECASE,
 )
 NOISE_TAGS = ("aside", "nav", "footer", "form", "button", "noscript")
+# Controls whose text is a list of choices (a category or country picker), never prose, whatever
+# their size.
+CHOICE_TAGS = ("select", "datalist")
 
 # Whole lines that are interface text, not story (seen on Yahoo, UK publishers, German portals).
 UI_LINES = re.compile(

@@ -8,12 +8,15 @@ summary" teaser lists. The `.expected.txt` next to each page is its story, one p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 import cleaner
-from cleaner.noise import Removed, filter_lines
+from cleaner.memory import furniture_key
+from cleaner.noise import BUILT_IN_LINE_RULES, Removed, filter_lines, line_rules
+from cleaner.rules import SiteRule
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -71,6 +74,50 @@ def test_headline_summary_teasers_go() -> None:
     article, expected = _clean("headline-summary-teasers")
     assert article.text.splitlines() == expected
     assert [block.reason for block in article.removed].count("teaser-list") == 4
+
+
+def test_link_clusters_and_pickers_go_whatever_their_markup() -> None:
+    """Links in `div`s and `span`s, not a list: a top bar, a name's hover card inside a sentence
+    (the name stays), a share row, a gallery box with its heading; and a category picker."""
+    article, expected = _clean("link-clusters-and-pickers")
+    assert article.text.splitlines() == expected
+    reasons = [block.reason for block in article.removed]
+    assert reasons.count("link-cluster") == 4
+    assert {"choices", "box-heading"} <= set(reasons)
+    assert "Photo galleries" in [block.text for block in article.removed if block.reason == "box-heading"]
+
+
+def test_a_name_whose_hover_card_is_links_keeps_its_sentence() -> None:
+    """A span in a paragraph is never taken as the box a cluster emptied."""
+    html = (
+        "<html><body><article><p>" + "The council met on Tuesday evening to vote on the plan. " * 3 + "</p>"
+        '<p>It was put forward by <span class="who">Ada Quill<span class="card"><a href="/a">Ada Quill</a> '
+        '<a href="/b">Latest</a> <a href="/c">Follow</a></span></span>, who chairs the harbour committee.</p>'
+        "<p>" + "The vote was carried without dissent after a short debate. " * 3 + "</p>"
+        "</article></body></html>"
+    )
+    article = cleaner.clean(html, "https://www.example.org/council")
+    assert "put forward by Ada Quill, who chairs the harbour committee." in article.text
+
+
+def test_site_rules_memory_and_built_in_rules_are_one_table_tried_in_order() -> None:
+    """A line that a site rule, the memory and a built-in rule all match is removed once, for the
+    first of them: the site's own rule, then its memory, then the built-in rule."""
+    site = SiteRule("example.org", drop_lines=(re.compile("Advertisement"),))
+    memory = frozenset({furniture_key("Advertisement")})
+    table = line_rules([site], memory)
+    assert [rule.reason for rule in table[:2]] == ["site-rule:example.org", "site-memory"]
+    assert table[2:] == BUILT_IN_LINE_RULES
+    story = [STORY, STORY.replace("Vienna", "Graz"), STORY.replace("Vienna", "Linz")]
+    text = "\n".join([story[0], "Advertisement", *story[1:]])
+    for rules, memory_keys, reason in (
+        ([site], memory, "site-rule:example.org"),
+        ([], memory, "site-memory"),
+        ([], frozenset(), "ui-string"),
+    ):
+        removed = Removed()
+        assert filter_lines(text, None, removed, rules, furniture=memory_keys) == story
+        assert [block.reason for block in removed.blocks] == [reason]
 
 
 STORY = "The ministers met in Vienna on Thursday to discuss the crisis."
