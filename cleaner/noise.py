@@ -80,8 +80,9 @@ _MIN_LINES_BEFORE_RELATED = 2
 _MAX_DANGLING_HEADING = 50
 _MIN_LINES_BEFORE_DANGLING = 2
 _STATEMENT_ENDS = (".", "!", "…", '"', "”", "“", "»", "«", ")")
-# A phrase: up to and with its closing punctuation.
-_PHRASE = re.compile(r"[^.!?…]*[^\s.!?…][^.!?…]*[.!?…]*")
+# A phrase: from its first visible character up to and with its closing punctuation. It starts on a
+# visible character so that a long run of spaces is crossed once, not once per space (quadratic).
+_PHRASE = re.compile(r"[^\s.!?…](?:[^.!?…]*[^\s.!?…])?\s*[.!?…]*")
 _DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
 _NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 # Captions: figcaption, caption-named blocks, and what a figure without either holds besides its image.

@@ -44,12 +44,6 @@ CRAWLER_PATTERNS = {
     if isinstance(value, re.Pattern)
 }
 PATTERNS = {**cleaner_patterns(), **CRAWLER_PATTERNS}
-# Patterns this test found superlinear, each with its figures: the owner's to fix. Strict: the test
-# says so when one has been fixed, and it leaves this list.
-SUPERLINEAR = {
-    "cleaner.noise._PHRASE": "quadratic on a long run of spaces (CPU: 0.6 s at 10 KB, 2.3 s at 20 KB): "
-    "[^.!?…]* eats the run, then backtracks through it looking for one non-space",
-}
 Pattern = re.Pattern[str] | re.Pattern[bytes]
 
 
@@ -114,15 +108,7 @@ def least_seconds(name: str, pattern: Pattern, line: str | bytes) -> float:
     return min(search_seconds(name, pattern, line, SEARCH_BUDGET) for _ in range(REPEATS))
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=SUPERLINEAR[name], strict=True))
-        if name in SUPERLINEAR
-        else name
-        for name in PATTERNS
-    ],
-)
+@pytest.mark.parametrize("name", PATTERNS)
 def test_patterns_run_in_linear_time(name: str) -> None:
     pattern = PATTERNS[name]
     worst = slowest_lines(name, pattern)
