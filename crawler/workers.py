@@ -34,10 +34,12 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 TRIES = 2
 """A call whose worker dies is tried on a new worker once more; the second death is its own."""
-# A page with an article and one without: trafilatura's fallbacks for the latter load their own parts.
+# A page with an article and one without: trafilatura's fallbacks for the latter load their own
+# parts. Both declare their language: the language detector's model (70 MB resident, 100 MB at its
+# peak while loading) is loaded by the first page that needs it, which on most sites is none.
 _WARM_UP_PAGES = (
-    "<html><body><article><p>" + "A first page to clean. " * 20 + "</p></article></body></html>",
-    "<html><body><nav>Home</nav></body></html>",
+    '<html lang="en"><body><article><p>' + "A first page to clean. " * 20 + "</p></article></body></html>",
+    '<html lang="en"><body><nav>Home</nav></body></html>',
 )
 Result = TypeVar("Result")
 
