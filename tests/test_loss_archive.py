@@ -60,8 +60,8 @@ def _import_within_deadline(db_url: str, warc: Path) -> dict[str, int]:
     """The import's stats; fails (instead of waiting for ever) when it does not end in time."""
     result: dict[str, dict[str, int]] = {}
 
-    def run() -> None:
-        importer = ArchiveImport(db_url, ImportOptions(workers=0))
+    def run() -> None:  # a cleaning worker: the time limit's alarm needs a main thread
+        importer = ArchiveImport(db_url, ImportOptions(workers=1))
         importer.prepare()
         result["stats"] = importer.run([str(warc)]).stats
 
