@@ -35,7 +35,8 @@ import uuid
 import warnings
 from typing import Any
 
-from redis.backoff import ExponentialBackoff
+from redis import Redis
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -75,7 +76,9 @@ def worker_id() -> str:
 
 
 def redis_settings(url: str, prefix: str) -> dict[str, Any]:
-    """The Scrapy settings that make a crawl share its frontier through Redis at `url`."""
+    """The Scrapy settings that make a crawl share its frontier through Redis at `url`, once Redis
+    has answered (RedisError when it does not)."""
+    check_redis(url)
     return {
         "WIREDESK_REDIS": url,
         "WIREDESK_REDIS_PREFIX": prefix,
@@ -89,6 +92,16 @@ def redis_settings(url: str, prefix: str) -> dict[str, Any]:
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
         "REDIS_PARAMS": redis_params(),
     }
+
+
+def check_redis(url: str) -> None:
+    """One try, at once: a wrong URL or a Redis down at the start is a one-line error now, not after
+    the minute of retries a running crawl gives a Redis that went away."""
+    client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5, retry=Retry(NoBackoff(), 0))
+    try:
+        client.ping()
+    finally:
+        client.close()
 
 
 def redis_params() -> dict[str, Any]:

@@ -17,8 +17,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from conftest import FAST, REDIS_URL, REPO, WIREDESK
+from redis.exceptions import RedisError
 
+from crawler.distributed import redis_settings
 from crawler.newsroom import Newsroom
 
 ARTICLES = 60
@@ -118,3 +121,12 @@ def test_a_shared_crawl_survives_redis_away_for_a_while(redis_prefix: str, tmp_p
             proxy.close()
     assert crawl.returncode == 0, log.read_text()[-3000:]
     assert _stored(db) == ARTICLES
+
+
+def test_a_redis_that_does_not_answer_at_the_start_is_refused_at_once() -> None:
+    """Calls retry for about a minute once a crawl runs; a wrong URL must not wait that long."""
+    refusing = socket.create_server(("127.0.0.1", 0))
+    port = refusing.getsockname()[1]
+    refusing.close()
+    with pytest.raises(RedisError):
+        redis_settings(f"redis://127.0.0.1:{port}/0", "wiredesk-test")
