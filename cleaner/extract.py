@@ -11,7 +11,16 @@ from lxml.html import fromstring
 from trafilatura.utils import HTML_PARSER
 
 from cleaner.bounds import encodable
-from cleaner.limits import MAX_CHILDREN, fit_page, trim_crowded
+from cleaner.limits import (
+    MAX_CHILDREN,
+    MAX_HEADINGS,
+    MAX_TEXT_CHARS,
+    fit_page,
+    trim_crowded,
+    trim_headings,
+    trim_text,
+    within_cascade_cost,
+)
 from cleaner.model import RemovedBlock
 from cleaner.prose import join_body_chunks, missing_prose_gathered, prose_chars
 
@@ -49,7 +58,8 @@ def parse_tree(text: str) -> tuple[Any | None, list[RemovedBlock]]:
     first: after its MAX_ELEMENTS-th element, without the attributes of a tag that has more than
     MAX_TAG_ATTRIBUTES or, past MAX_ATTRIBUTES in all, those no pass reads (all counted before
     parsing, so a page of millions of tags costs no tree), and without the children of an element
-    past its MAX_CHILDREN-th.
+    past its MAX_CHILDREN-th; and without the headings past its MAX_HEADINGS-th and the text past
+    its MAX_TEXT_CHARS-th character.
     """
     text, losses = fit_page(text)
     text = _without_early_end(text)
@@ -58,6 +68,10 @@ def parse_tree(text: str) -> tuple[Any | None, list[RemovedBlock]]:
         tree = _load(_NESTING_TAGS.sub(" ", text))
     if tree is not None and text.count("<") > MAX_CHILDREN:
         losses += trim_crowded(tree)
+    if tree is not None and len(text) > MAX_TEXT_CHARS:
+        losses += trim_text(tree)
+    if tree is not None and text.count("<h") + text.count("<H") > MAX_HEADINGS:
+        losses += trim_headings(tree)
     return tree, losses
 
 
@@ -122,7 +136,8 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
     same-named containers: they are joined and the fast path runs again. When the result is
     still short (`_SHORT_RESULT`), or partial with the missing prose in one block (not spread
     over other stories' excerpts or comments), the full cascade runs too, and its result is
-    taken when it holds at least twice as much text (docs/cleaning.md).
+    taken when it holds at least twice as much text (docs/cleaning.md), unless the page is
+    larger than any real one (`MAX_CASCADE_ELEMENTS`): the cascade would double its cost.
     """
     document = _extract(tree, url, fast=True)
     size = _size(document)
@@ -133,7 +148,8 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
         if _size(joined) > size:
             document, size = joined, _size(joined)
         partial = size < prose * _MIN_PROSE_COVERED
-    if size < _SHORT_RESULT or (partial and missing_prose_gathered(tree, document.text)):
+    worth_a_cascade = size < _SHORT_RESULT or (partial and missing_prose_gathered(tree, document.text))
+    if worth_a_cascade and within_cascade_cost(tree):
         fuller = _extract(tree, url, fast=False)
         if _size(fuller) > 2 * size:
             return fuller

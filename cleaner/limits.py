@@ -27,9 +27,24 @@ from cleaner.model import RemovedBlock
 
 MAX_ELEMENTS = 20_000
 MAX_CHILDREN = 5_000
-MAX_ATTRIBUTES = 100_000
+# trafilatura copies each attribute four times: 99,000 attributes took 98 MB to clean (295 MB at
+# the peak, with the language model); five times the largest real page's stays well within it.
+MAX_ATTRIBUTES = 50_000
 # libxml2 checks each attribute against the tag's others: 100k attributes on a tag took 14 s.
 MAX_TAG_ATTRIBUTES = 1_000
+# trafilatura copies the tree four times and the text as often: a page of 8 MB of text took 190 MB
+# to clean. A book is about 500,000 characters; the longest article body of AEB's truth, 53,372.
+MAX_TEXT_CHARS = 1_000_000
+# Elements whose text is no part of the page's text (JSON-LD stays whole for the metadata pass).
+_TEXTLESS = frozenset({"script", "style", "template", "noscript"})
+# trafilatura drops headings from the end of its result one at a time, each after counting the
+# result's children (lxml's len() walks them): 19,400 trailing <h2> cost 2.9 s. The most headings
+# on a real page of the benchmark sets is 219.
+MAX_HEADINGS = 2_000
+# trafilatura's fallback cascade (readability, jusText, a recall retry) costs twice its fast path,
+# in step with the page's elements (1.4 s on 19,400). No real page has more than 10,106 elements
+# before pruning; past this many after it, the fast path's result stands.
+MAX_CASCADE_ELEMENTS = 12_000
 
 # What the passes read of a page that has too many attributes: names (pruning), links (link
 # density), and what the metadata pass reads in meta, link, time and JSON-LD script tags.
@@ -57,6 +72,9 @@ _RAW_TEXT_OR_TAG = re.compile(_NO_TAGS_INSIDE.pattern + r"|<[A-Za-z]", re.IGNORE
 # The same with whole start tags, to rewrite their attributes and nothing in scripts or comments.
 _RAW_TEXT_OR_WHOLE_TAG = re.compile(_NO_TAGS_INSIDE.pattern + r"|<[A-Za-z][^<>]*+>", re.IGNORECASE)
 _CROWDED = etree.XPath(f"//*[count(*) > {MAX_CHILDREN}]")
+_HEADING = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+_HEADINGS_PAST_LIMIT = etree.XPath(f"(//*[{_HEADING}])[position() > {MAX_HEADINGS}]")
+_ELEMENTS = etree.XPath("count(//*)")
 
 
 def fit_page(text: str) -> tuple[str, list[RemovedBlock]]:
@@ -100,6 +118,46 @@ def trim_crowded(tree: Any) -> list[RemovedBlock]:
         del crowded[MAX_CHILDREN:]
         losses.append(RemovedBlock(left_out, "too many children in one element"))
     return losses
+
+
+def trim_headings(tree: Any) -> list[RemovedBlock]:
+    """Drop the headings past the page's MAX_HEADINGS-th (their tails stay), with what was left out."""
+    extra = _HEADINGS_PAST_LIMIT(tree)
+    for heading in extra:
+        heading.drop_tree()
+    if not extra:
+        return []
+    left_out = f"{len(extra):,} headings after the first {MAX_HEADINGS:,}"
+    return [RemovedBlock(left_out, "too many headings")]
+
+
+def trim_text(tree: Any) -> list[RemovedBlock]:
+    """Cut the page's text after its MAX_TEXT_CHARS-th character (scripts, styles and comments
+    left whole), with what was left out: the elements stay, bounded by MAX_ELEMENTS."""
+    room, left_out = MAX_TEXT_CHARS, 0
+    for element in tree.iter():
+        if isinstance(element.tag, str) and element.tag not in _TEXTLESS:
+            element.text, room, cut = _within_room(element.text, room)
+            left_out += cut
+        element.tail, room, cut = _within_room(element.tail, room)
+        left_out += cut
+    if not left_out:
+        return []
+    return [RemovedBlock(f"{left_out:,} characters after the first {MAX_TEXT_CHARS:,}", "too much text")]
+
+
+def _within_room(text: str | None, room: int) -> tuple[str | None, int, int]:
+    """The text cut to `room` characters, the room left, and how many characters were cut."""
+    if not text:
+        return text, room, 0
+    if len(text) <= room:
+        return text, room - len(text), 0
+    return (text[:room] or None), 0, len(text) - room
+
+
+def within_cascade_cost(tree: Any) -> bool:
+    """Whether the page is small enough for trafilatura's fallback cascade (MAX_CASCADE_ELEMENTS)."""
+    return int(_ELEMENTS(tree)) <= MAX_CASCADE_ELEMENTS
 
 
 def _end_of_elements(text: str) -> int:

@@ -16,6 +16,13 @@ requesting them again. We add leases:
 
 A requeued request may have been fetched already by the dead worker; storing is idempotent (same
 URL and text: unchanged), so the worst case is one extra fetch, never a duplicate row.
+
+Redis away for a while (restarted, a network cut) loses nothing and stops nothing: every call
+retries with backoff for about a minute (`REDIS_RETRY`); the heartbeat and the idle check outlive
+a call that still fails; a lease whose release failed, or whose pop's reply was lost, is found at
+idle (this worker idle and still holding leases: none can be in progress) and pushed back on the
+queue. Before, one dropped connection left a lease in Redis for ever, and the crawl, its worker
+alive, waited on it for ever.
 """
 
 from __future__ import annotations
@@ -28,6 +35,12 @@ import uuid
 import warnings
 from typing import Any
 
+from redis import Redis
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
 from scrapy_redis.connection import get_redis_from_settings
@@ -43,6 +56,9 @@ lease_done = object()
 """Signal sent by the spider (with `lease=`) when the work on a leased request is complete."""
 HEARTBEAT_SECONDS = 2.0
 ALIVE_TTL_SECONDS = 10
+# Each Redis call is tried again on a lost connection or a time-out: 0.1 s, doubling up to 2 s
+# between tries, 35 tries in all, about a minute (a Redis restart takes seconds).
+REDIS_RETRY = {"retries": 35, "cap": 2.0, "base": 0.1}
 # Pop the best request and lease it to a worker in one step, so no crash can fall between the two.
 POP_AND_LEASE = """
 local found = redis.call('ZRANGE', KEYS[1], 0, 0)
@@ -60,7 +76,9 @@ def worker_id() -> str:
 
 
 def redis_settings(url: str, prefix: str) -> dict[str, Any]:
-    """The Scrapy settings that make a crawl share its frontier through Redis at `url`."""
+    """The Scrapy settings that make a crawl share its frontier through Redis at `url`, once Redis
+    has answered (RedisError when it does not)."""
+    check_redis(url)
     return {
         "WIREDESK_REDIS": url,
         "WIREDESK_REDIS_PREFIX": prefix,
@@ -72,6 +90,30 @@ def redis_settings(url: str, prefix: str) -> dict[str, Any]:
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
+        "REDIS_PARAMS": redis_params(),
+    }
+
+
+def check_redis(url: str) -> None:
+    """One try, at once: a wrong URL or a Redis down at the start is a one-line error now, not after
+    the minute of retries a running crawl gives a Redis that went away."""
+    client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5, retry=Retry(NoBackoff(), 0))
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def redis_params() -> dict[str, Any]:
+    """scrapy-redis' connection parameters, with retries (REDIS_RETRY) on a lost connection."""
+    backoff = ExponentialBackoff(cap=REDIS_RETRY["cap"], base=REDIS_RETRY["base"])
+    errors = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+    return {
+        "socket_timeout": 30,
+        "socket_connect_timeout": 5,
+        "retry": Retry(backoff, int(REDIS_RETRY["retries"]), supported_errors=errors),
+        "retry_on_error": list(errors),
+        "encoding": "utf-8",
     }
 
 
@@ -140,15 +182,26 @@ class LeaseKeeper:
         self.server.delete(f"{self.prefix}:alive:{self.worker}")
 
     def beat(self) -> None:
-        self.server.set(f"{self.prefix}:alive:{self.worker}", 1, ex=ALIVE_TTL_SECONDS)
-        requeued = requeue_dead_leases(self.server, self.prefix)
+        """Say this worker is alive and requeue dead workers' leases; a Redis error waits for the
+        next beat (an exception would stop the loop for good, and the worker would pass for dead)."""
+        try:
+            self.server.set(f"{self.prefix}:alive:{self.worker}", 1, ex=ALIVE_TTL_SECONDS)
+            requeued = requeue_dead_leases(self.server, self.prefix)
+        except RedisError as error:
+            logger.warning("Redis unavailable for the heartbeat (%s); trying again", error)
+            return
         if requeued:
             self.crawler.stats.inc_value("wiredesk/redis/requeued", requeued)
             logger.warning("requeued %d requests leased by workers that stopped answering", requeued)
 
     def release(self, lease: str | None, **_: Any) -> None:
-        if lease is not None:
+        """Done with a request; a lease whose release fails is pushed back at idle."""
+        if lease is None:
+            return
+        try:
             self.server.hdel(lease_key(self.prefix, self.worker), lease)
+        except RedisError as error:
+            logger.warning("Redis unavailable to release a lease (%s); it is requeued at idle", error)
 
     def item_done(self, item: Any, **_: Any) -> None:
         self.release(getattr(item, "lease", None))
@@ -157,15 +210,40 @@ class LeaseKeeper:
         self.release(response.meta.get(LEASE_META))
 
     def spider_idle(self, spider: Any) -> None:
-        busy = self.server.zcard(self.queue_key) > 0 or any(
-            self.server.hlen(key) for key in self.server.scan_iter(f"{self.prefix}:leases:*")
-        )
+        """Stay up while there is work anywhere; a Redis error keeps the worker up too (closing on
+        it would leave the queue unworked with the crawl reported finished)."""
+        try:
+            busy = self._requeue_own_leases() > 0 or self._work_left()
+        except RedisError as error:
+            logger.warning("Redis unavailable at idle (%s); waiting", error)
+            raise DontCloseSpider from None
         now = time.monotonic()
         if busy or self._idle_since is None:
             self._idle_since = None if busy else now
             raise DontCloseSpider
         if now - self._idle_since < self.idle_seconds:
             raise DontCloseSpider
+
+    def _work_left(self) -> bool:
+        return self.server.zcard(self.queue_key) > 0 or any(
+            self.server.hlen(key) for key in self.server.scan_iter(f"{self.prefix}:leases:*")
+        )
+
+    def _requeue_own_leases(self) -> int:
+        """Push back this worker's leases: at idle none is in progress, so each is one whose
+        release failed, or whose pop's reply was lost, on a dropped connection."""
+        key = lease_key(self.prefix, self.worker)
+        leased = self.server.hgetall(key)
+        if not leased:
+            return 0
+        pipe = self.server.pipeline()
+        for lease, data in leased.items():
+            pipe.zadd(self.queue_key, {data: 0})
+            pipe.hdel(key, lease)
+        pipe.execute()
+        self.crawler.stats.inc_value("wiredesk/redis/requeued", len(leased))
+        logger.warning("requeued %d requests whose lease was not released (Redis was away)", len(leased))
+        return len(leased)
 
 
 def requeue_dead_leases(server: Any, prefix: str, queue: str = "requests", leases: str = "leases") -> int:

@@ -82,7 +82,9 @@ class CleanPipeline:
         self.options = options
         self.db_url = db_url
         self._failures: Engine | None = None
-        self._pool = WorkerPool(workers, memory_limit_mb) if workers > 0 else None
+        # A worker still on one page past twice its time limit is stuck in C: killed (crawler/workers.py).
+        stuck_after = 2 * time_limit + 10 if time_limit > 0 else 0
+        self._pool = WorkerPool(workers, memory_limit_mb, stuck_after) if workers > 0 else None
         self._memory = FurnitureCache(db_url, memory_refresh)
         self._slots: asyncio.Semaphore | None = None
         """One per worker: a page reads its site's memory once a worker is free for it, not while

@@ -6,6 +6,12 @@ of N processes breaks for good and fails every call in flight or to come (`Broke
 The dead worker is replaced and its call tried once more on the new one; a second death is the
 page's (`WorkerDied`), a page that kills every worker it meets costs two workers and nothing else.
 
+A call can also hang where the time limit's alarm cannot reach it: inside one C call that does
+not return to Python (lxml, libxml2). With
+`stuck_after`, a worker still on one call past that many seconds is killed, and the call goes the
+way of a death (tried once more, then `WorkerDied`): a stuck page costs two workers and twice that
+time, where it held its worker, and the crawl, for ever.
+
 Workers start from a clean interpreter (`spawn`, not a fork of the reactor's threads), die with
 the crawl even on its kill -9 (`PR_SET_PDEATHSIG`), and clean first pages before real ones. With
 WIREDESK_CLEAN_MEMORY_LIMIT, a worker's address space is bounded (RLIMIT_AS): a page that needs
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import importlib
 import logging
 import multiprocessing
 import os
@@ -34,10 +41,12 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 TRIES = 2
 """A call whose worker dies is tried on a new worker once more; the second death is its own."""
-# A page with an article and one without: trafilatura's fallbacks for the latter load their own parts.
+# A page with an article and one without: trafilatura's fallbacks for the latter load their own
+# parts. Both declare their language: the language detector's model (70 MB resident, 100 MB at its
+# peak while loading) is loaded by the first page that needs it, which on most sites is none.
 _WARM_UP_PAGES = (
-    "<html><body><article><p>" + "A first page to clean. " * 20 + "</p></article></body></html>",
-    "<html><body><nav>Home</nav></body></html>",
+    '<html lang="en"><body><article><p>' + "A first page to clean. " * 20 + "</p></article></body></html>",
+    '<html lang="en"><body><nav>Home</nav></body></html>',
 )
 Result = TypeVar("Result")
 
@@ -49,9 +58,12 @@ class WorkerDied(RuntimeError):
 class WorkerPool:
     """`size` worker processes; `run` waits for an idle one, runs a call there, and gives its result."""
 
-    def __init__(self, size: int, memory_limit_mb: int = 0) -> None:
+    def __init__(self, size: int, memory_limit_mb: int = 0, stuck_after: float = 0) -> None:
         self.size = size
         self.memory_limit_mb = memory_limit_mb
+        self.stuck_after = stuck_after
+        self._started: set[ProcessPoolExecutor] = set()
+        """Workers known to have started (warmed up): a call's time there is the call's own."""
         self._idle: asyncio.Queue[ProcessPoolExecutor] | None = None
         self._workers: set[ProcessPoolExecutor] = set()
 
@@ -78,14 +90,28 @@ class WorkerPool:
                 self._idle.put_nowait(self._start())
         worker = await self._idle.get()
         try:
+            if self.stuck_after > 0 and worker not in self._started:
+                await self._start_up(worker, call)  # start-up, warm-up, imports: not the call's time
             with _sigint_blocked():  # a worker process may start here: it inherits the signal mask
                 future = worker.submit(call, *args)
-            return await asyncio.wrap_future(future)
+            result = asyncio.wrap_future(future)
+            if self.stuck_after > 0:
+                done, _ = await asyncio.wait({result}, timeout=self.stuck_after)
+                if not done:
+                    logger.warning("a cleaning worker is stuck after %g s: killing it", self.stuck_after)
+                    _kill(worker)
+            return await result
         except BrokenProcessPool:
             worker = self._replace(worker)
             raise
         finally:
             self._idle.put_nowait(worker)
+
+    async def _start_up(self, worker: ProcessPoolExecutor, call: Callable[..., Any]) -> None:
+        with _sigint_blocked():
+            started = worker.submit(_preload, call.__module__)
+        await asyncio.wrap_future(started)
+        self._started.add(worker)
 
     def _start(self) -> ProcessPoolExecutor:
         worker = ProcessPoolExecutor(
@@ -99,6 +125,7 @@ class WorkerPool:
 
     def _replace(self, dead: ProcessPoolExecutor) -> ProcessPoolExecutor:
         self._workers.discard(dead)
+        self._started.discard(dead)
         dead.shutdown(wait=False, cancel_futures=True)
         return self._start()
 
@@ -107,7 +134,19 @@ class WorkerPool:
         for worker in self._workers:
             worker.shutdown(wait=True, cancel_futures=True)
         self._workers.clear()
+        self._started.clear()
         self._idle = None
+
+
+def _preload(module: str) -> None:
+    """In a new worker: import the module of the calls to come (crawler.pipelines: Scrapy, SQLAlchemy)."""
+    importlib.import_module(module)
+
+
+def _kill(worker: ProcessPoolExecutor) -> None:
+    """SIGKILL the worker's process: its call then fails with BrokenProcessPool, as on any death."""
+    for process in list((worker._processes or {}).values()):  # a private attribute: no public handle
+        process.kill()
 
 
 @contextmanager

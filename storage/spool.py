@@ -21,12 +21,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from cleaner import CleanArticle, RemovedBlock
 from storage.engine import database_away, one_line
 from storage.records import FetchedPage, Outcome, StoreResult
 from storage.repository import Corpus, StoreInterrupted
 
 SPOOL_ENV = "WIREDESK_SPOOL"
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 DEFAULT_SPOOL = Path(".wiredesk") / "spool"
 QUARANTINE = "quarantine"
 """The spool's subfolder for entries that could not be read or stored, each beside its `.reason`."""
@@ -35,10 +39,49 @@ QUARANTINE = "quarantine"
 def spool_dir(path: str | os.PathLike[str] | None, db_url: str) -> Path:
     """The spool of one database: its own folder under the argument, $WIREDESK_SPOOL or .wiredesk/spool.
 
-    One folder per database, so articles meant for one corpus are never replayed into another.
+    One folder per database, so articles meant for one corpus are never replayed into another; and
+    one per database however its URL is written (`database_identity`), so a crawl that spooled
+    under `postgresql+psycopg://crawler:pw@db/news` is replayed by `wiredesk replay --db
+    postgresql://crawler@db:5432/news`. The folder was named after the URL as written: articles
+    spooled under that name move to the new folder the first time it is asked for.
     """
     root = Path(path or os.environ.get(SPOOL_ENV) or DEFAULT_SPOOL)
-    return root / hashlib.sha256(db_url.encode("utf-8")).hexdigest()[:16]
+    directory = root / _folder_name(database_identity(db_url))
+    _adopt(root / _folder_name(db_url), directory)
+    return directory
+
+
+def database_identity(db_url: str) -> str:
+    """What names one database whatever its URL's spelling: the backend without the driver, the
+    user, host, port (the default when none is given), database and query (`options` may name
+    the corpus's schema), no password; a SQLite file by its absolute path. An unparseable URL
+    stands for itself."""
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        return db_url
+    backend = url.get_backend_name()
+    database = url.database or ""
+    if backend == "sqlite":
+        in_memory = database in ("", ":memory:") or database.startswith("file:")
+        return f"sqlite:{database if in_memory else Path(database).resolve()}"
+    port = url.port or _DEFAULT_PORTS.get(backend)
+    query = sorted((key, str(value)) for key, value in url.query.items())
+    return f"{backend}://{url.username or ''}@{(url.host or '').lower()}:{port or ''}/{database}?{query}"
+
+
+def _folder_name(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _adopt(old: Path, new: Path) -> None:
+    """Move the entries (and the quarantine) of a spool folder named the old way into the new one."""
+    if old == new or not old.is_dir():
+        return
+    for entry in [*old.glob("*.json"), *old.glob(f"{QUARANTINE}/*")]:
+        target = new / entry.relative_to(old)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        entry.replace(target)
 
 
 def spool(directory: Path, page: FetchedPage, article: CleanArticle) -> Path:

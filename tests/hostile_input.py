@@ -168,6 +168,13 @@ def hostile_pages(limits: Limits) -> dict[str, Callable[[], bytes]]:
         "elements under the limit (<li><a>)": lambda: _page(
             _grouped("<li><a href='/x'>x</a></li>", under // 2)
         ),
+        "elements under the limit (<li><a> and words)": lambda: _page(
+            _grouped("<li><a href='/x'>a link to a story</a> and some words</li>", under // 2)
+        ),
+        "elements under the limit (<div><a>)": lambda: _page(
+            _grouped("<div><a href='/x'>x</a></div>", under // 2)
+        ),
+        "elements under the limit (<h2>)": lambda: _page(_grouped("<h2>x</h2>", under)),
         "elements under the limit (<div>)": lambda: _page(_grouped("<div>x</div>", under)),
         "elements under the limit (<td>)": lambda: _page(
             "<table>" + ("<tr>" + "<td>x</td>" * row + "</tr>") * (under // row) + "</table>"
