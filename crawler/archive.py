@@ -38,7 +38,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 import cleaner
 from crawler.items import ArticlePage
-from crawler.pipelines import STORE_FAILED, CleanPipeline, fetched_page, site_rules
+from crawler.pipelines import STORE_FAILED, CleanPipeline, fetched_page, record_failure, site_rules
 from crawler.progress import ARTICLE_PAGES, SKIPPED_PREFIX, Counts, count_loss
 from crawler.run import CrawlReport, per_source_reports
 from crawler.settings import DOWNLOAD_MAXSIZE
@@ -548,6 +548,9 @@ class ArchiveImport:
             item = await cleaning
         except DropItem:
             return  # counted by the cleaning pipeline, with its reason
+        if item.loss is not None:  # counted too; kept raw as failed, as a crawl's store pipeline does
+            await asyncio.to_thread(record_failure, self.corpus, item)
+            return
         language = (item.article.language or "").split("-")[0].lower()
         if self._filters.languages and language not in self._filters.languages:
             self.stats.inc_value(f"{SKIPPED_PREFIX}other_language")

@@ -29,3 +29,13 @@ class ArticlePage:
     og:type ("website", common on article pages too) does not overrule."""
     article: Any = field(default=None, repr=False)
     """The `cleaner.CleanArticle`, once cleaned."""
+    loss: Loss | None = None
+    """Why the page was lost to an error on its way (cleaning): the store pipeline keeps it raw as failed."""
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A page lost to an error: its kind (a stats key: time_limit, worker_died...) and what happened."""
+
+    kind: str
+    reason: str

@@ -20,22 +20,20 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from scrapy.exceptions import DropItem
-from sqlalchemy import Engine
 
 import cleaner
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
-from crawler.items import ArticlePage
+from crawler.items import ArticlePage, Loss
 from crawler.progress import REPLAY_PREFIX, SKIPPED_PREFIX, count_loss
 from crawler.urls import looks_like_article, page_identity
 from crawler.workers import WorkerDied, WorkerPool
-from storage import Corpus, FetchedPage, Outcome, StoreResult, make_engine
-from storage.engine import database_url, one_line
+from storage import Corpus, FetchedPage, Outcome, StoreResult, open_corpus
+from storage.engine import database_url, one_line, shared_engine
 from storage.failures import record_failed_page
 from storage.repository import StoreInterrupted
-from storage.schema import upgrade
 from storage.sitememory import SiteMemory, site_of
 from storage.spool import replay, spool, spool_dir, spooled
 
@@ -64,7 +62,8 @@ class CleanPipeline:
     responses count against SCRAPER_SLOT_MAX_ACTIVE_SIZE, and past it the engine stops starting
     downloads. A page without an article is skipped on purpose; a page lost to an error (still
     being cleaned after WIREDESK_CLEAN_TIME_LIMIT seconds, an exception from the cleaner, a worker
-    that died on it twice) is counted as lost with its reason and kept raw as a failed page.
+    that died on it twice) is counted as lost with its reason and goes on, marked with its `loss`,
+    to the store pipeline, which keeps it raw as a failed page.
     """
 
     def __init__(
@@ -80,8 +79,6 @@ class CleanPipeline:
         self.stats = stats
         self.time_limit = time_limit
         self.options = options
-        self.db_url = db_url
-        self._failures: Engine | None = None
         self._pool = WorkerPool(workers, memory_limit_mb) if workers > 0 else None
         self._memory = FurnitureCache(db_url, memory_refresh)
         self._slots: asyncio.Semaphore | None = None
@@ -108,11 +105,11 @@ class CleanPipeline:
         try:
             article = await self._clean(item)
         except WorkerDied as error:
-            await self._lose(item, WORKER_DIED, str(error))
+            return self._lose(item, WORKER_DIED, str(error))
         except Exception as error:
-            await self._lose(item, CLEANER_ERROR, f"the cleaner raised {one_line(error)}")
+            return self._lose(item, CLEANER_ERROR, f"the cleaner raised {one_line(error)}")
         if (article.error or "").startswith(TIME_LIMIT):
-            await self._lose(item, TIME_LIMIT_KIND, article.error or TIME_LIMIT)
+            return self._lose(item, TIME_LIMIT_KIND, article.error or TIME_LIMIT)
         if not article.found:
             self.stats.inc_value(f"{SKIPPED_PREFIX}{_slug(article.error or 'no text')}")
             raise DropItem(f"{item.final_url}: {article.error}", log_level="INFO")
@@ -137,26 +134,16 @@ class CleanPipeline:
         charset = declared_charset(item.content_type)
         return (item.body, item.final_url, charset, self.time_limit, self.options, furniture)
 
-    async def _lose(self, item: ArticlePage, kind: str, reason: str) -> NoReturn:
-        """Count the page as lost, keep it raw as failed (so later crawls stop trying), drop it."""
+    def _lose(self, item: ArticlePage, kind: str, reason: str) -> ArticlePage:
+        """Count the page as lost; it goes on to be kept raw as failed (so later crawls stop trying)."""
         count_loss(self.stats, item.source, kind)
         logger.warning("%s: lost: %s", item.final_url, reason)
-        await asyncio.to_thread(self._record_failure, item, reason)
-        raise DropItem(f"{item.final_url}: {reason}", log_level="INFO")
-
-    def _record_failure(self, item: ArticlePage, reason: str) -> None:
-        """Keep the raw page given up, so later crawls stop after a few tries (storage/failures.py)."""
-        try:
-            if self._failures is None:
-                self._failures = make_engine(self.db_url)
-            record_failed_page(self._failures, fetched_page(item), reason)
-        except Exception as error:
-            logger.warning("%s: failure not recorded (%s)", item.final_url, one_line(error))
+        item.loss = Loss(kind, reason)
+        return item
 
     def close_spider(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
-        self._memory.close()
 
 
 class FurnitureCache:
@@ -172,7 +159,6 @@ class FurnitureCache:
         self.db_url = db_url
         self.refresh = refresh
         self._read: dict[str, tuple[float, frozenset[str]]] = {}
-        self._memory: SiteMemory | None = None
 
     async def furniture(self, url: str) -> frozenset[str]:
         if self.refresh is None:
@@ -186,16 +172,10 @@ class FurnitureCache:
 
     def _load(self, site: str, known: frozenset[str]) -> frozenset[str]:
         try:
-            if self._memory is None:
-                self._memory = SiteMemory(make_engine(self.db_url))
-            return self._memory.furniture(site)
+            return SiteMemory(shared_engine(self.db_url)).furniture(site)
         except Exception as error:
             logger.warning("site memory of %s not read (%s): cleaning without it", site, one_line(error))
             return known
-
-    def close(self) -> None:
-        if self._memory is not None:
-            self._memory.engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -244,10 +224,8 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
         settings = crawler.settings
-        engine = make_engine(settings.get("WIREDESK_DB"))
-        upgrade(engine)
         return cls(
-            Corpus(engine),
+            open_corpus(settings.get("WIREDESK_DB"), migrate=True),
             crawler.stats,
             spool_dir(settings.get("WIREDESK_SPOOL"), database_url(settings.get("WIREDESK_DB"))),
             settings.getint("WIREDESK_STORE_BATCH", 50),
@@ -256,6 +234,9 @@ class StorePipeline:
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
+        if item.loss is not None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, record_failure, self.corpus, item)
+            raise DropItem(f"{item.final_url}: {item.loss.reason}", log_level="INFO")
         done: asyncio.Future[_Written] = asyncio.get_running_loop().create_future()
         self._pending.append((fetched_page(item), item.article, done))
         if len(self._pending) >= self.batch_size:
@@ -378,6 +359,18 @@ class StorePipeline:
                     self.spool,
                 )
         self._writer.shutdown(wait=True)
+
+
+def record_failure(corpus: Corpus, item: ArticlePage) -> None:
+    """Keep the raw page lost on its way, so later crawls stop after a few tries (storage/failures.py).
+
+    Its loss is counted already; a database that cannot take the row costs the row, not the crawl.
+    """
+    assert item.loss is not None
+    try:
+        record_failed_page(corpus.engine, fetched_page(item), item.loss.reason)
+    except Exception as error:
+        logger.warning("%s: failure not recorded (%s)", item.final_url, one_line(error))
 
 
 def fetched_page(item: ArticlePage) -> FetchedPage:

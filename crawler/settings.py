@@ -102,6 +102,8 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # Before Scrapy's offsite check (50), so a redirect to another source's site is counted as such.
     "crawler.middlewares.SourceBoundsMiddleware": 49,
+    # After the bounds, before robots.txt: a page the corpus holds costs neither a fetch nor a robots.txt.
+    "crawler.corpusgate.CorpusGate": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Next to the downloader: every response as received (3xx and errors too), the request as sent.
@@ -118,6 +120,11 @@ EXTENSIONS = {
 # yields: at the default of 100 that cost 2 ms of CPU per page, a third of the crawl's own
 # (docs/performance.md).
 CONCURRENT_ITEMS = 1
+
+# Requests of one priority are sent in the order the spider made them (Scrapy's default is last
+# first), so articles go in the order their listings name them and --max-articles takes the first.
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 
 LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"
