@@ -24,7 +24,7 @@ from crawler.urlpolicy import (
     redirect_problem,
     request_problem,
 )
-from crawler.urls import same_site
+from storage.urls import same_site
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,9 @@ import cleaner
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
 from crawler.items import ArticlePage, Loss
 from crawler.progress import REPLAY_PREFIX, SKIPPED_PREFIX, count_loss
-from crawler.urls import looks_like_article, page_identity
+from crawler.urls import looks_like_article
 from crawler.workers import WorkerDied, WorkerPool
-from storage import Corpus, FetchedPage, Outcome, StoreResult, open_corpus
+from storage import Corpus, Outcome, StoreResult, open_corpus
 from storage.engine import database_url, one_line, shared_engine
 from storage.failures import record_failed_page
 from storage.repository import StoreInterrupted
@@ -116,8 +116,7 @@ class CleanPipeline:
         if not_an_article(item, article):
             self.stats.inc_value(f"{SKIPPED_PREFIX}not_article")
             raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article", log_level="INFO")
-        item.article = article
-        return item
+        return replace(item.claiming(article.canonical_url), article=article)
 
     async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
         if self._pool is None:
@@ -138,8 +137,7 @@ class CleanPipeline:
         """Count the page as lost; it goes on to be kept raw as failed (so later crawls stop trying)."""
         count_loss(self.stats, item.source, kind)
         logger.warning("%s: lost: %s", item.final_url, reason)
-        item.loss = Loss(kind, reason)
-        return item
+        return replace(item, loss=Loss(kind, reason))
 
     def close_spider(self) -> None:
         if self._pool is not None:
@@ -213,7 +211,7 @@ class StorePipeline:
         self.batch_size = batch_size
         self.max_wait = max_wait
         self.crawler = crawler
-        self._pending: list[tuple[FetchedPage, cleaner.CleanArticle, asyncio.Future[_Written]]] = []
+        self._pending: list[tuple[ArticlePage, cleaner.CleanArticle, asyncio.Future[_Written]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="wiredesk-store")
         self._writing: asyncio.Future[None] | None = None
@@ -238,7 +236,7 @@ class StorePipeline:
             await asyncio.get_running_loop().run_in_executor(self._writer, record_failure, self.corpus, item)
             raise DropItem(f"{item.final_url}: {item.loss.reason}", log_level="INFO")
         done: asyncio.Future[_Written] = asyncio.get_running_loop().create_future()
-        self._pending.append((fetched_page(item), item.article, done))
+        self._pending.append((item, item.article, done))
         if len(self._pending) >= self.batch_size:
             self._flush()
         elif self._timer is None:
@@ -275,7 +273,7 @@ class StorePipeline:
         if self._spool_error is not None:
             self._stop_crawl()
 
-    def _store(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]]) -> list[_Written]:
+    def _store(self, items: list[tuple[ArticlePage, cleaner.CleanArticle]]) -> list[_Written]:
         """In the writer thread: write back what was spooled, then this batch; spool what the DB missed."""
         if self._spooled and not self._replay():
             return self._to_spool(items, "the database is still unavailable")
@@ -303,7 +301,7 @@ class StorePipeline:
                 failed = result.outcome is Outcome.FAILED
                 results[index] = _Written(result, STORE_FAILED if failed else None)
 
-    def _to_spool(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]], reason: str) -> list[_Written]:
+    def _to_spool(self, items: list[tuple[ArticlePage, cleaner.CleanArticle]], reason: str) -> list[_Written]:
         """The database is away: each page waits in the spool, or is lost if the spool cannot take it."""
         logger.warning(
             "database unavailable (%s): spooling %d articles to %s", reason, len(items), self.spool
@@ -368,27 +366,9 @@ def record_failure(corpus: Corpus, item: ArticlePage) -> None:
     """
     assert item.loss is not None
     try:
-        record_failed_page(corpus.engine, fetched_page(item), item.loss.reason)
+        record_failed_page(corpus.engine, item, item.loss.reason)
     except Exception as error:
         logger.warning("%s: failure not recorded (%s)", item.final_url, one_line(error))
-
-
-def fetched_page(item: ArticlePage) -> FetchedPage:
-    """What storage keeps of a fetched page; its identity is the article's canonical URL, if cleaned."""
-    identity = page_identity(item.final_url, item.article.canonical_url if item.article else None)
-    return FetchedPage(
-        url=item.url,
-        final_url=item.final_url,
-        canonical_url=identity.canonical,
-        declared_original=identity.original,
-        source=item.source,
-        fetched_at=item.fetched_at,
-        http_status=item.http_status,
-        body=item.body,
-        content_type=item.content_type,
-        etag=item.etag,
-        last_modified=item.last_modified,
-    )
 
 
 # Seconds between alarms once the time limit has passed.

@@ -140,7 +140,7 @@ def test_a_listed_page_typed_website_is_still_an_article(
     spider = make_spider(src)
     (request,) = spider._article_requests([Entry(f"{SITE}/p/12345")], src, listed=True)
     assert request.meta[LISTED_META] is True
-    page = ArticlePage(
+    page = ArticlePage.fetched(
         url=request.url,
         final_url=request.url,
         source="ex",

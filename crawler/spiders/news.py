@@ -35,8 +35,9 @@ from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
 from crawler.progress import ARTICLE_PAGES, SKIP_PREFIX
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
-from crawler.urls import is_http, looks_like_article, normalise_url, same_site
+from crawler.urls import looks_like_article
 from storage.engine import one_line
+from storage.urls import is_http, normalise_url, same_site
 
 _ARTICLE_MARKERS = re.compile(
     rb"""(property|name)=["']og:type["']\s+content=["']article|content=["']article["']\s+(property|name)=["']og:type|"""
@@ -334,7 +335,7 @@ class NewsSpider(Spider):
     def _article_page(self, response: Response) -> ArticlePage:
         headers = response.headers
         self.crawler.stats.inc_value(ARTICLE_PAGES)
-        return ArticlePage(
+        return ArticlePage.fetched(
             url=response.request.meta.get("redirect_urls", [response.url])[0]
             if response.request
             else response.url,
