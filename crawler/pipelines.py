@@ -13,11 +13,8 @@ import asyncio
 import logging
 import os
 import re
-import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,22 +22,18 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 import cleaner
-from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
+from crawler.cleaning import TIME_LIMIT, FurnitureCache, clean_in_time, declared_charset, site_rules
 from crawler.items import ArticlePage, Loss
 from crawler.progress import REPLAY_PREFIX, SKIPPED_PREFIX, count_loss
 from crawler.urls import looks_like_article
 from crawler.workers import WorkerDied, WorkerPool
 from storage import Corpus, Outcome, StoreResult, open_corpus
-from storage.engine import database_url, one_line, shared_engine
+from storage.engine import database_url, one_line
 from storage.failures import record_failed_page
 from storage.repository import StoreInterrupted
-from storage.sitememory import SiteMemory, site_of
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
-_CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
-# The error of a page given up by the cleaning time limit (its stats key is `time_limit`).
-TIME_LIMIT = "time limit"
 # Kinds of loss: why an article page fetched was not stored (stats keys wiredesk/error/<kind>).
 TIME_LIMIT_KIND = "time_limit"
 WORKER_DIED = "worker_died"
@@ -142,38 +135,6 @@ class CleanPipeline:
     def close_spider(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
-
-
-class FurnitureCache:
-    """Each site's furniture (its site memory), read from the corpus and kept for `refresh` seconds.
-
-    The memory grows as the crawl stores pages (and as other crawlers do): a site's keys are read
-    again once they are `refresh` seconds old, off the reactor thread (None: no memory, for
-    comparisons). A database that cannot be read costs the memory, never the page: it is cleaned
-    without.
-    """
-
-    def __init__(self, db_url: str | None, refresh: float | None) -> None:
-        self.db_url = db_url
-        self.refresh = refresh
-        self._read: dict[str, tuple[float, frozenset[str]]] = {}
-
-    async def furniture(self, url: str) -> frozenset[str]:
-        if self.refresh is None:
-            return frozenset()
-        site = site_of(url)
-        read_at, keys = self._read.get(site, (float("-inf"), frozenset()))
-        if time.monotonic() - read_at >= self.refresh:
-            keys = await asyncio.to_thread(self._load, site, keys)
-            self._read[site] = (time.monotonic(), keys)
-        return keys
-
-    def _load(self, site: str, known: frozenset[str]) -> frozenset[str]:
-        try:
-            return SiteMemory(shared_engine(self.db_url)).furniture(site)
-        except Exception as error:
-            logger.warning("site memory of %s not read (%s): cleaning without it", site, one_line(error))
-            return known
 
 
 @dataclass(frozen=True)
@@ -371,86 +332,12 @@ def record_failure(corpus: Corpus, item: ArticlePage) -> None:
         logger.warning("%s: failure not recorded (%s)", item.final_url, one_line(error))
 
 
-# Seconds between alarms once the time limit has passed.
-_ALARM_REPEAT = 0.05
-
-
-class CleaningTimeLimit(BaseException):
-    """Raised by SIGALRM in the middle of a cleaning call.
-
-    A BaseException, like KeyboardInterrupt, so that no `except Exception` inside the extractor
-    swallows it and carries on spinning.
-    """
-
-
-def site_rules(path: str | None) -> SiteRules:
-    """The packaged per-site rules, with those of the user's file (WIREDESK_CLEAN_RULES) on top."""
-    if not path:
-        return PACKAGED_RULES
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise RulesError(f"cannot read cleaning rules {path}: {error.strerror}") from error
-    return PACKAGED_RULES.merged(parse_site_rules(text, path))
-
-
-def clean_in_time(
-    body: bytes,
-    url: str,
-    charset: str | None,
-    limit: float,
-    options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
-    furniture: frozenset[str] = frozenset(),
-) -> cleaner.CleanArticle:
-    """Clean one page, or give up after `limit` seconds (0: no limit) with a failed CleanArticle.
-
-    `furniture` is the site memory of the page's site (storage/sitememory.py).
-
-    Without it one page that makes the extractor spin would hold a worker, and the crawl, forever;
-    with it the page is dropped as failed, like a page without an article, and not retried. It runs
-    where SIGALRM can be handled, in a main thread: a cleaning worker's, or the reactor's with
-    WIREDESK_CLEAN_WORKERS=0. The alarm interrupts Python code, so one long call into lxml finishes
-    before the page is given up.
-    """
-    try:
-        with _alarm(limit):
-            return cleaner.clean(body, url, options, declared_charset=charset, furniture=furniture)
-    except CleaningTimeLimit:
-        return cleaner.CleanArticle(error=f"{TIME_LIMIT} (still cleaning after {limit:g} s)")
-
-
-@contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
-    """Raise CleaningTimeLimit in this thread after `seconds`; put the previous SIGALRM handler back.
-
-    The alarm repeats: raised while lxml is calling back into Python (its element class lookup),
-    the exception is swallowed by lxml, and the next one lands in Python code.
-    """
-    previous = signal.signal(signal.SIGALRM, _time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds, _ALARM_REPEAT)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _time_up(signum: int, frame: object) -> None:
-    raise CleaningTimeLimit
-
-
 def not_an_article(item: ArticlePage, article: cleaner.CleanArticle) -> bool:
     """The page says it is a listing or a profile (og:type, JSON-LD) and nothing says otherwise:
     neither a feed or sitemap that listed it nor an article-shaped URL."""
     if (article.page_type or "") not in _NOT_ARTICLE_TYPES:
         return False
     return not (item.listed or looks_like_article(item.final_url))
-
-
-def declared_charset(content_type: str | None) -> str | None:
-    """The charset a Content-Type header names, if any: the cleaner decodes as a browser would with it."""
-    match = _CHARSET.search(content_type or "")
-    return match.group(1) if match else None
 
 
 def _slug(reason: str) -> str:

@@ -13,8 +13,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from cleaner import CleanOptions
+from crawler.cleaning import site_rules
 from crawler.distributed import redis_settings, worker_id
-from crawler.pipelines import SPOOL_FAILED, site_rules
+from crawler.pipelines import SPOOL_FAILED
 from crawler.progress import Counts, not_fetched
 from crawler.reclean import reclean_after_crawl
 from crawler.sources import Source

@@ -112,6 +112,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
     "crawler.distributed.LeaseKeeper": 510,
+    # Before the engine opens the scheduler: a queue a killed crawl left is dropped (crawler/jobqueue.py).
+    "crawler.jobqueue.JobQueueRepair": 520,
 }
 
 # --- throughput ----------------------------------------------------------------------------------

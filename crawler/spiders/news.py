@@ -7,15 +7,12 @@ scrapy crawl news -a source=apnews,reuters            (named sources from the so
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -31,6 +28,7 @@ from crawler.discovery import (
     unpacked,
 )
 from crawler.distributed import LEASE_META, lease_done, start_shared_crawl
+from crawler.fetchfailures import SKIP_KINDS, failure_kind
 from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
 from crawler.progress import ARTICLE_PAGES, SKIP_PREFIX
@@ -45,8 +43,6 @@ _ARTICLE_MARKERS = re.compile(
     re.IGNORECASE,
 )
 _NEXT_PAGE = re.compile(r"[?&](page|p|pg)=\d+|/page/\d+/?$", re.IGNORECASE)
-# Where Scrapy keeps a job's request queue, and the index it writes there when the crawl closes.
-_QUEUE_DIR, _QUEUE_INDEX = "requests.queue", "active.json"
 # Request meta: a feed or sitemap listed the URL (ArticlePage.listed: its og:type does not drop it).
 LISTED_META = "wiredesk_listed"
 
@@ -95,18 +91,8 @@ class NewsSpider(Spider):
         revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
         spider.distributed = bool(crawler.settings.get("WIREDESK_REDIS"))
-        jobdir = crawler.settings.get("JOBDIR")
-        spider.queue_dir = Path(jobdir, _QUEUE_DIR) if jobdir else None
-        if spider.queue_dir is not None:
-            discard_killed_queue(spider.queue_dir)
-            crawler.signals.connect(spider.queue_opened, signals.spider_opened)
         crawler.signals.connect(spider.callback_failed, signals.spider_error)
         return spider
-
-    def queue_opened(self) -> None:
-        """Scrapy has read the queue's index: until a clean close writes it again, none is valid."""
-        if self.queue_dir is not None:
-            (self.queue_dir / _QUEUE_INDEX).unlink(missing_ok=True)
 
     def source_of(self, meta: dict[str, Any]) -> Source:
         """The source a request belongs to; a worker learns sources from the requests it is given."""
@@ -371,7 +357,7 @@ class NewsSpider(Spider):
         if failure.check(NotFetched):  # the corpus gate's choice, counted there
             self.logger.debug("%s: not fetched: %s", source, failure.value)
             return
-        kind = _failure_kind(failure)
+        kind = failure_kind(failure)
         if kind in SKIP_KINDS:
             if not failure.check(LeftSourceError):
                 self.crawler.stats.inc_value(f"wiredesk/skip/{kind}")
@@ -382,19 +368,6 @@ class NewsSpider(Spider):
         self.logger.warning("%s: %s fetching %s", source, kind, url)
 
 
-def discard_killed_queue(queue: Path) -> None:
-    """Drop the request queue a killed crawl left on disk; a queue closed cleanly is resumed.
-
-    Scrapy writes the queue's index and each queue file's header only when the crawl closes (the
-    spider deletes the index once the queue is open, so an index means a clean close). After a kill
-    the files are never read again, but one left empty breaks the next push to its priority, which
-    loses the rest of a listing's requests, or, one item at a time per response, stalls the crawl.
-    Nothing is lost by dropping them: every run lists its start URLs again.
-    """
-    if queue.is_dir() and not (queue / _QUEUE_INDEX).exists():
-        shutil.rmtree(queue)
-
-
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -403,41 +376,3 @@ def _origin(url: str) -> str:
 def _header(headers: Any, name: bytes) -> str | None:
     value = headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-# Exception class names (Twisted's and Scrapy's, old and new spellings) to short error kinds.
-# Exception class names (Twisted's and Scrapy's, old and new spellings) to short error kinds.
-_FAILURE_KINDS = (
-    (("DNSLookupError", "CannotResolveHostError"), "dns"),
-    (("TimeoutError", "TCPTimedOutError", "DownloadTimeoutError"), "timeout"),
-    (("ConnectionRefusedError", "DownloadConnectionRefusedError"), "refused"),
-    (("ConnectionLost", "ConnectionDone", "ResponseDataLossError", "ConnectionReset"), "connection-lost"),
-    (("ResponseNeverReceived", "DownloadFailedError"), "no-response"),
-    (("DownloadCancelledError",), "too-large"),
-    (("UnsupportedURLSchemeError",), "bad-scheme"),
-)
-# Why a middleware refused a request, from its message, for the IgnoreRequest cases.
-_IGNORE_REASONS = (
-    ("robots", "robots"),
-    ("max redirect", "redirect-loop"),
-    ("max size", "too-large"),
-    ("maxsize", "too-large"),
-    ("larger than", "too-large"),
-    ("offsite", "offsite"),
-)
-# Kinds that are a choice not to fetch (politeness, bounds) rather than a failure of the page.
-SKIP_KINDS = frozenset({"robots", "offsite", "ignored"})
-
-
-def _failure_kind(failure: Failure) -> str:
-    """A short, stable name for a failure: `http-503`, `dns`, `timeout`, `refused`, `robots`..."""
-    response = getattr(failure.value, "response", None)
-    if response is not None:
-        return f"http-{response.status}"
-    if failure.check(LeftSourceError):
-        return "offsite"
-    if failure.check(IgnoreRequest):
-        message = str(failure.value).lower()
-        return next((kind for needle, kind in _IGNORE_REASONS if needle in message), "ignored")
-    name = type(failure.value).__name__
-    return next((kind for names, kind in _FAILURE_KINDS if name in names), name)
