@@ -83,7 +83,7 @@ class CorpusGate:
         self.corpus = corpus
         limit = settings.get("WIREDESK_MAX_ARTICLES")
         self.max_articles = int(limit) if limit not in (None, "") else None
-        self.max_failures = settings.getint("WIREDESK_CLEAN_FAILURES", 2)
+        self.max_failures = settings.getint("WIREDESK_CLEAN_FAILURES")
         self.articles_sent = 0
         self._sent: set[str] = set()
         """Article URLs sent this run: each is fetched once."""

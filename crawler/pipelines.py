@@ -85,12 +85,12 @@ class CleanPipeline:
         return cls(
             crawler.stats,
             os.cpu_count() or 1 if workers in (None, "") else int(workers),
-            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
+            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT"),
             cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
             settings.get("WIREDESK_DB"),
-            settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT", 0),
-            settings.getfloat("WIREDESK_SITE_MEMORY_REFRESH", 2.0)
-            if settings.getbool("WIREDESK_SITE_MEMORY", True)
+            settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT"),
+            settings.getfloat("WIREDESK_SITE_MEMORY_REFRESH")
+            if settings.getbool("WIREDESK_SITE_MEMORY")
             else None,
         )
 
@@ -187,8 +187,8 @@ class StorePipeline:
             open_corpus(settings.get("WIREDESK_DB"), migrate=True),
             crawler.stats,
             spool_dir(settings.get("WIREDESK_SPOOL"), database_url(settings.get("WIREDESK_DB"))),
-            settings.getint("WIREDESK_STORE_BATCH", 50),
-            settings.getfloat("WIREDESK_STORE_WAIT", 0.5),
+            settings.getint("WIREDESK_STORE_BATCH"),
+            settings.getfloat("WIREDESK_STORE_WAIT"),
             crawler,
         )
 

@@ -18,6 +18,7 @@ from crawler.distributed import redis_settings, worker_id
 from crawler.pipelines import SPOOL_FAILED
 from crawler.progress import Counts, not_fetched
 from crawler.reclean import reclean_after_crawl
+from crawler.settings_registry import user_agent
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
 from storage.engine import database_url, one_line, release_shared_engine, shared_engine
@@ -125,9 +126,7 @@ def crawl_settings(
         settings.set("WIREDESK_WORKER_ID", worker_id(), priority="cmdline")
     site_rules(settings.get("WIREDESK_CLEAN_RULES"))  # a bad rules file fails here, before any fetch
     if "WIREDESK_CONTACT" in (overrides or {}) and "USER_AGENT" not in (overrides or {}):
-        settings.set(
-            "USER_AGENT", f"wiredesk/0.1 (news corpus crawler; +{settings['WIREDESK_CONTACT']})", "cmdline"
-        )
+        settings.set("USER_AGENT", user_agent(settings["WIREDESK_CONTACT"]), "cmdline")
     return settings
 
 
@@ -168,7 +167,7 @@ def _crawl(settings: Settings, sources: list[Source], worker: bool) -> dict[str,
     if stats.get("finish_reason") in (None, "start_error"):
         raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
     # A crawl told to stop (a signal, the daemon stopping) stops now: `wiredesk reclean` catches up.
-    if settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL", True) and stats.get("finish_reason") != "shutdown":
+    if settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL") and stats.get("finish_reason") != "shutdown":
         stats.update(_reclean_after(settings, started_at, [source.name for source in sources]))
     return stats
 
@@ -184,7 +183,7 @@ def _reclean_after(settings: Settings, started_at: datetime, sources: list[str])
             started_at,
             sources,
             CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
-            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
+            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT"),
         )
     except Exception as error:
         logging.getLogger(__name__).warning("re-cleaning after the crawl failed: %s", one_line(error))

@@ -85,8 +85,8 @@ class NewsSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES", 3)
-        spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES")
+        spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider.since = parse_date(crawler.settings.get("WIREDESK_SINCE"))
         revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
