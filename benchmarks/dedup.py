@@ -52,11 +52,11 @@ from crawler.newsroom.transplant import (
     recorded_pages,
     transplant,
 )
-from crawler.urls import normalise_url
 from storage import Corpus, FetchedPage, make_engine
 from storage import dedup as dedup_module
 from storage.models import Article, ArticleUrl
 from storage.schema import upgrade
+from storage.urls import normalise_url
 
 BATCH = 50
 _FAST = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=60")

@@ -50,11 +50,11 @@ from crawler.newsroom.transplant import (
     recorded_pages,
     transplant,
 )
-from crawler.urls import normalise_url
 from storage import Corpus, FetchedPage, make_engine, sitememory
 from storage.models import Article, ArticleUrl, SiteLine
 from storage.schema import upgrade
 from storage.sitememory import SiteMemory, site_of
+from storage.urls import normalise_url
 
 WIREDESK = Path(sys.executable).parent / "wiredesk"
 _FAST = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=60")

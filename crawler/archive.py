@@ -38,7 +38,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 import cleaner
 from crawler.items import ArticlePage
-from crawler.pipelines import STORE_FAILED, CleanPipeline, fetched_page, site_rules
+from crawler.pipelines import STORE_FAILED, CleanPipeline, record_failure, site_rules
 from crawler.progress import ARTICLE_PAGES, SKIPPED_PREFIX, Counts, count_loss
 from crawler.run import CrawlReport, per_source_reports
 from crawler.settings import DOWNLOAD_MAXSIZE
@@ -325,7 +325,7 @@ class _Reader:
         source = self.options.source or record.rec_headers.get_header(SOURCE_HEADER) or _site(url)
         self.stats.inc_value(ARTICLE_PAGES)
         self.stats.inc_value(f"wiredesk/source/{source}/fetched")
-        return ArticlePage(
+        return ArticlePage.fetched(
             url=url,
             final_url=url,
             source=source,
@@ -548,6 +548,9 @@ class ArchiveImport:
             item = await cleaning
         except DropItem:
             return  # counted by the cleaning pipeline, with its reason
+        if item.loss is not None:  # counted too; kept raw as failed, as a crawl's store pipeline does
+            await asyncio.to_thread(record_failure, self.corpus, item)
+            return
         language = (item.article.language or "").split("-")[0].lower()
         if self._filters.languages and language not in self._filters.languages:
             self.stats.inc_value(f"{SKIPPED_PREFIX}other_language")
@@ -557,7 +560,7 @@ class ArchiveImport:
     async def _store(self, name: str, batch: _Batch) -> None:
         """Hand the batch to the writer thread once the previous one is committed (one at a time)."""
         await self._drain()
-        items = [(fetched_page(item), item.article) for item in batch.items]
+        items = [(item, item.article) for item in batch.items]
         step = progress_step(name, batch.next_offset, batch.records)
         sources = [item.source for item in batch.items]
         self._writing = asyncio.ensure_future(self._write(items, step, sources))

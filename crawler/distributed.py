@@ -123,7 +123,7 @@ class LeasedPriorityQueue(PriorityQueue):
     def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
         settings = spider.crawler.settings
-        self.prefix = settings.get("WIREDESK_REDIS_PREFIX", "wiredesk")
+        self.prefix = settings.get("WIREDESK_REDIS_PREFIX")
         self.worker = settings.get("WIREDESK_WORKER_ID")
         self._pop = server.register_script(POP_AND_LEASE)
 
@@ -152,9 +152,9 @@ class LeaseKeeper:
         settings = crawler.settings
         self.crawler = crawler
         self.server = get_redis_from_settings(settings)
-        self.prefix = settings.get("WIREDESK_REDIS_PREFIX", "wiredesk")
+        self.prefix = settings.get("WIREDESK_REDIS_PREFIX")
         self.worker = settings.get("WIREDESK_WORKER_ID")
-        self.idle_seconds = settings.getfloat("WIREDESK_WORKER_IDLE", 5.0)
+        self.idle_seconds = settings.getfloat("WIREDESK_WORKER_IDLE")
         self.queue_key = f"{self.prefix}:requests"
         self._idle_since: float | None = None
         self._loop = task.LoopingCall(self.beat)
@@ -289,6 +289,6 @@ def start_shared_crawl(settings: Any) -> None:
     crawls, they would hide an article whose feed says it changed.
     """
     server = get_redis_from_settings(settings)
-    prefix = settings.get("WIREDESK_REDIS_PREFIX", "wiredesk")
+    prefix = settings.get("WIREDESK_REDIS_PREFIX")
     if frontier_is_empty(server, prefix):
         server.delete(f"{prefix}:dupefilter")

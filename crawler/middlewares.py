@@ -24,7 +24,7 @@ from crawler.urlpolicy import (
     redirect_problem,
     request_problem,
 )
-from crawler.urls import same_site
+from storage.urls import same_site
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +104,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
-        self.base_wait = settings.getfloat("WIREDESK_RETRY_BASE_WAIT", 1.0)
-        self.max_wait = settings.getfloat("WIREDESK_RETRY_MAX_WAIT", 120.0)
+        self.base_wait = settings.getfloat("WIREDESK_RETRY_BASE_WAIT")
+        self.max_wait = settings.getfloat("WIREDESK_RETRY_MAX_WAIT")
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:

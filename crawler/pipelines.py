@@ -13,36 +13,27 @@ import asyncio
 import logging
 import os
 import re
-import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from scrapy.exceptions import DropItem
-from sqlalchemy import Engine
 
 import cleaner
-from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
-from crawler.items import ArticlePage
+from crawler.cleaning import TIME_LIMIT, FurnitureCache, clean_in_time, declared_charset, site_rules
+from crawler.items import ArticlePage, Loss
 from crawler.progress import REPLAY_PREFIX, SKIPPED_PREFIX, count_loss
-from crawler.urls import looks_like_article, page_identity
+from crawler.urls import looks_like_article
 from crawler.workers import WorkerDied, WorkerPool
-from storage import Corpus, FetchedPage, Outcome, StoreResult, make_engine
+from storage import Corpus, Outcome, StoreResult, open_corpus
 from storage.engine import database_url, one_line
 from storage.failures import record_failed_page
 from storage.repository import StoreInterrupted
-from storage.schema import upgrade
-from storage.sitememory import SiteMemory, site_of
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
-_CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
-# The error of a page given up by the cleaning time limit (its stats key is `time_limit`).
-TIME_LIMIT = "time limit"
 # Kinds of loss: why an article page fetched was not stored (stats keys wiredesk/error/<kind>).
 TIME_LIMIT_KIND = "time_limit"
 WORKER_DIED = "worker_died"
@@ -64,7 +55,8 @@ class CleanPipeline:
     responses count against SCRAPER_SLOT_MAX_ACTIVE_SIZE, and past it the engine stops starting
     downloads. A page without an article is skipped on purpose; a page lost to an error (still
     being cleaned after WIREDESK_CLEAN_TIME_LIMIT seconds, an exception from the cleaner, a worker
-    that died on it twice) is counted as lost with its reason and kept raw as a failed page.
+    that died on it twice) is counted as lost with its reason and goes on, marked with its `loss`,
+    to the store pipeline, which keeps it raw as a failed page.
     """
 
     def __init__(
@@ -80,8 +72,6 @@ class CleanPipeline:
         self.stats = stats
         self.time_limit = time_limit
         self.options = options
-        self.db_url = db_url
-        self._failures: Engine | None = None
         # A worker still on one page past twice its time limit is stuck in C: killed (crawler/workers.py).
         stuck_after = 2 * time_limit + 10 if time_limit > 0 else 0
         self._pool = WorkerPool(workers, memory_limit_mb, stuck_after) if workers > 0 else None
@@ -97,12 +87,12 @@ class CleanPipeline:
         return cls(
             crawler.stats,
             os.cpu_count() or 1 if workers in (None, "") else int(workers),
-            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
+            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT"),
             cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
             settings.get("WIREDESK_DB"),
-            settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT", 0),
-            settings.getfloat("WIREDESK_SITE_MEMORY_REFRESH", 2.0)
-            if settings.getbool("WIREDESK_SITE_MEMORY", True)
+            settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT"),
+            settings.getfloat("WIREDESK_SITE_MEMORY_REFRESH")
+            if settings.getbool("WIREDESK_SITE_MEMORY")
             else None,
         )
 
@@ -110,19 +100,18 @@ class CleanPipeline:
         try:
             article = await self._clean(item)
         except WorkerDied as error:
-            await self._lose(item, WORKER_DIED, str(error))
+            return self._lose(item, WORKER_DIED, str(error))
         except Exception as error:
-            await self._lose(item, CLEANER_ERROR, f"the cleaner raised {one_line(error)}")
+            return self._lose(item, CLEANER_ERROR, f"the cleaner raised {one_line(error)}")
         if (article.error or "").startswith(TIME_LIMIT):
-            await self._lose(item, TIME_LIMIT_KIND, article.error or TIME_LIMIT)
+            return self._lose(item, TIME_LIMIT_KIND, article.error or TIME_LIMIT)
         if not article.found:
             self.stats.inc_value(f"{SKIPPED_PREFIX}{_slug(article.error or 'no text')}")
             raise DropItem(f"{item.final_url}: {article.error}", log_level="INFO")
         if not_an_article(item, article):
             self.stats.inc_value(f"{SKIPPED_PREFIX}not_article")
             raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article", log_level="INFO")
-        item.article = article
-        return item
+        return replace(item.claiming(article.canonical_url), article=article)
 
     async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
         if self._pool is None:
@@ -139,65 +128,15 @@ class CleanPipeline:
         charset = declared_charset(item.content_type)
         return (item.body, item.final_url, charset, self.time_limit, self.options, furniture)
 
-    async def _lose(self, item: ArticlePage, kind: str, reason: str) -> NoReturn:
-        """Count the page as lost, keep it raw as failed (so later crawls stop trying), drop it."""
+    def _lose(self, item: ArticlePage, kind: str, reason: str) -> ArticlePage:
+        """Count the page as lost; it goes on to be kept raw as failed (so later crawls stop trying)."""
         count_loss(self.stats, item.source, kind)
         logger.warning("%s: lost: %s", item.final_url, reason)
-        await asyncio.to_thread(self._record_failure, item, reason)
-        raise DropItem(f"{item.final_url}: {reason}", log_level="INFO")
-
-    def _record_failure(self, item: ArticlePage, reason: str) -> None:
-        """Keep the raw page given up, so later crawls stop after a few tries (storage/failures.py)."""
-        try:
-            if self._failures is None:
-                self._failures = make_engine(self.db_url)
-            record_failed_page(self._failures, fetched_page(item), reason)
-        except Exception as error:
-            logger.warning("%s: failure not recorded (%s)", item.final_url, one_line(error))
+        return replace(item, loss=Loss(kind, reason))
 
     def close_spider(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
-        self._memory.close()
-
-
-class FurnitureCache:
-    """Each site's furniture (its site memory), read from the corpus and kept for `refresh` seconds.
-
-    The memory grows as the crawl stores pages (and as other crawlers do): a site's keys are read
-    again once they are `refresh` seconds old, off the reactor thread (None: no memory, for
-    comparisons). A database that cannot be read costs the memory, never the page: it is cleaned
-    without.
-    """
-
-    def __init__(self, db_url: str | None, refresh: float | None) -> None:
-        self.db_url = db_url
-        self.refresh = refresh
-        self._read: dict[str, tuple[float, frozenset[str]]] = {}
-        self._memory: SiteMemory | None = None
-
-    async def furniture(self, url: str) -> frozenset[str]:
-        if self.refresh is None:
-            return frozenset()
-        site = site_of(url)
-        read_at, keys = self._read.get(site, (float("-inf"), frozenset()))
-        if time.monotonic() - read_at >= self.refresh:
-            keys = await asyncio.to_thread(self._load, site, keys)
-            self._read[site] = (time.monotonic(), keys)
-        return keys
-
-    def _load(self, site: str, known: frozenset[str]) -> frozenset[str]:
-        try:
-            if self._memory is None:
-                self._memory = SiteMemory(make_engine(self.db_url))
-            return self._memory.furniture(site)
-        except Exception as error:
-            logger.warning("site memory of %s not read (%s): cleaning without it", site, one_line(error))
-            return known
-
-    def close(self) -> None:
-        if self._memory is not None:
-            self._memory.engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -235,7 +174,7 @@ class StorePipeline:
         self.batch_size = batch_size
         self.max_wait = max_wait
         self.crawler = crawler
-        self._pending: list[tuple[FetchedPage, cleaner.CleanArticle, asyncio.Future[_Written]]] = []
+        self._pending: list[tuple[ArticlePage, cleaner.CleanArticle, asyncio.Future[_Written]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="wiredesk-store")
         self._writing: asyncio.Future[None] | None = None
@@ -246,20 +185,21 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> StorePipeline:
         settings = crawler.settings
-        engine = make_engine(settings.get("WIREDESK_DB"))
-        upgrade(engine)
         return cls(
-            Corpus(engine),
+            open_corpus(settings.get("WIREDESK_DB"), migrate=True),
             crawler.stats,
             spool_dir(settings.get("WIREDESK_SPOOL"), database_url(settings.get("WIREDESK_DB"))),
-            settings.getint("WIREDESK_STORE_BATCH", 50),
-            settings.getfloat("WIREDESK_STORE_WAIT", 0.5),
+            settings.getint("WIREDESK_STORE_BATCH"),
+            settings.getfloat("WIREDESK_STORE_WAIT"),
             crawler,
         )
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
+        if item.loss is not None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, record_failure, self.corpus, item)
+            raise DropItem(f"{item.final_url}: {item.loss.reason}", log_level="INFO")
         done: asyncio.Future[_Written] = asyncio.get_running_loop().create_future()
-        self._pending.append((fetched_page(item), item.article, done))
+        self._pending.append((item, item.article, done))
         if len(self._pending) >= self.batch_size:
             self._flush()
         elif self._timer is None:
@@ -296,7 +236,7 @@ class StorePipeline:
         if self._spool_error is not None:
             self._stop_crawl()
 
-    def _store(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]]) -> list[_Written]:
+    def _store(self, items: list[tuple[ArticlePage, cleaner.CleanArticle]]) -> list[_Written]:
         """In the writer thread: write back what was spooled, then this batch; spool what the DB missed."""
         if self._spooled and not self._replay():
             return self._to_spool(items, "the database is still unavailable")
@@ -324,7 +264,7 @@ class StorePipeline:
                 failed = result.outcome is Outcome.FAILED
                 results[index] = _Written(result, STORE_FAILED if failed else None)
 
-    def _to_spool(self, items: list[tuple[FetchedPage, cleaner.CleanArticle]], reason: str) -> list[_Written]:
+    def _to_spool(self, items: list[tuple[ArticlePage, cleaner.CleanArticle]], reason: str) -> list[_Written]:
         """The database is away: each page waits in the spool, or is lost if the spool cannot take it."""
         logger.warning(
             "database unavailable (%s): spooling %d articles to %s", reason, len(items), self.spool
@@ -382,90 +322,16 @@ class StorePipeline:
         self._writer.shutdown(wait=True)
 
 
-def fetched_page(item: ArticlePage) -> FetchedPage:
-    """What storage keeps of a fetched page; its identity is the article's canonical URL, if cleaned."""
-    identity = page_identity(item.final_url, item.article.canonical_url if item.article else None)
-    return FetchedPage(
-        url=item.url,
-        final_url=item.final_url,
-        canonical_url=identity.canonical,
-        declared_original=identity.original,
-        source=item.source,
-        fetched_at=item.fetched_at,
-        http_status=item.http_status,
-        body=item.body,
-        content_type=item.content_type,
-        etag=item.etag,
-        last_modified=item.last_modified,
-    )
+def record_failure(corpus: Corpus, item: ArticlePage) -> None:
+    """Keep the raw page lost on its way, so later crawls stop after a few tries (storage/failures.py).
 
-
-# Seconds between alarms once the time limit has passed.
-_ALARM_REPEAT = 0.05
-
-
-class CleaningTimeLimit(BaseException):
-    """Raised by SIGALRM in the middle of a cleaning call.
-
-    A BaseException, like KeyboardInterrupt, so that no `except Exception` inside the extractor
-    swallows it and carries on spinning.
+    Its loss is counted already; a database that cannot take the row costs the row, not the crawl.
     """
-
-
-def site_rules(path: str | None) -> SiteRules:
-    """The packaged per-site rules, with those of the user's file (WIREDESK_CLEAN_RULES) on top."""
-    if not path:
-        return PACKAGED_RULES
+    assert item.loss is not None
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise RulesError(f"cannot read cleaning rules {path}: {error.strerror}") from error
-    return PACKAGED_RULES.merged(parse_site_rules(text, path))
-
-
-def clean_in_time(
-    body: bytes,
-    url: str,
-    charset: str | None,
-    limit: float,
-    options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
-    furniture: frozenset[str] = frozenset(),
-) -> cleaner.CleanArticle:
-    """Clean one page, or give up after `limit` seconds (0: no limit) with a failed CleanArticle.
-
-    `furniture` is the site memory of the page's site (storage/sitememory.py).
-
-    Without it one page that makes the extractor spin would hold a worker, and the crawl, forever;
-    with it the page is dropped as failed, like a page without an article, and not retried. It runs
-    where SIGALRM can be handled, in a main thread: a cleaning worker's, or the reactor's with
-    WIREDESK_CLEAN_WORKERS=0. The alarm interrupts Python code, so one long call into lxml finishes
-    before the page is given up.
-    """
-    try:
-        with _alarm(limit):
-            return cleaner.clean(body, url, options, declared_charset=charset, furniture=furniture)
-    except CleaningTimeLimit:
-        return cleaner.CleanArticle(error=f"{TIME_LIMIT} (still cleaning after {limit:g} s)")
-
-
-@contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
-    """Raise CleaningTimeLimit in this thread after `seconds`; put the previous SIGALRM handler back.
-
-    The alarm repeats: raised while lxml is calling back into Python (its element class lookup),
-    the exception is swallowed by lxml, and the next one lands in Python code.
-    """
-    previous = signal.signal(signal.SIGALRM, _time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds, _ALARM_REPEAT)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def _time_up(signum: int, frame: object) -> None:
-    raise CleaningTimeLimit
+        record_failed_page(corpus.engine, item, item.loss.reason)
+    except Exception as error:
+        logger.warning("%s: failure not recorded (%s)", item.final_url, one_line(error))
 
 
 def not_an_article(item: ArticlePage, article: cleaner.CleanArticle) -> bool:
@@ -474,12 +340,6 @@ def not_an_article(item: ArticlePage, article: cleaner.CleanArticle) -> bool:
     if (article.page_type or "") not in _NOT_ARTICLE_TYPES:
         return False
     return not (item.listed or looks_like_article(item.final_url))
-
-
-def declared_charset(content_type: str | None) -> str | None:
-    """The charset a Content-Type header names, if any: the cleaner decodes as a browser would with it."""
-    match = _CHARSET.search(content_type or "")
-    return match.group(1) if match else None
 
 
 def _slug(reason: str) -> str:

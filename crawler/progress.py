@@ -156,12 +156,12 @@ class Progress:
     def from_crawler(cls, crawler: Any) -> Progress:
         settings = crawler.settings
         stream = sys.stderr
-        shown = settings.getbool("WIREDESK_PROGRESS", True)
+        shown = settings.getbool("WIREDESK_PROGRESS")
         extension = cls(
             crawler.stats,
             stream,
             live=shown and stream.isatty(),
-            log_interval=settings.getfloat("WIREDESK_PROGRESS_LOG_INTERVAL", 60) if shown else 0,
+            log_interval=settings.getfloat("WIREDESK_PROGRESS_LOG_INTERVAL") if shown else 0,
         )
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 import cleaner
 from cleaner.rules import RulesError
-from crawler.pipelines import clean_in_time, declared_charset, site_rules
+from crawler.cleaning import clean_in_time, declared_charset, site_rules
 from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT
 from storage import Corpus, make_engine
 from storage.engine import check_connection, one_line

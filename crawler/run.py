@@ -13,15 +13,15 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from cleaner import CleanOptions
+from crawler.cleaning import site_rules
 from crawler.distributed import redis_settings, worker_id
-from crawler.pipelines import SPOOL_FAILED, site_rules
+from crawler.pipelines import SPOOL_FAILED
 from crawler.progress import Counts, not_fetched
 from crawler.reclean import reclean_after_crawl
+from crawler.settings_registry import user_agent
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
-from storage import make_engine
-from storage.engine import check_connection, database_url, one_line
-from storage.schema import upgrade
+from storage.engine import database_url, one_line, release_shared_engine, shared_engine
 
 
 class CrawlFailed(RuntimeError):
@@ -126,9 +126,7 @@ def crawl_settings(
         settings.set("WIREDESK_WORKER_ID", worker_id(), priority="cmdline")
     site_rules(settings.get("WIREDESK_CLEAN_RULES"))  # a bad rules file fails here, before any fetch
     if "WIREDESK_CONTACT" in (overrides or {}) and "USER_AGENT" not in (overrides or {}):
-        settings.set(
-            "USER_AGENT", f"wiredesk/0.1 (news corpus crawler; +{settings['WIREDESK_CONTACT']})", "cmdline"
-        )
+        settings.set("USER_AGENT", user_agent(settings["WIREDESK_CONTACT"]), "cmdline")
     return settings
 
 
@@ -137,26 +135,16 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
 
     `worker`: join the shared crawl of settings' WIREDESK_REDIS instead of starting from sources.
     """
+    started = time.monotonic()
     slots = {host: slot for source in sources for host, slot in source.download_slots().items()}
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")
-    engine = make_engine(settings.get("WIREDESK_DB"))
-    check_connection(engine)
-    upgrade(engine)
-    engine.dispose()
-    process = CrawlerProcess(settings)
-    if logging.getLevelName(settings.get("LOG_LEVEL")) >= logging.WARNING:
-        _quiet_logs()
-    crawler = process.create_crawler(NewsSpider)
-    started, started_at = time.monotonic(), datetime.now(UTC)
-    process.crawl(crawler, sources=sources, worker=worker)
-    process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    if stats.get("finish_reason") in (None, "start_error"):
-        raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
-    # A crawl told to stop (a signal, the daemon stopping) stops now: `wiredesk reclean` catches up.
-    if settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL", True) and stats.get("finish_reason") != "shutdown":
-        stats.update(_reclean_after(settings, started_at, [source.name for source in sources]))
+    db_url = settings.get("WIREDESK_DB")
+    shared_engine(db_url, migrate=True)  # the one engine of this process's crawl, migrated once
+    try:
+        stats = _crawl(settings, sources, worker)
+    finally:
+        release_shared_engine(db_url)
     return CrawlReport(
         counts=Counts.from_stats(stats),
         sources=per_source_reports(stats, [source.name for source in sources]),
@@ -166,25 +154,40 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
     )
 
 
+def _crawl(settings: Settings, sources: list[Source], worker: bool) -> dict[str, Any]:
+    """Run Scrapy's crawl, then the re-cleaning it calls for; the crawl's stats."""
+    process = CrawlerProcess(settings)
+    if logging.getLevelName(settings.get("LOG_LEVEL")) >= logging.WARNING:
+        _quiet_logs()
+    crawler = process.create_crawler(NewsSpider)
+    started_at = datetime.now(UTC)
+    process.crawl(crawler, sources=sources, worker=worker)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    if stats.get("finish_reason") in (None, "start_error"):
+        raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
+    # A crawl told to stop (a signal, the daemon stopping) stops now: `wiredesk reclean` catches up.
+    if settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL") and stats.get("finish_reason") != "shutdown":
+        stats.update(_reclean_after(settings, started_at, [source.name for source in sources]))
+    return stats
+
+
 def _reclean_after(settings: Settings, started_at: datetime, sources: list[str]) -> dict[str, int]:
     """Re-clean the crawl's sites' articles stored before their memory knew some furniture.
 
     A failure here costs the re-cleaning (`wiredesk reclean` does it later), never the crawl.
     """
-    engine = make_engine(settings.get("WIREDESK_DB"))
     try:
         report = reclean_after_crawl(
-            engine,
+            shared_engine(settings.get("WIREDESK_DB")),
             started_at,
             sources,
             CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
-            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT", 20.0),
+            settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT"),
         )
     except Exception as error:
         logging.getLogger(__name__).warning("re-cleaning after the crawl failed: %s", one_line(error))
         return {}
-    finally:
-        engine.dispose()
     if report.examined:
         logging.getLogger(__name__).info("re-cleaned after the crawl: %s", report.line())
     return {f"wiredesk/reclean/{name}": getattr(report, name) for name in _RECLEAN_COUNTS}

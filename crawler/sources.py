@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.urlpolicy import start_url_problem
-from crawler.urls import site_of
+from storage.urls import site_of
 
 SOURCES_ENV = "WIREDESK_SOURCES"
 

@@ -1,45 +1,12 @@
-"""URL rules: normalisation to one canonical form, and whether a URL looks like an article."""
+"""Whether a URL looks like an article: a guess from its shape, for links scraped from section pages.
+
+Normalisation, sites and a page's identity are storage's (storage/urls.py): it keys rows by them.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-
-from storage.bounds import url_fits
-
-# Query parameters that only say where a click came from; removing them never changes the page.
-TRACKING_PARAMS = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "dclid",
-        "msclkid",
-        "mc_cid",
-        "mc_eid",
-        "igshid",
-        "ocid",
-        "cmpid",
-        "ito",
-        "ref",
-        "ref_src",
-        "smid",
-        "smtyp",
-        "taid",
-        "guccounter",
-        "guce_referrer",
-        "guce_referrer_sig",
-        "yptr",
-        "soc_src",
-        "soc_trk",
-        "at_medium",
-        "at_campaign",
-        "ns_mchannel",
-        "ns_campaign",
-        "ns_source",
-    }
-)
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "_hs")
+from urllib.parse import urlsplit
 
 _DATE_IN_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?(/|-|$)")
 # The three patterns below are searched in the last segment of the path only (looks_like_article
@@ -62,66 +29,6 @@ _FILE_SUFFIX = re.compile(
 )
 
 
-def normalise_url(url: str) -> str:
-    """One spelling per page: lower-case host, no default port, no fragment, no tracking, sorted query."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    query = sorted(
-        (key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(key)
-    )
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
-
-
-def _is_tracking(key: str) -> bool:
-    lowered = key.lower()
-    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
-
-
-def site_of(url: str) -> str:
-    """The host a URL belongs to, without `www.`: the unit of "same site"."""
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
-
-
-def same_site(url: str, other: str) -> bool:
-    """True when both URLs are on one site, subdomains included (news.example.com ~ example.com)."""
-    first, second = site_of(url), site_of(other)
-    return bool(first) and (first == second or first.endswith("." + second) or second.endswith("." + first))
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who a page says it is, decided here and nowhere else (`page_identity`)."""
-
-    canonical: str
-    """The URL its article is stored under: its declared canonical URL when on the same site, else
-    its own URL, normalised. Storage holds it to one more check: a canonical URL naming another
-    stored article with another text is not followed (storage/repository.py)."""
-    original: str | None = None
-    """Its declared canonical URL when on another site: the original a republisher names. A hint
-    for stories, never an identity: a copy on another site is its own article."""
-
-
-def page_identity(page_url: str, declared: str | None) -> Identity:
-    """The identity of the page at `page_url` whose rel=canonical or og:url is `declared`.
-
-    A declared URL counts when it is http(s), parses, and can be stored (storage.bounds); relative
-    ones are read against the page's URL.
-    """
-    own = normalise_url(page_url)
-    if not declared or not declared.strip():
-        return Identity(own)
-    try:
-        named = normalise_url(urljoin(page_url, declared.strip()))
-    except ValueError:  # a port that is not a number, a broken IPv6 address...
-        return Identity(own)
-    if not is_http(named) or not url_fits(named):
-        return Identity(own)
-    return Identity(named) if same_site(named, page_url) else Identity(own, named)
-
-
 def looks_like_article(url: str) -> bool:
     """A guess from the URL alone: dated paths, long slugs or numeric ids, and not a listing page.
 
@@ -135,8 +42,3 @@ def looks_like_article(url: str) -> bool:
     return bool(
         _DATE_IN_PATH.search(path) or _LONG_SLUG.search(last_segment) or _ID_SLUG.search(last_segment)
     )
-
-
-def is_http(url: str) -> bool:
-    """Only http and https are ever fetched (never file:, ftp:, data: and friends)."""
-    return urlsplit(url).scheme in ("http", "https")

@@ -33,12 +33,13 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive import SOURCE_HEADER
+from crawler.settings_registry import BY_NAME
 from storage.archives import RawPage, count_raw_pages, raw_pages
 from storage.engine import make_engine
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 1024**3
+DEFAULT_MAX_BYTES = BY_NAME["WIREDESK_WARC_MAX_BYTES"].default
 """A file is closed past 1 GiB, the size Common Crawl and Heritrix use."""
 OPEN_SUFFIX = ".open"
 GZIP_LEVEL = 6
@@ -145,9 +146,7 @@ class WarcWriterMiddleware:
         if not directory:
             raise NotConfigured
         info = crawl_info(settings.get("USER_AGENT"), settings.getbool("ROBOTSTXT_OBEY"))
-        files = RotatingWarcFiles(
-            Path(directory), settings.getint("WIREDESK_WARC_MAX_BYTES", DEFAULT_MAX_BYTES), info
-        )
+        files = RotatingWarcFiles(Path(directory), settings.getint("WIREDESK_WARC_MAX_BYTES"), info)
         middleware = cls(files, crawler.stats)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware

@@ -3,9 +3,11 @@
 Both the crawler's pipeline and the CLI use this package; nothing else touches the database.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from storage.engine import DatabaseUnavailable, database_url, make_engine
+from typing import TYPE_CHECKING, Any
+
+from storage.engine import DatabaseUnavailable, database_url, make_engine, shared_engine
 from storage.records import FetchedPage, Outcome, StoreResult
 
 __all__ = [
@@ -16,7 +18,19 @@ __all__ = [
     "StoreResult",
     "database_url",
     "make_engine",
+    "open_corpus",
 ]
+
+if TYPE_CHECKING:
+    from storage.repository import Corpus
+
+
+def open_corpus(url: str | None = None, *, migrate: bool = False) -> Corpus:
+    """The corpus at `url` through the process's one engine for it (`storage.engine.shared_engine`);
+    `migrate`: its schema brought up to date first, once per process."""
+    from storage.repository import Corpus
+
+    return Corpus(shared_engine(url, migrate=migrate))
 
 
 def __getattr__(name: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,44 @@ def make_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("psycopg2", "default"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(parsed, pool_pre_ping=True)
+
+
+# The process's engines, one per database URL, and the URLs whose schema this process brought up to date.
+_SHARED: dict[str, Engine] = {}
+_MIGRATED: set[str] = set()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_engine(url: str | None = None, *, migrate: bool = False) -> Engine:
+    """The one engine this process uses for `url`, made on first use; `migrate`: checked reachable
+    and brought up to date once, however many components ask.
+
+    A crawl's components (the run, the corpus gate, both pipelines, the site memory) each used to
+    open an engine of their own, and two of them ran the migrations: one pool per process is what
+    SQLite's single writer and a PostgreSQL connection limit want.
+    """
+    key = database_url(url)
+    with _SHARED_LOCK:
+        engine = _SHARED.get(key)
+        if engine is None:
+            engine = _SHARED[key] = make_engine(key)
+        if migrate and key not in _MIGRATED:
+            from storage.schema import upgrade  # Alembic: only for commands that write
+
+            check_connection(engine)
+            upgrade(engine)
+            _MIGRATED.add(key)
+    return engine
+
+
+def release_shared_engine(url: str | None = None) -> None:
+    """Close the process's engine for `url` (its next use opens and, if asked, migrates anew)."""
+    key = database_url(url)
+    with _SHARED_LOCK:
+        engine = _SHARED.pop(key, None)
+        _MIGRATED.discard(key)
+    if engine is not None:
+        engine.dispose()
 
 
 def _sqlite_engine(path: str, *, read_only: bool) -> Engine:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Self
 
 
 @dataclass(frozen=True)
 class FetchedPage:
-    """One fetched article page as the crawler saw it, before cleaning."""
+    """One fetched article page as the crawler saw it, from its fetch to its rows.
+
+    Built with `fetched` (its identity its own URL), then given the identity its cleaned text
+    claims with `claiming`: the canonical URL is decided there and nowhere else. The crawl's item
+    (`crawler.items.ArticlePage`) is this record with what the crawl adds on the way.
+    """
 
     url: str
     """The URL that was requested."""
@@ -17,7 +23,7 @@ class FetchedPage:
     """The URL after redirects."""
     canonical_url: str
     """The identity the page claims: rel=canonical/og:url on the same site, else its normalised URL
-    (decided by `crawler.urls.page_identity`). Storage refuses the claim when it names another
+    (`claiming`, by `storage.urls.page_identity`). Storage refuses the claim when it names another
     stored article with a different text."""
     source: str
     fetched_at: datetime
@@ -28,6 +34,20 @@ class FetchedPage:
     last_modified: str | None = None
     declared_original: str | None = None
     """rel=canonical/og:url when it names another site: the original a republisher declares."""
+
+    @classmethod
+    def fetched(cls, url: str, final_url: str, **fields: Any) -> Self:
+        """A page as fetched: until its text claims an identity, it is its own URL, normalised."""
+        from storage.urls import normalise_url
+
+        return cls(url=url, final_url=final_url, canonical_url=normalise_url(final_url), **fields)
+
+    def claiming(self, declared: str | None) -> Self:
+        """This page with the identity its rel=canonical or og:url (`declared`) gives it."""
+        from storage.urls import page_identity  # with the cleaner's bounds: the writer's side only
+
+        identity = page_identity(self.final_url, declared)
+        return replace(self, canonical_url=identity.canonical, declared_original=identity.original)
 
 
 class Outcome(StrEnum):

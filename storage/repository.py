@@ -21,7 +21,6 @@ from datetime import datetime
 from enum import Enum
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +43,7 @@ from storage.failures import record_failed_page
 from storage.models import Article, ArticleUrl, ListingState, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
 from storage.stories import Copy, Stories, retrying_deadlocks
+from storage.urls import site_of
 
 logger = logging.getLogger(__name__)
 
@@ -512,7 +512,7 @@ class _Batch:
         new_urls: list[str],
         identity: str,
     ) -> _Step:
-        site = _site(identity)
+        site = site_of(identity)
         copies = self.by_hash.setdefault(fingerprint.text_hash, [])
         same_site = next((stored for stored in copies if stored.site == site), None)
         if same_site is not None:
@@ -733,8 +733,3 @@ def _metadata(article: CleanArticle) -> dict[str, object]:
         "keywords": list(article.keywords),
         "free_access": article.free_access,
     }
-
-
-def _site(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -195,7 +195,7 @@ def load(path: Path) -> tuple[FetchedPage, CleanArticle]:
 
 
 def _page_dict(page: FetchedPage) -> dict[str, Any]:
-    data = asdict(page)
+    data = {member.name: getattr(page, member.name) for member in fields(FetchedPage)}  # not a subclass's
     data["body"] = base64.b64encode(page.body).decode("ascii")
     data["fetched_at"] = page.fetched_at.isoformat()
     return data

@@ -15,7 +15,7 @@ from conftest import run_wiredesk
 import cleaner
 from cleaner.noise import Removed, filter_lines
 from cleaner.rules import PACKAGED_RULES, RulesError, parse_site_rules
-from crawler.pipelines import site_rules
+from crawler.cleaning import site_rules
 
 PAGES = Path(__file__).parent / "pages"
 SEEDS = ("ap-via-yahoo-lavrov-2023", "pa-via-lbc-blinken-lavrov-2024", "reuters-style-rates")

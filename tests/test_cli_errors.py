@@ -140,7 +140,14 @@ def test_a_read_only_sqlite_file(command: str, read_only_results: dict[str, list
 def test_a_failing_item_is_logged_without_its_body() -> None:
     """Scrapy logs an item that fails in a pipeline by its repr: never the page's megabytes."""
     body = b"<html><body>" + b"<p>page text</p>" * 40_000
-    item = ArticlePage("http://x.example/a", "http://x.example/a", "x", datetime.now(UTC), 200, body)
+    item = ArticlePage.fetched(
+        "http://x.example/a",
+        "http://x.example/a",
+        source="x",
+        fetched_at=datetime.now(UTC),
+        http_status=200,
+        body=body,
+    )
     for entry in (
         LogFormatter().item_error(item, ValueError("boom"), None, None),  # type: ignore[arg-type]
         {"msg": "%(item)s", "args": {"item": item}},

@@ -9,8 +9,8 @@ from pathlib import Path
 from conftest import FAST, REPO, WIREDESK
 from scrapy.pqueues import _path_safe
 
+from crawler.jobqueue import discard_killed_queue
 from crawler.newsroom import Newsroom
-from crawler.spiders.news import discard_killed_queue
 
 ARTICLES = 150
 

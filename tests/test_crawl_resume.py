@@ -1,12 +1,15 @@
-"""A crawl killed with SIGKILL, again and again, ends with the same corpus as an uninterrupted one."""
+"""A crawl killed with SIGKILL, again and again, ends with the same corpus as an uninterrupted one;
+one stopped with Ctrl-C resumes without fetching a page twice."""
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import sqlite3
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 from conftest import FAST, REPO, WIREDESK
@@ -27,7 +30,7 @@ def _count(db: Path, table: str) -> int:
         return 0
 
 
-def _crawl(sources: Path, db: Path, jobdir: Path) -> subprocess.Popen[str]:
+def _crawl(sources: Path, db: Path, jobdir: Path, *options: str) -> subprocess.Popen[str]:
     command = [
         WIREDESK,
         "crawl",
@@ -43,8 +46,17 @@ def _crawl(sources: Path, db: Path, jobdir: Path) -> subprocess.Popen[str]:
         "CONCURRENT_REQUESTS_PER_DOMAIN=4",
         "-s",
         "WIREDESK_STORE_BATCH=5",
+        *options,
     ]
-    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # A session of its own: a SIGINT to its group reaches the crawl and its workers, as Ctrl-C does.
+    return subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def test_kill_9_mid_crawl_and_resume(tmp_path: Path) -> None:
@@ -105,3 +117,44 @@ def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> 
         assert final.returncode == 0, stderr
     assert _corpus(db) == _corpus(reference)
     assert _count(db, "pages") == _count(db, "articles") == _count(reference, "articles") == 200
+
+
+def test_ctrl_c_then_resume_fetches_no_stored_article(tmp_path: Path) -> None:
+    """Issue 18's leftover: the pages queued at the interruption were asked for twice on --resume,
+    by the job directory's queue and by the sitemap read again, and fetched twice."""
+    db, jobdir, sources = tmp_path / "c.db", tmp_path / "job", tmp_path / "sources.toml"
+    with Newsroom(bulk_articles=30, bulk_delay=0.3) as newsroom:
+        sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+        articles = {newsroom.bulk.url(bulk_path(n)) for n in range(30)}
+        paths = {bulk_path(n) for n in range(30)}
+        crawl = _crawl(
+            sources, db, jobdir, "-s", "WIREDESK_STORE_BATCH=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"
+        )
+        deadline = time.monotonic() + 120
+        while _fetched(newsroom.requests, paths) < 4 and crawl.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert crawl.poll() is None, "the crawl ended before it could be interrupted"
+        os.killpg(crawl.pid, signal.SIGINT)
+        _, stderr = crawl.communicate(timeout=120)
+        assert crawl.returncode == 130, stderr
+        stored_before = _stored_urls(db)
+        assert 0 < len(stored_before) < len(articles)
+        before_resume = len(newsroom.requests)
+        resumed = _crawl(sources, db, jobdir)
+        _, stderr = resumed.communicate(timeout=180)
+        assert resumed.returncode == 0, stderr
+        fetched = Counter(
+            path for site, path in newsroom.requests[before_resume:] if site == "bulk" and path in paths
+        )
+    assert _stored_urls(db) == articles
+    assert {path for path, times in fetched.items() if times > 1} == set()
+    assert {newsroom.bulk.url(path) for path in fetched} & stored_before == set()
+
+
+def _fetched(requests: list[tuple[str, str]], paths: set[str]) -> int:
+    return sum(1 for site, path in list(requests) if site == "bulk" and path in paths)
+
+
+def _stored_urls(db: Path) -> set[str]:
+    with sqlite3.connect(db, timeout=5) as connection:
+        return {url for (url,) in connection.execute("SELECT url FROM articles")}

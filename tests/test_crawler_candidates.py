@@ -20,6 +20,7 @@ from crawler.discovery import Entry
 from crawler.items import ArticlePage
 from crawler.pipelines import not_an_article
 from crawler.progress import SKIP_PREFIX
+from crawler.settings_registry import SETTINGS
 from crawler.sources import Source
 from crawler.spiders.news import LISTED_META, NewsSpider
 from storage import make_engine
@@ -44,7 +45,8 @@ def make_spider(tmp_path: Path) -> Iterator[Callable[..., NewsSpider]]:
     engine.dispose()
 
     def build(source: Source, **settings: object) -> NewsSpider:
-        crawler = get_crawler(NewsSpider, {"WIREDESK_DB": db_url, **settings})
+        defaults = {setting.name: setting.value() for setting in SETTINGS}
+        crawler = get_crawler(NewsSpider, {**defaults, "WIREDESK_DB": db_url, **settings})
         return NewsSpider.from_crawler(crawler, sources=[source])
 
     yield build
@@ -140,7 +142,7 @@ def test_a_listed_page_typed_website_is_still_an_article(
     spider = make_spider(src)
     (request,) = spider._article_requests([Entry(f"{SITE}/p/12345")], src, listed=True)
     assert request.meta[LISTED_META] is True
-    page = ArticlePage(
+    page = ArticlePage.fetched(
         url=request.url,
         final_url=request.url,
         source="ex",

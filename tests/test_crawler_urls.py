@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import Identity, is_http, looks_like_article, normalise_url, page_identity, same_site
+from crawler.urls import looks_like_article
+from storage.urls import Identity, is_http, normalise_url, page_identity, same_site
 
 
 @pytest.mark.parametrize(

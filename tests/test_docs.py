@@ -68,12 +68,3 @@ def test_readme_opens_with_the_two_setup_commands() -> None:
         ["make", "crawl"],
         ["make", "test"],
     ]
-
-
-def test_every_setting_is_commented(tmp_path: Path) -> None:
-    lines = (REPO / "crawler" / "settings.py").read_text(encoding="utf-8").splitlines()
-    for index, line in enumerate(lines):
-        if line.startswith("WIREDESK_"):
-            assert lines[index - 1].startswith("#"), (
-                f"{line.split('=')[0].strip()} needs a comment line above it"
-            )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import resource
 import sqlite3
@@ -19,13 +18,14 @@ from types import SimpleNamespace
 import pytest
 from conftest import FAST, PG_URL, REPO, WIREDESK, run_wiredesk
 from faultsite import NO_ARTICLE, HostileSite, poison_trigger
+from scrapy.settings import Settings
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from cleaner import CleanArticle
+from crawler.corpusgate import CorpusGate
 from crawler.newsroom import Newsroom
 from crawler.run import EXIT_ARTICLES_LOST
-from crawler.spiders.news import NewsSpider
 from storage import Corpus, FetchedPage, Outcome, make_engine
 from storage.bounds import MAX_URL_BYTES
 from storage.models import Article, Page, Revision
@@ -362,12 +362,8 @@ def test_sqlite_locked_by_another_writer_mid_crawl(tmp_path: Path) -> None:
 def test_a_crawl_ending_while_the_database_is_away_keeps_going(caplog: pytest.LogCaptureFixture) -> None:
     """The feeds' validators are saved as the crawl closes; a database away then costs one full
     listing next time, with a warning, not a traceback."""
-    spider = SimpleNamespace(
-        crawler=SimpleNamespace(stats=SimpleNamespace(get_stats=dict)),
-        listing_validators={"https://wire.example/rss.xml": ('"v1"', None)},
-        corpus=Corpus(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone")),
-        logger=logging.getLogger("test-spider"),
-    )
+    crawler = SimpleNamespace(settings=Settings(), stats=SimpleNamespace(get_stats=dict))
+    gate = CorpusGate(crawler, Corpus(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/gone")))
     with caplog.at_level("WARNING"):
-        NewsSpider.closed(spider, "finished")  # type: ignore[arg-type]
+        gate.save_validators({"https://wire.example/rss.xml": ('"v1"', None)})
     assert "listing validators not saved" in caplog.text

@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cleaner
+from crawler.cleaning import clean_in_time, site_rules
 from crawler.newsroom import bulk, pages
 from crawler.newsroom.stories import ADRIATIC_STORM, FERRY_TALKS, RAIL_STRIKE, RATES_HOLD, ROMAN_ROAD
-from crawler.pipelines import clean_in_time, site_rules
 from crawler.run import EXIT_ARTICLES_LOST
 
 STORY = RAIL_STRIKE.paragraphs

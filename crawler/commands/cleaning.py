@@ -58,7 +58,7 @@ def clean_command(
     Example: wiredesk clean saved-page.html --json
     """
     from cleaner import CleanOptions
-    from crawler.pipelines import TIME_LIMIT, clean_in_time, site_rules
+    from crawler.cleaning import TIME_LIMIT, clean_in_time, site_rules
     from crawler.reclean import site_furniture
 
     options = CleanOptions(site_rules=site_rules(rules_file))

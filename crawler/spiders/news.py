@@ -7,18 +7,16 @@ scrapy crawl news -a source=apnews,reuters            (named sources from the so
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator, Callable, Iterable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.corpusgate import ARTICLE_META, CONDITIONAL, KIND_META, LISTING_META, NotFetched, Wanted
 from crawler.discovery import (
     Entry,
     Kind,
@@ -30,14 +28,14 @@ from crawler.discovery import (
     unpacked,
 )
 from crawler.distributed import LEASE_META, lease_done, start_shared_crawl
+from crawler.fetchfailures import SKIP_KINDS, failure_kind
 from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
 from crawler.progress import ARTICLE_PAGES, SKIP_PREFIX
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
-from crawler.urls import is_http, looks_like_article, normalise_url, same_site
-from storage import Corpus, make_engine
-from storage.engine import DB_UNAVAILABLE, one_line
-from storage.failures import failed_attempts
+from crawler.urls import looks_like_article
+from storage.engine import one_line
+from storage.urls import is_http, normalise_url, same_site
 
 _ARTICLE_MARKERS = re.compile(
     rb"""(property|name)=["']og:type["']\s+content=["']article|content=["']article["']\s+(property|name)=["']og:type|"""
@@ -45,15 +43,16 @@ _ARTICLE_MARKERS = re.compile(
     re.IGNORECASE,
 )
 _NEXT_PAGE = re.compile(r"[?&](page|p|pg)=\d+|/page/\d+/?$", re.IGNORECASE)
-Answer = TypeVar("Answer")
-# Where Scrapy keeps a job's request queue, and the index it writes there when the crawl closes.
-_QUEUE_DIR, _QUEUE_INDEX = "requests.queue", "active.json"
 # Request meta: a feed or sitemap listed the URL (ArticlePage.listed: its og:type does not drop it).
 LISTED_META = "wiredesk_listed"
 
 
 class NewsSpider(Spider):
-    """Crawl sources: feeds and sitemaps list articles, section pages link to them, articles are yielded."""
+    """Crawl sources: feeds and sitemaps list articles, section pages link to them, articles are yielded.
+
+    Discovery and requests only: what the corpus already holds is the corpus gate's question, at
+    download time (crawler/corpusgate.py).
+    """
 
     name = "news"
 
@@ -77,37 +76,23 @@ class NewsSpider(Spider):
             chosen.extend(select_sources(load_sources(sources_file), names))
         self.sources = {src.name: src for src in chosen}
         self.allowed_domains = sorted({domain for src in chosen for domain in src.domains})
-        self.articles_requested = 0
         self.requested: set[str] = set()
         self.skipped: dict[str, str] = {}
         """URLs the crawl chose not to fetch, and why: each is counted once (`_skip`)."""
-        self.listing_validators: dict[str, tuple[str | None, str | None]] = {}
+        self.listed_at: dict[str, datetime | None] = {}
+        """Article URLs requested, with the latest date a listing gave them."""
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.corpus = Corpus(make_engine(crawler.settings.get("WIREDESK_DB")))
-        limit = crawler.settings.get("WIREDESK_MAX_ARTICLES")
-        spider.max_articles = int(limit) if limit not in (None, "") else None
-        spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES", 3)
-        spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE", 0)
+        spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES")
+        spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         spider.since = parse_date(crawler.settings.get("WIREDESK_SINCE"))
-        spider.max_clean_failures = crawler.settings.getint("WIREDESK_CLEAN_FAILURES", 2)
         revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
         spider.distributed = bool(crawler.settings.get("WIREDESK_REDIS"))
-        jobdir = crawler.settings.get("JOBDIR")
-        spider.queue_dir = Path(jobdir, _QUEUE_DIR) if jobdir else None
-        if spider.queue_dir is not None:
-            discard_killed_queue(spider.queue_dir)
-            crawler.signals.connect(spider.queue_opened, signals.spider_opened)
         crawler.signals.connect(spider.callback_failed, signals.spider_error)
         return spider
-
-    def queue_opened(self) -> None:
-        """Scrapy has read the queue's index: until a clean close writes it again, none is valid."""
-        if self.queue_dir is not None:
-            (self.queue_dir / _QUEUE_INDEX).unlink(missing_ok=True)
 
     def source_of(self, meta: dict[str, Any]) -> Source:
         """The source a request belongs to; a worker learns sources from the requests it is given."""
@@ -129,7 +114,7 @@ class NewsSpider(Spider):
                     yield self._request(f"{origin}/robots.txt", src, self.parse_robots, priority=10)
 
     def _request(self, url: str, src: Source, callback: Any, priority: int = 0, **meta: Any) -> Request:
-        """Listings are fetched every run; the run's own set (and the corpus) keeps each URL to one fetch.
+        """Listings are fetched every run; the run's own set and the corpus gate keep a URL to one fetch.
 
         `dont_filter` because Scrapy's persisted fingerprint set would, after a kill, also hold URLs
         whose fetch never finished, and skip them on resume: the corpus is the record of what is done.
@@ -138,14 +123,12 @@ class NewsSpider(Spider):
         reason = self.skipped.pop(url, None)
         if reason is not None:  # judged not worth a fetch from one listing, wanted by another
             self.crawler.stats.inc_value(SKIP_PREFIX + reason, -1)
-        headers = {}
-        if callback == self.parse_start and self._revisit_hours(src) is None:
-            # With a revisit window the listing must be read anyway, to find what is due again.
-            etag, modified = self._corpus_answer(lambda: self.corpus.listing_validators([url]), {}).get(
-                url, (None, None)
-            )
-            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
-            meta["handle_httpstatus_list"] = [304]
+        if callback == self.parse_start:
+            meta[LISTING_META] = True
+            if self._revisit_hours(src) is None:
+                # With a revisit window the listing must be read anyway, to find what is due again.
+                meta[LISTING_META] = CONDITIONAL
+                meta["handle_httpstatus_list"] = [304]
         if self.distributed:
             meta["source_config"] = src
         return Request(
@@ -155,28 +138,8 @@ class NewsSpider(Spider):
             priority=priority,
             # Shared crawls: articles through the shared fingerprint set, so N workers fetch each once.
             dont_filter=not (self.distributed and callback == self.parse_article),
-            headers=headers,
             meta={"source": src.name, **meta},
         )
-
-    def closed(self, reason: str) -> None:
-        """Keep the feeds' and sitemaps' validators only after a complete crawl.
-
-        A listing answered 304 next time is not read again, so whatever it listed must be stored
-        by now: not after a kill, an article limit, or failed article fetches.
-        """
-        stats = self.crawler.stats.get_stats()
-        complete = reason == "finished" and not any(
-            key.startswith(("wiredesk/error/", "wiredesk/skip/max_articles")) for key in stats
-        )
-        if complete and self.listing_validators:
-            try:
-                self.corpus.save_listing_validators(self.listing_validators, datetime.now(UTC))
-            except DB_UNAVAILABLE as error:
-                # Losing them costs one full listing next time, never an article: say so and go on.
-                self.logger.warning(
-                    "listing validators not saved (%s): the next crawl reads every listing", error
-                )
 
     def parse_robots(self, response: Response) -> Iterable[Request]:
         """robots.txt `Sitemap:` lines are start points too (the sources file may not list them all)."""
@@ -203,7 +166,7 @@ class NewsSpider(Spider):
             self._unreadable(response, src.name, str(error))
             return
         kind = detect_kind(body, response.headers.get("Content-Type", b"").decode("latin-1"))
-        self._remember_validators(response, kind)
+        response.meta[KIND_META] = kind.value  # the corpus gate keeps the validators of feeds and sitemaps
         self.crawler.stats.inc_value(f"wiredesk/discovery/{kind.value}")
         if kind is Kind.FEED:
             yield from self._article_requests(parse_feed(body, response.url), src, listed=True)
@@ -249,12 +212,6 @@ class NewsSpider(Spider):
         if lease is not None:
             self.crawler.signals.send_catch_log(lease_done, lease=lease)
 
-    def _remember_validators(self, response: Response, kind: Kind) -> None:
-        """Feeds and sitemaps only: an unchanged sitemap index or section page can still lead to new pages."""
-        validators = (_header(response.headers, b"ETag"), _header(response.headers, b"Last-Modified"))
-        if kind in (Kind.FEED, Kind.SITEMAP) and any(validators):
-            self.listing_validators[response.url] = validators
-
     def parse_section(self, response: Response) -> Iterable[Request]:
         """A section or home page: request the article links, follow a few "next page" links."""
         src = self.source_of(response.meta)
@@ -294,7 +251,7 @@ class NewsSpider(Spider):
             except ValueError:  # a port that is not a number, a broken IPv6 address...
                 self._skip(entry.url, "bad_url")
                 continue
-            if url in fresh or url in self.requested:
+            if url in fresh or (url in self.requested and not self._dated_later(url, entry)):
                 continue
             reason = self._candidate_problem(url, src, listed)
             if reason is None and self._too_old(entry):
@@ -303,41 +260,17 @@ class NewsSpider(Spider):
                 self._skip(url, reason)
             else:
                 fresh[url] = entry
-        unseen = list(fresh)
-        known = self._corpus_answer(lambda: self.corpus.known_urls(unseen), {})
-        failed = self._corpus_answer(
-            lambda: failed_attempts(self.corpus.engine, (url for url in unseen if url not in known)), {}
-        )
         for url, entry in fresh.items():
-            if url in self.requested:
-                continue
-            if failed.get(url, 0) >= self.max_clean_failures:
-                self._skip(url, "failed_before")
-                continue
-            stored = known.get(url)
-            if stored is not None and not self._changed_since(entry, stored.last_fetched_at, src):
-                self._skip(url, "stored_unchanged")
-                continue
-            if self.max_articles is not None and self.articles_requested >= self.max_articles:
-                self._skip(url, "max_articles")
-                continue
-            self.articles_requested += 1
-            yield self._request(url, src, self.parse_article, **({LISTED_META: True} if listed else {}))
+            self.listed_at[url] = entry.updated or self.listed_at.get(url)
+            wanted = Wanted(entry.updated, self._revisit_hours(src))
+            meta = {ARTICLE_META: wanted, **({LISTED_META: True} if listed else {})}
+            yield self._request(url, src, self.parse_article, **meta)
 
-    def _corpus_answer(self, question: Callable[[], Answer], unknown: Answer) -> Answer:
-        """What the corpus says, or `unknown` while the database is away.
-
-        Not knowing costs a fetch of pages already stored (storing them again changes nothing),
-        where failing here would lose every article of the listing being read.
-        """
-        try:
-            return question()
-        except DB_UNAVAILABLE as error:
-            self.crawler.stats.inc_value("wiredesk/listing/database_unavailable")
-            self.logger.warning(
-                "database unavailable (%s): fetching as if nothing was stored", one_line(error)
-            )
-            return unknown
+    def _dated_later(self, url: str, entry: Entry) -> bool:
+        """Another listing dates a requested article later: asked for again, the corpus gate judges
+        it anew (stored, but changed since its last fetch?)."""
+        before = self.listed_at.get(url)
+        return entry.updated is not None and (before is None or entry.updated > before)
 
     def _skip(self, url: str, reason: str) -> None:
         """Count a URL the crawl chose not to fetch under its reason, once: listings repeat links."""
@@ -370,13 +303,6 @@ class NewsSpider(Spider):
     def _too_old(self, entry: Entry) -> bool:
         return self.since is not None and entry.updated is not None and entry.updated < self.since
 
-    def _changed_since(self, entry: Entry, fetched_at: datetime, src: Source) -> bool:
-        """A stored URL is fetched again when its listing dates it later, or the revisit window has passed."""
-        if entry.updated is not None and entry.updated > fetched_at:
-            return True
-        revisit = self._revisit_hours(src)
-        return revisit is not None and datetime.now(UTC) - fetched_at > timedelta(hours=revisit)
-
     def _revisit_hours(self, src: Source) -> float | None:
         return src.revisit_hours if src.revisit_hours is not None else self.revisit_hours
 
@@ -395,7 +321,7 @@ class NewsSpider(Spider):
     def _article_page(self, response: Response) -> ArticlePage:
         headers = response.headers
         self.crawler.stats.inc_value(ARTICLE_PAGES)
-        return ArticlePage(
+        return ArticlePage.fetched(
             url=response.request.meta.get("redirect_urls", [response.url])[0]
             if response.request
             else response.url,
@@ -428,7 +354,10 @@ class NewsSpider(Spider):
             self._release(request.meta)
         source = request.meta.get("source", "?") if request is not None else "?"
         url = request.url if request is not None else "?"
-        kind = _failure_kind(failure)
+        if failure.check(NotFetched):  # the corpus gate's choice, counted there
+            self.logger.debug("%s: not fetched: %s", source, failure.value)
+            return
+        kind = failure_kind(failure)
         if kind in SKIP_KINDS:
             if not failure.check(LeftSourceError):
                 self.crawler.stats.inc_value(f"wiredesk/skip/{kind}")
@@ -439,19 +368,6 @@ class NewsSpider(Spider):
         self.logger.warning("%s: %s fetching %s", source, kind, url)
 
 
-def discard_killed_queue(queue: Path) -> None:
-    """Drop the request queue a killed crawl left on disk; a queue closed cleanly is resumed.
-
-    Scrapy writes the queue's index and each queue file's header only when the crawl closes (the
-    spider deletes the index once the queue is open, so an index means a clean close). After a kill
-    the files are never read again, but one left empty breaks the next push to its priority, which
-    loses the rest of a listing's requests, or, one item at a time per response, stalls the crawl.
-    Nothing is lost by dropping them: every run lists its start URLs again.
-    """
-    if queue.is_dir() and not (queue / _QUEUE_INDEX).exists():
-        shutil.rmtree(queue)
-
-
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -460,41 +376,3 @@ def _origin(url: str) -> str:
 def _header(headers: Any, name: bytes) -> str | None:
     value = headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-# Exception class names (Twisted's and Scrapy's, old and new spellings) to short error kinds.
-# Exception class names (Twisted's and Scrapy's, old and new spellings) to short error kinds.
-_FAILURE_KINDS = (
-    (("DNSLookupError", "CannotResolveHostError"), "dns"),
-    (("TimeoutError", "TCPTimedOutError", "DownloadTimeoutError"), "timeout"),
-    (("ConnectionRefusedError", "DownloadConnectionRefusedError"), "refused"),
-    (("ConnectionLost", "ConnectionDone", "ResponseDataLossError", "ConnectionReset"), "connection-lost"),
-    (("ResponseNeverReceived", "DownloadFailedError"), "no-response"),
-    (("DownloadCancelledError",), "too-large"),
-    (("UnsupportedURLSchemeError",), "bad-scheme"),
-)
-# Why a middleware refused a request, from its message, for the IgnoreRequest cases.
-_IGNORE_REASONS = (
-    ("robots", "robots"),
-    ("max redirect", "redirect-loop"),
-    ("max size", "too-large"),
-    ("maxsize", "too-large"),
-    ("larger than", "too-large"),
-    ("offsite", "offsite"),
-)
-# Kinds that are a choice not to fetch (politeness, bounds) rather than a failure of the page.
-SKIP_KINDS = frozenset({"robots", "offsite", "ignored"})
-
-
-def _failure_kind(failure: Failure) -> str:
-    """A short, stable name for a failure: `http-503`, `dns`, `timeout`, `refused`, `robots`..."""
-    response = getattr(failure.value, "response", None)
-    if response is not None:
-        return f"http-{response.status}"
-    if failure.check(LeftSourceError):
-        return "offsite"
-    if failure.check(IgnoreRequest):
-        message = str(failure.value).lower()
-        return next((kind for needle, kind in _IGNORE_REASONS if needle in message), "ignored")
-    name = type(failure.value).__name__
-    return next((kind for names, kind in _FAILURE_KINDS if name in names), name)

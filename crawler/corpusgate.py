@@ -1,0 +1,205 @@
+"""The crawl's read side of the corpus, at download time: what is stored decides what is fetched.
+
+The spider says what it wants (an article, with the date its listing gave; a listing that may be
+answered 304); this downloader middleware asks the corpus, off the reactor thread, just before the
+request would be sent:
+- an article already stored and not changed since (by its listing's date, or past its revisit
+  window), or given up after WIREDESK_CLEAN_FAILURES failures, is not fetched (`stored_unchanged`,
+  `failed_before`), nor one past WIREDESK_MAX_ARTICLES (`max_articles`);
+- an article URL is sent once per run, whoever asks: a resumed crawl's queue and the listing read
+  again both ask for the pages queued at the interruption. One not sent is judged again when
+  asked for again: another listing may date it later;
+- a start listing gets the validators of its last complete crawl (conditional GET), and the feeds'
+  and sitemaps' new validators are saved when the crawl ends complete.
+
+Deciding here rather than when the listing is read is what makes a resumed crawl fetch nothing
+stored: its queue was written before the pages were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThread
+
+from crawler.progress import SKIP_PREFIX
+from storage import Corpus, open_corpus
+from storage.engine import DB_UNAVAILABLE, one_line
+from storage.failures import failed_attempts
+
+logger = logging.getLogger(__name__)
+Answer = TypeVar("Answer")
+
+ARTICLE_META = "wiredesk_article"
+"""Request meta of an article request: its `Wanted`."""
+LISTING_META = "wiredesk_listing"
+"""Request meta of a feed, sitemap or section page: True, or CONDITIONAL for a start listing
+fetched with its validators (its response may be a 304)."""
+CONDITIONAL = "conditional"
+KIND_META = "wiredesk_kind"
+"""Response meta the spider sets on a listing: what it found it to be (`crawler.discovery.Kind`)."""
+# Listings whose validators are kept: an unchanged sitemap index or section page can still lead
+# to new pages, so those are read in full every time.
+_VALIDATED_KINDS = frozenset({"feed", "sitemap"})
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Why a stored article would be fetched again: its listing dates it later than the last fetch,
+    or it was last fetched longer ago than `revisit_hours`."""
+
+    listed_at: datetime | None = None
+    revisit_hours: float | None = None
+
+    def changed_since(self, fetched_at: datetime) -> bool:
+        if self.listed_at is not None and self.listed_at > fetched_at:
+            return True
+        return self.revisit_hours is not None and datetime.now(UTC) - fetched_at > timedelta(
+            hours=self.revisit_hours
+        )
+
+
+class NotFetched(IgnoreRequest):
+    """A request the gate chose not to send; already counted (under wiredesk/skip/<reason>)."""
+
+
+class CorpusGate:
+    """Downloader middleware: the corpus's answers for the spider's requests (module docstring)."""
+
+    def __init__(self, crawler: Any, corpus: Corpus) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.corpus = corpus
+        limit = settings.get("WIREDESK_MAX_ARTICLES")
+        self.max_articles = int(limit) if limit not in (None, "") else None
+        self.max_failures = settings.getint("WIREDESK_CLEAN_FAILURES")
+        self.articles_sent = 0
+        self._sent: set[str] = set()
+        """Article URLs sent this run: each is fetched once."""
+        self._judged: dict[str, str] = {}
+        """Article URLs not sent, with the reason they are counted under (each URL counted once)."""
+        self._in_turn = asyncio.Lock()
+        """Article requests are judged one at a time, in the order the scheduler sends them: a second
+        request for a URL waits for the first's answer, and --max-articles takes the first ones."""
+        self._listings: list[tuple[str, tuple[str | None, str | None], dict[str, Any]]] = []
+        """Listings answered with validators: URL, (ETag, Last-Modified), the meta the spider marks."""
+        self._warned = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CorpusGate:
+        gate = cls(crawler, open_corpus(crawler.settings.get("WIREDESK_DB"), migrate=True))
+        crawler.signals.connect(gate.spider_closed, signal=signals.spider_closed)
+        return gate
+
+    async def process_request(self, request: Request) -> None:
+        meta = request.meta
+        if meta.get(LISTING_META) == CONDITIONAL:
+            await self._add_validators(request)
+        wanted = meta.get(ARTICLE_META)
+        if wanted is None or meta.get("redirect_urls"):
+            return
+        url = request.url
+        if meta.get("retry_times"):  # the same fetch, tried again
+            self._sent.add(url)
+            return
+        async with self._in_turn:
+            await self._admit(url, wanted)
+
+    async def _admit(self, url: str, wanted: Wanted) -> None:
+        """Let the article request through, or count why not (once per URL) and raise NotFetched."""
+        if url in self._sent:
+            raise NotFetched(f"already requested: {url}")
+        reason = await self._in_thread(lambda: self._judge(url, wanted), None)
+        if reason is None and self.max_articles is not None and self.articles_sent >= self.max_articles:
+            reason = "max_articles"
+        counted = self._judged.pop(url, None)
+        if counted is not None and counted != reason:
+            self.stats.inc_value(SKIP_PREFIX + counted, -1)
+        if reason is not None:
+            if counted != reason:
+                self.stats.inc_value(SKIP_PREFIX + reason)
+            self._judged[url] = reason
+            raise NotFetched(f"{reason}: {url}")
+        self._sent.add(url)
+        self.articles_sent += 1
+
+    def _judge(self, url: str, wanted: Wanted) -> str | None:
+        """In a thread: why the corpus says `url` is not worth a fetch; None when it is."""
+        known = self.corpus.known_urls([url]).get(url)
+        if known is not None:
+            return None if wanted.changed_since(known.last_fetched_at) else "stored_unchanged"
+        if failed_attempts(self.corpus.engine, [url]).get(url, 0) >= self.max_failures:
+            return "failed_before"
+        return None
+
+    async def _add_validators(self, request: Request) -> None:
+        url = request.url
+        answer = await self._in_thread(lambda: self.corpus.listing_validators([url]), {})
+        etag, modified = answer.get(url, (None, None))
+        for header, value in (("If-None-Match", etag), ("If-Modified-Since", modified)):
+            if value:
+                request.headers[header] = value
+
+    async def _in_thread(self, question: Callable[[], Answer], unknown: Answer) -> Answer:
+        """What the corpus says, asked in a thread, or `unknown` while the database is away.
+
+        Not knowing costs a fetch of a page already stored (storing it again changes nothing),
+        where failing here would lose it.
+        """
+        try:
+            return await maybe_deferred_to_future(deferToThread(question))
+        except DB_UNAVAILABLE as error:
+            self.stats.inc_value("wiredesk/listing/database_unavailable")
+            if not self._warned:
+                self._warned = True
+                logger.warning(
+                    "database unavailable (%s): fetching as if nothing was stored",
+                    one_line(error),
+                )
+            return unknown
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get(LISTING_META) and response.status == 200:
+            validators = (_header(response, b"ETag"), _header(response, b"Last-Modified"))
+            if any(validators):
+                self._listings.append((response.url, validators, request.meta))
+        return response
+
+    def spider_closed(self, spider: Any, reason: str) -> Deferred[None] | None:
+        """Keep the feeds' and sitemaps' validators only after a complete crawl.
+
+        A listing answered 304 next time is not read again, so whatever it listed must be stored
+        by now: not after a kill, an article limit, or failed article fetches.
+        """
+        stats = self.stats.get_stats()
+        complete = reason == "finished" and not any(
+            key.startswith(("wiredesk/error/", SKIP_PREFIX + "max_articles")) for key in stats
+        )
+        kept = {url: pair for url, pair, meta in self._listings if meta.get(KIND_META) in _VALIDATED_KINDS}
+        if not (complete and kept):
+            return None
+        return deferToThread(self.save_validators, kept)
+
+    def save_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
+        """In a thread: keep the validators; a database away costs them, with a warning."""
+        try:
+            self.corpus.save_listing_validators(validators, datetime.now(UTC))
+        except DB_UNAVAILABLE as error:
+            # Losing them costs one full listing next time, never an article: say so and go on.
+            logger.warning("listing validators not saved (%s): the next crawl reads every listing", error)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
