@@ -72,9 +72,7 @@ class CleanPipeline:
         self.stats = stats
         self.time_limit = time_limit
         self.options = options
-        # A worker still on one page past twice its time limit is stuck in C: killed (crawler/workers.py).
-        stuck_after = 2 * time_limit + 10 if time_limit > 0 else 0
-        self._pool = WorkerPool(workers, memory_limit_mb, stuck_after) if workers > 0 else None
+        self._pool = worker_pool(workers, memory_limit_mb, time_limit)
         self._memory = FurnitureCache(db_url, memory_refresh)
         self._slots: asyncio.Semaphore | None = None
         """One per worker: a page reads its site's memory once a worker is free for it, not while
@@ -83,10 +81,9 @@ class CleanPipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> CleanPipeline:
         settings = crawler.settings
-        workers = settings.get("WIREDESK_CLEAN_WORKERS")
         return cls(
             crawler.stats,
-            os.cpu_count() or 1 if workers in (None, "") else int(workers),
+            clean_workers(settings),
             settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT"),
             cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
             settings.get("WIREDESK_DB"),
@@ -320,6 +317,19 @@ class StorePipeline:
                     self.spool,
                 )
         self._writer.shutdown(wait=True)
+
+
+def clean_workers(settings: Any) -> int:
+    """How many cleaning workers: WIREDESK_CLEAN_WORKERS, or one per CPU when it is unset."""
+    workers = settings.get("WIREDESK_CLEAN_WORKERS")
+    return os.cpu_count() or 1 if workers in (None, "") else int(workers)
+
+
+def worker_pool(workers: int, memory_limit_mb: int, time_limit: float) -> WorkerPool | None:
+    """The cleaning pool (None: clean in this process). A worker still on one page past twice the
+    time limit is stuck in C, where the time limit's alarm cannot reach: it is killed."""
+    stuck_after = 2 * time_limit + 10 if time_limit > 0 else 0
+    return WorkerPool(workers, memory_limit_mb, stuck_after) if workers > 0 else None
 
 
 def record_failure(corpus: Corpus, item: ArticlePage) -> None:

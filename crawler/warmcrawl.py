@@ -37,7 +37,7 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
-from crawler.pipelines import CleanPipeline
+from crawler.pipelines import CleanPipeline, clean_workers, worker_pool
 from crawler.progress import Counts
 from crawler.run import (
     EXIT_ALL_SOURCES_FAILED,
@@ -67,13 +67,18 @@ _STATUS_MESSAGES = {
 class WarmCleanPipeline(CleanPipeline):
     """CleanPipeline whose worker pool is the process's, kept for the next crawl instead of shut down."""
 
-    kept: ClassVar[dict[tuple[int, int], WorkerPool]] = {}
+    kept: ClassVar[dict[tuple[int, int, float], WorkerPool]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self._pool is not None:
-            key = (self._pool.size, self._pool.memory_limit_mb)
-            self._pool = self.kept.setdefault(key, self._pool)
+            self._pool = self.keep(self._pool)
+
+    @classmethod
+    def keep(cls, pool: WorkerPool) -> WorkerPool:
+        """The process's pool of the same shape as `pool` (`pool` itself when it is the first): a
+        pool starts no worker before its first call, so the one not kept costs nothing."""
+        return cls.kept.setdefault((pool.size, pool.memory_limit_mb, pool.stuck_after), pool)
 
     def close_spider(self) -> None:
         self._pool = None  # kept in `kept`: the next crawl cleans with the same, warm, workers
@@ -135,7 +140,7 @@ class WarmCrawls:
             return
         names = [source.name for source in sources]
         stopped = stats["finish_reason"] == "shutdown"  # told to stop: `wiredesk reclean` catches up
-        if crawler.settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL", True) and not stopped:
+        if crawler.settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL") and not stopped:
             # Off the reactor thread: other crawls of this process go on meanwhile.
             from twisted.internet.threads import deferToThread
 
@@ -222,13 +227,15 @@ def _start_workers(settings: Settings) -> None:
     """Start the cleaning workers now, so that the first run's pages do not wait for them to import
     trafilatura (seconds); the pool is the one `WarmCleanPipeline` then finds (same size, as
     CleanPipeline sizes it)."""
-    workers = settings.get("WIREDESK_CLEAN_WORKERS")
-    size = os.cpu_count() or 1 if workers in (None, "") else int(workers)
-    if size <= 0:
+    pool = worker_pool(
+        clean_workers(settings),
+        settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT"),
+        settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT"),
+    )
+    if pool is None:
         return
-    memory_limit_mb = settings.getint("WIREDESK_CLEAN_MEMORY_LIMIT", 0)
-    pool = WarmCleanPipeline.kept.setdefault((size, memory_limit_mb), WorkerPool(size, memory_limit_mb))
-    for _ in range(size):
+    pool = WarmCleanPipeline.keep(pool)
+    for _ in range(pool.size):
         deferred_from_coro(pool.run(os.getpid, name="warm-up"))
 
 
