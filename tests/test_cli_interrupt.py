@@ -89,9 +89,6 @@ def test_ctrl_c_then_resume(tmp_path: Path) -> None:
         fetches = Counter(path for site, path in newsroom.requests if site == "bulk" and path in articles)
     assert _stored_paths(db) == articles == set(fetches)
     assert {path for path in stored_before if fetches[path] > 1} == set()
-    # Not asserted: the articles still queued at the interruption are fetched twice on resume, once
-    # from the job directory's queue and once from the sitemap read again (the spider's dont_filter);
-    # the second fetch finds them stored ("same"). docs/reliability.md says so.
 
 
 # --- Ctrl-C during start-up --------------------------------------------------------------------
