@@ -200,7 +200,10 @@ class Corpus:
                 (fingerprint.text_hash for *_, fingerprint in ready),
             )
             steps = [batch.plan(page, article, fingerprint) for _, page, article, fingerprint in ready]
-            dedup.lock_bands(connection, [step.fingerprint for step in steps if step.kind in _INDEXED])
+            indexed = [step.fingerprint for step in steps if step.kind in _INDEXED]
+            dedup.lock_bands(connection, indexed)
+            revisions = sum(step.kind is _Kind.REVISION for step in steps)
+            batch.near = dedup.NearIndex(connection, indexed, revisions)
             results = [batch.write(step) for step in steps]
             batch.finish()
             if also is not None:
@@ -240,6 +243,9 @@ class Corpus:
             ]
             dedup.lock_bands(connection, [fingerprint for _, _, fingerprint, _ in changed])
             batch = _Batch(connection)
+            batch.near = dedup.NearIndex(
+                connection, [fingerprint for _, _, fingerprint, _ in changed], len(changed)
+            )
             for item, article, fingerprint, target in changed:
                 target.revision_count += 1
                 target.text_hash = fingerprint.text_hash
@@ -428,6 +434,8 @@ class _Batch:
     by_hash: dict[str, list[_Stored]] = field(default_factory=dict)
     """Every article with each of the batch's text hashes (stored ones by id, then the batch's own)."""
     stories: Stories = field(init=False)
+    near: dedup.NearIndex | None = None
+    """The band index as the batch sees it, once the bands of what it indexes are locked."""
     new_urls: list[dict[str, Any]] = field(default_factory=list)
     pages: list[dict[str, Any]] = field(default_factory=list)
     revisions: list[dict[str, Any]] = field(default_factory=list)
@@ -557,7 +565,7 @@ class _Batch:
 
     def _insert(self, step: _Step) -> Outcome:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
-        links = dedup.find_links(self.connection, fingerprint, article.published)
+        links = self._near().find_links(fingerprint, article.published, self.stories.current)
         if step.exact is not None:
             # Found by its hash even where the band index holds more copies than a probe reads.
             links.append(dedup.Link(_id(step.exact), _story(step.exact), 1.0))
@@ -582,7 +590,7 @@ class _Batch:
             },
         ).scalar_one()
         self._keep_page(step, outcome)
-        dedup.index_article(self.connection, target.id, fingerprint, replace=False)
+        self._near().add(target.id, fingerprint, story_id, article.published, replace=False)
         self.stories.merge(story_id, links, target.id, "copy")
         self.stories.add_copy(
             story_id, Copy(target.id, article.title, article.published, page.fetched_at, len(article.text))
@@ -610,14 +618,20 @@ class _Batch:
 
         `cause` is what `story_merges` records if the new text merges stories.
         """
-        links = dedup.find_links(self.connection, fingerprint, article.published, exclude=target.id)
-        dedup.index_article(self.connection, _id(target), fingerprint, replace=True)
+        near = self._near()
+        links = near.find_links(fingerprint, article.published, self.stories.current, exclude=target.id)
+        near.add(_id(target), fingerprint, _story(target), article.published, replace=True)
         links.append(dedup.Link(_id(target), _story(target), 1.0))
         story_id = self.stories.oldest(links)
         assert story_id is not None
         self.stories.merge(story_id, links, _id(target), cause)
         self.stories.revised(story_id, _id(target), article.published, len(article.text))
         target.story_id = story_id
+        near.moved(_id(target), story_id)
+
+    def _near(self) -> dedup.NearIndex:
+        assert self.near is not None, "the band index is read once the bands are locked"
+        return self.near
 
     def _keep_page(self, step: _Step, outcome: Outcome) -> None:
         """The raw page and the revision it carries, written at the end of the batch."""
@@ -663,6 +677,8 @@ class _Batch:
             )
         if self.refreshed:
             self.connection.execute(_REFRESH, list(self.refreshed.values()))
+        if self.near is not None:
+            self.near.finish()
         self.stories.finish()
         sitememory.learn(
             self.connection,

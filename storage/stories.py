@@ -175,9 +175,10 @@ class Stories:
         pending = [story for story in wanted if story not in self._states and story not in self._merged]
         while pending:
             pending = self._load(pending)
-        return {story: self._follow(story) for story in wanted}
+        return {story: self.current(story) for story in wanted}
 
-    def _follow(self, story_id: int) -> int:
+    def current(self, story_id: int) -> int:
+        """The story `story_id` is as far as this transaction knows (its merges followed), unlocked."""
         while story_id in self._merged:
             story_id = self._merged[story_id]
         return story_id
