@@ -17,9 +17,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cleaner.fingerprint import (
     band_keys,
@@ -119,7 +133,7 @@ def lock_bands(connection: Connection, fingerprints: list[Fingerprint]) -> None:
     if connection.dialect.name == "postgresql" and fingerprints:
         connection.execute(
             text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
-            {"keys": sorted({band for fingerprint in fingerprints for band in fingerprint.bands})},
+            {"keys": pg_array(sorted({band for fingerprint in fingerprints for band in fingerprint.bands}))},
         )
 
 
@@ -264,7 +278,7 @@ class NearIndex:
         if self.connection.dialect.name == "postgresql":
             bands, buckets, ids = zip(*rows, strict=True)
             self.connection.execute(
-                _INSERT_BANDS, {"bands": list(bands), "buckets": list(buckets), "ids": list(ids)}
+                _INSERT_BANDS, {"bands": pg_array(bands), "buckets": pg_array(buckets), "ids": pg_array(ids)}
             )
         else:
             self.connection.execute(
@@ -297,6 +311,30 @@ _INSERT_BANDS = text(
 )
 
 
+def member_of(
+    connection: Connection, column: ColumnElement[Any], values: list[int] | list[str]
+) -> list[ColumnElement[bool]]:
+    """Conditions `column IN values`, one per statement to run.
+
+    PostgreSQL: one `= ANY(array)`, whatever the count, and the same SQL text each time (so
+    psycopg parses it once and the server may prepare it; a long IN list is new SQL each time).
+    SQLite: IN lists of at most `_IN_CHUNK` values (its limit on bound parameters).
+    """
+    if not values:
+        return []
+    if connection.dialect.name != "postgresql":
+        return [column.in_(values[start : start + _IN_CHUNK]) for start in range(0, len(values), _IN_CHUNK)]
+    if isinstance(values[0], int):
+        return [column == any_(cast(bindparam(None, pg_array(values), Text), ARRAY(BigInteger)))]
+    return [column == any_(bindparam(None, values, ARRAY(Text)))]
+
+
+def pg_array(values: Iterable[int]) -> str:
+    """Integers as a PostgreSQL array literal, for CAST(:param AS bigint[]): psycopg adapts a list
+    of thousands of ints element by element in Python, several times slower than joining them."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
 def _probe(
     connection: Connection, keys: list[tuple[int, int]], per_band: int
 ) -> dict[tuple[int, int], list[int]]:
@@ -308,7 +346,7 @@ def _probe(
     if connection.dialect.name == "postgresql":
         bands, buckets = zip(*keys, strict=True)
         rows = connection.execute(
-            _PROBE_PG, {"bands": list(bands), "buckets": list(buckets), "per_band": per_band}
+            _PROBE_PG, {"bands": pg_array(bands), "buckets": pg_array(buckets), "per_band": per_band}
         )
         for band, bucket, article_id in rows:
             found.setdefault((band, bucket), []).append(article_id)
@@ -326,13 +364,10 @@ def _probe(
 
 def _read_candidates(connection: Connection, ids: set[int]) -> dict[int, _Candidate]:
     """The stored articles found in the buckets, with what verifying them needs (those with a signature)."""
-    wanted = sorted(ids)
     found: dict[int, _Candidate] = {}
     columns = (Article.id, Article.story_id, Article.minhash, Article.published_at)
-    for start in range(0, len(wanted), _IN_CHUNK):
-        query = select(*columns).where(
-            Article.id.in_(wanted[start : start + _IN_CHUNK]), Article.minhash.is_not(None)
-        )
+    for among in member_of(connection, Article.id, sorted(ids)):
+        query = select(*columns).where(among, Article.minhash.is_not(None))
         for article_id, story_id, signature, published in connection.execute(query):
             found[article_id] = _Candidate(story_id, signature_from_bytes(signature), published)
     return found

@@ -459,12 +459,12 @@ class _Batch:
             )
 
         by_url = select(_URLS.c.url, *columns).join(_ARTICLES, _ARTICLES.c.id == _URLS.c.article_id)
-        for chunk in _chunks(urls):
-            for row in self.connection.execute(by_url.where(_URLS.c.url.in_(chunk))):
+        for among in dedup.member_of(self.connection, _URLS.c.url, list(dict.fromkeys(urls))):
+            for row in self.connection.execute(by_url.where(among)):
                 self.by_url[row.url] = stored(row)
         by_hash = select(*columns).order_by(_ARTICLES.c.id)
-        for chunk in _chunks(hashes):
-            for row in self.connection.execute(by_hash.where(_ARTICLES.c.text_hash.in_(chunk))):
+        for among in dedup.member_of(self.connection, _ARTICLES.c.text_hash, list(dict.fromkeys(hashes))):
+            for row in self.connection.execute(by_hash.where(among)):
                 self.by_hash.setdefault(row.text_hash, []).append(stored(row))
 
     def plan(self, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> _Step:
@@ -711,11 +711,6 @@ def _page_urls(page: FetchedPage) -> list[str]:
     """Every URL a batch must know about for this page: its own, its claim, its declared original."""
     urls = (page.canonical_url, page.final_url, page.url, page.declared_original)
     return [url for url in dict.fromkeys(urls) if url is not None]
-
-
-def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
-    unique = list(dict.fromkeys(values))
-    return (unique[start : start + IN_CHUNK] for start in range(0, len(unique), IN_CHUNK))
 
 
 def _text_values(page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> dict[str, object]:
