@@ -233,8 +233,12 @@ class NearIndex:
     def _bucket(self, key: tuple[int, int]) -> list[int]:
         """The bucket's PER_BAND newest entries now: those stored (less the batch's re-indexed
         articles) and the batch's own."""
-        stored = [article_id for article_id in self._stored.get(key, ()) if article_id not in self._own_keys]
-        return sorted([*stored, *self._own.get(key, ())], reverse=True)[:PER_BAND]
+        stored = self._stored.get(key, [])
+        own = self._own.get(key)
+        if not own and not self._replaced:
+            return stored[:PER_BAND]
+        stored = [article_id for article_id in stored if article_id not in self._own_keys]
+        return sorted([*stored, *(own or ())], reverse=True)[:PER_BAND]
 
     def add(
         self,

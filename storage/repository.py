@@ -578,7 +578,7 @@ class _Batch:
             story_id = self.stories.create(article.title, article.published, page.fetched_at)
         target.story_id = story_id
         target.id = self.connection.execute(
-            insert(_ARTICLES).returning(_ARTICLES.c.id),
+            _INSERT_ARTICLE,
             {
                 "url": step.url,
                 "source": page.source,
@@ -686,6 +686,8 @@ class _Batch:
         )
 
 
+# Built once: building a statement and its cache key per article cost more than running it.
+_INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
 _REFRESH = (
     update(_ARTICLES)
     .where(_ARTICLES.c.id == bindparam("b_id"))

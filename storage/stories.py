@@ -98,7 +98,7 @@ class Stories:
     def create(self, title: str | None, published: datetime | None, fetched_at: datetime) -> int:
         """A new story, for a text linked to nothing stored."""
         story_id: int = self.connection.execute(
-            insert(_STORIES).returning(_STORIES.c.id),
+            _CREATE,
             {"title": title, "first_seen_at": fetched_at, "first_published_at": published},
         ).scalar_one()
         self._states[story_id] = _State(title, fetched_at, published, None)
@@ -238,6 +238,7 @@ def _load_statement() -> Select[Any]:
 
 
 _LOAD = _load_statement()
+_CREATE = insert(_STORIES).returning(_STORIES.c.id)
 _UPDATE = (
     update(_STORIES)
     .where(_STORIES.c.id == bindparam("b_id"))
