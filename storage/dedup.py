@@ -91,6 +91,15 @@ class Fingerprint:
     def signature(self) -> np.ndarray:
         return minhash(self.text)
 
+    def take_signature(self, signature: np.ndarray) -> None:
+        """Use the signature of a stored text with the same hash instead of computing it.
+
+        Both come from the normalised text alone (the hash is of it, the shingles are its words),
+        so an exact copy's signature is the original's: a wire story on its tenth site costs a
+        lookup, not a MinHash of a long text.
+        """
+        self.__dict__["signature"] = signature
+
     @cached_property
     def bands(self) -> list[int]:
         return band_keys(self.signature)

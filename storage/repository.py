@@ -23,11 +23,13 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from cleaner import CleanArticle
+from cleaner.fingerprint import signature_from_bytes
 from storage import dedup, sitememory
 from storage.bounds import (
     ETAG_CHARS,
@@ -201,6 +203,7 @@ class Corpus:
             )
             steps = [batch.plan(page, article, fingerprint) for _, page, article, fingerprint in ready]
             indexed = [step.fingerprint for step in steps if step.kind in _INDEXED]
+            batch.share_signatures(indexed)
             dedup.lock_bands(connection, indexed)
             revisions = sum(step.kind is _Kind.REVISION for step in steps)
             batch.near = dedup.NearIndex(connection, indexed, revisions)
@@ -441,6 +444,8 @@ class _Batch:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     """One per page, in the same order: each kept page is the raw page of a new revision."""
     refreshed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    hash_holders: dict[str, int] = field(default_factory=dict)
+    """Per text hash of the batch, the first stored article read with it (its signature is the text's)."""
     sightings: list[sitememory.Sighting] = field(default_factory=list)
     """The lines of every text the batch stores, for the site memory."""
 
@@ -466,6 +471,25 @@ class _Batch:
         for among in dedup.member_of(self.connection, _ARTICLES.c.text_hash, list(dict.fromkeys(hashes))):
             for row in self.connection.execute(by_hash.where(among)):
                 self.by_hash.setdefault(row.text_hash, []).append(stored(row))
+                self.hash_holders.setdefault(row.text_hash, row.id)
+
+    def share_signatures(self, fingerprints: list[Fingerprint]) -> None:
+        """Give each text the signature of a stored text with its hash, or of the batch's first text
+        with it: only texts new to the corpus and the batch are MinHashed."""
+        known: dict[str, np.ndarray] = {}
+        wanted = sorted(
+            {self.hash_holders[f.text_hash] for f in fingerprints if f.text_hash in self.hash_holders}
+        )
+        signatures = select(_ARTICLES.c.text_hash, _ARTICLES.c.minhash)
+        for among in dedup.member_of(self.connection, _ARTICLES.c.id, wanted):
+            for digest, signature in self.connection.execute(signatures.where(among)):
+                if signature is not None:
+                    known[digest] = signature_from_bytes(signature)
+        for fingerprint in fingerprints:
+            if fingerprint.text_hash in known:
+                fingerprint.take_signature(known[fingerprint.text_hash])
+            else:
+                known[fingerprint.text_hash] = fingerprint.signature
 
     def plan(self, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> _Step:
         """Decide what storing the item does; what it will write is visible to the items after it.
