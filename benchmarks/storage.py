@@ -23,6 +23,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import random
 import tempfile
 import time
 import uuid
@@ -75,6 +76,13 @@ def main() -> None:
     parser.add_argument("--copies", type=float, default=0.2, help="share of articles that are near copies")
     parser.add_argument("--db", action="append", help="sqlite, or a PostgreSQL URL (repeatable)")
     parser.add_argument(
+        "--text",
+        choices=("bulk", "varied"),
+        default="bulk",
+        help="bulk: the newsroom's bulk stories (a small vocabulary: texts share many LSH buckets); "
+        "varied: Zipf-distributed words (unrelated texts share few buckets, as real ones do)",
+    )
+    parser.add_argument(
         "--bulk",
         action="store_true",
         help="PostgreSQL: fill with COPY (each article its own story, no raw page) instead of store_many",
@@ -82,7 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     print(
-        f"{args.writers} writers, batches of {BATCH}, {args.copies:.0%} near copies, sample {args.sample:,}"
+        f"{args.writers} writers, batches of {BATCH}, {args.text} texts, {args.copies:.0%} near copies, "
+        f"sample {args.sample:,}"
     )
     print(f"{'backend':11}{'size':>10}{'fill a/s':>10}{'a/s':>8}", end="")
     print(f"{'writers ms':>12}{'server ms':>11}{'2-core a/s':>12}")
@@ -133,7 +142,9 @@ def _together(pool: ProcessPoolExecutor, url: str, first: int, count: int, args:
     """The writers store numbers first .. first+count, interleaved (writer w every writers-th)."""
     started = time.perf_counter()
     futures = [
-        pool.submit(_write, url, first + writer, first + count, args.writers, args.copies)
+        pool.submit(
+            _write, url, first + writer, first + count, args.writers, args.copies, args.text == "varied"
+        )
         for writer in range(args.writers)
     ]
     results = [future.result() for future in futures]
@@ -143,7 +154,9 @@ def _together(pool: ProcessPoolExecutor, url: str, first: int, count: int, args:
     return Run(count, seconds, writers_cpu, None if None in server else sum(filter(None, server)))
 
 
-def _write(url: str, start: int, end: int, step: int, copies: float) -> tuple[float, float | None]:
+def _write(
+    url: str, start: int, end: int, step: int, copies: float, varied: bool
+) -> tuple[float, float | None]:
     """One writer: store its numbers in batches; its CPU storing them (not making them) and its
     server backend's, in seconds."""
     engine = make_engine(url)
@@ -153,7 +166,7 @@ def _write(url: str, start: int, end: int, step: int, copies: float) -> tuple[fl
     cpu, server_before = 0.0, _process_cpu(backend)
     numbers = list(range(start, end, step))
     for at in range(0, len(numbers), BATCH):
-        batch = [_article(number, copies) for number in numbers[at : at + BATCH]]
+        batch = [_article(number, copies, varied) for number in numbers[at : at + BATCH]]
         cpu_before = time.process_time()
         corpus.store_many(batch)
         cpu += time.process_time() - cpu_before
@@ -180,7 +193,9 @@ def _bulk_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args
         bases = [_reserve_ids(connection, table, count) for table in ("articles", "stories")]
     started = time.perf_counter()
     futures = [
-        pool.submit(_bulk_write, url, first, first + writer, first + count, args.writers, bases)
+        pool.submit(
+            _bulk_write, url, first, first + writer, first + count, args.writers, bases, args.text == "varied"
+        )
         for writer in range(args.writers)
     ]
     cpu = sum(future.result() for future in futures)
@@ -199,7 +214,9 @@ def _reserve_ids(connection: Connection, table: str, count: int) -> int:
     return int(connection.execute(text(reserve), {"count": count}).scalar_one())
 
 
-def _bulk_write(url: str, first: int, start: int, end: int, step: int, bases: list[int]) -> float:
+def _bulk_write(
+    url: str, first: int, start: int, end: int, step: int, bases: list[int], varied: bool
+) -> float:
     """One loader: its numbers in transactions of 1,000 articles; its CPU in seconds."""
     engine = make_engine(url)
     cpu_before = time.process_time()
@@ -209,7 +226,8 @@ def _bulk_write(url: str, first: int, start: int, end: int, step: int, bases: li
         driver = connection.driver_connection
         for at in range(0, len(numbers), 1000):
             rows = _bulk_rows(
-                [(number, *(base + number - first for base in bases)) for number in numbers[at : at + 1000]]
+                [(number, *(base + number - first for base in bases)) for number in numbers[at : at + 1000]],
+                varied,
             )
             with driver.transaction(), driver.cursor() as cursor:
                 for table, columns in _BULK_COLUMNS.items():
@@ -248,11 +266,11 @@ _BULK_COLUMNS = {
 }
 
 
-def _bulk_rows(numbered: list[tuple[int, int, int]]) -> dict[str, list[tuple[object, ...]]]:
+def _bulk_rows(numbered: list[tuple[int, int, int]], varied: bool) -> dict[str, list[tuple[object, ...]]]:
     """The rows of these articles (number, article id, story id), table by table."""
     rows: dict[str, list[tuple[object, ...]]] = {table: [] for table in _BULK_COLUMNS}
     for number, article_id, story_id in numbered:
-        page, article = _article(number, 0)
+        page, article = _article(number, 0, varied)
         fingerprint = Fingerprint.of(article.text)
         at, title = page.fetched_at, article.title
         rows["stories"].append((story_id, title, at, article.published))
@@ -300,12 +318,12 @@ def _process_cpu(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def _article(number: int, copies: float) -> tuple[FetchedPage, CleanArticle]:
+def _article(number: int, copies: float, varied: bool = False) -> tuple[FetchedPage, CleanArticle]:
     """Article `number`, or, for a share `copies` of the numbers, a near copy of `number - 1` on
     another site (one paragraph of the original dropped, another line added)."""
     is_copy = copies > 0 and number > 0 and number % round(1 / copies) == 0
     story = bulk_story(number - 1 if is_copy else number)
-    paragraphs = list(story.paragraphs)
+    paragraphs = _varied(number - 1 if is_copy else number) if varied else list(story.paragraphs)
     site = "bench.example"
     if is_copy:
         paragraphs = [*paragraphs[:-1], f"Reporting by the copy desk of site {number % 7}."]
@@ -321,6 +339,18 @@ def _article(number: int, copies: float) -> tuple[FetchedPage, CleanArticle]:
         language="en",
     )
     return page, article
+
+
+_WORDS = [f"w{rank}" for rank in range(1, 20001)]
+_ZIPF = [1 / rank for rank in range(1, 20001)]
+
+
+def _varied(number: int) -> list[str]:
+    """Five to eight paragraphs of words drawn as in prose (Zipf's law over 20,000 words): unrelated
+    texts share few shingles, so few LSH buckets, as real articles do (the bulk stories' small
+    vocabulary makes every text share buckets with many others)."""
+    rng = random.Random(number)
+    return [" ".join(rng.choices(_WORDS, _ZIPF, k=40)) + "." for _ in range(rng.randint(5, 8))]
 
 
 def _database(backend: str, tmp: Path) -> tuple[str, object]:
