@@ -27,6 +27,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -119,12 +120,12 @@ def _print_row(name: str, size: int, fill: Run | None, run: Run) -> None:
     )
 
 
-def measure(url: str, sizes: list[int], args: argparse.Namespace) -> list[tuple[int, Run | None, Run]]:
-    """At each size: the fill up to it, then the sample stored at that size."""
+def measure(url: str, sizes: list[int], args: argparse.Namespace) -> Iterator[tuple[int, Run | None, Run]]:
+    """At each size, as soon as measured: the fill up to it, then the sample stored at that size."""
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    stored, rows = 0, []
+    stored = 0
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(args.writers, mp_context=context) as pool:
         for size in sizes:
@@ -134,8 +135,7 @@ def measure(url: str, sizes: list[int], args: argparse.Namespace) -> list[tuple[
                 fill = (_bulk_fill if bulk else _together)(pool, url, stored, size - stored, args)
             run = _together(pool, url, size, args.sample, args)
             stored = size + args.sample
-            rows.append((size, fill, run))
-    return rows
+            yield size, fill, run
 
 
 def _together(pool: ProcessPoolExecutor, url: str, first: int, count: int, args: argparse.Namespace) -> Run:
