@@ -2,7 +2,8 @@
 
 The LSH index lives in the database (`minhash_bands`), so it survives restarts, is the same on
 SQLite and PostgreSQL, and is shared by every crawler process writing the corpus. Finding the
-candidates of a new text is one bounded indexed probe per band; each candidate is then checked
+candidates of a new text is one bounded indexed probe per band (made for a whole batch at once,
+`NearIndex`); each candidate is then checked
 against its stored signature, and against its text where the signature cannot tell. Two texts
 are *linked* when they are copies of one story by the rule below; a story is a connected group of
 linked texts (storage/stories.py merges stories a text links). The rule depends on the two texts
