@@ -1,35 +1,70 @@
-"""Insert throughput of the corpus: articles/s stored through `Corpus.store_many`, by corpus size.
+"""Insert throughput of the corpus: articles/s stored through `Corpus.store_many` by concurrent writers.
 
-    python benchmarks/storage.py [--sizes 10000,100000] [--db sqlite | --db postgresql+psycopg://...]
+    python -m benchmarks.storage [--sizes 10000,100000] [--writers 4] [--sample 2000]
+                                 [--db sqlite | --db postgresql+psycopg://...] [--copies 0.2]
 
-For each backend it fills a fresh corpus up to each size and measures the rate of storing the next
---sample articles at that size, in the pipeline's batches of 50, with everything the real path does
-(lookups, story assignment, raw page, revision, full-text index).
+For each backend it fills a fresh corpus up to each size (the fill rate is reported apart), then
+measures `--writers` processes storing the next `--sample` articles together, each in the
+pipeline's batches of 50, with everything the real path does (text and URL lookups, the band index
+probe and near-copy verification, story assignment and merges, raw page, revision, full-text index,
+site memory). A share `--copies` of the articles are near copies, on another site, of the article
+stored just before them by another writer: they link into its story, so the writers contend for
+the same stories and band locks as copies arriving from many sites do.
+
+Besides articles/s it prints the CPU each article cost the writers and the PostgreSQL server (read
+from /proc, the server being local), and what the two cores of this machine would store if they did
+nothing else: 2,000 ms / (writers + server CPU per article). On a machine shared with other jobs
+the wall-clock rate says more about the others' load than about the code; the CPU figure does not.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
+import os
 import random
-import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from cleaner import CleanArticle  # noqa: E402
-from crawler.newsroom.bulk import bulk_article, bulk_story  # noqa: E402
-from storage import Corpus, FetchedPage, make_engine  # noqa: E402
-from storage.schema import upgrade  # noqa: E402
+from cleaner import CleanArticle
+from crawler.newsroom.bulk import bulk_article, bulk_story
+from storage import Corpus, FetchedPage, make_engine
+from storage.dedup import Fingerprint, stored_signature
+from storage.schema import upgrade
 
 BATCH = 50
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CORES = 2
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Run:
+    """Articles stored by the writers together, in how long, at what CPU cost."""
+
+    articles: int
+    seconds: float
+    writers_cpu: float
+    server_cpu: float | None
+
+    @property
+    def rate(self) -> float:
+        return self.articles / self.seconds
+
+    def cpu_ms(self) -> float | None:
+        """CPU per article, writers and server, in ms (None: the server's CPU is not readable)."""
+        if self.server_cpu is None:
+            return None
+        return 1000 * (self.writers_cpu + self.server_cpu) / self.articles
 
 
 def main() -> None:
@@ -37,58 +72,285 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--sample", type=int, default=1000)
+    parser.add_argument("--sample", type=int, default=2000)
+    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--copies", type=float, default=0.2, help="share of articles that are near copies")
     parser.add_argument("--db", action="append", help="sqlite, or a PostgreSQL URL (repeatable)")
+    parser.add_argument(
+        "--text",
+        choices=("bulk", "varied"),
+        default="bulk",
+        help="bulk: the newsroom's bulk stories (a small vocabulary: texts share many LSH buckets); "
+        "varied: Zipf-distributed words (unrelated texts share few buckets, as real ones do)",
+    )
+    parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help="PostgreSQL: fill with COPY (each article its own story, no raw page) instead of store_many",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    print(f"{'backend':12}" + "".join(f"{f'at {size:,}':>16}" for size in sizes) + f"{'ratio':>8}")
+    print(
+        f"{args.writers} writers, batches of {BATCH}, {args.text} texts, {args.copies:.0%} near copies, "
+        f"sample {args.sample:,}"
+    )
+    print(f"{'backend':11}{'size':>10}{'fill a/s':>10}{'a/s':>8}", end="")
+    print(f"{'writers ms':>12}{'server ms':>11}{'2-core a/s':>12}")
     for backend in args.db or ["sqlite", PG_DEFAULT]:
-        rates = measure(backend, sizes, args.sample)
         name = "sqlite" if backend == "sqlite" else "postgresql"
-        print(
-            f"{name:12}" + "".join(f"{rate:>12.0f} a/s" for rate in rates) + f"{rates[-1] / rates[0]:>8.2f}"
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            url, cleanup = _database(backend, Path(tmp))
+            try:
+                for size, fill, run in measure(url, sizes, args):
+                    _print_row(name, size, fill, run)
+            finally:
+                cleanup()
 
 
-def measure(backend: str, sizes: list[int], sample: int) -> list[float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        url, cleanup = _database(backend, Path(tmp))
-        engine = make_engine(url)
-        upgrade(engine)
-        corpus = Corpus(engine)
-        stored, rates = 0, []
+def _print_row(name: str, size: int, fill: Run | None, run: Run) -> None:
+    cpu = run.cpu_ms()
+    server = (
+        f"{1000 * run.server_cpu / run.articles:>11.2f}" if run.server_cpu is not None else f"{'n/a':>11}"
+    )
+    free = f"{CORES * 1000 / cpu:>12.0f}" if cpu else f"{'n/a':>12}"
+    print(
+        f"{name:11}{size:>10,}{fill.rate if fill else 0:>10.0f}{run.rate:>8.0f}"
+        f"{1000 * run.writers_cpu / run.articles:>12.2f}{server}{free}",
+        flush=True,
+    )
+
+
+def measure(url: str, sizes: list[int], args: argparse.Namespace) -> Iterator[tuple[int, Run | None, Run]]:
+    """At each size, as soon as measured: the fill up to it, then the sample stored at that size."""
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    stored = 0
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.writers, mp_context=context) as pool:
         for size in sizes:
-            while stored < size:
-                count = min(BATCH * 20, size - stored)
-                _store(corpus, stored, count)
-                stored += count
-            started = time.perf_counter()
-            _store(corpus, stored, sample)
-            rates.append(sample / (time.perf_counter() - started))
-            stored += sample
+            fill = None
+            if size > stored:
+                bulk = args.bulk and _is_pg(url)
+                fill = (_bulk_fill if bulk else _together)(pool, url, stored, size - stored, args)
+            run = _together(pool, url, size, args.sample, args)
+            stored = size + args.sample
+            yield size, fill, run
+
+
+def _together(pool: ProcessPoolExecutor, url: str, first: int, count: int, args: argparse.Namespace) -> Run:
+    """The writers store numbers first .. first+count, interleaved (writer w every writers-th)."""
+    started = time.perf_counter()
+    futures = [
+        pool.submit(
+            _write, url, first + writer, first + count, args.writers, args.copies, args.text == "varied"
+        )
+        for writer in range(args.writers)
+    ]
+    results = [future.result() for future in futures]
+    seconds = time.perf_counter() - started
+    writers_cpu = sum(cpu for cpu, _ in results)
+    server = [server for _, server in results]
+    return Run(count, seconds, writers_cpu, None if None in server else sum(filter(None, server)))
+
+
+def _write(
+    url: str, start: int, end: int, step: int, copies: float, varied: bool
+) -> tuple[float, float | None]:
+    """One writer: store its numbers in batches; its CPU storing them (not making them) and its
+    server backend's, in seconds."""
+    engine = make_engine(url)
+    corpus = Corpus(engine)
+    with engine.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar() if _is_pg(url) else None
+    cpu, server_before = 0.0, _process_cpu(backend)
+    numbers = list(range(start, end, step))
+    for at in range(0, len(numbers), BATCH):
+        batch = [_article(number, copies, varied) for number in numbers[at : at + BATCH]]
+        cpu_before = time.process_time()
+        corpus.store_many(batch)
+        cpu += time.process_time() - cpu_before
+    server_after = _process_cpu(backend)
+    engine.dispose()
+    if server_before is None or server_after is None:
+        return cpu, None
+    return cpu, server_after - server_before
+
+
+def _bulk_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args: argparse.Namespace) -> Run:
+    """Load numbers first .. first+count with COPY: what a corpus of that size holds, fast.
+
+    Articles, stories, URLs, revisions and the band index, as `store_many` writes them for a new
+    article in a new story; no raw pages (their table is not read when storing) and no site memory
+    (bounded per site). Ids are reserved from the sequences first, so `store_many` carries on after.
+    The last tenth (at most 1,000) goes through `store_many`, which fills what COPY left empty (site
+    memory, raw pages), then ANALYZE: the planner sees the tables as a running corpus has them.
+    """
+    settle = min(1000, count // 10)
+    count -= settle
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        bases = [_reserve_ids(connection, table, count) for table in ("articles", "stories")]
+    started = time.perf_counter()
+    futures = [
+        pool.submit(
+            _bulk_write, url, first, first + writer, first + count, args.writers, bases, args.text == "varied"
+        )
+        for writer in range(args.writers)
+    ]
+    cpu = sum(future.result() for future in futures)
+    cpu += _together(pool, url, first + count, settle, args).writers_cpu
+    with engine.begin() as connection:
+        # What autovacuum would do soon after a load this size: plans for the tables as they are now.
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+    return Run(count + settle, time.perf_counter() - started, cpu, None)
+
+
+def _reserve_ids(connection: Connection, table: str, count: int) -> int:
+    """Take `count` ids of the table's sequence at once; returns the first."""
+    sequence = f"pg_get_serial_sequence('{table}', 'id')"
+    reserve = f"SELECT setval({sequence}, nextval({sequence}) + :count - 1) - :count + 1"
+    return int(connection.execute(text(reserve), {"count": count}).scalar_one())
+
+
+def _bulk_write(
+    url: str, first: int, start: int, end: int, step: int, bases: list[int], varied: bool
+) -> float:
+    """One loader: its numbers in transactions of 1,000 articles; its CPU in seconds."""
+    engine = make_engine(url)
+    cpu_before = time.process_time()
+    numbers = list(range(start, end, step))
+    connection = engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        for at in range(0, len(numbers), 1000):
+            rows = _bulk_rows(
+                [(number, *(base + number - first for base in bases)) for number in numbers[at : at + 1000]],
+                varied,
+            )
+            with driver.transaction(), driver.cursor() as cursor:
+                for table, columns in _BULK_COLUMNS.items():
+                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for row in rows[table]:
+                            copy.write_row(row)
+    finally:
+        connection.close()
         engine.dispose()
-        cleanup()
-    return rates
+    return time.process_time() - cpu_before
 
 
-def _store(corpus: Corpus, first: int, count: int) -> None:
-    for start in range(first, first + count, BATCH):
-        corpus.store_many([_article(n) for n in range(start, min(start + BATCH, first + count))])
+_BULK_COLUMNS = {
+    "stories": ("id", "title", "first_seen_at", "first_published_at"),
+    "articles": (
+        "id",
+        "url",
+        "source",
+        "site",
+        "story_id",
+        "title",
+        "authors",
+        "published_at",
+        "language",
+        "text",
+        "text_hash",
+        "minhash",
+        "revision_count",
+        "http_status",
+        "first_fetched_at",
+        "last_fetched_at",
+    ),
+    "article_urls": ("url", "article_id", "first_seen_at"),
+    "revisions": ("article_id", "number", "fetched_at", "title", "text", "text_hash", "cause"),
+    "minhash_bands": ("band", "bucket", "article_id"),
+}
 
 
-def _article(number: int) -> tuple[FetchedPage, CleanArticle]:
-    story = bulk_story(number)
-    url = f"https://bench.example/story/{number}"
+def _bulk_rows(numbered: list[tuple[int, int, int]], varied: bool) -> dict[str, list[tuple[object, ...]]]:
+    """The rows of these articles (number, article id, story id), table by table."""
+    rows: dict[str, list[tuple[object, ...]]] = {table: [] for table in _BULK_COLUMNS}
+    for number, article_id, story_id in numbered:
+        page, article = _article(number, 0, varied)
+        fingerprint = Fingerprint.of(article.text)
+        at, title = page.fetched_at, article.title
+        rows["stories"].append((story_id, title, at, article.published))
+        rows["articles"].append(
+            (
+                article_id,
+                page.url,
+                page.source,
+                "bench.example",
+                story_id,
+                title,
+                json.dumps(list(article.authors)),
+                article.published,
+                article.language,
+                article.text,
+                fingerprint.text_hash,
+                stored_signature(fingerprint),
+                1,
+                200,
+                at,
+                at,
+            )
+        )
+        rows["article_urls"].append((page.url, article_id, at))
+        rows["revisions"].append((article_id, 1, at, title, article.text, fingerprint.text_hash, "fetch"))
+        rows["minhash_bands"] += [(band, bucket, article_id) for band, bucket in enumerate(fingerprint.bands)]
+    return rows
+
+
+def _is_pg(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def _process_cpu(pid: int | None) -> float | None:
+    """User and system CPU of a local process, in seconds (None when it is not readable here).
+
+    The pool keeps the writer's connection (the same backend) from before to after its batches.
+    """
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _article(number: int, copies: float, varied: bool = False) -> tuple[FetchedPage, CleanArticle]:
+    """Article `number`, or, for a share `copies` of the numbers, a near copy of `number - 1` on
+    another site (one paragraph of the original dropped, another line added)."""
+    is_copy = copies > 0 and number > 0 and number % round(1 / copies) == 0
+    story = bulk_story(number - 1 if is_copy else number)
+    paragraphs = _varied(number - 1 if is_copy else number) if varied else list(story.paragraphs)
+    site = "bench.example"
+    if is_copy:
+        paragraphs = [*paragraphs[:-1], f"Reporting by the copy desk of site {number % 7}."]
+        site = f"copy{number % 7}.example"
+    url = f"https://{site}/story/{number}"
     at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=number)
     page = FetchedPage(url, url, url, "bench", at, 200, bulk_article(number, url, None))
     article = CleanArticle(
-        text="\n".join(story.paragraphs),
+        text="\n".join(paragraphs),
         title=story.headline,
         authors=["Jane Doe"],
-        published=at - timedelta(minutes=random.randint(1, 60)),
+        published=at - timedelta(minutes=number % 60),
         language="en",
     )
     return page, article
+
+
+_WORDS = [f"w{rank}" for rank in range(1, 20001)]
+_ZIPF = [1 / rank for rank in range(1, 20001)]
+
+
+def _varied(number: int) -> list[str]:
+    """Five to eight paragraphs of words drawn as in prose (Zipf's law over 20,000 words): unrelated
+    texts share few shingles, so few LSH buckets, as real articles do (the bulk stories' small
+    vocabulary makes every text share buckets with many others)."""
+    rng = random.Random(number)
+    return [" ".join(rng.choices(_WORDS, _ZIPF, k=40)) + "." for _ in range(rng.randint(5, 8))]
 
 
 def _database(backend: str, tmp: Path) -> tuple[str, object]:

@@ -2,7 +2,8 @@
 
 The LSH index lives in the database (`minhash_bands`), so it survives restarts, is the same on
 SQLite and PostgreSQL, and is shared by every crawler process writing the corpus. Finding the
-candidates of a new text is one bounded indexed probe per band; each candidate is then checked
+candidates of a new text is one bounded indexed probe per band (made for a whole batch at once,
+`NearIndex`); each candidate is then checked
 against its stored signature, and against its text where the signature cannot tell. Two texts
 are *linked* when they are copies of one story by the rule below; a story is a connected group of
 linked texts (storage/stories.py merges stories a text links). The rule depends on the two texts
@@ -12,27 +13,30 @@ order of arrival. docs/dedup.md gives the arithmetic and the measurements.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
-    Select,
+    Text,
+    any_,
     bindparam,
+    cast,
     delete,
-    func,
     insert,
     select,
     text,
-    union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cleaner.fingerprint import (
-    BANDS,
     band_keys,
     minhash,
     shingles,
@@ -88,6 +92,15 @@ class Fingerprint:
     def signature(self) -> np.ndarray:
         return minhash(self.text)
 
+    def take_signature(self, signature: np.ndarray) -> None:
+        """Use the signature of a stored text with the same hash instead of computing it.
+
+        Both come from the normalised text alone (the hash is of it, the shingles are its words),
+        so an exact copy's signature is the original's: a wire story on its tenth site costs a
+        lookup, not a MinHash of a long text.
+        """
+        self.__dict__["signature"] = signature
+
     @cached_property
     def bands(self) -> list[int]:
         return band_keys(self.signature)
@@ -130,7 +143,7 @@ def lock_bands(connection: Connection, fingerprints: list[Fingerprint]) -> None:
     if connection.dialect.name == "postgresql" and fingerprints:
         connection.execute(
             text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
-            {"keys": sorted({band for fingerprint in fingerprints for band in fingerprint.bands})},
+            {"keys": pg_array(sorted({band for fingerprint in fingerprints for band in fingerprint.bands}))},
         )
 
 
@@ -149,30 +162,229 @@ class Link:
     similarity: float
 
 
-def find_links(
-    connection: Connection, fingerprint: Fingerprint, published: datetime | None, exclude: int | None = None
-) -> list[Link]:
-    """The stored articles this text is linked to, among its candidates.
+class NearIndex:
+    """The band index as one store transaction sees it: probed once for all the batch's texts.
 
-    `exclude`: the article whose new text this is (a revision is not a copy of its old self).
+    Probing per text cost a query of 42 index probes each, most of a PostgreSQL insert's time;
+    here the buckets of every text the batch indexes are read with one statement, the candidates
+    found with a second, and the batch's own texts are added in memory as it writes them, so each
+    text still sees the ones before it. The result is the per-text probe's: per bucket the
+    PER_BAND newest entries (the batch's own are the newest), ranked by bands shared, PER_STORY
+    per story, CANDIDATE_LIMIT in all. The batch's band rows are written together by `finish`.
+
+    Read after `lock_bands`: a writer storing copies of the same story waits for this one's
+    commit, then reads its rows.
     """
-    candidates = [
-        candidate
-        for candidate in connection.execute(_CANDIDATES, _probe_parameters(fingerprint))
-        if candidate.id != exclude
-    ]
-    windows = {candidate.id: _within_window(published, candidate.published_at) for candidate in candidates}
-    scores = {
-        candidate.id: similarity(fingerprint.signature, signature_from_bytes(candidate.minhash))
-        for candidate in candidates
-    }
-    unsure = [article_id for article_id, score in scores.items() if _needs_text(score, windows[article_id])]
-    scores.update(_exact_similarities(connection, fingerprint, unsure))
-    return [
-        Link(candidate.id, candidate.story_id, scores[candidate.id])
-        for candidate in candidates
-        if _linked(scores[candidate.id], windows[candidate.id])
-    ]
+
+    def __init__(self, connection: Connection, fingerprints: list[Fingerprint], revisions: int) -> None:
+        """`revisions`: how many stored articles the batch may index again (their stored entries are
+        dropped from the buckets read, so each bucket is read that many entries deeper)."""
+        self.connection = connection
+        keys = sorted(
+            {(band, bucket) for fingerprint in fingerprints for band, bucket in enumerate(fingerprint.bands)}
+        )
+        self._stored = _probe(connection, keys, PER_BAND + revisions)
+        self._candidates = _read_candidates(connection, {a for ids in self._stored.values() for a in ids})
+        self._own: dict[tuple[int, int], set[int]] = {}
+        self._own_keys: dict[int, list[tuple[int, int]]] = {}
+        self._written: dict[int, Fingerprint] = {}
+        self._replaced: set[int] = set()
+
+    def find_links(
+        self,
+        fingerprint: Fingerprint,
+        published: datetime | None,
+        story_of: Callable[[int], int],
+        exclude: int | None = None,
+    ) -> list[Link]:
+        """The articles this text is linked to, among its candidates.
+
+        `story_of`: the story a story id is now, merges of this transaction followed (the ranking
+        keeps PER_STORY per story as it is when the text is stored). `exclude`: the article whose
+        new text this is (a revision is not a copy of its old self).
+        """
+        chosen = [
+            (article_id, candidate)
+            for article_id, candidate in self._ranked(fingerprint, story_of)
+            if article_id != exclude
+        ]
+        windows = {article_id: _within_window(published, c.published) for article_id, c in chosen}
+        scores = {article_id: similarity(fingerprint.signature, c.signature) for article_id, c in chosen}
+        unsure = [
+            article_id for article_id, score in scores.items() if _needs_text(score, windows[article_id])
+        ]
+        scores.update(_exact_similarities(self.connection, fingerprint, unsure))
+        return [
+            Link(article_id, story_of(candidate.story_id), scores[article_id])
+            for article_id, candidate in chosen
+            if _linked(scores[article_id], windows[article_id])
+        ]
+
+    def _ranked(
+        self, fingerprint: Fingerprint, story_of: Callable[[int], int]
+    ) -> list[tuple[int, _Candidate]]:
+        shared: Counter[int] = Counter()
+        for key in enumerate(fingerprint.bands):
+            shared.update(self._bucket(key))
+        chosen: list[tuple[int, _Candidate]] = []
+        per_story: Counter[int] = Counter()
+        for article_id in sorted(shared, key=lambda found: (-shared[found], found)):
+            candidate = self._candidates.get(article_id)
+            if candidate is None:
+                continue
+            story = story_of(candidate.story_id)
+            if per_story[story] < PER_STORY:
+                per_story[story] += 1
+                chosen.append((article_id, candidate))
+                if len(chosen) == CANDIDATE_LIMIT:
+                    break
+        return chosen
+
+    def _bucket(self, key: tuple[int, int]) -> list[int]:
+        """The bucket's PER_BAND newest entries now: those stored (less the batch's re-indexed
+        articles) and the batch's own."""
+        stored = self._stored.get(key, [])
+        own = self._own.get(key)
+        if not own and not self._replaced:
+            return stored[:PER_BAND]
+        stored = [article_id for article_id in stored if article_id not in self._own_keys]
+        return sorted([*stored, *(own or ())], reverse=True)[:PER_BAND]
+
+    def add(
+        self,
+        article_id: int,
+        fingerprint: Fingerprint,
+        story_id: int,
+        published: datetime | None,
+        replace: bool,
+    ) -> None:
+        """Index the article's text (its rows are written by `finish`); `replace` its stored entries."""
+        for key in self._own_keys.pop(article_id, []):
+            self._own[key].discard(article_id)
+        keys = list(enumerate(fingerprint.bands))
+        for key in keys:
+            self._own.setdefault(key, set()).add(article_id)
+        self._own_keys[article_id] = keys
+        self._candidates[article_id] = _Candidate(story_id, fingerprint.signature, published)
+        self._written[article_id] = fingerprint
+        if replace:
+            self._replaced.add(article_id)
+
+    def moved(self, article_id: int, story_id: int) -> None:
+        """The article is now in this story (a revision moved it)."""
+        candidate = self._candidates.get(article_id)
+        if candidate is not None:
+            self._candidates[article_id] = replace(candidate, story_id=story_id)
+
+    def finish(self) -> None:
+        """Write the batch's band rows: the re-indexed articles' old rows go first."""
+        replaced = sorted(self._replaced)
+        for start in range(0, len(replaced), _IN_CHUNK):
+            chunk = replaced[start : start + _IN_CHUNK]
+            self.connection.execute(delete(MinhashBand).where(MinhashBand.article_id.in_(chunk)))
+        rows = [
+            (band, bucket, article_id)
+            for article_id, fingerprint in self._written.items()
+            for band, bucket in enumerate(fingerprint.bands)
+        ]
+        if not rows:
+            return
+        if self.connection.dialect.name == "postgresql":
+            bands, buckets, ids = zip(*rows, strict=True)
+            self.connection.execute(
+                _INSERT_BANDS, {"bands": pg_array(bands), "buckets": pg_array(buckets), "ids": pg_array(ids)}
+            )
+        else:
+            self.connection.execute(
+                insert(MinhashBand), [{"band": b, "bucket": k, "article_id": a} for b, k, a in rows]
+            )
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """What verifying a candidate needs: its story (as read), signature and publication time."""
+
+    story_id: int
+    signature: np.ndarray
+    published: datetime | None
+
+
+_IN_CHUNK = 500
+_PROBE_PG = text(
+    "SELECT k.band, k.bucket, e.article_id "
+    "FROM unnest(CAST(:bands AS smallint[]), CAST(:buckets AS bigint[])) AS k(band, bucket) "
+    "CROSS JOIN LATERAL (SELECT m.article_id FROM minhash_bands m WHERE m.band = k.band "
+    "AND m.bucket = k.bucket ORDER BY m.article_id DESC LIMIT :per_band) AS e"
+)
+_PROBE_SQLITE = (
+    "SELECT article_id FROM minhash_bands WHERE band = ? AND bucket = ? ORDER BY article_id DESC LIMIT ?"
+)
+_INSERT_BANDS = text(
+    "INSERT INTO minhash_bands (band, bucket, article_id) "
+    "SELECT * FROM unnest(CAST(:bands AS smallint[]), CAST(:buckets AS bigint[]), CAST(:ids AS bigint[]))"
+)
+
+
+def member_of(
+    connection: Connection, column: ColumnElement[Any], values: list[int] | list[str]
+) -> list[ColumnElement[bool]]:
+    """Conditions `column IN values`, one per statement to run.
+
+    PostgreSQL: one `= ANY(array)`, whatever the count, and the same SQL text each time (so
+    psycopg parses it once and the server may prepare it; a long IN list is new SQL each time).
+    SQLite: IN lists of at most `_IN_CHUNK` values (its limit on bound parameters).
+    """
+    if not values:
+        return []
+    if connection.dialect.name != "postgresql":
+        return [column.in_(values[start : start + _IN_CHUNK]) for start in range(0, len(values), _IN_CHUNK)]
+    if isinstance(values[0], int):
+        return [column == any_(cast(bindparam(None, pg_array(values), Text), ARRAY(BigInteger)))]
+    return [column == any_(bindparam(None, values, ARRAY(Text)))]
+
+
+def pg_array(values: Iterable[int]) -> str:
+    """Integers as a PostgreSQL array literal, for CAST(:param AS bigint[]): psycopg adapts a list
+    of thousands of ints element by element in Python, several times slower than joining them."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _probe(
+    connection: Connection, keys: list[tuple[int, int]], per_band: int
+) -> dict[tuple[int, int], list[int]]:
+    """Each (band, bucket)'s `per_band` newest entries, newest first: one statement on PostgreSQL
+    (a lateral probe of the primary key per bucket); on SQLite, in process, one cheap probe each."""
+    found: dict[tuple[int, int], list[int]] = {}
+    if not keys:
+        return found
+    if connection.dialect.name == "postgresql":
+        bands, buckets = zip(*keys, strict=True)
+        rows = connection.execute(
+            _PROBE_PG, {"bands": pg_array(bands), "buckets": pg_array(buckets), "per_band": per_band}
+        )
+        for band, bucket, article_id in rows:
+            found.setdefault((band, bucket), []).append(article_id)
+        return found
+    cursor = connection.connection.cursor()
+    try:
+        for band, bucket in keys:
+            ids = [row[0] for row in cursor.execute(_PROBE_SQLITE, (band, bucket, per_band))]
+            if ids:
+                found[(band, bucket)] = ids
+    finally:
+        cursor.close()
+    return found
+
+
+def _read_candidates(connection: Connection, ids: set[int]) -> dict[int, _Candidate]:
+    """The stored articles found in the buckets, with what verifying them needs (those with a signature)."""
+    found: dict[int, _Candidate] = {}
+    columns = (Article.id, Article.story_id, Article.minhash, Article.published_at)
+    for among in member_of(connection, Article.id, sorted(ids)):
+        query = select(*columns).where(among, Article.minhash.is_not(None))
+        for article_id, story_id, signature, published in connection.execute(query):
+            found[article_id] = _Candidate(story_id, signature_from_bytes(signature), published)
+    return found
 
 
 def _within_window(published: datetime | None, other: datetime | None) -> bool:
@@ -203,78 +415,6 @@ def jaccard(first: set[str], second: set[str]) -> float:
     """|A ∩ B| / |A ∪ B|; 0 for two empty sets (an empty text is nobody's copy)."""
     union = len(first | second)
     return len(first & second) / union if union else 0.0
-
-
-def _probe_parameters(fingerprint: Fingerprint) -> dict[str, int]:
-    return {f"bucket_{band}": bucket for band, bucket in enumerate(fingerprint.bands)}
-
-
-def _candidates_statement() -> Select[tuple[int, int, bytes, datetime | None]]:
-    """Built once, with the buckets as parameters: building and caching its terms per article cost
-    several times running it.
-
-    Each band is probed on the primary key (band, bucket, article_id), newest entries first and at
-    most PER_BAND of them; the articles found are ranked by the bands they share, at most PER_STORY
-    per story and CANDIDATE_LIMIT in all. Window functions and LIMIT in subqueries: SQLite and
-    PostgreSQL both run it as written.
-    """
-    probes = [
-        select(
-            select(MinhashBand.article_id)
-            .where(
-                MinhashBand.band == band,
-                MinhashBand.bucket == bindparam(f"bucket_{band}", type_=BigInteger()),
-            )
-            .order_by(MinhashBand.article_id.desc())
-            .limit(PER_BAND)
-            .subquery()
-            .c.article_id
-        )
-        for band in range(BANDS)
-    ]
-    found = union_all(*probes).subquery()
-    shared = select(found.c.article_id, func.count().label("bands")).group_by(found.c.article_id).subquery()
-    ranked = (
-        select(
-            Article.id,
-            Article.story_id,
-            Article.minhash,
-            Article.published_at,
-            shared.c.bands,
-            func.row_number()
-            .over(partition_by=Article.story_id, order_by=(shared.c.bands.desc(), Article.id))
-            .label("rank_in_story"),
-        )
-        .join(shared, shared.c.article_id == Article.id)
-        .where(Article.minhash.is_not(None))
-        .subquery()
-    )
-    return (
-        select(ranked.c.id, ranked.c.story_id, ranked.c.minhash, ranked.c.published_at)
-        .where(ranked.c.rank_in_story <= PER_STORY)
-        .order_by(ranked.c.bands.desc(), ranked.c.id)
-        .limit(CANDIDATE_LIMIT)
-    )
-
-
-_CANDIDATES = _candidates_statement()
-
-
-def index_article(connection: Connection, article_id: int, fingerprint: Fingerprint, replace: bool) -> None:
-    """Add the article to the band index; `replace` its entries after a revision.
-
-    A new article has none to replace: foreign keys (on in both backends) delete an article's bands
-    with it, so even a reused SQLite rowid starts clean.
-    """
-    if replace:
-        connection.execute(delete(MinhashBand).where(MinhashBand.article_id == article_id))
-    connection.execute(
-        insert(MinhashBand),
-        [
-            {"band": band, "bucket": bucket, "article_id": article_id}
-            for band, bucket in enumerate(fingerprint.bands)
-        ],
-    )
 
 
 def stored_signature(fingerprint: Fingerprint) -> bytes:

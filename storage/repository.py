@@ -22,11 +22,13 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from cleaner import CleanArticle
+from cleaner.fingerprint import signature_from_bytes
 from storage import dedup, sitememory
 from storage.bounds import (
     ETAG_CHARS,
@@ -200,7 +202,11 @@ class Corpus:
                 (fingerprint.text_hash for *_, fingerprint in ready),
             )
             steps = [batch.plan(page, article, fingerprint) for _, page, article, fingerprint in ready]
-            dedup.lock_bands(connection, [step.fingerprint for step in steps if step.kind in _INDEXED])
+            indexed = [step.fingerprint for step in steps if step.kind in _INDEXED]
+            batch.share_signatures(indexed)
+            dedup.lock_bands(connection, indexed)
+            revisions = sum(step.kind is _Kind.REVISION for step in steps)
+            batch.near = dedup.NearIndex(connection, indexed, revisions)
             results = [batch.write(step) for step in steps]
             batch.finish()
             if also is not None:
@@ -240,6 +246,9 @@ class Corpus:
             ]
             dedup.lock_bands(connection, [fingerprint for _, _, fingerprint, _ in changed])
             batch = _Batch(connection)
+            batch.near = dedup.NearIndex(
+                connection, [fingerprint for _, _, fingerprint, _ in changed], len(changed)
+            )
             for item, article, fingerprint, target in changed:
                 target.revision_count += 1
                 target.text_hash = fingerprint.text_hash
@@ -428,11 +437,15 @@ class _Batch:
     by_hash: dict[str, list[_Stored]] = field(default_factory=dict)
     """Every article with each of the batch's text hashes (stored ones by id, then the batch's own)."""
     stories: Stories = field(init=False)
+    near: dedup.NearIndex | None = None
+    """The band index as the batch sees it, once the bands of what it indexes are locked."""
     new_urls: list[dict[str, Any]] = field(default_factory=list)
     pages: list[dict[str, Any]] = field(default_factory=list)
     revisions: list[dict[str, Any]] = field(default_factory=list)
     """One per page, in the same order: each kept page is the raw page of a new revision."""
     refreshed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    hash_holders: dict[str, int] = field(default_factory=dict)
+    """Per text hash of the batch, the first stored article read with it (its signature is the text's)."""
     sightings: list[sitememory.Sighting] = field(default_factory=list)
     """The lines of every text the batch stores, for the site memory."""
 
@@ -451,13 +464,32 @@ class _Batch:
             )
 
         by_url = select(_URLS.c.url, *columns).join(_ARTICLES, _ARTICLES.c.id == _URLS.c.article_id)
-        for chunk in _chunks(urls):
-            for row in self.connection.execute(by_url.where(_URLS.c.url.in_(chunk))):
+        for among in dedup.member_of(self.connection, _URLS.c.url, list(dict.fromkeys(urls))):
+            for row in self.connection.execute(by_url.where(among)):
                 self.by_url[row.url] = stored(row)
         by_hash = select(*columns).order_by(_ARTICLES.c.id)
-        for chunk in _chunks(hashes):
-            for row in self.connection.execute(by_hash.where(_ARTICLES.c.text_hash.in_(chunk))):
+        for among in dedup.member_of(self.connection, _ARTICLES.c.text_hash, list(dict.fromkeys(hashes))):
+            for row in self.connection.execute(by_hash.where(among)):
                 self.by_hash.setdefault(row.text_hash, []).append(stored(row))
+                self.hash_holders.setdefault(row.text_hash, row.id)
+
+    def share_signatures(self, fingerprints: list[Fingerprint]) -> None:
+        """Give each text the signature of a stored text with its hash, or of the batch's first text
+        with it: only texts new to the corpus and the batch are MinHashed."""
+        known: dict[str, np.ndarray] = {}
+        wanted = sorted(
+            {self.hash_holders[f.text_hash] for f in fingerprints if f.text_hash in self.hash_holders}
+        )
+        signatures = select(_ARTICLES.c.text_hash, _ARTICLES.c.minhash)
+        for among in dedup.member_of(self.connection, _ARTICLES.c.id, wanted):
+            for digest, signature in self.connection.execute(signatures.where(among)):
+                if signature is not None:
+                    known[digest] = signature_from_bytes(signature)
+        for fingerprint in fingerprints:
+            if fingerprint.text_hash in known:
+                fingerprint.take_signature(known[fingerprint.text_hash])
+            else:
+                known[fingerprint.text_hash] = fingerprint.signature
 
     def plan(self, page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> _Step:
         """Decide what storing the item does; what it will write is visible to the items after it.
@@ -557,7 +589,7 @@ class _Batch:
 
     def _insert(self, step: _Step) -> Outcome:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
-        links = dedup.find_links(self.connection, fingerprint, article.published)
+        links = self._near().find_links(fingerprint, article.published, self.stories.current)
         if step.exact is not None:
             # Found by its hash even where the band index holds more copies than a probe reads.
             links.append(dedup.Link(_id(step.exact), _story(step.exact), 1.0))
@@ -570,7 +602,7 @@ class _Batch:
             story_id = self.stories.create(article.title, article.published, page.fetched_at)
         target.story_id = story_id
         target.id = self.connection.execute(
-            insert(_ARTICLES).returning(_ARTICLES.c.id),
+            _INSERT_ARTICLE,
             {
                 "url": step.url,
                 "source": page.source,
@@ -582,7 +614,7 @@ class _Batch:
             },
         ).scalar_one()
         self._keep_page(step, outcome)
-        dedup.index_article(self.connection, target.id, fingerprint, replace=False)
+        self._near().add(target.id, fingerprint, story_id, article.published, replace=False)
         self.stories.merge(story_id, links, target.id, "copy")
         self.stories.add_copy(
             story_id, Copy(target.id, article.title, article.published, page.fetched_at, len(article.text))
@@ -610,14 +642,20 @@ class _Batch:
 
         `cause` is what `story_merges` records if the new text merges stories.
         """
-        links = dedup.find_links(self.connection, fingerprint, article.published, exclude=target.id)
-        dedup.index_article(self.connection, _id(target), fingerprint, replace=True)
+        near = self._near()
+        links = near.find_links(fingerprint, article.published, self.stories.current, exclude=target.id)
+        near.add(_id(target), fingerprint, _story(target), article.published, replace=True)
         links.append(dedup.Link(_id(target), _story(target), 1.0))
         story_id = self.stories.oldest(links)
         assert story_id is not None
         self.stories.merge(story_id, links, _id(target), cause)
         self.stories.revised(story_id, _id(target), article.published, len(article.text))
         target.story_id = story_id
+        near.moved(_id(target), story_id)
+
+    def _near(self) -> dedup.NearIndex:
+        assert self.near is not None, "the band index is read once the bands are locked"
+        return self.near
 
     def _keep_page(self, step: _Step, outcome: Outcome) -> None:
         """The raw page and the revision it carries, written at the end of the batch."""
@@ -663,6 +701,8 @@ class _Batch:
             )
         if self.refreshed:
             self.connection.execute(_REFRESH, list(self.refreshed.values()))
+        if self.near is not None:
+            self.near.finish()
         self.stories.finish()
         sitememory.learn(
             self.connection,
@@ -670,6 +710,8 @@ class _Batch:
         )
 
 
+# Built once: building a statement and its cache key per article cost more than running it.
+_INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
 _REFRESH = (
     update(_ARTICLES)
     .where(_ARTICLES.c.id == bindparam("b_id"))
@@ -695,11 +737,6 @@ def _page_urls(page: FetchedPage) -> list[str]:
     """Every URL a batch must know about for this page: its own, its claim, its declared original."""
     urls = (page.canonical_url, page.final_url, page.url, page.declared_original)
     return [url for url in dict.fromkeys(urls) if url is not None]
-
-
-def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
-    unique = list(dict.fromkeys(values))
-    return (unique[start : start + IN_CHUNK] for start in range(0, len(unique), IN_CHUNK))
 
 
 def _text_values(page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> dict[str, object]:

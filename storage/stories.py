@@ -98,7 +98,7 @@ class Stories:
     def create(self, title: str | None, published: datetime | None, fetched_at: datetime) -> int:
         """A new story, for a text linked to nothing stored."""
         story_id: int = self.connection.execute(
-            insert(_STORIES).returning(_STORIES.c.id),
+            _CREATE,
             {"title": title, "first_seen_at": fetched_at, "first_published_at": published},
         ).scalar_one()
         self._states[story_id] = _State(title, fetched_at, published, None)
@@ -175,9 +175,10 @@ class Stories:
         pending = [story for story in wanted if story not in self._states and story not in self._merged]
         while pending:
             pending = self._load(pending)
-        return {story: self._follow(story) for story in wanted}
+        return {story: self.current(story) for story in wanted}
 
-    def _follow(self, story_id: int) -> int:
+    def current(self, story_id: int) -> int:
+        """The story `story_id` is as far as this transaction knows (its merges followed), unlocked."""
         while story_id in self._merged:
             story_id = self._merged[story_id]
         return story_id
@@ -237,6 +238,7 @@ def _load_statement() -> Select[Any]:
 
 
 _LOAD = _load_statement()
+_CREATE = insert(_STORIES).returning(_STORIES.c.id)
 _UPDATE = (
     update(_STORIES)
     .where(_STORIES.c.id == bindparam("b_id"))

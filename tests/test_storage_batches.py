@@ -17,6 +17,7 @@ from conftest import PG_URL
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from cleaner import CleanArticle
+from cleaner.fingerprint import BANDS, band_keys, minhash, signature_bytes, text_hash
 from storage import Corpus, FetchedPage, Outcome, make_engine
 from storage import dedup as dedup_module
 from storage.models import Article, ArticleUrl, MinhashBand, Page, Revision, Story
@@ -169,4 +170,33 @@ def test_pages_stored_again_need_no_minhash(db_url: str, monkeypatch: pytest.Mon
     monkeypatch.setattr(dedup_module, "minhash", no_minhash)
     outcomes = [result.outcome for result in store.store_many(ITEMS[1:4])]
     assert outcomes == [Outcome.UNCHANGED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+    store.engine.dispose()
+
+
+def test_an_exact_copy_takes_the_stored_signature(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wire story on a new site is linked and indexed with the signature already stored for its
+    text (from the corpus, or from the batch's first copy): MinHash runs once per distinct text."""
+    store = corpus(db_url)
+    store.store_many(ITEMS[:1])
+    texts: list[str] = []
+
+    def counted(body: str) -> object:
+        texts.append(body)
+        return minhash(body)
+
+    monkeypatch.setattr(dedup_module, "minhash", counted)
+    copies = [item(f"https://site{number}.example/treaty") for number in range(3)]
+    results = store.store_many([*copies, item("https://site9.example/landslide", OTHER)])
+    assert [result.outcome for result in results] == [Outcome.COPY] * 3 + [Outcome.NEW]
+    assert texts == [OTHER]
+    assert len({result.story_id for result in results[:3]}) == 1
+    with store.engine.connect() as connection:
+        signatures = connection.execute(select(Article.minhash).where(Article.text_hash == text_hash(WIRE)))
+        assert set(signatures.scalars()) == {signature_bytes(minhash(WIRE))}
+        buckets = connection.execute(
+            select(MinhashBand.article_id, func.count())
+            .where(MinhashBand.bucket.in_(band_keys(minhash(WIRE))))
+            .group_by(MinhashBand.article_id)
+        )
+        assert sorted(count for _, count in buckets) == [BANDS] * 4
     store.engine.dispose()
