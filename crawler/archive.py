@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
+import brotli
 from scrapy.exceptions import DropItem
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
+from warcio.bufferedreaders import BufferedReader
 
 import cleaner
 from crawler.items import ArticlePage
@@ -254,6 +255,26 @@ class _Entry:
     item: ArticlePage | None = None
 
 
+class _BrotliDecoder:
+    """A brotli payload decoder as warcio's reader calls it (`decompress`, `unused_data`), with the
+    `eof` that tells a payload cut short. warcio 1.8 sets `unused_data` on brotli's own Decompressor,
+    which brotli 1.1 and later refuse (AttributeError): a brotli response stopped the import."""
+
+    def __init__(self) -> None:
+        self._decoder = brotli.Decompressor()
+        self.unused_data = b""
+
+    def decompress(self, data: bytes) -> bytes:
+        return bytes(self._decoder.process(data))
+
+    @property
+    def eof(self) -> bool:
+        return bool(self._decoder.is_finished())
+
+
+BufferedReader.DECOMPRESSORS["br"] = _BrotliDecoder
+
+
 def _require_whole(records: ArchiveIterator, record: Any) -> None:
     """Raises EOFError where the file ends inside `record` or garbage follows it.
 
@@ -291,7 +312,7 @@ class _Reader:
         return int(self.stream.tell()) if self.stream is not None else self.offset
 
     def entries(self) -> Iterator[_Entry]:
-        """Raises ArchiveLoadFailed (or OSError, EOFError, zlib.error) where the file is damaged."""
+        """Raises where the file is damaged (ArchiveLoadFailed, OSError, EOFError, zlib.error...)."""
         records = ArchiveIterator(self.stream)
         for record in records:
             item = self._page(record)
@@ -316,8 +337,9 @@ class _Reader:
         reason = self._reason(record, url, fetched_at)
         body = b""
         if reason is None:
-            body = record.content_stream().read(self.options.max_bytes + 1)
-            reason = _payload_problem(record, body, self.options.max_bytes)
+            payload = record.content_stream()
+            body = payload.read(self.options.max_bytes + 1)
+            reason = _payload_problem(record, payload, body, self.options.max_bytes)
         if reason is not None:
             self.stats.inc_value(f"{SKIP_PREFIX}{reason}")
             return None
@@ -361,11 +383,14 @@ class _Reader:
         return None
 
 
-def _payload_problem(record: Any, body: bytes, max_bytes: int) -> str | None:
+def _payload_problem(record: Any, payload: Any, body: bytes, max_bytes: int) -> str | None:
     if len(body) > max_bytes:
         return "too_large"
     if record.raw_stream.limit > 0 and not record.raw_stream.read(1):
         return "truncated"  # the file ends before the record's Content-Length
+    decoder = getattr(payload, "decompressor", None)
+    if decoder is not None and not decoder.eof:
+        return "truncated"  # a gzip or brotli payload cut short: warcio gives what it decoded
     content_type = record.http_headers.get_header("Content-Type")
     if not content_type and b"<html" not in body[:1024].lower():
         return "not_html"
@@ -513,23 +538,21 @@ class ArchiveImport:
         return await reading
 
     async def _read(self, reader: _Reader, window: asyncio.Queue[Any]) -> bool:
-        """The producer: each record into the window, its cleaning started; None at the end."""
+        """The producer: each record into the window, its cleaning started; None at the end, also
+        after an error of any kind (warcio raises what its decoders raise): without it the consumer
+        would wait for ever."""
         entries = reader.entries()
         complete = True
-        while True:
-            try:
-                entry = await asyncio.to_thread(next, entries, None)
-            except (ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
-                self._damaged(reader, error)
-                complete = False
-                break
-            if entry is None:
-                break
-            cleaning = None
-            if entry.item is not None:
-                assert self._cleaning is not None
-                cleaning = asyncio.ensure_future(self._cleaning.process_item(entry.item))
-            await window.put((entry, cleaning))
+        try:
+            while (entry := await asyncio.to_thread(next, entries, None)) is not None:
+                cleaning = None
+                if entry.item is not None:
+                    assert self._cleaning is not None
+                    cleaning = asyncio.ensure_future(self._cleaning.process_item(entry.item))
+                await window.put((entry, cleaning))
+        except Exception as error:
+            self._damaged(reader, error)
+            complete = False
         await window.put(None)
         return complete
 
