@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -166,10 +167,30 @@ def _crawl(settings: Settings, sources: list[Source], worker: bool) -> dict[str,
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if stats.get("finish_reason") in (None, "start_error"):
         raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
-    # A crawl told to stop (a signal, the daemon stopping) stops now: `wiredesk reclean` catches up.
-    if settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL") and stats.get("finish_reason") != "shutdown":
-        stats.update(_reclean_after(settings, started_at, [source.name for source in sources]))
+    reclean_unless_interrupted(settings, started_at, [source.name for source in sources], stats)
     return stats
+
+
+def reclean_unless_interrupted(
+    settings: Settings, started_at: datetime, sources: list[str], stats: dict[str, Any]
+) -> None:
+    """The re-cleaning a finished crawl calls for, its figures into `stats`; Ctrl-C stops it.
+
+    A crawl told to stop (a signal, the daemon stopping) does not start it, and Ctrl-C during it
+    ends it as a stopped crawl (`finish_reason` "shutdown"): `wiredesk reclean` catches up later.
+    Scrapy's SIGINT handler is still installed after its reactor stopped, and it would wait for the
+    reactor, so the re-cleaning runs under Python's own handler.
+    """
+    if not settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL") or stats.get("finish_reason") == "shutdown":
+        return
+    scrapy_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        stats.update(_reclean_after(settings, started_at, sources))
+    except KeyboardInterrupt:
+        logging.getLogger(__name__).warning("re-cleaning interrupted: `wiredesk reclean` goes on from there")
+        stats["finish_reason"] = "shutdown"
+    finally:
+        signal.signal(signal.SIGINT, scrapy_handler)
 
 
 def _reclean_after(settings: Settings, started_at: datetime, sources: list[str]) -> dict[str, int]:

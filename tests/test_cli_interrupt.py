@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ import pytest
 from conftest import FAST, REPO, WIREDESK
 from warcfiles import bulk_warc
 
+import crawler.run
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
 
@@ -219,3 +221,31 @@ def test_ctrl_c_during_an_import_keeps_what_it_stored_and_resumes(tmp_path: Path
     )
     assert resumed.returncode == 0, resumed.stderr
     assert _article_count(db) == ARTICLES
+
+
+def test_ctrl_c_during_the_recleaning_after_a_crawl_stops_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The re-cleaning runs after Scrapy's reactor stopped, with Scrapy's SIGINT handler (which waits
+    for that reactor) still installed: Ctrl-C must stop it all the same."""
+
+    def recleaning(*args: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    monkeypatch.setattr(crawler.run, "reclean_after_crawl", recleaning)
+    settings = crawler.run.crawl_settings(f"sqlite:///{tmp_path / 'c.db'}")
+    stats: dict[str, object] = {"finish_reason": "finished"}
+
+    def stopped_reactors_handler(*_: object) -> None:
+        """Scrapy's, once its reactor has stopped: nothing happens."""
+
+    pytests_handler = signal.signal(signal.SIGINT, stopped_reactors_handler)
+    try:
+        crawler.run.reclean_unless_interrupted(settings, datetime.now(UTC), ["bulk"], stats)
+        assert signal.getsignal(signal.SIGINT) is stopped_reactors_handler, "Scrapy's is put back"
+    finally:
+        signal.signal(signal.SIGINT, pytests_handler)
+    assert stats["finish_reason"] == "shutdown"
