@@ -32,8 +32,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-from crawler.archive import SOURCE_HEADER
 from crawler.settings_registry import BY_NAME
+from crawler.warcrecords import SOURCE_HEADER
 from storage.archives import RawPage, count_raw_pages, raw_pages
 from storage.engine import make_engine
 

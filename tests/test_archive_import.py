@@ -17,8 +17,9 @@ from conftest import WIREDESK, run_wiredesk
 from sqlalchemy import select
 from warcfiles import DATE, bulk_warc, corpus_rows, record_spans, write_newsroom_warc
 
-from crawler.archive import ArchiveImport, ImportOptions, _open_raw, expand_inputs
+from crawler.archive import ArchiveImport, ImportOptions, expand_inputs
 from crawler.newsroom import Document, Newsroom
+from crawler.warcrecords import open_raw
 from storage import make_engine
 from storage.archives import import_states
 from storage.models import Article, Page
@@ -272,7 +273,7 @@ def test_a_file_over_http_imports_as_the_local_file_and_opens_at_an_offset(
     assert corpus_rows(sqlite_url) == _rows_of_local_import(warc, tmp_path)
     assert import_states(make_engine(sqlite_url))[url].finished
 
-    stream, size = _open_raw(url, 1000)  # the newsroom ignores Range: the stream skips to the offset
+    stream, size = open_raw(url, 1000)  # the newsroom ignores Range: the stream skips to the offset
     with stream:
         assert (stream.tell(), size, stream.read()) == (1000, len(data), data[1000:])
 

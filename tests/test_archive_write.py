@@ -12,8 +12,8 @@ from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.archive import SOURCE_HEADER
 from crawler.newsroom import Newsroom
+from crawler.warcrecords import SOURCE_HEADER
 from crawler.warcwriter import RotatingWarcFiles
 from storage import make_engine
 from storage.models import Article

@@ -45,7 +45,7 @@ USER_ERRORS: dict[str, str] = {
     "crawler.sources.SourcesError": "{error}",
     "crawler.urlpolicy.UrlRefused": "{error}",
     "crawler.run.CrawlFailed": "{error}",
-    "crawler.archive.ArchiveInputError": "{error}",
+    "crawler.warcrecords.ArchiveInputError": "{error}",
     "crawler.archive.ImportStopped": "{error}",
     "crawler.daemon.ScheduleError": "{error}",
     "crawler.daemon.LockLost": "{error}",
