@@ -105,8 +105,13 @@ IN_PROCESS = frozenset(
 )
 
 
+# A hang guard, not a speed check: a crawl that takes 20 s alone took over 120 s with load average 22
+# on this 2-core machine, so the guard is far above what a slow machine needs.
+COMMAND_DEADLINE = 600.0
+
+
 def run_wiredesk(
-    *args: str, check: bool = True, timeout: float = 120, **kwargs: object
+    *args: str, check: bool = True, timeout: float = COMMAND_DEADLINE, **kwargs: object
 ) -> subprocess.CompletedProcess[str]:
     """Run the `wiredesk` command from the repository root: in a subprocess, or in this process when
     it starts no reactor (IN_PROCESS) and needs no environment or directory of its own."""
