@@ -19,7 +19,6 @@ record, and commands that only read the corpus must start fast.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -326,8 +325,9 @@ class CrawlReport:
         }
 
 
-_REPORTS: weakref.WeakKeyDictionary[Any, CrawlReport] = weakref.WeakKeyDictionary()
-_REPORTS_LOCK = threading.Lock()
+REPORT_ATTRIBUTE = "wiredesk_report"
+"""Where a crawler keeps its report: one per crawler, however many run in a process."""
+_MADE = threading.Lock()
 
 
 def crawl_report(crawler: Any) -> CrawlReport:
@@ -335,8 +335,9 @@ def crawl_report(crawler: Any) -> CrawlReport:
 
     Several crawls may share a process (the daemon's warm crawl process): each has its own.
     """
-    with _REPORTS_LOCK:
-        report = _REPORTS.get(crawler)
+    with _MADE:
+        report = getattr(crawler, REPORT_ATTRIBUTE, None)
         if report is None:
-            report = _REPORTS[crawler] = CrawlReport(scrapy_stats=crawler.stats)
+            report = CrawlReport(scrapy_stats=crawler.stats)
+            setattr(crawler, REPORT_ATTRIBUTE, report)
         return report
