@@ -239,11 +239,13 @@ class CrawlReport:
             self.error(None, "replay_failed")
 
     def listing_not_modified(self) -> None:
+        """A feed or sitemap answered 304 to its conditional GET: nothing new in it since last time."""
         with self._lock:
             self.listings_not_modified += 1
         self._feed("wiredesk/listing/not_modified")
 
     def spool_failed(self, why: str) -> None:
+        """The spool could not be written: the crawl stops, and the summary says why."""
         self.spool_error = why
         if self.scrapy_stats is not None:
             self.scrapy_stats.set_value("wiredesk/spool_error", why)
