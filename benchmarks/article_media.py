@@ -55,14 +55,14 @@ def main() -> None:
 def _time_readers(
     tree: object, url: str | None, text: str, seconds: Counter[str], found: Counter[str]
 ) -> None:
-    meta, ld = metadata._meta_tags(tree), metadata._json_ld_article(tree)
-    declared = metadata._language(tree, meta)
-    base = metadata._base_url(tree, url)
+    meta, ld = metadata.meta_tags(tree), metadata.json_ld_article(tree)
+    declared = metadata.declared_language(tree, meta)
+    base = metadata.base_url(tree, url)
     parts = {
-        "images": lambda: metadata._story_images(tree, base),
-        "top image": lambda: metadata._top_image(meta, ld, [], base),
-        "keywords": lambda: metadata._keywords(tree, meta, ld),
-        "free access": lambda: metadata._free_access(meta, ld),
+        "images": lambda: metadata.story_images(tree, base),
+        "top image": lambda: metadata.top_image(meta, ld, [], base),
+        "keywords": lambda: metadata.keywords(tree, meta, ld),
+        "free access": lambda: metadata.free_access(meta, ld),
         "language (forced)": lambda: language.detect_language(text),
     }
     for name, reader in parts.items():

@@ -1,6 +1,6 @@
 """CPU cost of reading feeds and sitemaps, ours beside the reference parsers, measured in one run.
 
-    python benchmarks/feeds.py [--repeat 5]
+    python -m benchmarks.feeds [--repeat 5]
 
 Listings are parsed in the crawl's reactor thread, so their cost delays every other response.
 Prints milliseconds of CPU per document: `crawler.discovery.parse_feed` (feedparser plus our
@@ -12,18 +12,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import feedparser
+from scrapy.utils.sitemap import Sitemap
 
-import feedparser  # noqa: E402
-from scrapy.utils.sitemap import Sitemap  # noqa: E402
-
-from crawler.discovery import parse_feed, parse_sitemap  # noqa: E402
+from crawler.discovery import parse_feed, parse_sitemap
 
 BASE = "https://news.example/rss.xml"
 

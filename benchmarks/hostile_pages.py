@@ -1,8 +1,8 @@
 """Time and peak memory of the cleaner on hostile pages, each cleaned in a fresh child process.
 
-    python benchmarks/hostile_pages.py [--only TEXT]
+    python -m benchmarks.hostile_pages [--only TEXT]
 
-For each kind of page in tests/hostile_input.py (past the cleaner's limits, and just under them):
+For each kind of page in benchmarks/hostile_input.py (past the cleaner's limits, and just under them):
 seconds in `cleaner.clean`, the child's peak resident memory (ru_maxrss) and how much of it the
 cleaning added over a child that had imported the cleaner, cleaned first pages, loaded the
 language detector's model and built the hostile one, and what came out (the error, or the
@@ -21,16 +21,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-from hostile_input import cleaner_limits, hostile_pages  # noqa: E402
-
-import cleaner  # noqa: E402
-from cleaner.language import detect_language  # noqa: E402
+import cleaner
+from benchmarks.hostile_input import cleaner_limits, hostile_pages
+from cleaner.language import detect_language
 
 GOAL_SECONDS = 2.0
 GOAL_MB = 300
@@ -88,7 +82,10 @@ def main() -> None:
         if args.only not in kind:
             continue
         run = subprocess.run(
-            [sys.executable, __file__, "--child", kind], capture_output=True, text=True, check=True
+            [sys.executable, "-m", "benchmarks.hostile_pages", "--child", kind],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         figures = json.loads(run.stdout.strip().splitlines()[-1])
         if not worst_seconds and not worst_mb:

@@ -1,8 +1,8 @@
 """Worst time of every regular expression of the cleaner on adversarial 10 KB lines.
 
-    python benchmarks/patterns.py [--only TEXT]
+    python -m benchmarks.patterns [--only TEXT]
 
-Each pattern (found by tests/hostile_input.py: every compiled pattern of the cleaner's modules and
+Each pattern (found by benchmarks/hostile_input.py: every compiled pattern of the cleaner's modules and
 of the packaged per-site rules) is searched over the adversarial lines built for it: long runs of
 the characters it repeats, its own words repeated (near misses), after prefixes that get anchored
 patterns going, with endings that make the match fail late. Prints the slowest line's time
@@ -15,15 +15,9 @@ from __future__ import annotations
 import argparse
 import re
 import signal
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
-
-from hostile_input import LINE_CHARS, adversarial_lines, cleaner_patterns  # noqa: E402
+from benchmarks.hostile_input import LINE_CHARS, adversarial_lines, cleaner_patterns
 
 GOAL_MS = 50.0
 STOP_AFTER_S = 10.0

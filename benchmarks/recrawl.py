@@ -1,6 +1,6 @@
 """How many requests a second crawl of an unchanged site makes (goal: listings only, no article page).
 
-    python benchmarks/recrawl.py [--articles 500]
+    python -m benchmarks.recrawl [--articles 500]
 
 Crawls the loopback newsroom (its three small publishers plus a bulk site of N articles) twice into
 one SQLite file and counts, from the server side, what the second crawl asked for.
@@ -14,10 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from crawler.newsroom import Newsroom  # noqa: E402
+from crawler.newsroom import Newsroom
 
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
 

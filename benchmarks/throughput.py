@@ -34,7 +34,7 @@ from typing import Any
 import trafilatura
 
 from crawler.newsroom import bulk
-from crawler.newsroom.__main__ import _read_pages
+from crawler.newsroom.__main__ import read_pages
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -212,7 +212,7 @@ def crawl_workers(args: argparse.Namespace) -> int:
 
 
 def _pages(args: argparse.Namespace) -> list[bytes]:
-    real = _read_pages(args.pages) if args.pages else None
+    real = read_pages(args.pages) if args.pages else None
     return [bulk.bulk_article(n, f"http://127.0.0.5/story/{n}", real) for n in range(args.articles)]
 
 

@@ -1,6 +1,6 @@
 """WARC import throughput and memory, next to a pool of bare trafilatura; warcio vs FastWARC reading.
 
-    python benchmarks/warc_import.py [--pages DIR] [--records 5000] [--memory-at 50000] [--workers N]
+    python -m benchmarks.warc_import [--pages DIR] [--records 5000] [--memory-at 50000] [--workers N]
 
 Builds a WARC of the pages of DIR (default: the 181 AEB pages of the shared datasets, or
 $WIREDESK_DATASETS/article-extraction-benchmark/html) repeated under new URLs on --sites sites (97), to
@@ -31,11 +31,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from benchmarks.throughput import ProcessTree
+from crawler.newsroom.__main__ import read_pages
 
-from benchmarks.throughput import ProcessTree  # noqa: E402
-from crawler.newsroom.__main__ import _read_pages  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
 
@@ -55,7 +54,7 @@ def main() -> None:
         help="sites the pages are spread over (1: repeats are same-site duplicates)",
     )
     args = parser.parse_args()
-    pages = _read_pages(args.pages or _aeb_pages())
+    pages = read_pages(args.pages or _aeb_pages())
     print(f"pages                   {len(pages)} distinct, repeated to {args.records} records")
     with tempfile.TemporaryDirectory(prefix="wiredesk-warc-bench-") as tmp:
         warc = write_warc(Path(tmp) / "bench.warc.gz", pages, args.records, args.sites)
@@ -157,9 +156,9 @@ def bare_pool_rate(pages: list[bytes], records: int, workers: int) -> tuple[floa
 
 def _tree_cpu() -> float:
     """CPU seconds of this process and its live children (the pool's workers)."""
-    from benchmarks.throughput import _cpu_seconds, _tree
+    from benchmarks.throughput import cpu_seconds, process_tree
 
-    return sum(_cpu_seconds(pid) for pid in _tree(os.getpid()))
+    return sum(cpu_seconds(pid) for pid in process_tree(os.getpid()))
 
 
 def run_import(warc: Path, tmp: Path, workers: int) -> tuple[int, float, ProcessTree]:

@@ -71,10 +71,10 @@ def read_metadata(tree: Any, page_url: str | None = None) -> PageMetadata:
     """All fields, from one pass over the meta tags and JSON-LD of the tree, each within its cap.
     Read before pruning, which drops figures and captions. Image URLs are made absolute against
     the page's <base href>, else `page_url`."""
-    meta = _meta_tags(tree)
-    ld = _json_ld_article(tree)
-    base = _base_url(tree, page_url)
-    images = _story_images(tree, base)
+    meta = meta_tags(tree)
+    ld = json_ld_article(tree)
+    base = base_url(tree, page_url)
+    images = story_images(tree, base)
     title = _first(
         meta.get("og:title"), _ld_text(ld, "headline"), _text(tree, "//h1"), _text(tree, "//title")
     )
@@ -95,17 +95,17 @@ def read_metadata(tree: Any, page_url: str | None = None) -> PageMetadata:
         modified=_date(
             meta.get("article:modified_time"), _ld_text(ld, "dateModified"), meta.get("og:updated_time")
         ),
-        language=_language(tree, meta),
+        language=declared_language(tree, meta),
         canonical_url=url(_first(_attribute(tree, "//link[@rel='canonical']/@href"), meta.get("og:url"))),
         page_type=whole(_page_type(meta, ld), MAX_PAGE_TYPE_CHARS),
-        top_image=_top_image(meta, ld, images, base),
+        top_image=top_image(meta, ld, images, base),
         images=images,
-        keywords=names(_keywords(tree, meta, ld), MAX_KEYWORDS, MAX_KEYWORD_CHARS),
-        free_access=_free_access(meta, ld),
+        keywords=names(keywords(tree, meta, ld), MAX_KEYWORDS, MAX_KEYWORD_CHARS),
+        free_access=free_access(meta, ld),
     )
 
 
-def _base_url(tree: Any, page_url: str | None) -> str:
+def base_url(tree: Any, page_url: str | None) -> str:
     declared = _attribute(tree, "//base/@href")
     return urljoin(page_url or "", declared) if declared else page_url or ""
 
@@ -121,7 +121,7 @@ def _absolute(value: Any, base: str) -> str | None:
     return url(resolved) if resolved.startswith(("http://", "https://")) else None
 
 
-def _story_images(tree: Any, base: str) -> list[dict[str, str | None]]:
+def story_images(tree: Any, base: str) -> list[dict[str, str | None]]:
     """The story's images in page order, each once, with its figure's caption (None without one)."""
     images: dict[str, str | None] = {}
     for image in tree.xpath(_STORY_IMAGES):
@@ -146,7 +146,7 @@ def _declared_small(image: Any) -> bool:
     return False
 
 
-def _top_image(
+def top_image(
     meta: dict[str, str], ld: dict[str, Any], images: list[dict[str, str | None]], base: str
 ) -> str | None:
     declared = ld.get("image")
@@ -161,7 +161,7 @@ def _top_image(
     return images[0]["url"] if images else None
 
 
-def _keywords(tree: Any, meta: dict[str, str], ld: dict[str, Any]) -> list[str]:
+def keywords(tree: Any, meta: dict[str, str], ld: dict[str, Any]) -> list[str]:
     """Declared keywords, split at commas: meta news_keywords and keywords, every article:tag, JSON-LD."""
     declared = ld.get("keywords")
     values = [meta.get("news_keywords"), meta.get("keywords")]
@@ -172,7 +172,7 @@ def _keywords(tree: Any, meta: dict[str, str], ld: dict[str, Any]) -> list[str]:
     return [word for word in words if word]
 
 
-def _free_access(meta: dict[str, str], ld: dict[str, Any]) -> bool | None:
+def free_access(meta: dict[str, str], ld: dict[str, Any]) -> bool | None:
     """Whether the page says anyone may read it: the article's `isAccessibleForFree`; else False
     when one of its parts (`hasPart`, Google's paywalled-section markup) is not free; else the
     meta tags (itemprop isAccessibleForFree, `article:content_tier`)."""
@@ -214,7 +214,7 @@ def _without_site_name(title: str | None, site_name: str | None) -> str | None:
     return title
 
 
-def _meta_tags(tree: Any) -> dict[str, str]:
+def meta_tags(tree: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for element in tree.iter("meta"):
         key = (
@@ -226,7 +226,7 @@ def _meta_tags(tree: Any) -> dict[str, str]:
     return found
 
 
-def _json_ld_article(tree: Any) -> dict[str, Any]:
+def json_ld_article(tree: Any) -> dict[str, Any]:
     """The first JSON-LD object whose @type is an article kind (searching @graph lists too).
 
     A script nested deeper than Python's recursion limit (RecursionError) is as unreadable as one
@@ -303,7 +303,7 @@ def _date(*candidates: str | None) -> datetime | None:
     return None
 
 
-def _language(tree: Any, meta: dict[str, str]) -> str | None:
+def declared_language(tree: Any, meta: dict[str, str]) -> str | None:
     value = _first(
         tree.get("lang") if tree.tag == "html" else None,
         _attribute(tree, "//html/@lang"),

@@ -24,28 +24,16 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import urlsplit
+from typing import Any
 
 from scrapy.exceptions import DropItem
 
 import cleaner
+from crawler.importprogress import NoProgress, ProgressBar, ProgressSink
 from crawler.items import ArticlePage
 from crawler.pipelines import STORE_FAILED, CleanPipeline, record_failure, site_rules
-from crawler.progress import SKIPPED_PREFIX, Counts, count_loss
-from crawler.run import CrawlReport, per_source_reports
-from crawler.warcrecords import (
-    COMMON_CRAWL,
-    OTHER_PREFIX,
-    RECORDS,
-    SKIP_PREFIX,
-    Entry,
-    ImportOptions,
-    RecordReader,
-    Stats,
-    expand_inputs,
-)
+from crawler.report import CrawlReport, ImportFigures, LossKind
+from crawler.warcrecords import COMMON_CRAWL, Entry, ImportOptions, RecordReader, expand_inputs
 from storage import Corpus, Outcome, make_engine
 from storage.archives import begin_import, finish_import, progress_step
 from storage.engine import check_connection, one_line
@@ -54,10 +42,6 @@ from storage.schema import upgrade
 
 logger = logging.getLogger(__name__)
 
-FILES_PREFIX = "wiredesk/warc/files/"
-"""Stats keys of files: imported, resumed, already_done, unreadable, damaged."""
-DAMAGED = "damaged_archive"
-"""The kind of loss of a file that cannot be read past some record: what follows it is not imported."""
 WINDOW_PER_WORKER = 8
 """Records being cleaned or waiting for a worker, per worker: enough to keep every worker busy."""
 CHECKPOINT_RECORDS = 1000
@@ -74,27 +58,6 @@ class FileTask:
 
     name: str
     options: ImportOptions
-
-
-class ProgressSink(Protocol):
-    """Told what is being read, so a bar can show bytes done of the total (when the size is known)."""
-
-    def start_file(self, name: str, total: int | None, done: int) -> None: ...
-
-    def advance_to(self, done: int) -> None: ...
-
-    def end_file(self) -> None: ...
-
-
-class _NoProgress:
-    def start_file(self, name: str, total: int | None, done: int) -> None:
-        """Nothing shown."""
-
-    def advance_to(self, done: int) -> None:
-        """Nothing shown."""
-
-    def end_file(self) -> None:
-        """Nothing shown."""
 
 
 # --- the import ------------------------------------------------------------------------------------
@@ -117,8 +80,9 @@ class ArchiveImport:
     def __init__(self, db_url: str, options: ImportOptions, progress: ProgressSink | None = None) -> None:
         self.db_url = db_url
         self.options = options
-        self.progress = progress or _NoProgress()
-        self.stats = Stats()
+        self.progress = progress or NoProgress()
+        self.figures = ImportFigures()
+        self.report = CrawlReport(archive=self.figures)
         self.engine = make_engine(db_url)
         self.corpus = Corpus(self.engine)
         self._cleaning: CleanPipeline | None = None
@@ -140,26 +104,20 @@ class ArchiveImport:
         the next one.
         """
         started = time.monotonic()
-        self.stats.set_value("finish_reason", "finished")
+        self.report.finish_reason = "finished"
         try:
             asyncio.run(self._run(tasks))
         finally:
             self._writer.shutdown(wait=True)
             self.engine.dispose()
-        stats = self.stats.get_stats()
-        return CrawlReport(
-            counts=Counts.from_stats(stats),
-            sources=per_source_reports(stats, []),
-            elapsed=time.monotonic() - started,
-            stats=stats,
-            finish_reason=str(stats["finish_reason"]),
-        )
+        self.report.elapsed = time.monotonic() - started
+        return self.report
 
     async def _run(self, tasks: Iterable[FileTask | str]) -> None:
         options = self.options
         clean_options = cleaner.CleanOptions(site_rules=site_rules(options.rules))
         self._cleaning = CleanPipeline(
-            self.stats, options.workers, options.time_limit, clean_options, self.db_url
+            self.report, options.workers, options.time_limit, clean_options, self.db_url
         )
         try:
             for task in tasks:
@@ -172,18 +130,18 @@ class ArchiveImport:
         name, self._filters = task.name, task.options
         state = await asyncio.to_thread(begin_import, self.engine, name)
         if state.finished:
-            self.stats.inc_value(f"{FILES_PREFIX}already_done")
+            self.figures.files["already_done"] += 1
             logger.info("%s: already imported", name)
             return
-        reader = RecordReader(name, task.options, self.stats, state.next_offset)
+        reader = RecordReader(name, task.options, self.report, state.next_offset)
         try:
             await asyncio.to_thread(reader.open)
         except (OSError, ValueError) as error:
-            self.stats.inc_value(f"{FILES_PREFIX}unreadable")
-            self.stats.inc_value("wiredesk/error/unreadable_archive")
+            self.figures.files["unreadable"] += 1
+            self.report.error(None, "unreadable_archive")
             logger.error("%s: cannot read it: %s", name, one_line(error))
             return
-        self.stats.inc_value(f"{FILES_PREFIX}{'resumed' if state.next_offset else 'imported'}")
+        self.figures.files["resumed" if state.next_offset else "imported"] += 1
         self.progress.start_file(name, reader.size, state.next_offset)
         try:
             complete = await self._stream(
@@ -238,8 +196,8 @@ class ArchiveImport:
         return complete
 
     def _damaged(self, reader: RecordReader, error: BaseException) -> None:
-        self.stats.inc_value(f"{FILES_PREFIX}damaged")
-        count_loss(self.stats, self._filters.source or "archive", DAMAGED)
+        self.figures.files["damaged"] += 1
+        self.report.lose(self._filters.source or "archive", LossKind.DAMAGED_ARCHIVE)
         logger.error(
             "%s: damaged near byte %d, the rest of it is not imported: %s",
             reader.name,
@@ -257,7 +215,7 @@ class ArchiveImport:
             return
         language = (item.article.language or "").split("-")[0].lower()
         if self._filters.languages and language not in self._filters.languages:
-            self.stats.inc_value(f"{SKIPPED_PREFIX}other_language")
+            self.report.drop("other_language")
             return
         batch.items.append(item)
 
@@ -279,70 +237,16 @@ class ArchiveImport:
         try:
             results = await loop.run_in_executor(self._writer, self.corpus.store_many, items, step)
         except StoreInterrupted as interrupted:
-            self.stats.set_value("finish_reason", "database_unavailable")
+            self.report.finish_reason = "database_unavailable"
             raise ImportStopped(
                 f"the database became unavailable ({interrupted}): the import stopped at its last "
                 "committed record; run the same command again to resume there"
             ) from interrupted
         for source, result in zip(sources, results, strict=True):
             if result.outcome is Outcome.FAILED:
-                count_loss(self.stats, source, STORE_FAILED)
+                self.report.lose(source, STORE_FAILED)
                 continue
-            self.stats.inc_value(f"wiredesk/store/{result.outcome.value}")
-            self.stats.inc_value(f"wiredesk/source/{source}/{result.outcome.value}")
-
-
-class ProgressBar:
-    """A rich bar per file on a terminal: bytes done of the total (when known), speed, time left."""
-
-    def __init__(self, console: Any) -> None:
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        )
-        self._task: Any = None
-
-    def start_file(self, name: str, total: int | None, done: int) -> None:
-        self._bar.start()
-        self._task = self._bar.add_task(Path(urlsplit(name).path).name or name, total=total, completed=done)
-
-    def advance_to(self, done: int) -> None:
-        self._bar.update(self._task, completed=done)
-
-    def end_file(self) -> None:
-        self._bar.remove_task(self._task)
-        self._bar.stop()
-
-
-def import_lines(report: CrawlReport) -> list[str]:
-    """What a crawl's summary does not say about an import: files, and records not cleaned, by reason."""
-    stats = report.stats
-
-    def tally(prefix: str) -> str:
-        counts = {k.removeprefix(prefix): int(v) for k, v in stats.items() if k.startswith(prefix)}
-        return ", ".join(f"{kind} ×{count}" for kind, count in sorted(counts.items())) or "none"
-
-    return [
-        f"files: {tally(FILES_PREFIX)}",
-        f"records read: {int(stats.get(RECORDS, 0))} = {report.counts.fetched} responses + other records "
-        f"({tally(OTHER_PREFIX)})",
-        f"responses and revisits not cleaned: {tally(SKIP_PREFIX)}",
-    ]
+            self.report.store(source, result.outcome)
 
 
 def import_exit_status(report: CrawlReport) -> int:
@@ -350,7 +254,7 @@ def import_exit_status(report: CrawlReport) -> int:
     from crawler.run import EXIT_ALL_SOURCES_FAILED, exit_status
 
     status = exit_status(report)
-    if status == 0 and report.stats.get(f"{FILES_PREFIX}unreadable"):
+    if status == 0 and report.archive is not None and report.archive.files["unreadable"]:
         return EXIT_ALL_SOURCES_FAILED
     return status
 
@@ -453,7 +357,7 @@ def _summed_up(report: CrawlReport, console: Any) -> CrawlReport:
     from crawler.output import print_report
 
     print_report(biggest_sources(report), console)
-    for line in import_lines(report):
+    for line in (report.archive or ImportFigures()).lines(report.fetched):
         console.print(line, soft_wrap=True)
     return report
 

@@ -32,7 +32,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
-from crawler.progress import SKIP_PREFIX
+from crawler.report import Skip, crawl_report
 from storage import Corpus, open_corpus
 from storage.engine import DB_UNAVAILABLE, one_line
 from storage.failures import failed_attempts
@@ -70,7 +70,7 @@ class Wanted:
 
 
 class NotFetched(IgnoreRequest):
-    """A request the gate chose not to send; already counted (under wiredesk/skip/<reason>)."""
+    """A request the gate chose not to send; already counted (`CrawlReport.skipped`)."""
 
 
 class CorpusGate:
@@ -80,6 +80,7 @@ class CorpusGate:
         settings = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
+        self.report = crawl_report(crawler)
         self.corpus = corpus
         limit = settings.get("WIREDESK_MAX_ARTICLES")
         self.max_articles = int(limit) if limit not in (None, "") else None
@@ -87,7 +88,7 @@ class CorpusGate:
         self.articles_sent = 0
         self._sent: set[str] = set()
         """Article URLs sent this run: each is fetched once."""
-        self._judged: dict[str, str] = {}
+        self._judged: dict[str, Skip] = {}
         """Article URLs not sent, with the reason they are counted under (each URL counted once)."""
         self._in_turn = asyncio.Lock()
         """Article requests are judged one at a time, in the order the scheduler sends them: a second
@@ -122,25 +123,25 @@ class CorpusGate:
             raise NotFetched(f"already requested: {url}")
         reason = await self._in_thread(lambda: self._judge(url, wanted), None)
         if reason is None and self.max_articles is not None and self.articles_sent >= self.max_articles:
-            reason = "max_articles"
+            reason = Skip.MAX_ARTICLES
         counted = self._judged.pop(url, None)
         if counted is not None and counted != reason:
-            self.stats.inc_value(SKIP_PREFIX + counted, -1)
+            self.report.skip(counted, -1)
         if reason is not None:
             if counted != reason:
-                self.stats.inc_value(SKIP_PREFIX + reason)
+                self.report.skip(reason)
             self._judged[url] = reason
             raise NotFetched(f"{reason}: {url}")
         self._sent.add(url)
         self.articles_sent += 1
 
-    def _judge(self, url: str, wanted: Wanted) -> str | None:
+    def _judge(self, url: str, wanted: Wanted) -> Skip | None:
         """In a thread: why the corpus says `url` is not worth a fetch; None when it is."""
         known = self.corpus.known_urls([url]).get(url)
         if known is not None:
-            return None if wanted.changed_since(known.last_fetched_at) else "stored_unchanged"
+            return None if wanted.changed_since(known.last_fetched_at) else Skip.STORED_UNCHANGED
         if failed_attempts(self.corpus.engine, [url]).get(url, 0) >= self.max_failures:
-            return "failed_before"
+            return Skip.FAILED_BEFORE
         return None
 
     async def _add_validators(self, request: Request) -> None:
@@ -182,10 +183,7 @@ class CorpusGate:
         A listing answered 304 next time is not read again, so whatever it listed must be stored
         by now: not after a kill, an article limit, or failed article fetches.
         """
-        stats = self.stats.get_stats()
-        complete = reason == "finished" and not any(
-            key.startswith(("wiredesk/error/", SKIP_PREFIX + "max_articles")) for key in stats
-        )
+        complete = reason == "finished" and not (self.report.errors or self.report.skipped[Skip.MAX_ARTICLES])
         kept = {url: pair for url, pair, meta in self._listings if meta.get(KIND_META) in _VALIDATED_KINDS}
         if not (complete and kept):
             return None

@@ -16,6 +16,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task
 from twisted.internet.error import DNSLookupError
 
+from crawler.report import crawl_report
 from crawler.urlpolicy import (
     DEFAULT_PORTS,
     address_problem,
@@ -47,7 +48,7 @@ class SourceBoundsMiddleware:
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
-        self.stats = crawler.stats
+        self.report = crawl_report(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SourceBoundsMiddleware:
@@ -72,7 +73,7 @@ class SourceBoundsMiddleware:
             self._drop("offsite_redirect" if hops else "offsite", request)
 
     def _drop(self, reason: str, request: Request) -> None:
-        self.stats.inc_value(f"wiredesk/drop/{reason}")
+        self.report.skip(reason, stats_key="drop")
         raise LeftSourceError(f"{reason}: {mask_credentials(request.url)}")
 
 

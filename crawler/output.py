@@ -14,22 +14,26 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from storage.records import Outcome
+
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from crawler.run import CrawlReport
+    from crawler.report import CrawlReport
 
 # Every format `print_rows` writes; "nl" is newline-delimited JSON (one object per line).
 ROW_FORMATS = ("table", "tsv", "csv", "json", "nl")
 # The summary's row for pages fetched for no source (robots.txt): without it the rows would not
 # add up to the "fetched N" of the line below them.
 UNATTRIBUTED = "(robots.txt, no source)"
+# The store outcomes of the summary's columns new, copies, dups, revisions, same.
+SUMMARY_OUTCOMES = (Outcome.NEW, Outcome.COPY, Outcome.DUPLICATE, Outcome.REVISION, Outcome.UNCHANGED)
 # A table cell longer than this is cut (with "…"); the other formats keep every character.
 MAX_CELL_CHARS = 200
 
@@ -152,61 +156,56 @@ def print_report(report: CrawlReport, console: Console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from crawler.pipelines import SPOOL_FAILED
-    from crawler.progress import LOST_PREFIX, REPLAY_PREFIX, SKIP_LABELS, SKIPPED_PREFIX, not_fetched
+    from crawler.report import LossKind
 
     table = Table(title="crawl summary")
     table.add_column("source", overflow="fold")
     for column in ("fetched", "new", "copies", "dups", "revisions", "same", "errors"):
         table.add_column(column, justify="right", no_wrap=True)
     for name, src in report.sources.items():
-        outcome = src.outcomes.get
-        errors = str(sum(src.errors.values()))
+        errors = str(src.errors.total())
         table.add_row(
             escape(name),
             str(src.fetched),
-            *(str(outcome(key, 0)) for key in ("new", "copy", "duplicate", "revision", "unchanged")),
+            *(str(src.outcomes[outcome]) for outcome in SUMMARY_OUTCOMES),
             f"[red]{errors}[/red]" if src.failed else errors,
         )
-    unattributed = report.counts.fetched - sum(src.fetched for src in report.sources.values())
+    unattributed = report.fetched - sum(src.fetched for src in report.sources.values())
     if unattributed > 0:  # Scrapy's own requests, robots.txt above all: the rows add up to the line
         table.add_row(UNATTRIBUTED, str(unattributed), *("" for _ in range(6)))
     console.print(table)
     say = _plain_printer(console)
-    say(report.counts.line(report.elapsed) + f" · {report.elapsed:.1f}s · {report.finish_reason}")
+    say(report.line(report.elapsed) + f" · {report.elapsed:.1f}s · {report.finish_reason}")
     for name, src in report.sources.items():
         if src.errors:
             say(f"{name} errors: {_tally(src.errors)}")
-    skipped = {SKIP_LABELS.get(reason, reason): count for reason, count in not_fetched(report.stats).items()}
+    skipped = {reason.label: count for reason, count in report.skipped.items() if count > 0}
     if skipped:
         say(f"skipped: {_tally(skipped)}")
-    no_article = _prefixed(report.stats, SKIPPED_PREFIX)
-    if no_article:
-        say(f"no article (fetched, not stored): {_tally(no_article)}")
-    replayed = _prefixed(report.stats, REPLAY_PREFIX)
-    if replayed:
-        say(f"spooled articles written back: {_tally(replayed)}")
-    if report.counts.spooled:
+    if report.no_article:
+        say(f"no article (fetched, not stored): {_tally(report.no_article)}")
+    if report.replayed:
+        say(f"spooled articles written back: {_tally(report.replayed)}")
+    if report.spooled:
         console.print(
-            f"[yellow]{report.counts.spooled} articles spooled[/yellow]: the database was unreachable; "
+            f"[yellow]{report.spooled} articles spooled[/yellow]: the database was unreachable; "
             "those not written back above are written at the next crawl or by `wiredesk replay`"
         )
-    not_modified = report.stats.get("wiredesk/listing/not_modified", 0)
-    if not_modified:
-        say(f"listings unchanged since the last crawl (HTTP 304): {not_modified}")
+    if report.listings_not_modified:
+        say(f"listings unchanged since the last crawl (HTTP 304): {report.listings_not_modified}")
     failed = [name for name, src in report.sources.items() if src.failed]
     if failed:
         console.print(
             f"[red]failed: {escape(', '.join(failed))}[/red] (nothing fetched; see the errors above)"
         )
-    if report.finish_reason == SPOOL_FAILED:
-        error = report.stats.get("wiredesk/spool_error")
+    if report.finish_reason == LossKind.SPOOL_FAILED:
         console.print(
-            f"[red]stopped[/red]: cannot spool articles while the database is away: {escape(str(error))}"
+            f"[red]stopped[/red]: cannot spool articles while the database is away: "
+            f"{escape(str(report.spool_error))}"
         )
-    lost = _prefixed(report.stats, LOST_PREFIX)
-    if report.counts.replay_failed:
-        lost["spooled, then refused (quarantined)"] = report.counts.replay_failed
+    lost: dict[str, int] = dict(report.lost)
+    if report.replay_failed:
+        lost["spooled, then refused (quarantined)"] = report.replay_failed
     if lost:
         console.print(
             f"[red]articles lost to errors: {sum(lost.values())}[/red] ({escape(_tally(lost))}; kept as "
@@ -224,9 +223,5 @@ def _plain_printer(console: Console) -> Callable[[str], None]:
     return say
 
 
-def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
-    return {key.removeprefix(prefix): int(value) for key, value in stats.items() if key.startswith(prefix)}
-
-
-def _tally(counts: dict[str, int]) -> str:
+def _tally(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{kind} ×{count}" for kind, count in sorted(counts.items()))

@@ -1,10 +1,10 @@
 """Item pipelines: clean each article page, then store it. Each drops what it cannot use, with a reason.
 
-A page is dropped either on purpose (no article in it, not an article: counted under
-wiredesk/clean/) or because it was lost to an error, one page at a time, never a batch or a crawl:
-counted under its kind (`count_loss`: time_limit, worker_died, cleaner_error, store_failed,
-spool_failed) and kept raw in `pages` as failed when the database can take it. docs/reliability.md
-has the whole failure model.
+A page is dropped either on purpose (no article in it, not an article: `CrawlReport.drop`) or
+because it was lost to an error, one page at a time, never a batch or a crawl: counted under its
+kind (`CrawlReport.lose`: time_limit, worker_died, cleaner_error, store_failed, spool_failed) and
+kept raw in `pages` as failed when the database can take it. docs/reliability.md has the whole
+failure model.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from scrapy.exceptions import DropItem
 import cleaner
 from crawler.cleaning import TIME_LIMIT, FurnitureCache, clean_in_time, declared_charset, site_rules
 from crawler.items import ArticlePage, Loss
-from crawler.progress import REPLAY_PREFIX, SKIPPED_PREFIX, count_loss
+from crawler.report import CrawlReport, crawl_report
 from crawler.urls import looks_like_article
 from crawler.workers import WorkerDied, WorkerPool
 from storage import Corpus, Outcome, StoreResult, open_corpus
@@ -34,7 +34,7 @@ from storage.repository import StoreInterrupted
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
-# Kinds of loss: why an article page fetched was not stored (stats keys wiredesk/error/<kind>).
+# Kinds of loss: why an article page fetched was not stored (crawler.report.LossKind).
 TIME_LIMIT_KIND = "time_limit"
 WORKER_DIED = "worker_died"
 CLEANER_ERROR = "cleaner_error"
@@ -61,7 +61,7 @@ class CleanPipeline:
 
     def __init__(
         self,
-        stats: Any,
+        report: CrawlReport,
         workers: int,
         time_limit: float = 20.0,
         options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
@@ -69,7 +69,7 @@ class CleanPipeline:
         memory_limit_mb: int = 0,
         memory_refresh: float | None = 2.0,
     ) -> None:
-        self.stats = stats
+        self.report = report
         self.time_limit = time_limit
         self.options = options
         self._pool = worker_pool(workers, memory_limit_mb, time_limit)
@@ -82,7 +82,7 @@ class CleanPipeline:
     def from_crawler(cls, crawler: Any) -> CleanPipeline:
         settings = crawler.settings
         return cls(
-            crawler.stats,
+            crawl_report(crawler),
             clean_workers(settings),
             settings.getfloat("WIREDESK_CLEAN_TIME_LIMIT"),
             cleaner.CleanOptions(site_rules=site_rules(settings.get("WIREDESK_CLEAN_RULES"))),
@@ -103,10 +103,10 @@ class CleanPipeline:
         if (article.error or "").startswith(TIME_LIMIT):
             return self._lose(item, TIME_LIMIT_KIND, article.error or TIME_LIMIT)
         if not article.found:
-            self.stats.inc_value(f"{SKIPPED_PREFIX}{_slug(article.error or 'no text')}")
+            self.report.drop(_slug(article.error or "no text"))
             raise DropItem(f"{item.final_url}: {article.error}", log_level="INFO")
         if not_an_article(item, article):
-            self.stats.inc_value(f"{SKIPPED_PREFIX}not_article")
+            self.report.drop("not_article")
             raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article", log_level="INFO")
         return replace(item.claiming(article.canonical_url), article=article)
 
@@ -127,7 +127,7 @@ class CleanPipeline:
 
     def _lose(self, item: ArticlePage, kind: str, reason: str) -> ArticlePage:
         """Count the page as lost; it goes on to be kept raw as failed (so later crawls stop trying)."""
-        count_loss(self.stats, item.source, kind)
+        self.report.lose(item.source, kind)
         logger.warning("%s: lost: %s", item.final_url, reason)
         return replace(item, loss=Loss(kind, reason))
 
@@ -159,14 +159,14 @@ class StorePipeline:
     def __init__(
         self,
         corpus: Corpus,
-        stats: Any,
+        report: CrawlReport,
         spool: Path,
         batch_size: int = 50,
         max_wait: float = 0.5,
         crawler: Any = None,
     ) -> None:
         self.corpus = corpus
-        self.stats = stats
+        self.report = report
         self.spool = spool
         self.batch_size = batch_size
         self.max_wait = max_wait
@@ -184,7 +184,7 @@ class StorePipeline:
         settings = crawler.settings
         return cls(
             open_corpus(settings.get("WIREDESK_DB"), migrate=True),
-            crawler.stats,
+            crawl_report(crawler),
             spool_dir(settings.get("WIREDESK_SPOOL"), database_url(settings.get("WIREDESK_DB"))),
             settings.getint("WIREDESK_STORE_BATCH"),
             settings.getfloat("WIREDESK_STORE_WAIT"),
@@ -203,10 +203,9 @@ class StorePipeline:
             self._timer = asyncio.get_running_loop().call_later(self.max_wait, self._flush)
         written = await done
         if written.loss is not None:
-            count_loss(self.stats, item.source, written.loss)
+            self.report.lose(item.source, written.loss)
             raise DropItem(f"{item.final_url}: {written.result.error}", log_level="INFO")
-        self.stats.inc_value(f"wiredesk/store/{written.result.outcome.value}")
-        self.stats.inc_value(f"wiredesk/source/{item.source}/{written.result.outcome.value}")
+        self.report.store(item.source, written.result.outcome)
         return item
 
     def _flush(self) -> None:
@@ -286,7 +285,7 @@ class StorePipeline:
             "cannot spool articles while the database is unavailable (%s): stopping the crawl",
             self._spool_error,
         )
-        self.stats.set_value("wiredesk/spool_error", self._spool_error)
+        self.report.spool_failed(self._spool_error or "")
         self._stopping = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=SPOOL_FAILED))
 
     def _replay(self) -> bool:
@@ -294,11 +293,8 @@ class StorePipeline:
         report = replay(self.spool, self.corpus)
         self._spooled = len(spooled(self.spool))
         for entry in report.entries:
-            if entry.result is not None:
-                self.stats.inc_value(f"{REPLAY_PREFIX}{entry.result.outcome.value}")
-            else:
-                self.stats.inc_value(f"{REPLAY_PREFIX}{Outcome.FAILED.value}")
-                self.stats.inc_value("wiredesk/error/replay_failed")
+            self.report.replay(entry.result.outcome if entry.result is not None else Outcome.FAILED)
+            if entry.result is None:
                 logger.warning("%s: spooled article not stored, quarantined: %s", entry.url, entry.problem)
         if report.entries:
             logger.warning("database back: %d spooled articles written", len(report.stored))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +14,8 @@ from scrapy.settings import Settings
 from cleaner import CleanOptions
 from crawler.cleaning import site_rules
 from crawler.distributed import redis_settings, worker_id
-from crawler.pipelines import SPOOL_FAILED
-from crawler.progress import Counts, not_fetched
-from crawler.reclean import reclean_after_crawl
+from crawler.reclean import RecleanReport, reclean_after_crawl
+from crawler.report import CrawlReport, LossKind, crawl_report
 from crawler.settings_registry import user_agent
 from crawler.sources import Source
 from crawler.spiders.news import NewsSpider
@@ -27,31 +24,6 @@ from storage.engine import database_url, one_line, release_shared_engine, shared
 
 class CrawlFailed(RuntimeError):
     """The crawl could not start or stopped abnormally (not: some pages failed, which the report counts)."""
-
-
-@dataclass
-class SourceReport:
-    """One source's figures: pages fetched, what storing did, and errors by kind."""
-
-    fetched: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
-    errors: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> bool:
-        """Nothing fetched at all: the source is unreachable or every start URL failed."""
-        return self.fetched == 0 and bool(self.errors)
-
-
-@dataclass
-class CrawlReport:
-    """What one crawl did, from its Scrapy stats."""
-
-    counts: Counts
-    sources: dict[str, SourceReport]
-    elapsed: float
-    stats: dict[str, Any]
-    finish_reason: str
 
 
 # Exit statuses of `wiredesk crawl` (docs/reliability.md).
@@ -63,41 +35,13 @@ EXIT_ARTICLES_LOST = 3
 because the spool could not be written."""
 
 
-def report_figures(report: CrawlReport) -> dict[str, Any]:
-    """The figures a run record and --report keep: pages, what became of the articles, errors by kind.
-
-    Errors by kind hold failed fetches and lost articles alike (`time_limit`, `worker_died`,
-    `store_failed`, ...); `lost` is how many articles were lost, of `articles` fetched. `skipped`
-    holds the URLs not fetched by reason (`not_article_shaped`, `before_since`, `offsite`, `robots`...).
-    """
-    errors = {
-        key.rsplit("/", 1)[1]: int(v) for key, v in report.stats.items() if key.startswith("wiredesk/error/")
-    }
-    counts = report.counts
-    return {
-        "finish_reason": report.finish_reason,
-        "fetched": counts.fetched,
-        "articles": counts.articles,
-        "new": counts.stored,
-        "copies": counts.copies,
-        "duplicates": counts.duplicates,
-        "revisions": counts.revisions,
-        "unchanged": counts.unchanged,
-        "no_article": counts.skipped,
-        "spooled": counts.spooled,
-        "lost": counts.lost + counts.replay_failed,
-        "errors": errors,
-        "skipped": not_fetched(report.stats),
-    }
-
-
 def exit_status(report: CrawlReport) -> int:
     """Non-zero when an article was lost to an error, or when no source could be fetched at all.
 
     Pages skipped on purpose (no article in them, listings, robots.txt) and failed fetches of some
     pages (a 404, a timeout: the site's, counted) keep it zero; spooled articles are not lost.
     """
-    if report.counts.lost or report.counts.replay_failed or report.finish_reason == SPOOL_FAILED:
+    if report.articles_lost or report.finish_reason == LossKind.SPOOL_FAILED:
         return EXIT_ARTICLES_LOST
     if report.sources and all(source.failed for source in report.sources.values()):
         return EXIT_ALL_SOURCES_FAILED
@@ -143,20 +87,15 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
     db_url = settings.get("WIREDESK_DB")
     shared_engine(db_url, migrate=True)  # the one engine of this process's crawl, migrated once
     try:
-        stats = _crawl(settings, sources, worker)
+        report = _crawl(settings, sources, worker)
     finally:
         release_shared_engine(db_url)
-    return CrawlReport(
-        counts=Counts.from_stats(stats),
-        sources=per_source_reports(stats, [source.name for source in sources]),
-        elapsed=time.monotonic() - started,
-        stats=stats,
-        finish_reason=str(stats.get("finish_reason", "unknown")),
-    )
+    report.elapsed = time.monotonic() - started
+    return report
 
 
-def _crawl(settings: Settings, sources: list[Source], worker: bool) -> dict[str, Any]:
-    """Run Scrapy's crawl, then the re-cleaning it calls for; the crawl's stats."""
+def _crawl(settings: Settings, sources: list[Source], worker: bool) -> CrawlReport:
+    """Run Scrapy's crawl, then the re-cleaning it calls for; the crawl's report."""
     process = CrawlerProcess(settings)
     if logging.getLevelName(settings.get("LOG_LEVEL")) >= logging.WARNING:
         _quiet_logs()
@@ -164,36 +103,48 @@ def _crawl(settings: Settings, sources: list[Source], worker: bool) -> dict[str,
     started_at = datetime.now(UTC)
     process.crawl(crawler, sources=sources, worker=worker)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    if stats.get("finish_reason") in (None, "start_error"):
+    report = finished_report(crawler, [source.name for source in sources])
+    if report is None:
         raise CrawlFailed("the crawl did not run to its end; run again with -v to see why")
-    reclean_unless_interrupted(settings, started_at, [source.name for source in sources], stats)
-    return stats
+    reclean_unless_interrupted(settings, started_at, [source.name for source in sources], report)
+    return report
+
+
+def finished_report(crawler: Any, names: list[str]) -> CrawlReport | None:
+    """The report of a crawl that ran (each of `names` with a row), with Scrapy's finish reason;
+    None when it did not start."""
+    finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+    if finish_reason in (None, "start_error"):
+        return None
+    report = crawl_report(crawler)
+    report.finish_reason = str(finish_reason)
+    report.name_sources(names)
+    return report
 
 
 def reclean_unless_interrupted(
-    settings: Settings, started_at: datetime, sources: list[str], stats: dict[str, Any]
+    settings: Settings, started_at: datetime, sources: list[str], report: CrawlReport
 ) -> None:
-    """The re-cleaning a finished crawl calls for, its figures into `stats`; Ctrl-C stops it.
+    """The re-cleaning a finished crawl calls for, its figures into `report`; Ctrl-C stops it.
 
     A crawl told to stop (a signal, the daemon stopping) does not start it, and Ctrl-C during it
     ends it as a stopped crawl (`finish_reason` "shutdown"): `wiredesk reclean` catches up later.
     Scrapy's SIGINT handler is still installed after its reactor stopped, and it would wait for the
     reactor, so the re-cleaning runs under Python's own handler.
     """
-    if not settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL") or stats.get("finish_reason") == "shutdown":
+    if not settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL") or report.finish_reason == "shutdown":
         return
     scrapy_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        stats.update(_reclean_after(settings, started_at, sources))
+        report.recleaned = reclean_after(settings, started_at, sources)
     except KeyboardInterrupt:
         logging.getLogger(__name__).warning("re-cleaning interrupted: `wiredesk reclean` goes on from there")
-        stats["finish_reason"] = "shutdown"
+        report.finish_reason = "shutdown"
     finally:
         signal.signal(signal.SIGINT, scrapy_handler)
 
 
-def _reclean_after(settings: Settings, started_at: datetime, sources: list[str]) -> dict[str, int]:
+def reclean_after(settings: Settings, started_at: datetime, sources: list[str]) -> RecleanReport | None:
     """Re-clean the crawl's sites' articles stored before their memory knew some furniture.
 
     A failure here costs the re-cleaning (`wiredesk reclean` does it later), never the crawl.
@@ -208,13 +159,12 @@ def _reclean_after(settings: Settings, started_at: datetime, sources: list[str])
         )
     except Exception as error:
         logging.getLogger(__name__).warning("re-cleaning after the crawl failed: %s", one_line(error))
-        return {}
+        return None
     if report.examined:
         logging.getLogger(__name__).info("re-cleaned after the crawl: %s", report.line())
-    return {f"wiredesk/reclean/{name}": getattr(report, name) for name in _RECLEAN_COUNTS}
+    return report
 
 
-_RECLEAN_COUNTS = ("examined", "changed", "unchanged", "failed")
 # Loggers whose failures the spider's errback already counts and reports per source.
 _DUPLICATE_ERROR_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry")
 
@@ -233,23 +183,3 @@ def _quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     for handler in logging.getLogger().handlers:
         handler.addFilter(_NoTracebacks())
-
-
-def per_source_reports(stats: dict[str, Any], names: list[str]) -> dict[str, SourceReport]:
-    """Each source's figures, read back from the crawl's stats keys (every named source has a row,
-    fetched or not); WARC imports report through it too."""
-    reports: dict[str, SourceReport] = defaultdict(SourceReport)
-    for name in names:
-        reports[name] = SourceReport()
-    for key, value in stats.items():
-        parts = key.split("/")
-        if len(parts) < 4 or parts[:2] != ["wiredesk", "source"]:
-            continue
-        report = reports[parts[2]]
-        if parts[3] == "fetched":
-            report.fetched = int(value)
-        elif parts[3] == "error" and len(parts) > 4:
-            report.errors[parts[4]] = int(value)
-        else:
-            report.outcomes[parts[3]] = int(value)
-    return dict(reports)

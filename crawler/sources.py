@@ -162,7 +162,7 @@ def _check_schedule(name: str, schedule: str) -> None:
     """Refuse a schedule the daemon could not run, when the file is read rather than when the daemon
     starts (or, for a source added later, when it reloads): the daemon's own parser decides, so the
     two never disagree. Imported here, not at the top: the daemon imports this module."""
-    from crawler.daemon import ScheduleError, trigger_for
+    from crawler.schedules import ScheduleError, trigger_for
 
     try:
         trigger_for(schedule)

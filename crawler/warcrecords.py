@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import os
-import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,16 +24,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
 
 from crawler.items import ArticlePage
-from crawler.progress import ARTICLE_PAGES
+from crawler.report import CrawlReport
 from crawler.settings import DOWNLOAD_MAXSIZE
 from storage.engine import one_line
 from storage.urls import site_of
 
-SKIP_PREFIX = "wiredesk/warc/skip/"
-"""Stats keys of response records not cleaned, by reason (not_html, http-404, revisit, ...)."""
-OTHER_PREFIX = "wiredesk/warc/other/"
-"""Stats keys of records that are not responses, by WARC-Type (request, warcinfo, metadata)."""
-RECORDS = "wiredesk/warc/records"
 SOURCE_HEADER = "WARC-Wiredesk-Source"
 """Written by `wiredesk crawl --warc`: the crawl's source name, kept by an import of the file."""
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -63,27 +57,6 @@ class ImportOptions:
     batch_size: int = 50
     max_bytes: int = DOWNLOAD_MAXSIZE
     prefix: str = COMMON_CRAWL
-
-
-class Stats:
-    """The few calls of Scrapy's stats collector the pipelines make, so the crawl's code counts here too."""
-
-    def __init__(self) -> None:
-        self._values: dict[str, Any] = {}
-        self._lock = threading.Lock()  # the reader thread counts records while the loop counts pages
-
-    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
-        with self._lock:
-            self._values[key] = self._values.get(key, start) + count
-
-    def set_value(self, key: str, value: Any) -> None:
-        self._values[key] = value
-
-    def get_value(self, key: str, default: Any = None) -> Any:
-        return self._values.get(key, default)
-
-    def get_stats(self) -> dict[str, Any]:
-        return dict(self._values)
 
 
 # --- inputs ----------------------------------------------------------------------------------------
@@ -238,7 +211,7 @@ class RecordReader:
 
     name: str
     options: ImportOptions
-    stats: Stats
+    report: CrawlReport
     offset: int
     stream: Any = None
     size: int | None = None
@@ -262,14 +235,16 @@ class RecordReader:
             raise EOFError(f"{self.size - records.offset} bytes after the last whole record are no record")
 
     def _page(self, record: Any) -> ArticlePage | None:
-        self.stats.inc_value(RECORDS)
+        figures = self.report.archive
+        assert figures is not None
+        figures.records += 1
         if record.rec_type == "revisit":
-            self.stats.inc_value(f"{SKIP_PREFIX}revisit")  # a pointer to a payload stored earlier
+            figures.not_cleaned["revisit"] += 1  # a pointer to a payload stored earlier
             return None
         if record.rec_type != "response":
-            self.stats.inc_value(f"{OTHER_PREFIX}{record.rec_type}")
+            figures.other_records[record.rec_type] += 1
             return None
-        self.stats.inc_value("response_received_count")
+        self.report.response(None)
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
         fetched_at = _warc_date(record.rec_headers.get_header("WARC-Date"))
         reason = self._reason(record, url, fetched_at)
@@ -279,13 +254,12 @@ class RecordReader:
             body = payload.read(self.options.max_bytes + 1)
             reason = _payload_problem(record, payload, body, self.options.max_bytes)
         if reason is not None:
-            self.stats.inc_value(f"{SKIP_PREFIX}{reason}")
+            figures.not_cleaned[reason] += 1
             return None
         http = record.http_headers
         declared = self.options.source or record.rec_headers.get_header(SOURCE_HEADER)
         source = declared or site_of(url) or "unknown"
-        self.stats.inc_value(ARTICLE_PAGES)
-        self.stats.inc_value(f"wiredesk/source/{source}/fetched")
+        self.report.article_page(source)
         return ArticlePage.fetched(
             url=url,
             final_url=url,

@@ -7,9 +7,10 @@ process keeps all of it across runs: the reactor runs until the daemon stops, ea
 crawler in it (Scrapy's CrawlerProcess with `stop_after_crawl=False`: runs of several sources go
 side by side), and the cleaning pool outlives the crawl that started it (`WarmCleanPipeline`).
 
-The daemon (crawler/daemon.py) keeps isolation and time limits: it talks to this process through
-its stdin and a copy of its stdout, one JSON object a line, and when a run outlives its time limit
-and the grace after being told to stop, or the process dies, it kills and restarts the process.
+The daemon (crawler/daemon.py; its side of the pipe is crawler/warmclient.py) keeps isolation and
+time limits: it talks to this process through its stdin and a copy of its stdout, one JSON object
+a line, and when a run outlives its time limit and the grace after being told to stop, or the
+process dies, it kills and restarts the process.
 
 Requests (stdin): `{"crawl": RUN, "source": NAME}`, `{"stop": RUN}` (stop that crawl cleanly, as
 SIGTERM would). Replies: `{"run": RUN, "figures": {...}, "status": EXIT, "message": WHY}` (the
@@ -38,16 +39,15 @@ from scrapy.utils.reactor import install_reactor
 from twisted.python.failure import Failure
 
 from crawler.pipelines import CleanPipeline, clean_workers, worker_pool
-from crawler.progress import Counts
+from crawler.reclean import RecleanReport
+from crawler.report import CrawlReport
 from crawler.run import (
     EXIT_ALL_SOURCES_FAILED,
     EXIT_ARTICLES_LOST,
-    CrawlReport,
-    _reclean_after,
     crawl_settings,
     exit_status,
-    per_source_reports,
-    report_figures,
+    finished_report,
+    reclean_after,
 )
 from crawler.sources import Source, load_sources, select_sources
 from crawler.spiders.news import NewsSpider
@@ -133,37 +133,31 @@ class WarmCrawls:
         self, result: Any, run_id: int, crawler: Crawler, sources: list[Source], started: _Clock
     ) -> None:
         self.running.pop(run_id, None)
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        if isinstance(result, Failure) or stats.get("finish_reason") in (None, "start_error"):
+        report = None if isinstance(result, Failure) else finished_report(crawler, [s.name for s in sources])
+        if report is None:
             why = one_line(result.value) if isinstance(result, Failure) else "it did not start"
             self.reply({"run": run_id, "error": f"the crawl did not run to its end: {why}"})
             return
-        names = [source.name for source in sources]
-        stopped = stats["finish_reason"] == "shutdown"  # told to stop: `wiredesk reclean` catches up
+        stopped = report.finish_reason == "shutdown"  # told to stop: `wiredesk reclean` catches up
         if crawler.settings.getbool("WIREDESK_RECLEAN_AFTER_CRAWL") and not stopped:
             # Off the reactor thread: other crawls of this process go on meanwhile.
             from twisted.internet.threads import deferToThread
 
-            reclean = deferToThread(_reclean_after, crawler.settings, started.at, names)
-            reclean.addBoth(lambda counts: self._report(run_id, {**stats, **_counts(counts)}, names, started))
+            names = [source.name for source in sources]
+            reclean = deferToThread(reclean_after, crawler.settings, started.at, names)
+            reclean.addBoth(lambda recleaned: self._report(run_id, _with(report, recleaned), started))
             return
-        self._report(run_id, stats, names, started)
+        self._report(run_id, report, started)
 
-    def _report(self, run_id: int, stats: dict[str, Any], names: list[str], started: _Clock) -> None:
-        report = CrawlReport(
-            counts=Counts.from_stats(stats),
-            sources=per_source_reports(stats, names),
-            elapsed=time.monotonic() - started.monotonic,
-            stats=stats,
-            finish_reason=str(stats.get("finish_reason", "unknown")),
-        )
+    def _report(self, run_id: int, report: CrawlReport, started: _Clock) -> None:
+        report.elapsed = time.monotonic() - started.monotonic
         status = exit_status(report)
         self.reply(
             {
                 "run": run_id,
                 # This process's CPU while the run lasted (other runs beside it included).
                 "figures": {
-                    **report_figures(report),
+                    **report.figures(),
                     "cpu_seconds": round(time.process_time() - started.cpu, 3),
                 },
                 "status": status,
@@ -176,9 +170,10 @@ class WarmCrawls:
         self.replies.flush()
 
 
-def _counts(reclean: dict[str, int] | Failure) -> dict[str, int]:
-    """The re-cleaning's counts; none when it failed (the crawl's run is reported all the same)."""
-    return reclean if isinstance(reclean, dict) else {}
+def _with(report: CrawlReport, recleaned: RecleanReport | Failure | None) -> CrawlReport:
+    """The report with the re-cleaning's; none when it failed (the crawl's run is reported all the same)."""
+    report.recleaned = recleaned if isinstance(recleaned, RecleanReport) else None
+    return report
 
 
 class _Clock:

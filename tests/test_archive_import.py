@@ -19,6 +19,7 @@ from warcfiles import DATE, bulk_warc, corpus_rows, record_spans, write_newsroom
 
 from crawler.archive import ArchiveImport, ImportOptions, expand_inputs
 from crawler.newsroom import Document, Newsroom
+from crawler.report import CrawlReport, ImportFigures
 from crawler.warcrecords import open_raw
 from storage import make_engine
 from storage.archives import import_states
@@ -37,20 +38,24 @@ STORY_PAGES = (
 BULK = 150
 
 
-def _import(db_url: str, *names: Path | str, **options: object) -> dict[str, int]:
+def _import(db_url: str, *names: Path | str, **options: object) -> CrawlReport:
     importer = ArchiveImport(db_url, ImportOptions(workers=0, **options))  # type: ignore[arg-type]
     importer.prepare()
-    return importer.run([str(name) for name in names]).stats
+    return importer.run([str(name) for name in names])
+
+
+def _figures(report: CrawlReport) -> ImportFigures:
+    assert report.archive is not None
+    return report.archive
 
 
 def test_html_responses_are_stored_and_every_other_record_counted(
     db_url: str, newsroom: Newsroom, tmp_path: Path
 ) -> None:
     warc = write_newsroom_warc(tmp_path / "news.warc.gz", newsroom)
-    stats = _import(db_url, warc)
-    skipped = {key.rsplit("/", 1)[1]: value for key, value in stats.items() if "/warc/skip/" in key}
-    assert skipped == _expected_skips(newsroom)
-    assert stats["wiredesk/store/new"] + stats["wiredesk/store/copy"] >= 8
+    report = _import(db_url, warc)
+    assert _figures(report).not_cleaned == _expected_skips(newsroom)
+    assert report.new >= 8
     engine = make_engine(db_url)
     with engine.connect() as connection:
         pages = connection.execute(select(Page.url, Page.source, Page.fetched_at)).all()
@@ -88,9 +93,9 @@ def test_a_finished_file_is_skipped_and_a_second_import_stores_nothing(
     warc = write_newsroom_warc(tmp_path / "news.warc.gz", newsroom)
     _import(sqlite_url, warc)
     before = corpus_rows(sqlite_url)
-    again = _import(sqlite_url, warc)
-    assert again.get("wiredesk/warc/files/already_done") == 1
-    assert again.get("wiredesk/warc/records", 0) == 0
+    again = _figures(_import(sqlite_url, warc))
+    assert again.files["already_done"] == 1
+    assert again.records == 0
     assert corpus_rows(sqlite_url) == before
     state = import_states(make_engine(sqlite_url))[str(warc)]
     assert state.finished and state.next_offset == warc.stat().st_size
@@ -98,20 +103,19 @@ def test_a_finished_file_is_skipped_and_a_second_import_stores_nothing(
 
 def test_filters_by_site_date_and_language(sqlite_url: str, newsroom: Newsroom, tmp_path: Path) -> None:
     warc = write_newsroom_warc(tmp_path / "news.warc.gz", newsroom, odd=False)
-    stats = _import(sqlite_url, warc, sites=("127.0.0.4",), source="pub")
-    assert stats["wiredesk/warc/skip/site"] > 0
+    report = _import(sqlite_url, warc, sites=("127.0.0.4",), source="pub")
+    assert _figures(report).not_cleaned["site"] > 0
     assert set(_sources(sqlite_url)) == {"pub"}
 
     later = f"sqlite:///{tmp_path / 'later.db'}"
-    stats = _import(later, warc, since=datetime(2026, 12, 1, tzinfo=UTC))
-    assert stats["wiredesk/warc/skip/before_since"] == stats["response_received_count"] - stats.get(
-        "wiredesk/warc/skip/not_html", 0
-    ) - stats.get("wiredesk/warc/skip/http-301", 0)
+    report = _import(later, warc, since=datetime(2026, 12, 1, tzinfo=UTC))
+    not_cleaned = _figures(report).not_cleaned
+    assert not_cleaned["before_since"] == report.fetched - not_cleaned["not_html"] - not_cleaned["http-301"]
     assert corpus_rows(later) == (0, 0)
 
     other = f"sqlite:///{tmp_path / 'other.db'}"
-    stats = _import(other, warc, languages=frozenset({"de"}))
-    assert stats["wiredesk/clean/other_language"] >= 8
+    report = _import(other, warc, languages=frozenset({"de"}))
+    assert report.no_article["other_language"] >= 8
     assert corpus_rows(other) == (0, 0)
 
 
@@ -233,10 +237,11 @@ def test_a_file_that_ends_inside_a_record_counts_that_record_as_truncated(
     whole = write_newsroom_warc(tmp_path / "whole.warc", newsroom, odd=False, gzip=False).read_bytes()
     cut = tmp_path / "cut.warc"
     cut.write_bytes(whole[: whole.rfind(b"<html") + 300])
-    stats = _import(sqlite_url, cut)
-    assert stats["wiredesk/warc/skip/truncated"] == 1
-    assert stats["wiredesk/warc/records"] == stats["response_received_count"] * 2 + 1
-    assert stats["wiredesk/warc/files/damaged"] == 1, "a file cut short is not finished"
+    report = _import(sqlite_url, cut)
+    figures = _figures(report)
+    assert figures.not_cleaned["truncated"] == 1
+    assert figures.records == report.fetched * 2 + 1
+    assert figures.files["damaged"] == 1, "a file cut short is not finished"
     assert not import_states(make_engine(sqlite_url))[str(cut)].finished
 
 
@@ -256,8 +261,8 @@ def test_a_file_cut_inside_any_record_is_damaged_not_finished(
     for start, length in record_spans(whole)[1::7]:
         cut.write_bytes(data[: start + length // 2] + tail)
         engine_url = f"sqlite:///{tmp_path / f'{start}.db'}"
-        stats = _import(engine_url, cut)
-        assert stats.get("wiredesk/warc/files/damaged") == 1, f"cut at {start + length // 2}"
+        figures = _figures(_import(engine_url, cut))
+        assert figures.files["damaged"] == 1, f"cut at {start + length // 2}"
         assert not import_states(make_engine(engine_url))[str(cut)].finished
 
 
@@ -268,8 +273,7 @@ def test_a_file_over_http_imports_as_the_local_file_and_opens_at_an_offset(
     data = warc.read_bytes()
     newsroom.wire.routes["/archive/served.warc.gz"] = Document(data, "application/warc")
     url = newsroom.wire.url("/archive/served.warc.gz")
-    stats = _import(sqlite_url, url)
-    assert stats["wiredesk/warc/files/imported"] == 1
+    assert _figures(_import(sqlite_url, url)).files["imported"] == 1
     assert corpus_rows(sqlite_url) == _rows_of_local_import(warc, tmp_path)
     assert import_states(make_engine(sqlite_url))[url].finished
 

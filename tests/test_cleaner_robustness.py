@@ -13,11 +13,11 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from hostile_input import cleaner_limits, hostile_pages
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner
+from benchmarks.hostile_input import cleaner_limits, hostile_pages
 from cleaner import bounds, extract, limits, metadata
 from cleaner.patterns import CONTACT_LINES, CONTRIBUTOR_LINE, CONTRIBUTOR_TAIL, CREDIT, UI_LINES, URL_LINE
 from cleaner.rules import MAX_RULE_LINE, parse_site_rules

@@ -30,6 +30,7 @@ from warcfiles import bulk_warc
 import crawler.run
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
+from crawler.report import CrawlReport
 
 ARTICLES = 24
 # Two requests at a time, each article stored as soon as it is clean: Ctrl-C lands mid-crawl.
@@ -237,15 +238,15 @@ def test_ctrl_c_during_the_recleaning_after_a_crawl_stops_it(
 
     monkeypatch.setattr(crawler.run, "reclean_after_crawl", recleaning)
     settings = crawler.run.crawl_settings(f"sqlite:///{tmp_path / 'c.db'}")
-    stats: dict[str, object] = {"finish_reason": "finished"}
+    report = CrawlReport(finish_reason="finished")
 
     def stopped_reactors_handler(*_: object) -> None:
         """Scrapy's, once its reactor has stopped: nothing happens."""
 
     pytests_handler = signal.signal(signal.SIGINT, stopped_reactors_handler)
     try:
-        crawler.run.reclean_unless_interrupted(settings, datetime.now(UTC), ["bulk"], stats)
+        crawler.run.reclean_unless_interrupted(settings, datetime.now(UTC), ["bulk"], report)
         assert signal.getsignal(signal.SIGINT) is stopped_reactors_handler, "Scrapy's is put back"
     finally:
         signal.signal(signal.SIGINT, pytests_handler)
-    assert stats["finish_reason"] == "shutdown"
+    assert report.finish_reason == "shutdown"

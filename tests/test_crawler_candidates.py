@@ -19,7 +19,7 @@ from cleaner import CleanArticle
 from crawler.discovery import Entry
 from crawler.items import ArticlePage
 from crawler.pipelines import not_an_article
-from crawler.progress import SKIP_PREFIX
+from crawler.report import crawl_report
 from crawler.settings_registry import SETTINGS
 from crawler.sources import Source
 from crawler.spiders.news import LISTED_META, NewsSpider
@@ -61,8 +61,7 @@ def urls(requests: Iterable[object]) -> list[str]:
 
 
 def skips(spider: NewsSpider) -> dict[str, int]:
-    stats = spider.crawler.stats.get_stats()
-    return {k.removeprefix(SKIP_PREFIX): v for k, v in stats.items() if k.startswith(SKIP_PREFIX) and v}
+    return crawl_report(spider.crawler).not_fetched
 
 
 def test_feed_entries_are_fetched_whatever_their_shape(make_spider: Callable[..., NewsSpider]) -> None:

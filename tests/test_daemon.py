@@ -16,9 +16,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from conftest import FAST, REPO, WIREDESK, run_wiredesk
 
-from crawler.daemon import ScheduleError, trigger_for
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import FERRY_TALKS, Story
+from crawler.schedules import ScheduleError, trigger_for
 from storage import make_engine
 from storage.runs import abandon_running, finish_run, last_runs, list_runs, start_run
 from storage.schema import upgrade

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import FAST, REPO, WIREDESK, run_wiredesk
 
-from crawler.daemon import DaemonConfig, WarmCrawler
+from crawler.daemonconfig import DaemonConfig
 from crawler.newsroom import Newsroom
+from crawler.warmclient import WarmCrawler
 
 
 def _events(log: Path, event: str) -> list[dict[str, object]]:

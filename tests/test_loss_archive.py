@@ -17,6 +17,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.archive import ArchiveImport, ImportOptions
+from crawler.report import CrawlReport
 from storage import make_engine
 from storage.models import Page
 
@@ -55,21 +56,21 @@ def _warc(path: Path, odd: int, encoding: str, body_of: object) -> Path:
     return path
 
 
-def _import_within_deadline(db_url: str, warc: Path) -> dict[str, int]:
-    """The import's stats; fails (instead of waiting for ever) when it does not end in time."""
-    result: dict[str, dict[str, int]] = {}
+def _import_within_deadline(db_url: str, warc: Path) -> CrawlReport:
+    """The import's report; fails (instead of waiting for ever) when it does not end in time."""
+    result: dict[str, CrawlReport] = {}
 
     def run() -> None:  # a cleaning worker: the time limit's alarm needs a main thread
         importer = ArchiveImport(db_url, ImportOptions(workers=1))
         importer.prepare()
-        result["stats"] = importer.run([str(warc)]).stats
+        result["report"] = importer.run([str(warc)])
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     thread.join(IMPORT_DEADLINE)
     assert not thread.is_alive(), f"the import did not end within {IMPORT_DEADLINE:g} s"
-    assert "stats" in result, "the import raised"
-    return result["stats"]
+    assert "report" in result, "the import raised"
+    return result["report"]
 
 
 def _cut_in_half(html: bytes) -> bytes:
@@ -91,11 +92,8 @@ def test_a_brotli_encoded_response_is_stored_and_the_import_ends(sqlite_url: str
 
 def test_a_response_whose_gzip_payload_is_cut_is_not_stored_as_whole(sqlite_url: str, tmp_path: Path) -> None:
     warc = _warc(tmp_path / "cut.warc.gz", 2, "gzip", _cut_in_half)
-    stats = _import_within_deadline(sqlite_url, warc)
+    report = _import_within_deadline(sqlite_url, warc)
     outcomes = _outcomes(sqlite_url)
     assert outcomes.get("http://news.test/article/2") in (None, "failed"), "half a page stored as whole"
-    assert (
-        stats.get("wiredesk/warc/skip/truncated", 0)
-        + sum(value for key, value in stats.items() if key.startswith("wiredesk/lost/"))
-        == 1
-    )
+    assert report.archive is not None
+    assert report.archive.not_cleaned["truncated"] + report.lost.total() == 1

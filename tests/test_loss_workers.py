@@ -54,8 +54,9 @@ def test_a_call_stuck_in_c_costs_its_workers_not_the_crawl() -> None:
 
 def test_the_crawl_kills_a_worker_stuck_past_twice_its_time_limit() -> None:
     from crawler.pipelines import CleanPipeline  # not at the top: workers import this module
+    from crawler.report import CrawlReport
 
-    pipeline = CleanPipeline(stats=None, workers=1, time_limit=20.0)
+    pipeline = CleanPipeline(report=CrawlReport(), workers=1, time_limit=20.0)
     assert pipeline._pool is not None and pipeline._pool.stuck_after == 50.0
-    unlimited = CleanPipeline(stats=None, workers=1, time_limit=0)
+    unlimited = CleanPipeline(report=CrawlReport(), workers=1, time_limit=0)
     assert unlimited._pool is not None and unlimited._pool.stuck_after == 0

@@ -1,5 +1,5 @@
 """Every regular expression of the cleaner and of the crawler's URL rules runs in linear time on
-hostile input (the adversarial lines of tests/hostile_input.py; URL slugs for the crawler's).
+hostile input (the adversarial lines of benchmarks/hostile_input.py; URL slugs for the crawler's).
 
 Two passes per pattern, both on CPU time (ITIMER_PROF, time.process_time), so a machine loaded by
 other work does not count:
@@ -21,10 +21,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from hostile_input import LINE_CHARS, adversarial_lines, cleaner_patterns
 
 import crawler.discovery
 import crawler.urls
+from benchmarks.hostile_input import LINE_CHARS, adversarial_lines, cleaner_patterns
 
 SCREEN_CHARS = 500
 WORST = 3

@@ -47,7 +47,7 @@ USER_ERRORS: dict[str, str] = {
     "crawler.run.CrawlFailed": "{error}",
     "crawler.warcrecords.ArchiveInputError": "{error}",
     "crawler.archive.ImportStopped": "{error}",
-    "crawler.daemon.ScheduleError": "{error}",
+    "crawler.schedules.ScheduleError": "{error}",
     "crawler.daemon.LockLost": "{error}",
     "redis.exceptions.RedisError": "{error}",
 }

@@ -93,7 +93,7 @@ def crawl(
 
     Example: wiredesk crawl --url https://example.com/rss.xml --db sqlite:///news.db
     """
-    from crawler.run import crawl_settings, exit_status, report_figures
+    from crawler.run import crawl_settings, exit_status
 
     chosen = _chosen_sources(sources, urls, sources_file, all_sources)
     settings = crawl_settings(
@@ -109,7 +109,7 @@ def crawl(
     report = _run_crawl(chosen, settings)
     print_report(report)
     if report_file:
-        write_text(report_file, json.dumps(report_figures(report)))
+        write_text(report_file, json.dumps(report.figures()))
     if _interrupted(report):
         how = "run the same command with --resume" if (jobdir or resume) else "crawl with --resume next time"
         click.echo(f"{INTERRUPTED}: what was stored is kept; to go on where it stopped, {how}", err=True)
@@ -272,7 +272,6 @@ def import_command(
     Example: wiredesk import CC-NEWS-20240101000000-00001.warc.gz --site '*.apnews.com' --lang en
     """
     from crawler.archive import import_archives, import_exit_status
-    from crawler.run import report_figures
 
     with exit_at_once_on_interrupt(DURING_AN_IMPORT):
         report = import_archives(
@@ -290,5 +289,5 @@ def import_command(
     if report is None:
         return  # queued for workers
     if report_file:
-        write_text(report_file, json.dumps(report_figures(report)))
+        write_text(report_file, json.dumps(report.figures()))
     sys.exit(import_exit_status(report))

@@ -133,7 +133,7 @@ def status(db_url: str | None, fmt: str | None) -> None:
 
     Example: wiredesk status --db postgresql+psycopg://wiredesk@db/news
     """
-    from crawler.daemon import next_runs
+    from crawler.schedules import next_runs
     from storage.runs import last_runs
 
     engine = read_only_engine(db_url)

@@ -24,7 +24,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each bulk answer")
     parser.add_argument("--sources-out", type=Path, required=True, help="where to write the sources file")
     args = parser.parse_args()
-    real_pages = _read_pages(args.pages) if args.pages else None
+    real_pages = read_pages(args.pages) if args.pages else None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -34,7 +34,8 @@ def main() -> None:
         stop.wait()
 
 
-def _read_pages(directory: Path) -> list[bytes]:
+def read_pages(directory: Path) -> list[bytes]:
+    """The real pages of a folder (*.html, *.html.gz): the newsroom serves them, benchmarks clean them."""
     files = sorted(directory.glob("*.html")) + sorted(directory.glob("*.html.gz"))
     return [gzip.decompress(f.read_bytes()) if f.suffix == ".gz" else f.read_bytes() for f in files]
 

@@ -31,7 +31,7 @@ from crawler.distributed import LEASE_META, lease_done, start_shared_crawl
 from crawler.fetchfailures import SKIP_KINDS, failure_kind
 from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
-from crawler.progress import ARTICLE_PAGES, SKIP_PREFIX
+from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.urls import looks_like_article
 from storage.engine import one_line
@@ -77,7 +77,7 @@ class NewsSpider(Spider):
         self.sources = {src.name: src for src in chosen}
         self.allowed_domains = sorted({domain for src in chosen for domain in src.domains})
         self.requested: set[str] = set()
-        self.skipped: dict[str, str] = {}
+        self.skipped: dict[str, Skip] = {}
         """URLs the crawl chose not to fetch, and why: each is counted once (`_skip`)."""
         self.listed_at: dict[str, datetime | None] = {}
         """Article URLs requested, with the latest date a listing gave them."""
@@ -122,7 +122,7 @@ class NewsSpider(Spider):
         self.requested.add(url)
         reason = self.skipped.pop(url, None)
         if reason is not None:  # judged not worth a fetch from one listing, wanted by another
-            self.crawler.stats.inc_value(SKIP_PREFIX + reason, -1)
+            crawl_report(self.crawler).skip(reason, -1)
         if callback == self.parse_start:
             meta[LISTING_META] = True
             if self._revisit_hours(src) is None:
@@ -156,7 +156,7 @@ class NewsSpider(Spider):
         """A start URL, sitemap or listing: decide what it is from its content, then crawl it so."""
         src = self.source_of(response.meta)
         if response.status == 304:
-            self.crawler.stats.inc_value("wiredesk/listing/not_modified")
+            crawl_report(self.crawler).listing_not_modified()
             self._release(response.meta)
             return
         self.requested.add(normalise_url(response.url))
@@ -190,8 +190,7 @@ class NewsSpider(Spider):
 
     def _unreadable(self, response: Response, source: str, reason: str) -> None:
         """A listing that cannot be read (broken or oversized gzip): its source's `parse-error`."""
-        self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/parse-error")
-        self.crawler.stats.inc_value("wiredesk/error/parse-error")
+        crawl_report(self.crawler).error(source, "parse-error")
         self.logger.warning("%s: cannot read %s: %s", source, response.url, reason)
         self._release(response.meta)
 
@@ -199,7 +198,7 @@ class NewsSpider(Spider):
         """The sitemaps a sitemap index lists, within the source's sites and the --days window."""
         for entry in entries:
             reason = self._bounds_problem(entry.url, src) or (
-                "before_since" if self._too_old(entry) else None
+                Skip.BEFORE_SINCE if self._too_old(entry) else None
             )
             if reason:
                 self._skip(entry.url, reason)
@@ -226,7 +225,7 @@ class NewsSpider(Spider):
         page = response.meta.get("section_page", 0)
         for url in next_pages:
             reason = self._bounds_problem(url, src) or (
-                "section_page_limit" if page >= self.section_pages else None
+                Skip.SECTION_PAGE_LIMIT if page >= self.section_pages else None
             )
             if reason:
                 self._skip(url, reason)
@@ -249,13 +248,13 @@ class NewsSpider(Spider):
             try:
                 url = normalise_url(entry.url)
             except ValueError:  # a port that is not a number, a broken IPv6 address...
-                self._skip(entry.url, "bad_url")
+                self._skip(entry.url, Skip.BAD_URL)
                 continue
             if url in fresh or (url in self.requested and not self._dated_later(url, entry)):
                 continue
             reason = self._candidate_problem(url, src, listed)
             if reason is None and self._too_old(entry):
-                reason = "before_since"
+                reason = Skip.BEFORE_SINCE
             if reason:
                 self._skip(url, reason)
             else:
@@ -272,33 +271,33 @@ class NewsSpider(Spider):
         before = self.listed_at.get(url)
         return entry.updated is not None and (before is None or entry.updated > before)
 
-    def _skip(self, url: str, reason: str) -> None:
+    def _skip(self, url: str, reason: Skip) -> None:
         """Count a URL the crawl chose not to fetch under its reason, once: listings repeat links."""
         if url in self.skipped or url in self.requested:
             return
         self.skipped[url] = reason
-        self.crawler.stats.inc_value(SKIP_PREFIX + reason)
+        crawl_report(self.crawler).skip(reason)
 
-    def _bounds_problem(self, url: str, src: Source) -> str | None:
+    def _bounds_problem(self, url: str, src: Source) -> Skip | None:
         """Why `url` may not be fetched for `src` at all, whatever lists it; None when it may."""
         if not is_http(url):
-            return "not_http"
-        return None if self._on_site(url, src) else "offsite"
+            return Skip.NOT_HTTP
+        return None if self._on_site(url, src) else Skip.OFFSITE
 
-    def _candidate_problem(self, url: str, src: Source, listed: bool) -> str | None:
+    def _candidate_problem(self, url: str, src: Source, listed: bool) -> Skip | None:
         """Why an article candidate is not fetched; None when it is. `listed`: see _article_requests."""
         problem = self._bounds_problem(url, src)
         if problem is None and src.denies(url):
-            problem = "article_deny"
+            problem = Skip.ARTICLE_DENY
         if problem is None and not listed:
             problem = self._link_problem(url, src)
         return problem
 
-    def _link_problem(self, url: str, src: Source) -> str | None:
+    def _link_problem(self, url: str, src: Source) -> Skip | None:
         """Why a link found on a section page is not taken for an article; None when it is."""
         if src.article_allow:
-            return None if src.allows(url) else "not_in_article_allow"
-        return None if looks_like_article(url) else "not_article_shaped"
+            return None if src.allows(url) else Skip.NOT_IN_ARTICLE_ALLOW
+        return None if looks_like_article(url) else Skip.NOT_ARTICLE_SHAPED
 
     def _too_old(self, entry: Entry) -> bool:
         return self.since is not None and entry.updated is not None and entry.updated < self.since
@@ -320,7 +319,7 @@ class NewsSpider(Spider):
 
     def _article_page(self, response: Response) -> ArticlePage:
         headers = response.headers
-        self.crawler.stats.inc_value(ARTICLE_PAGES)
+        crawl_report(self.crawler).article_page()
         return ArticlePage.fetched(
             url=response.request.meta.get("redirect_urls", [response.url])[0]
             if response.request
@@ -340,8 +339,7 @@ class NewsSpider(Spider):
     def callback_failed(self, failure: Failure, response: Response, spider: Spider) -> None:
         """A callback raised (a listing no parser expected): counted as its source's `parse-error`."""
         source = response.meta.get("source", "?")
-        self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/parse-error")
-        self.crawler.stats.inc_value("wiredesk/error/parse-error")
+        crawl_report(self.crawler).error(source, "parse-error")
         self.logger.warning("%s: cannot read %s: %s", source, response.url, one_line(failure.value))
 
     def on_error(self, failure: Failure) -> None:
@@ -360,11 +358,10 @@ class NewsSpider(Spider):
         kind = failure_kind(failure)
         if kind in SKIP_KINDS:
             if not failure.check(LeftSourceError):
-                self.crawler.stats.inc_value(f"wiredesk/skip/{kind}")
+                crawl_report(self.crawler).skip(Skip(kind))
             self.logger.debug("%s: not fetched: %s", source, failure.value)
             return
-        self.crawler.stats.inc_value(f"wiredesk/source/{source}/error/{kind}")
-        self.crawler.stats.inc_value(f"wiredesk/error/{kind}")
+        crawl_report(self.crawler).error(source, kind)
         self.logger.warning("%s: %s fetching %s", source, kind, url)
 
 

@@ -1,5 +1,7 @@
-"""Hostile input for the cleaner, shared by tests/test_cleaner_robustness.py and the benchmarks
-(benchmarks/patterns.py, benchmarks/hostile_pages.py): every regular expression of the cleaner,
+"""Hostile input for the cleaner, shared by the benchmarks (benchmarks/patterns.py,
+benchmarks/hostile_pages.py) and the tests (tests/test_cleaner_robustness.py, test_patterns.py,
+test_hostile_limits.py): a benchmarks module, since tests may import it and benchmarks may not
+import tests: every regular expression of the cleaner,
 adversarial lines for each, and pages built to make a parser or an extractor spend.
 """
 
@@ -126,7 +128,7 @@ def cleaner_limits() -> Limits:
 STORY = "<p>" + "Ports along the Adriatic coast were closed on Friday as a storm moved in. " * 6 + "</p>"
 
 
-def _page(body: str, head: str = "") -> bytes:
+def html_page(body: str, head: str = "") -> bytes:
     return f"<html><head>{head}</head><body><article>{STORY}{body}</article></body></html>".encode()
 
 
@@ -134,7 +136,7 @@ def _attributes(count: int) -> str:
     return " ".join(f"data-a{number}=x" for number in range(count))
 
 
-def _grouped(element: str, count: int, per_group: int = 1_000) -> str:
+def grouped(element: str, count: int, per_group: int = 1_000) -> str:
     """`count` copies of `element` in divs of `per_group`: many elements, no crowded parent."""
     groups = range(0, count, per_group)
     return "".join(f"<div>{element * min(per_group, count - done)}</div>" for done in groups)
@@ -148,60 +150,62 @@ def hostile_pages(limits: Limits) -> dict[str, Callable[[], bytes]]:
     row = max_children - 10
     full = max_bytes - 20_000
     return {
-        "1M <br> (4 MB)": lambda: _page("<br>" * 1_000_000),
-        "7.7 MB of <br>": lambda: _page("<br>" * (7_700_000 // 4)),
-        "100k attributes on one tag": lambda: _page(f"<div {_attributes(100_000)}>x</div>"),
-        "99 attributes on every tag, 8 MB": lambda: _page(
-            _grouped(f"<span {_attributes(99)}>x</span>", full // 1300)
+        "1M <br> (4 MB)": lambda: html_page("<br>" * 1_000_000),
+        "7.7 MB of <br>": lambda: html_page("<br>" * (7_700_000 // 4)),
+        "100k attributes on one tag": lambda: html_page(f"<div {_attributes(100_000)}>x</div>"),
+        "99 attributes on every tag, 8 MB": lambda: html_page(
+            grouped(f"<span {_attributes(99)}>x</span>", full // 1300)
         ),
-        "attributes under the limit": lambda: _page(
-            _grouped(f"<span {_attributes(99)}>x</span>", limits.attributes // 100)
+        "attributes under the limit": lambda: html_page(
+            grouped(f"<span {_attributes(99)}>x</span>", limits.attributes // 100)
         ),
-        "tags of attributes under the tag limit": lambda: _page(
-            _grouped(f"<span {_attributes(limits.tag_attributes - 1)}>x</span>", limits.attributes // 1000)
+        "tags of attributes under the tag limit": lambda: html_page(
+            grouped(f"<span {_attributes(limits.tag_attributes - 1)}>x</span>", limits.attributes // 1000)
         ),
-        "elements under the limit (<p>)": lambda: _page(_grouped("<p>Road found.</p>", under)),
-        "elements under the limit, 8 MB of text": lambda: _page(
-            _grouped("<p>" + "word " * (full // under // 5 - 2) + "</p>", under)
+        "elements under the limit (<p>)": lambda: html_page(grouped("<p>Road found.</p>", under)),
+        "elements under the limit, 8 MB of text": lambda: html_page(
+            grouped("<p>" + "word " * (full // under // 5 - 2) + "</p>", under)
         ),
-        "elements under the limit (<br>)": lambda: _page(_grouped("<br>", under)),
-        "elements under the limit (<li><a>)": lambda: _page(
-            _grouped("<li><a href='/x'>x</a></li>", under // 2)
+        "elements under the limit (<br>)": lambda: html_page(grouped("<br>", under)),
+        "elements under the limit (<li><a>)": lambda: html_page(
+            grouped("<li><a href='/x'>x</a></li>", under // 2)
         ),
-        "elements under the limit (<li><a> and words)": lambda: _page(
-            _grouped("<li><a href='/x'>a link to a story</a> and some words</li>", under // 2)
+        "elements under the limit (<li><a> and words)": lambda: html_page(
+            grouped("<li><a href='/x'>a link to a story</a> and some words</li>", under // 2)
         ),
-        "elements under the limit (<div><a>)": lambda: _page(
-            _grouped("<div><a href='/x'>x</a></div>", under // 2)
+        "elements under the limit (<div><a>)": lambda: html_page(
+            grouped("<div><a href='/x'>x</a></div>", under // 2)
         ),
-        "elements under the limit (<h2>)": lambda: _page(_grouped("<h2>x</h2>", under)),
-        "elements under the limit (<div>)": lambda: _page(_grouped("<div>x</div>", under)),
-        "elements under the limit (<td>)": lambda: _page(
+        "elements under the limit (<h2>)": lambda: html_page(grouped("<h2>x</h2>", under)),
+        "elements under the limit (<div>)": lambda: html_page(grouped("<div>x</div>", under)),
+        "elements under the limit (<td>)": lambda: html_page(
             "<table>" + ("<tr>" + "<td>x</td>" * row + "</tr>") * (under // row) + "</table>"
         ),
-        "a row of cells past the child limit": lambda: _page(
+        "a row of cells past the child limit": lambda: html_page(
             "<table><tr>" + "<td>x</td>" * (max_children + 10) + "</tr></table>"
         ),
-        "nesting deeper than libxml2's limit": lambda: _page(
+        "nesting deeper than libxml2's limit": lambda: html_page(
             "<div>" * 10_000 + "<b>" * (under - 10_000) + "x"
         ),
-        "one 8 MB paragraph": lambda: _page("<p>" + "word " * (full // 5) + "</p>"),
-        "8 MB of lines": lambda: _page("<p>" + "a few words\n" * (full // 12) + "</p>"),
-        "8 MB comment": lambda: _page("<!-- " + "x " * (full // 2) + "-->"),
-        "8 MB JSON-LD": lambda: _page(
+        "one 8 MB paragraph": lambda: html_page("<p>" + "word " * (full // 5) + "</p>"),
+        "8 MB of lines": lambda: html_page("<p>" + "a few words\n" * (full // 12) + "</p>"),
+        "8 MB comment": lambda: html_page("<!-- " + "x " * (full // 2) + "-->"),
+        "8 MB JSON-LD": lambda: html_page(
             "",
             '<script type="application/ld+json">['
             + '{"@type":"Thing","name":"x"},' * (full // 30)
             + "{}]</script>",
         ),
-        "JSON-LD nested 100k deep": lambda: _page(
+        "JSON-LD nested 100k deep": lambda: html_page(
             "", '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
         ),
-        "meta tags under the limit": lambda: _page("", "<meta name=x content=y>" * max_children),
-        "a 2M-character title": lambda: _page("", f"<meta property='og:title' content='{'T' * 2_000_000}'>"),
-        "a DOCTYPE of 1M slashes": lambda: b"<!DOCTYPE " + b"/" * 1_000_000 + _page(""),
-        "8 MB contributor line": lambda: _page("<p>___ " + "contributed " * (full // 12) + "</p>"),
-        "12 MB of comments after the story": lambda: _page(
-            _grouped("<p>" + "A comment on the story. " * 20 + "</p>", 3 * max_bytes // 2 // 480)
+        "meta tags under the limit": lambda: html_page("", "<meta name=x content=y>" * max_children),
+        "a 2M-character title": lambda: html_page(
+            "", f"<meta property='og:title' content='{'T' * 2_000_000}'>"
+        ),
+        "a DOCTYPE of 1M slashes": lambda: b"<!DOCTYPE " + b"/" * 1_000_000 + html_page(""),
+        "8 MB contributor line": lambda: html_page("<p>___ " + "contributed " * (full // 12) + "</p>"),
+        "12 MB of comments after the story": lambda: html_page(
+            grouped("<p>" + "A comment on the story. " * 20 + "</p>", 3 * max_bytes // 2 // 480)
         ),
     }
