@@ -68,6 +68,12 @@ _SKIP_LABELS = {
     Skip.STORED_UNCHANGED: "stored, unchanged",
     Skip.FAILED_BEFORE: "failed before",
     Skip.MAX_ARTICLES: "past --max-articles",
+    Skip.ROBOTS: "robots.txt",
+    Skip.IGNORED: "refused by a middleware",
+    Skip.OFFSITE_REDIRECT: "redirected off-site",
+    Skip.BAD_SCHEME: "not http(s)",
+    Skip.CREDENTIALS: "credentials in the URL",
+    Skip.PRIVATE_ADDRESS: "public to private address",
 }
 
 

@@ -224,7 +224,7 @@ def test_every_url_not_fetched_is_counted_with_its_reason(
     figures = json.loads(report.read_text(encoding="utf-8"))
     assert figures["skipped"] == {"not_article_shaped": 3, "offsite": 1, "robots": 1, "offsite_redirect": 1}
     assert "skipped: " in summary
-    for label in ("not article-shaped ×3", "off-site ×1", "robots ×1", "offsite_redirect ×1"):
+    for label in ("not article-shaped ×3", "off-site ×1", "robots.txt ×1", "redirected off-site ×1"):
         assert label in summary, summary
     assert "no article (fetched, not stored)" in summary
     assert any(path == "/about/" for _site, path in newsroom.requests)

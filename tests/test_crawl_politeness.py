@@ -37,7 +37,7 @@ def stored_paths(tmp_path: Path) -> set[str]:
 def test_robots_txt_forbidden_paths_are_never_requested(fresh_newsroom: Newsroom, tmp_path: Path) -> None:
     summary = crawl(fresh_newsroom, tmp_path)
     assert not [path for _site, path in fresh_newsroom.requests if path.startswith("/private/")]
-    assert "robots ×1" in summary
+    assert "robots.txt ×1" in summary
 
 
 def test_429_is_retried_after_retry_after(fresh_newsroom: Newsroom, tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_429_is_retried_after_retry_after(fresh_newsroom: Newsroom, tmp_path: Pa
 
 def test_redirect_off_the_source_is_dropped_and_counted(fresh_newsroom: Newsroom, tmp_path: Path) -> None:
     summary = crawl(fresh_newsroom, tmp_path)
-    assert "offsite_redirect ×1" in summary
+    assert "redirected off-site ×1" in summary
     with sqlite3.connect(tmp_path / "c.db") as connection:
         portal_rows = connection.execute("SELECT source FROM articles WHERE url LIKE '%184522%'").fetchall()
     assert portal_rows == [("portal",)]

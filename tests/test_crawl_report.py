@@ -85,7 +85,7 @@ def test_the_figures_are_json_and_the_summary_reads_the_same_report() -> None:
     stream = io.StringIO()
     print_report(report, Console(file=stream, width=200))
     summary = stream.getvalue()
-    assert "skipped: not article-shaped ×1, offsite_redirect ×1" in summary
+    assert "skipped: not article-shaped ×1, redirected off-site ×1" in summary
     assert "gone errors: dns ×1" in summary and "failed: gone" in summary
     assert re.search(r"articles lost to errors: 1\b.*time_limit ×1", summary)
     assert "fetched 8 = 7 articles + 1 other pages · articles: stored 2 (copies 1) · duplicates 1" in summary
