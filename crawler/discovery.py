@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -40,6 +41,13 @@ _ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(rss|feed|RDF|urlset|sitemapin
 _BARE_AMPERSAND = re.compile(
     rb"<!\[CDATA\[.*?\]\]>|&(?![A-Za-z][A-Za-z0-9]*+;|#[0-9]++;|#[xX][0-9A-Fa-f]++;)", re.DOTALL
 )
+# One entry of a sitemap or index, from its start tag to its end tag; and the document's root start
+# tag (with its namespace declarations), to read an entry on its own.
+_ENTRY_BLOCK = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*+:)?(url|sitemap)\b[^>]*+>.*?</(?:[A-Za-z_][\w.-]*+:)?\1\s*>",
+    re.DOTALL | re.IGNORECASE,
+)
+_SITEMAP_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*+:)?(?:urlset|sitemapindex))\b[^>]*+>", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 # How far into a document its root element and DOCTYPE are looked for.
@@ -206,35 +214,63 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     `<loc>` and `<lastmod>` are direct children (an image sitemap's <image:loc> is not the page's).
     For Google News sitemaps the date is `<news:publication_date>` when newer than `<lastmod>`,
     and the title is `<news:title>`: both let old URLs be skipped before they are fetched.
+
+    One damaged entry costs that entry only. libxml2's recovery stops the whole document at a
+    stray end tag (`</foo>` inside a `<loc>`: the 989 entries after it were dropped, silently),
+    and an unclosed tag nests every later entry inside the damaged one; so entries are looked for
+    at any depth, and when the document holds more entry elements than the tree shows, each
+    entry is read on its own.
     """
-    try:
-        root = etree.fromstring(_BARE_AMPERSAND.sub(_escaped, body), _XML_PARSER)
-    except etree.XMLSyntaxError:
-        return []
+    document = _BARE_AMPERSAND.sub(_escaped, body)
+    entries, found = _tree_entries(document, base_url)
+    blocks = [match.group() for match in _ENTRY_BLOCK.finditer(document)]
+    if found >= len(blocks):
+        return entries
+    root = _SITEMAP_ROOT.search(document[:_PROLOGUE_BYTES])
     if root is None:
-        return []
-    entries = []
-    for node in root:
-        if _local(node.tag) not in ("url", "sitemap"):
-            continue
-        children: dict[str, etree._Element] = {}
-        for child in node:
-            children.setdefault(_local(child.tag), child)
-        loc = _text(children.get("loc"))
-        if not loc:
-            continue
-        news = children.get("news")
-        dates = [
-            date
-            for date in (
-                parse_date(_text(children.get("lastmod"))),
-                parse_date(_nested_text(news, "publication_date")),
-            )
-            if date
-        ]
-        url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
-        entries.append(Entry(url, max(dates) if dates else None, _nested_text(news, "title")))
-    return entries
+        return entries
+    close = b"</" + root.group(1) + b">"
+    return [entry for block in blocks for entry in _tree_entries(root.group() + block + close, base_url)[0]]
+
+
+def _tree_entries(document: bytes, base_url: str) -> tuple[list[Entry], int]:
+    """The entries of a parsed sitemap document, and how many entry elements its tree holds."""
+    try:
+        root = etree.fromstring(document, _XML_PARSER)
+    except etree.XMLSyntaxError:
+        return [], 0
+    if root is None:
+        return [], 0
+    nodes = list(_entry_nodes(root))
+    return [entry for entry in (_entry(node, base_url) for node in nodes) if entry is not None], len(nodes)
+
+
+def _entry_nodes(parent: etree._Element) -> Iterator[etree._Element]:
+    """`<url>`/`<sitemap>` elements under the root, and those a recovered tree nested in them."""
+    for node in parent:
+        if _local(node.tag) in ("url", "sitemap"):
+            yield node
+            yield from _entry_nodes(node)
+
+
+def _entry(node: etree._Element, base_url: str) -> Entry | None:
+    children: dict[str, etree._Element] = {}
+    for child in node:
+        children.setdefault(_local(child.tag), child)
+    loc = _text(children.get("loc"))
+    if not loc:
+        return None
+    news = children.get("news")
+    dates = [
+        date
+        for date in (
+            parse_date(_text(children.get("lastmod"))),
+            parse_date(_nested_text(news, "publication_date")),
+        )
+        if date
+    ]
+    url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+    return Entry(url, max(dates) if dates else None, _nested_text(news, "title"))
 
 
 def _escaped(match: re.Match[bytes]) -> bytes:

@@ -1,0 +1,51 @@
+"""Listings that lose entries: one damaged entry of a sitemap must cost that entry, not the rest.
+
+libxml2's recovering parser stops the whole document at a stray end tag, and nests every later
+entry inside one whose tag never closes: a sitemap of 1,000 articles with one bad `<loc>` near
+its top gave 11, with no error nor count anywhere.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.discovery import parse_sitemap
+
+ENTRIES = 300
+DAMAGE = ["</foo>", "<b>", "<loc>x", "</url></urlset>", "</loc></url><url>"]
+NEWS = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+
+
+def _sitemap(damage: str, root: str = "urlset", entry: str = "url") -> bytes:
+    items = [
+        f"<{entry}><loc>http://127.0.0.2/news/{n}{damage if n == 10 else ''}</loc>"
+        f"<lastmod>2024-03-0{n % 9 + 1}</lastmod>"
+        f"<news:news><news:title>Story {n}</news:title></news:news></{entry}>"
+        for n in range(ENTRIES)
+    ]
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} '
+        f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" {NEWS}>{"".join(items)}</{root}>'
+    ).encode()
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_sitemap_entry_costs_no_other_entry(damage: str) -> None:
+    entries = parse_sitemap(_sitemap(damage), "http://127.0.0.2/sitemap.xml")
+    urls = [entry.url for entry in entries]
+    assert len(urls) == len(set(urls))
+    assert {f"http://127.0.0.2/news/{n}" for n in range(ENTRIES) if n != 10} <= set(urls)
+    last = next(entry for entry in entries if entry.url.endswith(f"/{ENTRIES - 1}"))
+    assert (last.title, last.updated and last.updated.day) == (f"Story {ENTRIES - 1}", (ENTRIES - 1) % 9 + 1)
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_sitemap_index_entry_costs_no_other_sitemap(damage: str) -> None:
+    body = _sitemap(damage, root="sitemapindex", entry="sitemap")
+    urls = {entry.url for entry in parse_sitemap(body, "http://127.0.0.2/index.xml")}
+    assert {f"http://127.0.0.2/news/{n}" for n in range(ENTRIES) if n != 10} <= urls
+
+
+def test_a_sound_sitemap_is_read_as_before() -> None:
+    entries = parse_sitemap(_sitemap(""), "http://127.0.0.2/sitemap.xml")
+    assert [entry.url for entry in entries] == [f"http://127.0.0.2/news/{n}" for n in range(ENTRIES)]
