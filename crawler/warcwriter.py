@@ -98,6 +98,8 @@ class RotatingWarcFiles:
         name = self.naming(self._serial)
         self._serial += 1
         self._path = self.directory / name
+        if self._path.exists():  # another archive: replacing it would lose what it holds
+            raise FileExistsError(f"{self._path} exists: not overwritten")
         self._file = (self.directory / (name + OPEN_SUFFIX)).open("wb")
         self._writer = WARCWriter(None, gzip=False, warc_version="1.1")
         warcinfo = self._writer.create_warcinfo_record(name, self.info)
@@ -220,10 +222,17 @@ def export_warc(
 
     A page's record carries its fetch time as WARC-Date and its source, so importing the files
     again gives the same articles under the same sources.
+
+    Each export's files are named after its time (`corpus-STAMP-00000.warc.gz`): `wiredesk import`
+    knows a file by its path, and skips one it finished, so a later export written under an
+    earlier one's name was taken for it (its new pages never imported), after overwriting it.
     """
     info = {"software": "wiredesk/0.1 (export)", "format": "WARC File Format 1.1"}
     stem = output.name.removesuffix(".gz").removesuffix(".warc")
-    files = RotatingWarcFiles(output.parent, max_bytes, info, lambda serial: f"{stem}-{serial:05d}.warc.gz")
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    files = RotatingWarcFiles(
+        output.parent, max_bytes, info, lambda serial: f"{stem}-{stamp}-{serial:05d}.warc.gz"
+    )
     for page in pages:
         writer = files.writer()
         headers = [("Content-Type", page.content_type)] if page.content_type else []
