@@ -1,15 +1,25 @@
-"""Listings that lose entries: one damaged entry of a sitemap must cost that entry, not the rest.
+"""Listings that lose entries: one damaged entry of a sitemap must cost that entry, not the rest;
+a sitemap as big as the protocol allows must be read.
 
 libxml2's recovering parser stops the whole document at a stray end tag, and nests every later
 entry inside one whose tag never closes: a sitemap of 1,000 articles with one bad `<loc>` near
-its top gave 11, with no error nor count anywhere.
+its top gave 11, with no error nor count anywhere. And a sitemap past DOWNLOAD_MAXSIZE (16 MB),
+which sitemaps.org allows up to 50 MB, was cancelled whole: none of its articles fetched.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
+from conftest import FAST, REPO, WIREDESK
 
 from crawler.discovery import parse_sitemap
+from crawler.newsroom import Newsroom
+from crawler.newsroom.bulk import bulk_path
+from crawler.newsroom.server import Document
 
 ENTRIES = 300
 DAMAGE = ["</foo>", "<b>", "<loc>x", "</url></urlset>", "</loc></url><url>"]
@@ -49,3 +59,31 @@ def test_a_damaged_sitemap_index_entry_costs_no_other_sitemap(damage: str) -> No
 def test_a_sound_sitemap_is_read_as_before() -> None:
     entries = parse_sitemap(_sitemap(""), "http://127.0.0.2/sitemap.xml")
     assert [entry.url for entry in entries] == [f"http://127.0.0.2/news/{n}" for n in range(ENTRIES)]
+
+
+def test_a_sitemap_bigger_than_an_article_may_be_is_read_whole(tmp_path: Path) -> None:
+    """20 MB: 20,000 entries dated before --since (skipped as such, counted), then 3 articles."""
+    old = "".join(
+        f"<url><loc>http://127.0.0.5/archive/{n}/{'x' * 960}</loc><lastmod>2001-01-01</lastmod></url>"
+        for n in range(20_000)
+    )
+    with Newsroom(bulk_articles=3) as newsroom:
+        recent = "".join(
+            f"<url><loc>{newsroom.bulk.url(bulk_path(n))}</loc><lastmod>2024-06-01</lastmod></url>"
+            for n in range(3)
+        )
+        body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{old}{recent}</urlset>'.encode()
+        assert len(body) > 16 * 1024 * 1024
+        newsroom.bulk.routes["/sitemap-all.xml"] = Document(body, "application/xml")
+        report = tmp_path / "report.json"
+        command = [WIREDESK, "crawl", "--url", newsroom.bulk.url("/sitemap-all.xml"), "--since", "2020-01-01"]
+        result = subprocess.run(
+            [*command, "--db", f"sqlite:///{tmp_path / 'c.db'}", "--report", str(report), *FAST],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    assert (figures["errors"], figures["new"], figures["skipped"]) == ({}, 3, {"before_since": 20_000})
