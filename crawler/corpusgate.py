@@ -180,12 +180,12 @@ class CorpusGate:
         """Keep the feeds' and sitemaps' validators only after a complete crawl.
 
         A listing answered 304 next time is not read again, so whatever it listed must be stored
-        by now: not after a kill, an article limit, or failed article fetches.
+        by now: not after a kill, an article limit, failed article fetches, or entries left out as
+        older than --since/--days (a later crawl without the window would never see them).
         """
         stats = self.stats.get_stats()
-        complete = reason == "finished" and not any(
-            key.startswith(("wiredesk/error/", SKIP_PREFIX + "max_articles")) for key in stats
-        )
+        partial = ("wiredesk/error/", SKIP_PREFIX + "max_articles", SKIP_PREFIX + "before_since")
+        complete = reason == "finished" and not any(key.startswith(partial) for key in stats)
         kept = {url: pair for url, pair, meta in self._listings if meta.get(KIND_META) in _VALIDATED_KINDS}
         if not (complete and kept):
             return None
