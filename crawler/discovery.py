@@ -50,8 +50,12 @@ _ENTRY_BLOCK = re.compile(
 _SITEMAP_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*+:)?(?:urlset|sitemapindex))\b[^>]*+>", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
-# How far into a document its root element and DOCTYPE are looked for.
+# How far into a document its root element and DOCTYPE are looked for, past its leading comments
+# and processing instructions, themselves looked through as far as _MAX_PROLOGUE_BYTES.
 _PROLOGUE_BYTES = 4096
+_MAX_PROLOGUE_BYTES = 256 * 1024
+_LEADING_MARKUP = re.compile(rb"(?:\s++|<\?.*?\?>|<!--.*?-->)*+", re.DOTALL)
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*\?>")
 
 
 class Kind(StrEnum):
@@ -90,8 +94,13 @@ def unpacked(body: bytes, max_size: int = 0) -> bytes:
 
 
 def detect_kind(body: bytes, content_type: str | None = None) -> Kind:
-    """Sniff the document's root element; the Content-Type header is often wrong for feeds."""
-    match = _ROOT_TAG.search(body[:_PROLOGUE_BYTES])
+    """Sniff the document's root element; the Content-Type header is often wrong for feeds.
+
+    The root is looked for past leading comments and processing instructions (a generator's long
+    comment pushed it out of sight), in UTF-16 too: a listing whose root was not seen was dropped
+    whole as "not a feed, sitemap or HTML page", its articles never fetched.
+    """
+    match = _ROOT_TAG.search(_head(body))
     if match:
         return {
             b"rss": Kind.FEED,
@@ -104,6 +113,34 @@ def detect_kind(body: bytes, content_type: str | None = None) -> Kind:
     if content_type and "html" in content_type.lower():
         return Kind.HTML
     return Kind.OTHER
+
+
+def _head(body: bytes) -> bytes:
+    """The document's first bytes from where its leading comments and processing instructions end,
+    as ASCII-compatible bytes."""
+    head = _utf8(body[:_MAX_PROLOGUE_BYTES])
+    skipped = _LEADING_MARKUP.match(head)
+    start = skipped.end() if skipped else 0
+    return head[start : start + _PROLOGUE_BYTES]
+
+
+def _utf8(document: bytes) -> bytes:
+    """A UTF-16 document as UTF-8, without its XML declaration (which names UTF-16); any other as is."""
+    encoding = _utf16(document)
+    if encoding is None:
+        return document
+    text = document.decode(encoding, "replace").lstrip("\ufeff")
+    return _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
+
+
+def _utf16(document: bytes) -> str | None:
+    if document.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if document.startswith(b"<\x00"):
+        return "utf-16-le"
+    if document.startswith(b"\x00<"):
+        return "utf-16-be"
+    return None
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -221,12 +258,12 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     at any depth, and when the document holds more entry elements than the tree shows, each
     entry is read on its own.
     """
-    document = _BARE_AMPERSAND.sub(_escaped, body)
+    document = _BARE_AMPERSAND.sub(_escaped, _utf8(body))
     entries, found = _tree_entries(document, base_url)
     blocks = [match.group() for match in _ENTRY_BLOCK.finditer(document)]
     if found >= len(blocks):
         return entries
-    root = _SITEMAP_ROOT.search(document[:_PROLOGUE_BYTES])
+    root = _SITEMAP_ROOT.search(_head(document))
     if root is None:
         return entries
     close = b"</" + root.group(1) + b">"
