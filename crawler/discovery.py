@@ -191,7 +191,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry]:
     Its date is the later of its published and updated dates.
     """
     parsed = feedparser.parse(
-        io.BytesIO(_without_doctype(body)),
+        io.BytesIO(_without_doctype(_utf8(body))),
         response_headers={"content-location": base_url},
         resolve_relative_uris=False,
         sanitize_html=False,
@@ -217,7 +217,9 @@ def _without_doctype(body: bytes) -> bytes:
     What a DOCTYPE declares in feeds is HTML entities (RSS 0.91's Netscape DTD), which
     feedparser's loose parser reads without it.
     """
-    start = body.find(b"<!DOCTYPE", 0, _PROLOGUE_BYTES)
+    skipped = _LEADING_MARKUP.match(body, 0, _MAX_PROLOGUE_BYTES)
+    offset = skipped.end() if skipped else 0  # past leading comments, as detect_kind reads it
+    start = body.find(b"<!DOCTYPE", offset, offset + _PROLOGUE_BYTES)
     if start < 0:
         return body
     subset = body.find(b"[", start)
