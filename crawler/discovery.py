@@ -41,12 +41,9 @@ _ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(rss|feed|RDF|urlset|sitemapin
 _BARE_AMPERSAND = re.compile(
     rb"<!\[CDATA\[.*?\]\]>|&(?![A-Za-z][A-Za-z0-9]*+;|#[0-9]++;|#[xX][0-9A-Fa-f]++;)", re.DOTALL
 )
-# One entry of a sitemap or index, from its start tag to its end tag; and the document's root start
-# tag (with its namespace declarations), to read an entry on its own.
-_ENTRY_BLOCK = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*+:)?(url|sitemap)\b[^>]*+>.*?</(?:[A-Za-z_][\w.-]*+:)?\1\s*>",
-    re.DOTALL | re.IGNORECASE,
-)
+# The start tag of an entry of a sitemap or index; and the document's root start tag (with its
+# namespace declarations), to read an entry on its own.
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(?:url|sitemap)\b", re.IGNORECASE)
 _SITEMAP_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*+:)?(?:urlset|sitemapindex))\b[^>]*+>", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
@@ -262,9 +259,11 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     """
     document = _BARE_AMPERSAND.sub(_escaped, _utf8(body))
     entries, found = _tree_entries(document, base_url)
-    blocks = [match.group() for match in _ENTRY_BLOCK.finditer(document)]
-    if found >= len(blocks):
+    starts = [match.start() for match in _ENTRY_START.finditer(document)]
+    if found >= len(starts):
         return entries
+    # Each entry from its start tag to the next one's: linear, and an entry never closed ends there.
+    blocks = [document[start:end] for start, end in zip(starts, [*starts[1:], len(document)], strict=True)]
     root = _SITEMAP_ROOT.search(_head(document))
     if root is None:
         return entries
