@@ -181,9 +181,12 @@ class CorpusGate:
         """Keep the feeds' and sitemaps' validators only after a complete crawl.
 
         A listing answered 304 next time is not read again, so whatever it listed must be stored
-        by now: not after a kill, an article limit, or failed article fetches.
+        by now: not after a kill, an article limit, failed article fetches, or entries left out as
+        older than --since/--days (a later crawl without the window would never see them).
         """
-        complete = reason == "finished" and not (self.report.errors or self.report.skipped[Skip.MAX_ARTICLES])
+        skipped = self.report.skipped
+        partial = skipped[Skip.MAX_ARTICLES] or skipped[Skip.BEFORE_SINCE]
+        complete = reason == "finished" and not (self.report.errors or partial)
         kept = {url: pair for url, pair, meta in self._listings if meta.get(KIND_META) in _VALIDATED_KINDS}
         if not (complete and kept):
             return None

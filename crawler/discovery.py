@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -40,10 +41,18 @@ _ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(rss|feed|RDF|urlset|sitemapin
 _BARE_AMPERSAND = re.compile(
     rb"<!\[CDATA\[.*?\]\]>|&(?![A-Za-z][A-Za-z0-9]*+;|#[0-9]++;|#[xX][0-9A-Fa-f]++;)", re.DOTALL
 )
+# The start tag of an entry of a sitemap or index; and the document's root start tag (with its
+# namespace declarations), to read an entry on its own.
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(?:url|sitemap)\b", re.IGNORECASE)
+_SITEMAP_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*+:)?(?:urlset|sitemapindex))\b[^>]*+>", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
-# How far into a document its root element and DOCTYPE are looked for.
+# How far into a document its root element and DOCTYPE are looked for, past its leading comments
+# and processing instructions, themselves looked through as far as _MAX_PROLOGUE_BYTES.
 _PROLOGUE_BYTES = 4096
+_MAX_PROLOGUE_BYTES = 256 * 1024
+_LEADING_MARKUP = re.compile(rb"(?:\s++|<\?.*?\?>|<!--.*?-->)*+", re.DOTALL)
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*\?>")
 
 
 class Kind(StrEnum):
@@ -82,8 +91,13 @@ def unpacked(body: bytes, max_size: int = 0) -> bytes:
 
 
 def detect_kind(body: bytes, content_type: str | None = None) -> Kind:
-    """Sniff the document's root element; the Content-Type header is often wrong for feeds."""
-    match = _ROOT_TAG.search(body[:_PROLOGUE_BYTES])
+    """Sniff the document's root element; the Content-Type header is often wrong for feeds.
+
+    The root is looked for past leading comments and processing instructions (a generator's long
+    comment pushed it out of sight), in UTF-16 too: a listing whose root was not seen was dropped
+    whole as "not a feed, sitemap or HTML page", its articles never fetched.
+    """
+    match = _ROOT_TAG.search(_head(body))
     if match:
         return {
             b"rss": Kind.FEED,
@@ -96,6 +110,34 @@ def detect_kind(body: bytes, content_type: str | None = None) -> Kind:
     if content_type and "html" in content_type.lower():
         return Kind.HTML
     return Kind.OTHER
+
+
+def _head(body: bytes) -> bytes:
+    """The document's first bytes from where its leading comments and processing instructions end,
+    as ASCII-compatible bytes."""
+    head = _utf8(body[:_MAX_PROLOGUE_BYTES])
+    skipped = _LEADING_MARKUP.match(head)
+    start = skipped.end() if skipped else 0
+    return head[start : start + _PROLOGUE_BYTES]
+
+
+def _utf8(document: bytes) -> bytes:
+    """A UTF-16 document as UTF-8, without its XML declaration (which names UTF-16); any other as is."""
+    encoding = _utf16(document)
+    if encoding is None:
+        return document
+    text = document.decode(encoding, "replace").lstrip("\ufeff")
+    return _XML_DECLARATION.sub("", text, count=1).encode("utf-8")
+
+
+def _utf16(document: bytes) -> str | None:
+    if document.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if document.startswith(b"<\x00"):
+        return "utf-16-le"
+    if document.startswith(b"\x00<"):
+        return "utf-16-be"
+    return None
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -146,7 +188,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry]:
     Its date is the later of its published and updated dates.
     """
     parsed = feedparser.parse(
-        io.BytesIO(_without_doctype(body)),
+        io.BytesIO(_without_doctype(_utf8(body))),
         response_headers={"content-location": base_url},
         resolve_relative_uris=False,
         sanitize_html=False,
@@ -172,7 +214,9 @@ def _without_doctype(body: bytes) -> bytes:
     What a DOCTYPE declares in feeds is HTML entities (RSS 0.91's Netscape DTD), which
     feedparser's loose parser reads without it.
     """
-    start = body.find(b"<!DOCTYPE", 0, _PROLOGUE_BYTES)
+    skipped = _LEADING_MARKUP.match(body, 0, _MAX_PROLOGUE_BYTES)
+    offset = skipped.end() if skipped else 0  # past leading comments, as detect_kind reads it
+    start = body.find(b"<!DOCTYPE", offset, offset + _PROLOGUE_BYTES)
     if start < 0:
         return body
     subset = body.find(b"[", start)
@@ -206,35 +250,65 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     `<loc>` and `<lastmod>` are direct children (an image sitemap's <image:loc> is not the page's).
     For Google News sitemaps the date is `<news:publication_date>` when newer than `<lastmod>`,
     and the title is `<news:title>`: both let old URLs be skipped before they are fetched.
+
+    One damaged entry costs that entry only. libxml2's recovery stops the whole document at a
+    stray end tag (`</foo>` inside a `<loc>`: the 989 entries after it were dropped, silently),
+    and an unclosed tag nests every later entry inside the damaged one; so entries are looked for
+    at any depth, and when the document holds more entry elements than the tree shows, each
+    entry is read on its own.
     """
-    try:
-        root = etree.fromstring(_BARE_AMPERSAND.sub(_escaped, body), _XML_PARSER)
-    except etree.XMLSyntaxError:
-        return []
+    document = _BARE_AMPERSAND.sub(_escaped, _utf8(body))
+    entries, found = _tree_entries(document, base_url)
+    starts = [match.start() for match in _ENTRY_START.finditer(document)]
+    if found >= len(starts):
+        return entries
+    # Each entry from its start tag to the next one's: linear, and an entry never closed ends there.
+    blocks = [document[start:end] for start, end in zip(starts, [*starts[1:], len(document)], strict=True)]
+    root = _SITEMAP_ROOT.search(_head(document))
     if root is None:
-        return []
-    entries = []
-    for node in root:
-        if _local(node.tag) not in ("url", "sitemap"):
-            continue
-        children: dict[str, etree._Element] = {}
-        for child in node:
-            children.setdefault(_local(child.tag), child)
-        loc = _text(children.get("loc"))
-        if not loc:
-            continue
-        news = children.get("news")
-        dates = [
-            date
-            for date in (
-                parse_date(_text(children.get("lastmod"))),
-                parse_date(_nested_text(news, "publication_date")),
-            )
-            if date
-        ]
-        url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
-        entries.append(Entry(url, max(dates) if dates else None, _nested_text(news, "title")))
-    return entries
+        return entries
+    close = b"</" + root.group(1) + b">"
+    return [entry for block in blocks for entry in _tree_entries(root.group() + block + close, base_url)[0]]
+
+
+def _tree_entries(document: bytes, base_url: str) -> tuple[list[Entry], int]:
+    """The entries of a parsed sitemap document, and how many entry elements its tree holds."""
+    try:
+        root = etree.fromstring(document, _XML_PARSER)
+    except etree.XMLSyntaxError:
+        return [], 0
+    if root is None:
+        return [], 0
+    nodes = list(_entry_nodes(root))
+    return [entry for entry in (_entry(node, base_url) for node in nodes) if entry is not None], len(nodes)
+
+
+def _entry_nodes(parent: etree._Element) -> Iterator[etree._Element]:
+    """`<url>`/`<sitemap>` elements under the root, and those a recovered tree nested in them."""
+    for node in parent:
+        if _local(node.tag) in ("url", "sitemap"):
+            yield node
+            yield from _entry_nodes(node)
+
+
+def _entry(node: etree._Element, base_url: str) -> Entry | None:
+    children: dict[str, etree._Element] = {}
+    for child in node:
+        children.setdefault(_local(child.tag), child)
+    loc = _text(children.get("loc"))
+    if not loc:
+        return None
+    news = children.get("news")
+    dates = [
+        date
+        for date in (
+            parse_date(_text(children.get("lastmod"))),
+            parse_date(_nested_text(news, "publication_date")),
+        )
+        if date
+    ]
+    url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+    return Entry(url, max(dates) if dates else None, _nested_text(news, "title"))
 
 
 def _escaped(match: re.Match[bytes]) -> bytes:

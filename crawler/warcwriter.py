@@ -18,6 +18,7 @@ import gzip
 import logging
 import os
 import socket
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -85,6 +86,8 @@ class RotatingWarcFiles:
         for record in records:
             record.rec_headers.add_header("WARC-Warcinfo-ID", self._warcinfo_id)
             self._write(record)
+        assert self._file is not None
+        self._file.flush()  # on disk as the page goes on to be stored: a kill loses no stored page's record
 
     def _write(self, record: Any) -> None:
         """One gzip member per record, at GZIP_LEVEL (warcio's own gzip is level 9: 1.6x the CPU)."""
@@ -98,6 +101,8 @@ class RotatingWarcFiles:
         name = self.naming(self._serial)
         self._serial += 1
         self._path = self.directory / name
+        if self._path.exists():  # another archive: replacing it would lose what it holds
+            raise FileExistsError(f"{self._path} exists: not overwritten")
         self._file = (self.directory / (name + OPEN_SUFFIX)).open("wb")
         self._writer = WARCWriter(None, gzip=False, warc_version="1.1")
         warcinfo = self._writer.create_warcinfo_record(name, self.info)
@@ -146,6 +151,9 @@ class WarcWriterMiddleware:
         if not directory:
             raise NotConfigured
         info = crawl_info(settings.get("USER_AGENT"), settings.getbool("ROBOTSTXT_OBEY"))
+        for path in finish_killed_files(Path(directory)):
+            crawler.stats.inc_value("wiredesk/warc/finished_after_kill")
+            logger.warning("%s: left open by a killed crawl: finished at its last whole record", path)
         files = RotatingWarcFiles(Path(directory), settings.getint("WIREDESK_WARC_MAX_BYTES"), info)
         middleware = cls(files, crawler.stats)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
@@ -185,6 +193,61 @@ class WarcWriterMiddleware:
         self.files.close()
 
 
+def finish_killed_files(directory: Path) -> list[Path]:
+    """Finish the files crawls on this host left open when killed; the finished files' paths.
+
+    A crawl killed with kill -9 (or out of memory) never renames its file from its `.open` name:
+    readers and `wiredesk import DIR/*.warc.gz` never see it, and every page it fetched before the
+    kill was missing from the archive for good. A file whose writer (the pid in its name) is gone
+    is cut after its last whole record (one gzip member each; the last may be cut short) and
+    renamed. Files of other hosts, or of a process still alive, are left alone.
+    """
+    finished = []
+    host = socket.gethostname()
+    for path in sorted(directory.glob(f"wiredesk-*.warc.gz{OPEN_SUFFIX}")):
+        name = path.name.removesuffix(OPEN_SUFFIX)
+        writer_host, _, pid = name.removesuffix(".warc.gz").split("-", 3)[-1].rpartition("-")
+        if writer_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        with path.open("r+b") as stream:
+            end = stream.truncate(_whole_members_end(stream))
+        if end == 0:  # not even its warcinfo record: nothing to keep
+            path.unlink()
+            continue
+        os.replace(path, path.with_name(name))
+        finished.append(path.with_name(name))
+    return finished
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process, alive
+        return True
+    return True
+
+
+def _whole_members_end(stream: BinaryIO) -> int:
+    """Where the last whole gzip member of the stream ends (0: none is whole)."""
+    end = position = 0
+    member = zlib.decompressobj(wbits=31)
+    while chunk := stream.read(1 << 20):
+        while chunk:
+            try:
+                member.decompress(chunk)
+            except zlib.error:
+                return end
+            if not member.eof:
+                position += len(chunk)
+                break
+            position += len(chunk) - len(member.unused_data)
+            end, chunk = position, member.unused_data
+            member = zlib.decompressobj(wbits=31)
+    return end
+
+
 def _headers(headers: Any) -> list[tuple[str, str]]:
     """Scrapy's headers as (name, value) text pairs, the framing the downloader undid renamed."""
     pairs = []
@@ -220,10 +283,17 @@ def export_warc(
 
     A page's record carries its fetch time as WARC-Date and its source, so importing the files
     again gives the same articles under the same sources.
+
+    Each export's files are named after its time (`corpus-STAMP-00000.warc.gz`): `wiredesk import`
+    knows a file by its path, and skips one it finished, so a later export written under an
+    earlier one's name was taken for it (its new pages never imported), after overwriting it.
     """
     info = {"software": "wiredesk/0.1 (export)", "format": "WARC File Format 1.1"}
     stem = output.name.removesuffix(".gz").removesuffix(".warc")
-    files = RotatingWarcFiles(output.parent, max_bytes, info, lambda serial: f"{stem}-{serial:05d}.warc.gz")
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    files = RotatingWarcFiles(
+        output.parent, max_bytes, info, lambda serial: f"{stem}-{stamp}-{serial:05d}.warc.gz"
+    )
     for page in pages:
         writer = files.writer()
         headers = [("Content-Type", page.content_type)] if page.content_type else []

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -80,13 +81,34 @@ def export_articles(
     writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[fmt]
     engine = make_engine(db_url, read_only=True)
     try:
-        with engine.connect() as connection:
+        with engine.connect() as connection, _replaced_when_done(output) as target:
             result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(
                 article_query(since, source)
             )
-            return writer(output, _chunks(result.partitions(CHUNK), progress))
+            return writer(target, _chunks(result.partitions(CHUNK), progress))
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _replaced_when_done(output: Path | IO[str]) -> Iterator[Path | IO[str]]:
+    """Where to write: a file beside `output`, put in its place only once the export is complete.
+
+    An export that fails midway (the database restarted, a row it cannot read, a full disk) used
+    to leave `output` cut short at a row boundary, a file that passes for a whole export, in place
+    of the last good one. Now the last good one stays, and no partial file is left. A stream is
+    written to as it is.
+    """
+    if not isinstance(output, Path):
+        yield output
+        return
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        yield partial
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, output)
 
 
 def count_articles(db_url: str | None, since: datetime | None = None, source: str | None = None) -> int:

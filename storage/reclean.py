@@ -73,6 +73,23 @@ def raw_pages(connection: Connection, ids: list[int]) -> dict[int, RawPage]:
     return found
 
 
+def current_page_ids(connection: Connection, ids: list[int]) -> dict[int, int]:
+    """Each article's most recent kept page id, as `raw_pages` chooses it, without the bodies.
+
+    Storing a re-cleaned text checks it again: a crawl that stored a newer page of the article
+    while its old page was being cleaned made that old page's text stale.
+    """
+    query = (
+        select(_PAGES.c.article_id, _PAGES.c.id)
+        .where(_PAGES.c.article_id.in_(ids), _PAGES.c.outcome != "failed")
+        .order_by(_PAGES.c.article_id, _PAGES.c.fetched_at.desc(), _PAGES.c.id.desc())
+    )
+    found: dict[int, int] = {}
+    for article_id, page_id in connection.execute(query):
+        found.setdefault(article_id, page_id)
+    return found
+
+
 def _raw_page(row: Any) -> RawPage:
     return RawPage(
         row.article_id,

@@ -43,6 +43,7 @@ from storage.dedup import Fingerprint
 from storage.engine import database_away, one_line
 from storage.failures import record_failed_page
 from storage.models import Article, ArticleUrl, ListingState, Page, Revision
+from storage.reclean import current_page_ids
 from storage.records import FetchedPage, Outcome, StoreResult
 from storage.stories import Copy, Stories, retrying_deadlocks
 from storage.urls import site_of
@@ -239,10 +240,14 @@ class Corpus:
         with self.engine.begin() as connection:
             dedup.lock_texts(connection, (fingerprint.text_hash for _, _, fingerprint in filter(None, ready)))
             stored = _lock_articles(connection, [item.article_id for item, _, _ in filter(None, ready)])
+            # A page fetched since this one was read for cleaning holds the current text already.
+            current = current_page_ids(connection, list(stored))
             changed = [
                 (item, article, fingerprint, stored[item.article_id])
                 for item, article, fingerprint in filter(None, ready)
-                if item.article_id in stored and stored[item.article_id].text_hash != fingerprint.text_hash
+                if item.article_id in stored
+                and current.get(item.article_id) == item.page_id
+                and stored[item.article_id].text_hash != fingerprint.text_hash
             ]
             dedup.lock_bands(connection, [fingerprint for _, _, fingerprint, _ in changed])
             batch = _Batch(connection)

@@ -79,7 +79,7 @@ def test_exported_raw_pages_import_as_the_same_articles_and_stories(
     result = run_wiredesk(
         "export", "--format", "warc", "--db", db_url, "-o", str(tmp_path / "corpus.warc.gz")
     )
-    written = tmp_path / "corpus-00000.warc.gz"
+    (written,) = tmp_path.glob("corpus-*-00000.warc.gz")
     assert str(written) in result.stderr
     run_wiredesk("import", str(written), "--db", imported, "--workers", "1")
     assert _corpus(imported) == _corpus(db_url)

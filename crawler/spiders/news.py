@@ -45,6 +45,10 @@ _ARTICLE_MARKERS = re.compile(
 _NEXT_PAGE = re.compile(r"[?&](page|p|pg)=\d+|/page/\d+/?$", re.IGNORECASE)
 # Request meta: a feed or sitemap listed the URL (ArticlePage.listed: its og:type does not drop it).
 LISTED_META = "wiredesk_listed"
+# The sitemap protocol's own bound on a sitemap, uncompressed (sitemaps.org): a listing may be that
+# big whatever DOWNLOAD_MAXSIZE allows an article page. Under it, a full sitemap of 50,000 news
+# URLs (20 MB and more with titles) was cancelled as `too-large`, and none of its articles fetched.
+LISTING_MAX_BYTES = 50 * 1024 * 1024
 
 
 class NewsSpider(Spider):
@@ -86,7 +90,7 @@ class NewsSpider(Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.section_pages = crawler.settings.getint("WIREDESK_SECTION_PAGES")
-        spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider.max_listing_size = _listing_limit(crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         spider.since = parse_date(crawler.settings.get("WIREDESK_SINCE"))
         revisit = crawler.settings.get("WIREDESK_REVISIT_HOURS")
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
@@ -125,6 +129,7 @@ class NewsSpider(Spider):
             crawl_report(self.crawler).skip(reason, -1)
         if callback == self.parse_start:
             meta[LISTING_META] = True
+            meta["download_maxsize"] = self.max_listing_size
             if self._revisit_hours(src) is None:
                 # With a revisit window the listing must be read anyway, to find what is due again.
                 meta[LISTING_META] = CONDITIONAL
@@ -363,6 +368,11 @@ class NewsSpider(Spider):
             return
         crawl_report(self.crawler).error(source, kind)
         self.logger.warning("%s: %s fetching %s", source, kind, url)
+
+
+def _listing_limit(download_maxsize: int) -> int:
+    """How big a listing may be: LISTING_MAX_BYTES, or more when DOWNLOAD_MAXSIZE allows more (0: any)."""
+    return 0 if download_maxsize == 0 else max(download_maxsize, LISTING_MAX_BYTES)
 
 
 def _origin(url: str) -> str:
