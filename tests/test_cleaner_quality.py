@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 import cleaner
+from cleaner.lines import BUILT_IN_LINE_RULES, filter_lines, line_rules
 from cleaner.memory import furniture_key
-from cleaner.noise import BUILT_IN_LINE_RULES, Removed, filter_lines, line_rules
+from cleaner.removal import Removed
 from cleaner.rules import SiteRule
 
 PAGES = Path(__file__).parent / "pages"
