@@ -59,6 +59,13 @@ _QUOTATION = re.compile(r"[\"“”„«»][^\"“”„«»]{0,300}?(?:\s[^\s\"
 # only; a copyright notice is a line of at most this many characters; a photo credit line at most
 # this many words; a related-stories heading needs this many lines of story before it.
 _HEAD_LINES = 2
+# The headline printed with more around it than the page's title has, or with less: a kicker before
+# it ("Premier League Liverpool lose at Everton"), the site's name after a separator ("Headline |
+# Site"), or a title whose site suffix the metadata kept ("Headline - Site" over a line "Headline").
+# The headline is at least this long, and what is around it at most this long.
+_MIN_HEADLINE_CHARS = 20
+_MAX_AROUND_HEADLINE = 60
+_HEADLINE_SEPARATORS = "|-–—:›»·•/"
 _MAX_COPYRIGHT_LINE = 400
 _MAX_CREDIT_WORDS = 30
 _MIN_LINES_BEFORE_RELATED = 2
@@ -106,8 +113,22 @@ def _pattern_rule(reason: str, pattern: re.Pattern[str]) -> LineRule:
 
 
 def _is_title(line: Line) -> bool:
-    title = (line.title or "").strip()
-    return line.kept <= _HEAD_LINES and bool(line.title) and line.text.casefold() == title.casefold()
+    if line.kept > _HEAD_LINES or not line.title:
+        return False
+    text, title = " ".join(line.text.casefold().split()), " ".join(line.title.casefold().split())
+    return text == title or _headline_variant(text, title) or _headline_variant(title, text)
+
+
+def _headline_variant(longer: str, headline: str) -> bool:
+    """`longer` is `headline` with a kicker before it, or with a site's name after a separator (or
+    before one): "kicker headline", "headline | site", "site | headline". A kicker needs no
+    separator (pages print it in its own span, glued to the headline in the text); a trailing
+    name does, so that a headline run into its first sentence is not taken for one."""
+    if len(headline) < _MIN_HEADLINE_CHARS or not 0 < len(longer) - len(headline) <= _MAX_AROUND_HEADLINE:
+        return False
+    if longer.startswith(headline):
+        return longer[len(headline) :].lstrip()[:1] in _HEADLINE_SEPARATORS
+    return longer.endswith(headline)
 
 
 def _is_standfirst(line: Line) -> bool:
