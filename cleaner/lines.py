@@ -40,7 +40,10 @@ from cleaner.rules import SiteRule
 MAX_NOISE_LINE = 220
 _MAX_CAPTION_LINE = 160
 _MAX_DATE_LINE = 80
-_CLOSING = (".", "!", "?", "”", '"', ":", "…", "»", "“")
+# Closing punctuation, with the full-width marks of Chinese and Japanese text (a sentence there ends
+# in "。", not "."; without them every line of such a story read as a heading or a headline).
+_FULL_WIDTH_ENDS = ("。", "！", "？", "」", "』", "）")
+_CLOSING = (".", "!", "?", "”", '"', ":", "…", "»", "“", "：", *_FULL_WIDTH_ENDS)
 # Promotion lines: at most this long, with this many distinct promotion words (fewer when the
 # line addresses the reader).
 _MAX_PROMO_LINE = 500
@@ -73,7 +76,7 @@ _MIN_LINES_BEFORE_RELATED = 2
 # keeps at least this many lines.
 _MAX_DANGLING_HEADING = 50
 _MIN_LINES_BEFORE_DANGLING = 2
-_STATEMENT_ENDS = (".", "!", "…", '"', "”", "“", "»", "«", ")")
+_STATEMENT_ENDS = (".", "!", "…", '"', "”", "“", "»", "«", ")", *_FULL_WIDTH_ENDS)
 # A phrase: from its first visible character up to and with its closing punctuation. It starts on a
 # visible character so that a long run of spaces is crossed once, not once per space (quadratic).
 _PHRASE = re.compile(r"[^\s.!?…](?:[^.!?…]*[^\s.!?…])?\s*[.!?…]*")

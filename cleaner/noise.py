@@ -47,7 +47,7 @@ _MIN_TEASER_ITEMS = 3
 _MAX_TEASER_ITEM_CHARS = 400
 _MIN_HEADLINE_WORDS = 4
 _MAX_LABEL_WORDS = 4
-_SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»")
+_SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»", "。", "！", "？", "」")
 _SEPARATORS = " :–—-|."
 _HEADLINE_BLOCKS = ("h2", "h3", "h4", "h5", "h6", "div", "strong", "b", "span")
 # A form control's widget: its largest ancestor of at most this many characters.

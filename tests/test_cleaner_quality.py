@@ -245,3 +245,15 @@ def test_the_headline_with_a_kicker_or_a_site_name_goes_as_the_title(title: str,
 def test_a_line_that_only_opens_with_the_headline_stays(first_line: str) -> None:
     removed = Removed()
     assert filter_lines(f"{first_line}\n{_STORY}", _HEADLINE, removed) == [first_line, _STORY]
+
+
+def test_a_heading_left_after_a_japanese_story_goes() -> None:
+    """A Japanese sentence ends in "。": the heading a teaser box leaves after it is dangling, as after
+    a story whose sentences end in "."."""
+    story = [
+        "港の水先人が新しい勤務表に反対してストライキを決めた。",
+        "組合によると、組合員240人のうち212人が賛成した。",
+    ]
+    removed = Removed()
+    assert filter_lines("\n".join([*story, "【関連ニュース】"]), None, removed) == story
+    assert [block.reason for block in removed.blocks] == ["dangling-heading"]
