@@ -68,7 +68,7 @@ _HEAD_LINES = 2
 # The headline is at least this long, and what is around it at most this long.
 _MIN_HEADLINE_CHARS = 20
 _MAX_AROUND_HEADLINE = 60
-_HEADLINE_SEPARATORS = "|-–—:›»·•/"
+_HEADLINE_SEPARATORS = "|-–—:›»·•/：｜"
 _MAX_COPYRIGHT_LINE = 400
 _MAX_CREDIT_WORDS = 30
 _MIN_LINES_BEFORE_RELATED = 2

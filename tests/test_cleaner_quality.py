@@ -214,6 +214,7 @@ def test_a_copyright_notice_closing_a_line_of_story_takes_only_itself() -> None:
 
 _HEADLINE = "Harbour pilots vote to strike over new rosters"
 _STORY = "The pilots' union said 212 of its 240 members had voted to walk out on Monday."
+_HEADLINE_JA = "港の水先人がストライキを決定、新しい勤務表に反対"
 
 
 @pytest.mark.parametrize(
@@ -223,6 +224,8 @@ _STORY = "The pilots' union said 212 of its 240 members had voted to walk out on
         (_HEADLINE, f"Port dispute {_HEADLINE}"),
         (f"{_HEADLINE} - Coast Daily", _HEADLINE),
         (f"Coast Daily | {_HEADLINE}", _HEADLINE),
+        # A Japanese site's name after a full-width colon.
+        (f"{_HEADLINE_JA}：海港新聞", _HEADLINE_JA),
     ],
 )
 def test_the_headline_with_a_kicker_or_a_site_name_goes_as_the_title(title: str, first_line: str) -> None:
