@@ -16,6 +16,7 @@ import cleaner
 import cleaner.extract
 import cleaner.html
 import cleaner.limits
+import cleaner.lines
 import cleaner.noise
 import cleaner.patterns
 import cleaner.rules
@@ -26,6 +27,7 @@ LINE_CHARS = 10_000
 _MODULES: tuple[ModuleType, ...] = (
     cleaner.patterns,
     cleaner.noise,
+    cleaner.lines,
     cleaner.wire,
     cleaner.extract,
     cleaner.limits,

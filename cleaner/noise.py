@@ -1,90 +1,37 @@
-"""Removal passes: what trafilatura leaves of page furniture, taken out with the reason why.
+"""The tree passes: page furniture dropped from the parsed page before extraction, with the reason
+why (teasers, share bars, ads, menus, widgets; captions go to the captions list).
 
-Two stages: `prune_tree` drops blocks before extraction (teasers, share bars, ads, captions go to
-the captions list), and `filter_lines` drops what is left in the extracted text line by line
-(interface strings, prompts, agency furniture, teaser lists after their heading).
+What the extracted text still holds is judged line by line afterwards (cleaner/lines.py:
+`filter_lines`, re-exported here for the cleaner's pipeline).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 from lxml import etree
 
-from cleaner.memory import furniture_key, usable_furniture
-from cleaner.model import RemovedBlock
+from cleaner.lines import MAX_NOISE_LINE, filter_lines
 from cleaner.patterns import (
     CHOICE_TAGS,
-    CONTACT_LINES,
-    CONTRIBUTOR_LINE,
-    CONTRIBUTOR_TAIL,
-    COPYRIGHT_LINES,
-    CREDIT,
-    DATE_FILLER_WORDS,
-    LIVE_BLOG_POINTER,
     MARKER_PATTERN,
-    MONTH_AND_DAY_NAMES,
     NOISE_BLOCK_PATTERN,
     NOISE_TAGS,
-    PROMO_TERMS,
-    PROMPT_LINES,
-    READER_ADDRESS,
-    RELATED_HEADING,
-    RELATED_LINE,
-    SITE_TERMS,
-    SOURCE_LINE,
     STANDFIRST_PATTERN,
     TEASER_BLOCK_PATTERN,
-    UI_LINES,
-    URL_LINE,
 )
 from cleaner.prose import TEXT_LENGTH, PageProse, link_chars
+from cleaner.removal import Removed, drop_element
 from cleaner.rules import SiteRule, compiled_xpath
+
+__all__ = ["Removed", "displayed_standfirst", "filter_lines", "prune_tree"]
+
 
 # A block holding this many paragraphs is the article (or its wrapper), whatever its class says.
 _MAX_PARAGRAPHS_IN_NOISE = 4
-_MAX_NOISE_LINE = 220
 _MAX_NOISE_BLOCK_CHARS = 1200
 _MAX_CAPTION_CHARS = 400
-_MAX_CAPTION_LINE = 160
-_MAX_DATE_LINE = 80
-# Characters of a removed block kept for --explain.
-_RECORDED_CHARS = 300
-_CLOSING = (".", "!", "?", "”", '"', ":", "…", "»", "“")
-# Promotion lines: at most this long, with this many distinct promotion words (fewer when the
-# line addresses the reader).
-_MAX_PROMO_LINE = 500
-_PROMO_WORDS_ALONE = 3
-_PROMO_WORDS_ADDRESSED = 2
-_PROMO_CHARS_PER_WORD = 100
-# A quotation: a quoted span of four words or more. A quoted name ("Hier ist Bayern": the
-# newsletter's) is not one.
-# Where a copyright notice starts, and how long a notice closing a line of story is at most;
-# the story before it is at least this long, or the whole line goes.
-_NOTICE_START = re.compile(r"copyright|©|\(c\)", re.IGNORECASE)
-_MAX_NOTICE = 200
-_MIN_STORY_BEFORE_NOTICE = 150
-_QUOTATION = re.compile(r"[\"“”„«»][^\"“”„«»]{0,300}?(?:\s[^\s\"“”„«»]++){3}[^\"“”„«»]{0,300}?[\"“”„«»]")
-# Line rules' bounds: the title and the standfirst are looked for among the text's first lines
-# only; a copyright notice is a line of at most this many characters; a photo credit line at most
-# this many words; a related-stories heading needs this many lines of story before it.
-_HEAD_LINES = 2
-_MAX_COPYRIGHT_LINE = 400
-_MAX_CREDIT_WORDS = 30
-_MIN_LINES_BEFORE_RELATED = 2
-# A heading left at the end of the text: at most this long, not ending a statement; the text
-# keeps at least this many lines.
-_MAX_DANGLING_HEADING = 50
-_MIN_LINES_BEFORE_DANGLING = 2
-_STATEMENT_ENDS = (".", "!", "…", '"', "”", "“", "»", "«", ")")
-# A phrase: from its first visible character up to and with its closing punctuation. It starts on a
-# visible character so that a long run of spaces is crossed once, not once per space (quadratic).
-_PHRASE = re.compile(r"[^\s.!?…](?:[^.!?…]*[^\s.!?…])?\s*[.!?…]*")
-_DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
-_NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 # Captions: figcaption, caption-named blocks, and what a figure without either holds besides its image.
 _CAPTIONS = (
     "//figcaption | //*[contains(@class, 'caption')][not(self::figure)]"
@@ -100,7 +47,7 @@ _MIN_TEASER_ITEMS = 3
 _MAX_TEASER_ITEM_CHARS = 400
 _MIN_HEADLINE_WORDS = 4
 _MAX_LABEL_WORDS = 4
-_SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»")
+_SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»", "。", "！", "？", "」")
 _SEPARATORS = " :–—-|."
 _HEADLINE_BLOCKS = ("h2", "h3", "h4", "h5", "h6", "div", "strong", "b", "span")
 # A form control's widget: its largest ancestor of at most this many characters.
@@ -149,136 +96,12 @@ _LINK_CLUSTERS = etree.XPath(
 )
 _CHOICES = etree.XPath("//" + " | //".join(CHOICE_TAGS))
 _SHORT_PARAGRAPHS_WITH_LINKS = etree.XPath(
-    f"//p[.//a][string-length(normalize-space(.)) <= {_MAX_NOISE_LINE}]"
+    f"//p[.//a][string-length(normalize-space(.)) <= {MAX_NOISE_LINE}]"
 )
 # The dek is one text node: comparing text nodes, not every block's whole string value, is cheap.
 _BLOCKS_READING = etree.XPath(
     "//text()[normalize-space(.) = $wanted]/parent::*[self::h2 or self::h3 or self::p or self::div]"
 )
-
-
-@dataclass(slots=True)
-class Line:
-    """A line of extracted text with what the line rules judge it by (a plain slotted class: one
-    is made for every line of every page)."""
-
-    text: str
-    title: str | None
-    kept: int
-    """Lines of story kept before it."""
-    standfirst: str | None
-    short: bool = field(init=False)
-    """Short enough to be furniture: most rules look at no longer line."""
-
-    def __post_init__(self) -> None:
-        self.short = len(self.text) <= _MAX_NOISE_LINE
-
-
-@dataclass(frozen=True)
-class LineRule:
-    """One line rule: the reason a line it matches is removed with, and the test. Per-site rules,
-    the site memory and the built-in rules are all rules of this kind, tried in one table."""
-
-    reason: str
-    matches: Callable[[Line], bool]
-
-
-def _pattern_rule(reason: str, pattern: re.Pattern[str]) -> LineRule:
-    """A short line that the pattern matches from its start."""
-    return LineRule(reason, lambda line: line.short and pattern.match(line.text) is not None)
-
-
-def _is_title(line: Line) -> bool:
-    title = (line.title or "").strip()
-    return line.kept <= _HEAD_LINES and bool(line.title) and line.text.casefold() == title.casefold()
-
-
-def _is_standfirst(line: Line) -> bool:
-    standfirst = line.standfirst
-    return line.kept <= _HEAD_LINES and bool(standfirst) and " ".join(line.text.split()) == standfirst
-
-
-def _is_copyright(line: Line) -> bool:
-    return len(line.text) <= _MAX_COPYRIGHT_LINE and COPYRIGHT_LINES.search(line.text) is not None
-
-
-def _is_related_heading(line: Line) -> bool:
-    after_story = line.kept >= _MIN_LINES_BEFORE_RELATED
-    return line.short and after_story and RELATED_HEADING.match(line.text) is not None
-
-
-def _is_credit(line: Line) -> bool:
-    return line.short and CREDIT.search(line.text) is not None and len(line.text.split()) <= _MAX_CREDIT_WORDS
-
-
-# The built-in line rules, in the order they are tried (after the per-site rules and the site
-# memory): the first that matches names the reason.
-BUILT_IN_LINE_RULES = (
-    LineRule("title", _is_title),
-    LineRule("standfirst", _is_standfirst),
-    _pattern_rule("ui-string", UI_LINES),
-    _pattern_rule("prompt", PROMPT_LINES),
-    _pattern_rule("contact", CONTACT_LINES),
-    _pattern_rule("url", URL_LINE),
-    _pattern_rule("related-link", RELATED_LINE),
-    _pattern_rule("related-link", LIVE_BLOG_POINTER),
-    _pattern_rule("source", SOURCE_LINE),
-    _pattern_rule("contributor", CONTRIBUTOR_LINE),
-    LineRule("ui-string", lambda line: line.short and _only_ui_phrases(line.text)),
-    LineRule("promo", lambda line: _promo(line.text)),
-    LineRule("copyright", _is_copyright),
-    LineRule("related-list", _is_related_heading),
-    LineRule("caption", _is_credit),
-    LineRule("date", lambda line: line.short and _date_only(line.text)),
-)
-
-
-def line_rules(rules: Sequence[SiteRule], memory: frozenset[str]) -> tuple[LineRule, ...]:
-    """The page's line rules: its site's rules first, then its site memory, then the built-in ones."""
-    site = tuple(LineRule(f"site-rule:{rule.domain}", _site_test(rule)) for rule in rules)
-    remembered = (LineRule("site-memory", _memory_test(memory)),) if memory else ()
-    return site + remembered + BUILT_IN_LINE_RULES
-
-
-def _site_test(rule: SiteRule) -> Callable[[Line], bool]:
-    return lambda line: rule.drops_line(line.text)
-
-
-def _memory_test(memory: frozenset[str]) -> Callable[[Line], bool]:
-    def remembered(line: Line) -> bool:
-        key = furniture_key(line.text)
-        return bool(key) and key in memory
-
-    return remembered
-
-
-@dataclass
-class Removed:
-    """What the passes took out: blocks with reasons, captions, and the contributor line."""
-
-    blocks: list[RemovedBlock] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
-    contributors: list[str] = field(default_factory=list)
-
-    def add(self, text: str, reason: str) -> None:
-        text = " ".join(text.split())
-        if text:
-            self.blocks.append(RemovedBlock(text[:_RECORDED_CHARS], reason))
-
-    def add_element(self, element: Any, reason: str) -> None:
-        """Record an element's text, its words apart ("World Business", not "WorldBusiness").
-
-        Only the first 300 characters are kept, so only those are read: a dropped menu can be large.
-        """
-        words: list[str] = []
-        size = 0
-        for piece in element.itertext():
-            words += piece.split()
-            size += len(piece)
-            if size > _RECORDED_CHARS:
-                break
-        if words:
-            self.blocks.append(RemovedBlock(" ".join(words)[:_RECORDED_CHARS], reason))
 
 
 def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> None:
@@ -287,13 +110,13 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
         for path in rule.drop:
             for element in compiled_xpath(path)(tree):
                 removed.add_element(element, f"site-rule:{rule.domain}")
-                _drop(element)
+                drop_element(element)
     _prune_captions(tree, removed)
     prose = PageProse(tree)
     for element in _CHOICES(tree):
         removed.add_element(element, "choices")
         box = element.getparent()
-        _drop(element)
+        drop_element(element)
         _drop_emptied_box(box, removed, prose)
     _prune_marked_blocks(tree, removed, prose)
     _unmark_story_teasers(tree, prose)
@@ -301,7 +124,7 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
     _prune_widgets(tree, removed, prose)
     for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
         if _small(element):
-            _drop(element)
+            drop_element(element)
 
 
 def _prune_captions(tree: Any, removed: Removed) -> None:
@@ -313,7 +136,7 @@ def _prune_captions(tree: Any, removed: Removed) -> None:
                 removed.add(text, "teaser-caption")
             elif text:
                 removed.captions.append(text)
-            _drop(caption)
+            drop_element(caption)
 
 
 def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
@@ -341,7 +164,7 @@ def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
         if prose.held_by(element) and (token in article_tokens or (teaser and prose.is_main_run(element))):
             continue
         removed.add_element(element, "block:" + token)
-        _drop(element)
+        drop_element(element)
 
 
 def _unmark_story_teasers(tree: Any, prose: PageProse) -> None:
@@ -381,11 +204,11 @@ def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
     for element in _LISTS_WITH_LINKS(tree):
         if _link_density(element) >= _MIN_LINK_LIST_DENSITY:
             removed.add_element(element, "link-list")
-            _drop(element)
+            drop_element(element)
     for element in _SHORT_PARAGRAPHS_WITH_LINKS(tree):
         if _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY or _labelled_link(element):
             removed.add_element(element, "link")
-            _drop(element)
+            drop_element(element)
     _prune_teaser_items(tree, removed, prose)
     _prune_link_clusters(tree, removed, prose)
 
@@ -408,7 +231,7 @@ def _prune_link_clusters(tree: Any, removed: Removed, prose: PageProse) -> None:
             removed.add_element(element, "link-cluster")
             dropped.add(element)
             box = element.getparent()
-            _drop(element)
+            drop_element(element)
             _drop_emptied_box(box, removed, prose)
 
 
@@ -426,7 +249,7 @@ def _drop_emptied_box(box: Any, removed: Removed, prose: PageProse) -> None:
         emptied, box = box, box.getparent()
     if emptied is not None:
         removed.add_element(emptied, "box-heading")
-        _drop(emptied)
+        drop_element(emptied)
 
 
 def _labelled_link(paragraph: Any) -> bool:
@@ -458,7 +281,7 @@ def _prune_teaser_items(tree: Any, removed: Removed, prose: PageProse) -> None:
         ):
             for item in items:
                 removed.add_element(item, "teaser-list")
-                _drop(item)
+                drop_element(item)
 
 
 def _headline_and_summary(item: Any) -> bool:
@@ -508,7 +331,7 @@ def _prune_widgets(tree: Any, removed: Removed, prose: PageProse) -> None:
             widget = ancestor
         if widget.getparent() is not None and _SUBMITS(widget) and prose.is_small_part(widget):
             removed.add_element(widget, "widget")
-            _drop(widget)
+            drop_element(widget)
 
 
 def displayed_standfirst(tree: Any, summary: str | None) -> str | None:
@@ -539,150 +362,3 @@ def _small(element: Any) -> bool:
     if len(element.xpath(".//p")) > _MAX_PARAGRAPHS_IN_NOISE:
         return False
     return len(element.text_content()) <= _MAX_NOISE_BLOCK_CHARS
-
-
-def _drop(element: Any) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail
-    previous = element.getprevious()
-    parent.remove(element)
-    if tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-
-
-def filter_lines(
-    text: str,
-    title: str | None,
-    removed: Removed,
-    rules: Sequence[SiteRule] = (),
-    standfirst: str | None = None,
-    furniture: frozenset[str] = frozenset(),
-    min_chars: int = 0,
-) -> list[str]:
-    """The extracted text's lines that are story; every other line goes to `removed` with its reason.
-
-    `furniture` is the site's memory (cleaner/memory.py): its lines go first, unless they would
-    take the text under `min_chars` or more than half of it (then the memory is ignored here).
-    """
-    kept: list[str] = []
-    teasers = False
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    table = line_rules(rules, usable_furniture(lines, furniture, min_chars))
-    for line in lines:
-        if teasers and _teaser_line(line):
-            removed.add(line, "related-list")
-            continue
-        teasers = False
-        judged = Line(line, title, len(kept), standfirst)
-        reason = next((rule.reason for rule in table if rule.matches(judged)), None)
-        if reason == "related-list":
-            teasers = True
-        if reason == "contributor":
-            removed.contributors.append(line.strip("_ "))
-        if reason == "caption":
-            if kept and _caption_text(kept[-1]):
-                removed.add(kept[-1], "caption")
-                line = f"{kept.pop()} {line}"
-            removed.captions.append(line)
-        story = _story_before_notice(line) if reason == "copyright" else ""
-        if story:
-            removed.add(line[len(story) :], reason)
-            kept.append(story)
-            continue
-        if reason:
-            removed.add(line, reason)
-            continue
-        kept.append(line)
-    if kept:
-        tail = CONTRIBUTOR_TAIL.search(kept[-1])
-        if tail:
-            removed.contributors.append(tail.group(1))
-            removed.add(tail.group(0), "contributor")
-            kept[-1] = kept[-1][: tail.start()].rstrip()
-    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _dangling_heading(kept[-1], kept[-2]):
-        removed.add(kept.pop(), "dangling-heading")
-    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _promo(kept[-1], closing=True):
-        removed.add(kept.pop(), "promo")
-    return kept
-
-
-def _only_ui_phrases(line: str) -> bool:
-    """A line made of several interface phrases, each a UI string on its own: "Oops! Something
-    went wrong. Please try again later." when a widget's three paragraphs came out as one line."""
-    phrases = _PHRASE.findall(line)
-    return len(phrases) > 1 and all(UI_LINES.match(phrase) for phrase in phrases)
-
-
-def _story_before_notice(line: str) -> str:
-    """The story before a copyright notice that closes its line ("... the last film of the series.
-    Copyright © 2018. All Rights Reserved."), where the page's text came out as one line; "" when
-    the line is the notice, or more of it is: then it all goes."""
-    notice = COPYRIGHT_LINES.search(line)
-    if notice is None:
-        return ""
-    nearby = _NOTICE_START.search(line, max(0, notice.start() - _MAX_NOTICE), notice.start() + 1)
-    cut = nearby.start() if nearby else notice.start()
-    story = line[:cut].rstrip()
-    return story if len(story) >= _MIN_STORY_BEFORE_NOTICE and len(line) - cut <= _MAX_NOTICE else ""
-
-
-def _promo(line: str, closing: bool = False) -> bool:
-    """A line where the site talks to its reader about itself: newsletter and consent prose,
-    subscription and app plugs, affiliate notes. A promotion word and another of its kind, in a
-    line addressing the reader, or three such words, and dense with them (a paragraph of a story
-    about streaming subscriptions is longer for its words); never a line that quotes someone (a
-    story about a newsletter quotes the people it is about). The text's `closing` line, after the
-    story, needs no promotion word: two words of its kind in a line addressing the reader ("Mit
-    diesem Button kannst du dich einloggen.")."""
-    if len(line) > _MAX_PROMO_LINE:
-        return False
-    promotions = {match.group(0).casefold() for match in PROMO_TERMS.finditer(line)}
-    if not (promotions or closing):  # most lines: one search, and done
-        return False
-    others = {match.group(0).casefold() for match in SITE_TERMS.finditer(line)}
-    words = len(promotions) + len(others)
-    addressed = READER_ADDRESS.search(line) is not None
-    if closing:
-        promotion = words >= _PROMO_WORDS_ADDRESSED and addressed
-    else:
-        dense = words >= len(line) / _PROMO_CHARS_PER_WORD
-        promotion = dense and (words >= _PROMO_WORDS_ALONE or (words >= _PROMO_WORDS_ADDRESSED and addressed))
-    return promotion and not _QUOTATION.search(line)
-
-
-def _dangling_heading(line: str, before: str) -> bool:
-    """The text's last line, when it is a heading with nothing under it: short and no sentence
-    ("Read more:", "Related coverage", "Did you read this?") after a line that is one; what a
-    teaser block leaves once its links are out. (A list's or a poem's last line follows a line
-    like itself, or is a list item.)"""
-    return (
-        len(line) <= _MAX_DANGLING_HEADING
-        and not line.startswith("- ")
-        and not line.rstrip().endswith(_STATEMENT_ENDS)
-        and before.rstrip().endswith(_STATEMENT_ENDS)
-    )
-
-
-def _caption_text(line: str) -> bool:
-    """A short line without closing punctuation: the description half of a caption before its credit."""
-    return len(line) <= _MAX_CAPTION_LINE and not line.rstrip().endswith(_CLOSING)
-
-
-def _teaser_line(line: str) -> bool:
-    """A line of a teaser list: a headline or an image description, not a sentence of the story."""
-    return len(line) <= _MAX_NOISE_LINE and not line.rstrip().endswith(_CLOSING)
-
-
-def _date_only(line: str) -> bool:
-    """A line that is only a date or a time: "Updated at 1:23 p.m.", "Montag, 3. Mai 2021, 12:00 Uhr"."""
-    if len(line) > _MAX_DATE_LINE or not any(character.isdigit() for character in line):
-        return False
-    words = [word.rstrip(".") for word in _DATE_TOKEN.findall(line.casefold())]
-    if not all(word.isdigit() or word in MONTH_AND_DAY_NAMES or word in DATE_FILLER_WORDS for word in words):
-        return False
-    return any(word in MONTH_AND_DAY_NAMES for word in words) or bool(_NUMERIC_DATE.search(line))

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner
-from cleaner.noise import Removed, filter_lines
+from cleaner.lines import filter_lines
+from cleaner.removal import Removed
 from cleaner.wire import byline, dateline
 from crawler.newsroom import pages
 from crawler.newsroom.stories import FERRY_TALKS, FERRY_TALKS_REPUBLISHED, ROMAN_ROAD

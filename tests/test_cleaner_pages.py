@@ -13,7 +13,8 @@ from cleaner_noise import NOISE
 from conftest import run_wiredesk
 
 import cleaner
-from cleaner.noise import Removed, filter_lines
+from cleaner.lines import filter_lines
+from cleaner.removal import Removed
 from cleaner.rules import PACKAGED_RULES, RulesError, parse_site_rules
 from crawler.cleaning import site_rules
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 import cleaner
+from cleaner.lines import BUILT_IN_LINE_RULES, filter_lines, line_rules
 from cleaner.memory import furniture_key
-from cleaner.noise import BUILT_IN_LINE_RULES, Removed, filter_lines, line_rules
+from cleaner.removal import Removed
 from cleaner.rules import SiteRule
 
 PAGES = Path(__file__).parent / "pages"
@@ -209,3 +210,53 @@ def test_a_copyright_notice_closing_a_line_of_story_takes_only_itself() -> None:
     assert filter_lines(f"{story}{notice}\n{STORY}", None, removed) == [story.strip(), STORY]
     assert [(block.text, block.reason) for block in removed.blocks] == [(notice, "copyright")]
     assert filter_lines(f"{STORY}\n{notice}", None, Removed()) == [STORY]
+
+
+_HEADLINE = "Harbour pilots vote to strike over new rosters"
+_STORY = "The pilots' union said 212 of its 240 members had voted to walk out on Monday."
+_HEADLINE_JA = "港の水先人がストライキを決定、新しい勤務表に反対"
+
+
+@pytest.mark.parametrize(
+    ("title", "first_line"),
+    [
+        (_HEADLINE, f"{_HEADLINE} | Coast Daily"),
+        (_HEADLINE, f"Port dispute {_HEADLINE}"),
+        (f"{_HEADLINE} - Coast Daily", _HEADLINE),
+        (f"Coast Daily | {_HEADLINE}", _HEADLINE),
+        # A Japanese site's name after a full-width colon.
+        (f"{_HEADLINE_JA}：海港新聞", _HEADLINE_JA),
+    ],
+)
+def test_the_headline_with_a_kicker_or_a_site_name_goes_as_the_title(title: str, first_line: str) -> None:
+    """The headline line at the top of the text, with a kicker glued before it or the site's name
+    after a separator, or printed without the site suffix the page's title kept."""
+    removed = Removed()
+    assert filter_lines(f"{first_line}\n{_STORY}", title, removed) == [_STORY]
+    assert [block.reason for block in removed.blocks] == ["title"]
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        # The headline run into the story's first sentence: no separator after it.
+        f"{_HEADLINE} after talks with the port authority failed",
+        # Far more than a kicker or a name around it.
+        f"{_HEADLINE} | the union says the new shifts break the agreement it signed",
+    ],
+)
+def test_a_line_that_only_opens_with_the_headline_stays(first_line: str) -> None:
+    removed = Removed()
+    assert filter_lines(f"{first_line}\n{_STORY}", _HEADLINE, removed) == [first_line, _STORY]
+
+
+def test_a_heading_left_after_a_japanese_story_goes() -> None:
+    """A Japanese sentence ends in "。": the heading a teaser box leaves after it is dangling, as after
+    a story whose sentences end in "."."""
+    story = [
+        "港の水先人が新しい勤務表に反対してストライキを決めた。",
+        "組合によると、組合員240人のうち212人が賛成した。",
+    ]
+    removed = Removed()
+    assert filter_lines("\n".join([*story, "【関連ニュース】"]), None, removed) == story
+    assert [block.reason for block in removed.blocks] == ["dangling-heading"]
