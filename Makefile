@@ -26,5 +26,5 @@ demo: $(BIN)/wiredesk
 	$(BIN)/wiredesk demo
 
 bench: $(BIN)/wiredesk
-	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python -m benchmarks.extraction
 	$(BIN)/python -m benchmarks.dedup

@@ -1,6 +1,6 @@
 """Extraction quality and speed on three datasets: wiredesk's cleaner next to bare trafilatura.
 
-    python benchmarks/extraction.py [--datasets DIR] [--sample N] [--only aeb,eval,fundus]
+    python -m benchmarks.extraction [--datasets DIR] [--sample N] [--only aeb,eval,fundus]
                                     [--split dev|holdout] [--json OUT] [--against EARLIER.json]
                                     [--readability]
 
@@ -47,11 +47,10 @@ from typing import Any
 
 import trafilatura
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+import cleaner
+from benchmarks.extraction_sets import DATASETS, Dataset, Output, Page, in_split, sample, select
 
-import cleaner  # noqa: E402
-from benchmarks.extraction_sets import DATASETS, Dataset, Output, Page, in_split, sample, select  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
 
 # A page is listed when wiredesk's score is this far below trafilatura's.
 _BEHIND = 0.2
@@ -66,7 +65,7 @@ FLOOR_FIGURES = {
 }
 CEILINGS = ("leaks",)
 FLOORS_ABOUT = (
-    "wiredesk's quality on the shared datasets (benchmarks/extraction.py --write-floors): 'all' on "
+    "wiredesk's quality on the shared datasets (python -m benchmarks.extraction --write-floors): 'all' on "
     "every page, 'sample' on the sample tests/test_cleaner_floors.py scores. Figures are floors "
     "(leaks a ceiling). No timings: speed is measured by the benchmark, side by side."
 )

@@ -2,41 +2,28 @@
 
 The sample (benchmarks/floors.json "sample_sizes" pages of each set, spread evenly) is scored with
 the benchmark's own metrics (benchmarks/extraction.py) and held to the "sample" floors that
-`python benchmarks/extraction.py --write-floors` wrote. Quality only: no timing here. Skips, with
+`python -m benchmarks.extraction --write-floors` wrote. Quality only: no timing here. Skips, with
 the reason, where the datasets are absent ($WIREDESK_DATASETS, else ../shared/datasets).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from benchmarks import extraction as benchmark
 
 REPO = Path(__file__).resolve().parent.parent
 DATASETS = Path(os.environ.get("WIREDESK_DATASETS", REPO.parent / "shared" / "datasets"))
 FLOORS = json.loads((REPO / "benchmarks" / "floors.json").read_text(encoding="utf-8"))
 
 
-def _benchmark() -> ModuleType:
-    """benchmarks/extraction.py, imported once (benchmarks/ is no package)."""
-    if "extraction_benchmark" not in sys.modules:
-        path = REPO / "benchmarks" / "extraction.py"
-        spec = importlib.util.spec_from_file_location("extraction_benchmark", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up there
-        spec.loader.exec_module(module)
-    return sys.modules["extraction_benchmark"]
-
 
 @pytest.mark.parametrize("key", sorted(FLOORS["sample"]))
 def test_quality_on_a_sample_stays_above_the_floors(key: str) -> None:
-    benchmark = _benchmark()
     dataset = benchmark.DATASETS[key]
     if not (DATASETS / dataset.folder).is_dir():
         pytest.skip(f"dataset {dataset.folder} not found under {DATASETS} (set WIREDESK_DATASETS)")
