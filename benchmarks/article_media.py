@@ -55,13 +55,14 @@ def main() -> None:
 def _time_readers(
     tree: object, url: str | None, text: str, seconds: Counter[str], found: Counter[str]
 ) -> None:
-    meta, ld = metadata._meta_tags(tree), metadata._json_ld_article(tree)
-    declared = metadata._language(tree, meta)
-    base = metadata._base_url(tree, url)
+    page = metadata.landmarks(tree)
+    meta, ld = metadata._meta_tags(page.metas), metadata._json_ld_article(page.scripts)
+    declared = metadata._language(tree, page, meta)
+    base = metadata._base_url(page, url)
     parts = {
         "images": lambda: metadata._story_images(tree, base),
         "top image": lambda: metadata._top_image(meta, ld, [], base),
-        "keywords": lambda: metadata._keywords(tree, meta, ld),
+        "keywords": lambda: metadata._keywords(page, meta, ld),
         "free access": lambda: metadata._free_access(meta, ld),
         "language (forced)": lambda: language.detect_language(text),
     }
