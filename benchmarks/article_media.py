@@ -55,13 +55,14 @@ def main() -> None:
 def _time_readers(
     tree: object, url: str | None, text: str, seconds: Counter[str], found: Counter[str]
 ) -> None:
-    meta, ld = metadata.meta_tags(tree), metadata.json_ld_article(tree)
-    declared = metadata.declared_language(tree, meta)
-    base = metadata.base_url(tree, url)
+    page = metadata.landmarks(tree)
+    meta, ld = metadata.meta_tags(page.metas), metadata.json_ld_article(page.scripts)
+    declared = metadata.declared_language(tree, page, meta)
+    base = metadata.base_url(page, url)
     parts = {
         "images": lambda: metadata.story_images(tree, base),
         "top image": lambda: metadata.top_image(meta, ld, [], base),
-        "keywords": lambda: metadata.keywords(tree, meta, ld),
+        "keywords": lambda: metadata.keywords(page, meta, ld),
         "free access": lambda: metadata.free_access(meta, ld),
         "language (forced)": lambda: language.detect_language(text),
     }

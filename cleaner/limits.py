@@ -93,7 +93,11 @@ def fit_page(text: str) -> tuple[str, list[RemovedBlock]]:
             left_out = f"{len(text) - end:,} characters after the first {MAX_ELEMENTS:,} elements"
             losses.append(RemovedBlock(left_out, "too many elements"))
             text = text[:end]
-    if _LONG_TAG.search(text) and any(_overfull(tag.group()) for tag in _LONG_TAG.finditer(text)):
+    first_long_tag = _LONG_TAG.search(text)
+    # The page is read from its first long tag on, not again from its start.
+    if first_long_tag and any(
+        _overfull(tag.group()) for tag in _LONG_TAG.finditer(text, first_long_tag.start())
+    ):
         text, emptied = _rewrite_tags(text, _without_attributes_if_too_many)
         if emptied:
             left_out = f"the attributes of {emptied:,} tags"

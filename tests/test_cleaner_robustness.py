@@ -415,3 +415,55 @@ def test_site_rule_patterns_see_short_lines_only() -> None:
     options = cleaner.CleanOptions(site_rules=rules)
     article = cleaner.clean(page(body=f"{BODY}<p>{short}</p><p>{long}</p>"), "https://pub.example/a", options)
     assert len(long) > MAX_RULE_LINE and long in article.text and short not in article.text
+
+
+# --- the speed-ups keep what the XPath they replaced selected (issue 22) ----------------------
+
+
+def test_the_tree_is_plain_html_elements_whatever_the_tag() -> None:
+    """The parser picks element classes in C: no lxml.html form classes (their Python lookup ran
+    for every element Python touched)."""
+    tree, _ = extract.parse_tree(page(body=f'<form><input name="q"><textarea></textarea></form>{BODY}'))
+    assert tree is not None
+    assert {type(element).__name__ for element in tree.iter()} == {"HtmlElement"}
+
+
+def test_metadata_reads_the_first_of_each_element_in_page_order() -> None:
+    head = (
+        '<link rel="alternate" href="https://pub.example/amp"><link rel="canonical">'
+        '<link rel="canonical" href="https://pub.example/story"><base href="https://cdn.example/a/">'
+        '<meta property="article:tag" content="storms"><meta property="article:tag">'
+        '<meta property="article:tag" content="ports">'
+    )
+    body = (
+        '<time>Friday</time><time datetime=" 2024-03-01T10:00:00Z ">Friday</time>'
+        '<time datetime="2020-01-01">old</time><h1>Ports   closed</h1><h1>Second</h1>'
+        '<figure><a href="/x"><img src="linked.jpg"></a></figure>'
+        '<a><figure><img src="teaser.jpg"></figure></a>'
+        f'<img src="story.jpg"><a href="/y"><img src="link.jpg"></a>{BODY}'
+    )
+    tree, _ = extract.parse_tree(page(head, body, ' lang="de-AT"'))
+    found = metadata.read_metadata(tree, "https://pub.example/story")
+    assert found.canonical_url == "https://pub.example/story"
+    assert found.published is not None and found.published.isoformat() == "2024-03-01T10:00:00+00:00"
+    assert found.title == "Ports closed" and found.language == "de" and found.keywords == ["storms", "ports"]
+    assert [image["url"] for image in found.images] == [
+        "https://cdn.example/a/linked.jpg",
+        "https://cdn.example/a/story.jpg",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "is_byline"),
+    [
+        ('class="meta\tbyline"', True),
+        ('class="story-byline__name"', True),
+        ('class="post-author"', True),
+        ('rel="author"', True),
+        ('class="bylines"', False),
+        ('class="meta\xa0byline"', False),  # normalize-space() splits at XML's white space only
+    ],
+)
+def test_the_byline_block_is_the_first_element_named_so(attributes: str, is_byline: bool) -> None:
+    tree, _ = extract.parse_tree(page(body=f"<div {attributes}>By Ana Ruiz</div>{BODY}"))
+    assert metadata.read_metadata(tree).authors == (["By Ana Ruiz"] if is_byline else [])
