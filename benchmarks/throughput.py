@@ -68,6 +68,7 @@ def main() -> None:
 
 def report(args: argparse.Namespace, crawl: CrawlFigures, alone: Baseline, pool: Baseline) -> None:
     stored = f"{crawl.stored} in {crawl.seconds:.1f} s"
+    main_ms = crawl.per_page(crawl.main_cpu)
     print(f"pages served            {args.articles}")
     print(f"article pages stored    {stored} (new, copies and duplicates: one URL each)")
     print(f"crawl                   {crawl.rate:.1f} pages/s ({pool.processes} cleaning workers)")
@@ -76,7 +77,7 @@ def report(args: argparse.Namespace, crawl: CrawlFigures, alone: Baseline, pool:
     print(f"parallel scaling        {pool.rate / alone.rate:.2f} (pool / one process, measured now)")
     print(f"ratio crawl/one process {crawl.rate / alone.rate:.2f}")
     print(f"ratio crawl/pool        {crawl.rate / pool.rate:.2f}")
-    print(f"CPU, crawl main process {crawl.per_page(crawl.main_cpu):.1f} ms/page (Scrapy, storing, start-up)")
+    print(f"CPU, crawl main process {main_ms:.1f} ms/page (Scrapy, storing, start-up)")
     print(f"CPU, cleaning workers   {crawl.per_page(crawl.workers_cpu):.1f} ms/page")
     print(f"CPU, crawl in all       {crawl.per_page(crawl.main_cpu + crawl.workers_cpu):.1f} ms/page")
     print(f"CPU, newsroom server    {crawl.per_page(crawl.server_cpu):.1f} ms/page")
@@ -85,6 +86,11 @@ def report(args: argparse.Namespace, crawl: CrawlFigures, alone: Baseline, pool:
     whole = crawl.per_page(crawl.main_cpu + crawl.workers_cpu) / alone.cpu_per_page
     print(f"CPU ratio crawl/bare    {whole:.2f} (whole crawl per page / one-process trafilatura)")
     print(f"peak RSS of the crawl   {_memory(crawl)}")
+    # The three figures of issue 22's goals, on one line: main process, crawl / pool, CPU / bare.
+    print(
+        f"== main process {main_ms:.1f} ms CPU/page | crawl/pool {crawl.rate / pool.rate:.2f} (goal >= 0.95)"
+        f" | CPU crawl/bare {whole:.2f} (goal <= 1.0) =="
+    )
 
 
 def _memory(crawl: CrawlFigures) -> str:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import cleaner
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
@@ -112,16 +113,25 @@ class FurnitureCache:
         self.db_url = db_url
         self.refresh = refresh
         self._read: dict[str, tuple[float, frozenset[str]]] = {}
+        self._sites: dict[str, str] = {}
+        """Each host's site (its registrable domain): looked up in the suffix list once per host."""
 
     async def furniture(self, url: str) -> frozenset[str]:
         if self.refresh is None:
             return frozenset()
-        site = site_of(url)
+        site = self._site(url)
         read_at, keys = self._read.get(site, (float("-inf"), frozenset()))
         if time.monotonic() - read_at >= self.refresh:
             keys = await asyncio.to_thread(self._load, site, keys)
             self._read[site] = (time.monotonic(), keys)
         return keys
+
+    def _site(self, url: str) -> str:
+        host = urlsplit(url).hostname or ""
+        site = self._sites.get(host)
+        if site is None:
+            site = self._sites[host] = site_of(url)
+        return site
 
     def _load(self, site: str, known: frozenset[str]) -> frozenset[str]:
         try:

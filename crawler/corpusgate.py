@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from scrapy import Request, signals
@@ -69,6 +70,15 @@ class Wanted:
         )
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the corpus knows of some article URLs: when each stored one was last fetched, and how
+    many times each failed one failed."""
+
+    known: dict[str, datetime]
+    failures: dict[str, int]
+
+
 class NotFetched(IgnoreRequest):
     """A request the gate chose not to send; already counted (`CrawlReport.skipped`)."""
 
@@ -90,9 +100,12 @@ class CorpusGate:
         """Article URLs sent this run: each is fetched once."""
         self._judged: dict[str, Skip] = {}
         """Article URLs not sent, with the reason they are counted under (each URL counted once)."""
-        self._in_turn = asyncio.Lock()
-        """Article requests are judged one at a time, in the order the scheduler sends them: a second
-        request for a URL waits for the first's answer, and --max-articles takes the first ones."""
+        self._waiting: list[tuple[str, Wanted, asyncio.Future[str | None]]] = []
+        """Article requests waiting for the corpus's answer. They are judged in the order the
+        scheduler sends them: a second request for a URL gets its answer after the first's, and
+        --max-articles takes the first ones. Those that came while a batch was asked about go
+        together in the next: one thread hop and two queries for all of them."""
+        self._judging: asyncio.Future[None] | None = None
         self._listings: list[tuple[str, tuple[str | None, str | None], dict[str, Any]]] = []
         """Listings answered with validators: URL, (ETag, Last-Modified), the meta the spider marks."""
         self._warned = False
@@ -114,14 +127,41 @@ class CorpusGate:
         if meta.get("retry_times"):  # the same fetch, tried again
             self._sent.add(url)
             return
-        async with self._in_turn:
-            await self._admit(url, wanted)
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((url, wanted, answer))
+        if self._judging is None or self._judging.done():
+            self._judging = asyncio.ensure_future(self._judge_waiting())
+        reason = await answer
+        if reason is not None:
+            raise NotFetched(f"{reason}: {url}")
 
-    async def _admit(self, url: str, wanted: Wanted) -> None:
-        """Let the article request through, or count why not (once per URL) and raise NotFetched."""
+    async def _judge_waiting(self) -> None:
+        """Judge the waiting requests, a batch at a time, until none waits; a request whose
+        judging failed (a bug: a database away is handled) is sent, as when the corpus is away."""
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            urls = list(dict.fromkeys(url for url, _, _ in batch if url not in self._sent))
+            facts = _Facts({}, {})
+            try:
+                if urls:
+                    facts = await self._in_thread(partial(self._facts, urls), facts)
+            except Exception as error:
+                logger.error("judging %d article requests failed: %s", len(batch), one_line(error))
+            for url, wanted, answer in batch:
+                if not answer.done():  # not cancelled
+                    answer.set_result(self._admit(url, wanted, facts))
+
+    def _facts(self, urls: list[str]) -> _Facts:
+        """In a thread: what the corpus knows of these URLs."""
+        known = {url: row.last_fetched_at for url, row in self.corpus.known_urls(urls).items()}
+        unknown = [url for url in urls if url not in known]
+        return _Facts(known, failed_attempts(self.corpus.engine, unknown) if unknown else {})
+
+    def _admit(self, url: str, wanted: Wanted, facts: _Facts) -> Skip | str | None:
+        """Let the article request through (None), or count why not, once per URL, and say why."""
         if url in self._sent:
-            raise NotFetched(f"already requested: {url}")
-        reason = await self._in_thread(lambda: self._judge(url, wanted), None)
+            return "already requested"
+        reason = self._judge(url, wanted, facts)
         if reason is None and self.max_articles is not None and self.articles_sent >= self.max_articles:
             reason = Skip.MAX_ARTICLES
         counted = self._judged.pop(url, None)
@@ -131,16 +171,17 @@ class CorpusGate:
             if counted != reason:
                 self.report.skip(reason)
             self._judged[url] = reason
-            raise NotFetched(f"{reason}: {url}")
+            return reason
         self._sent.add(url)
         self.articles_sent += 1
+        return None
 
-    def _judge(self, url: str, wanted: Wanted) -> Skip | None:
-        """In a thread: why the corpus says `url` is not worth a fetch; None when it is."""
-        known = self.corpus.known_urls([url]).get(url)
-        if known is not None:
-            return None if wanted.changed_since(known.last_fetched_at) else Skip.STORED_UNCHANGED
-        if failed_attempts(self.corpus.engine, [url]).get(url, 0) >= self.max_failures:
+    def _judge(self, url: str, wanted: Wanted, facts: _Facts) -> Skip | None:
+        """Why the corpus says `url` is not worth a fetch; None when it is."""
+        fetched_at = facts.known.get(url)
+        if fetched_at is not None:
+            return None if wanted.changed_since(fetched_at) else Skip.STORED_UNCHANGED
+        if facts.failures.get(url, 0) >= self.max_failures:
             return Skip.FAILED_BEFORE
         return None
 

@@ -49,8 +49,17 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.corpusgate.CorpusGate": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Scrapy's decodes every whole HTML page to look at its first 4 KB; this one decodes those 4 KB.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+    # Its figures (downloader/request_count, bytes...) are read by no report, test or doc.
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     # Next to the downloader: every response as received (3xx and errors too), the request as sent.
     "crawler.warcwriter.WarcWriterMiddleware": 840,
+}
+SPIDER_MIDDLEWARES = {
+    # Only counts depths (request_depth_max) when DEPTH_LIMIT is 0, as here: read by nothing.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
 }
 EXTENSIONS = {
     "crawler.progress.Progress": 500,

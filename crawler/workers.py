@@ -1,10 +1,13 @@
 """The cleaning workers: processes that each clean one page at a time, so a dead one costs one page.
 
-One `ProcessPoolExecutor` of one process per worker, handed one call at a time: when a worker
-dies (kill -9, the kernel's OOM killer, a crash in C), only the call it held fails, where one pool
-of N processes breaks for good and fails every call in flight or to come (`BrokenProcessPool`).
-The dead worker is replaced and its call tried once more on the new one; a second death is the
-page's (`WorkerDied`), a page that kills every worker it meets costs two workers and nothing else.
+Each worker is one spawned process and one socket to it: the reactor thread writes a call (pickled
+once, with its page's bytes) to an idle worker's socket and the event loop reads the outcome when
+it arrives (`add_reader`), so handing a page over costs no thread: no `ProcessPoolExecutor`
+manager or queue feeder threads, nor the GIL passed between them twice a page (docs/performance.md).
+When a worker dies (kill -9, the kernel's OOM killer, a crash in C), its socket ends and only the
+call it held fails. The dead worker is replaced and its call tried once more on the new one; a
+second death is the page's (`WorkerDied`), a page that kills every worker it meets costs two
+workers and nothing else.
 
 A call can also hang where the time limit's alarm cannot reach it: inside one C call that does
 not return to Python (lxml, libxml2). With
@@ -26,12 +29,13 @@ import importlib
 import logging
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
+import socket
+import struct
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -48,11 +52,21 @@ _WARM_UP_PAGES = (
     '<html lang="en"><body><article><p>' + "A first page to clean. " * 20 + "</p></article></body></html>",
     '<html lang="en"><body><nav>Home</nav></body></html>',
 )
+# A message on a worker's socket: its length (8 bytes, network order), then a pickle of that length.
+_HEADER = struct.Struct("!Q")
+# Bytes read from a worker's socket at a time: an outcome (a cleaned article) is a few KB.
+_READ_SIZE = 1 << 20
+# At shutdown, seconds a worker has to finish its call and leave before it is killed.
+_SHUTDOWN_WAIT = 5.0
 Result = TypeVar("Result")
 
 
 class WorkerDied(RuntimeError):
     """The worker running a call died, on every try: the call (the page) is what kills them."""
+
+
+class _WorkerLost(Exception):
+    """The worker's socket ended (or broke) before the call's outcome came back: it died."""
 
 
 class WorkerPool:
@@ -62,91 +76,245 @@ class WorkerPool:
         self.size = size
         self.memory_limit_mb = memory_limit_mb
         self.stuck_after = stuck_after
-        self._started: set[ProcessPoolExecutor] = set()
+        self._started: set[_Worker] = set()
         """Workers known to have started (warmed up): a call's time there is the call's own."""
-        self._idle: asyncio.Queue[ProcessPoolExecutor] | None = None
-        self._workers: set[ProcessPoolExecutor] = set()
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._workers: set[_Worker] = set()
 
     async def run(self, call: Callable[..., Result], *args: Any, name: str = "") -> Result:
         """`call(*args)` in a worker; its exceptions come back as they are, a dead worker as WorkerDied.
 
-        `name` says what the call is about (a URL), for the log line when its worker dies.
+        `call` and `args` must pickle (a module-level function). `name` says what the call is
+        about (a URL), for the log line when its worker dies.
         """
         for _ in range(TRIES - 1):
             try:
                 return await self._run_once(call, args)
-            except BrokenProcessPool:
+            except _WorkerLost:
                 logger.warning("%s: its cleaning worker died; trying it once more on a new one", name)
         try:
             return await self._run_once(call, args)
-        except BrokenProcessPool:
+        except _WorkerLost:
             raise WorkerDied(f"cleaning worker died {TRIES} times on it (killed, or out of memory)") from None
 
     async def _run_once(self, call: Callable[..., Result], args: tuple[Any, ...]) -> Result:
-        """On an idle worker; a worker that dies under the call is replaced (BrokenProcessPool)."""
+        """On an idle worker; a worker that dies under the call is replaced (_WorkerLost), and so is
+        one whose call was cancelled (its outcome, still to come, is no answer to the next call)."""
         if self._idle is None:
             self._idle = asyncio.Queue()
             for _ in range(self.size):
                 self._idle.put_nowait(self._start())
-        worker = await self._idle.get()
+        idle = self._idle
+        worker = await idle.get()
         try:
             if self.stuck_after > 0 and worker not in self._started:
-                await self._start_up(worker, call)  # start-up, warm-up, imports: not the call's time
-            with _sigint_blocked():  # a worker process may start here: it inherits the signal mask
-                future = worker.submit(call, *args)
-            result = asyncio.wrap_future(future)
-            if self.stuck_after > 0:
-                done, _ = await asyncio.wait({result}, timeout=self.stuck_after)
-                if not done:
-                    logger.warning("a cleaning worker is stuck after %g s: killing it", self.stuck_after)
-                    _kill(worker)
-            return await result
-        except BrokenProcessPool:
-            worker = self._replace(worker)
+                # Start-up, warm-up and the call's imports: not the call's own time.
+                await worker.run(_preload, (call.__module__,))
+                self._started.add(worker)
+            return await worker.run(call, args, self.stuck_after)
+        except (_WorkerLost, asyncio.CancelledError):
+            if worker in self._workers:  # not shut down meanwhile
+                worker = self._replace(worker)
             raise
         finally:
-            self._idle.put_nowait(worker)
+            if worker in self._workers:
+                idle.put_nowait(worker)
 
-    async def _start_up(self, worker: ProcessPoolExecutor, call: Callable[..., Any]) -> None:
-        with _sigint_blocked():
-            started = worker.submit(_preload, call.__module__)
-        await asyncio.wrap_future(started)
-        self._started.add(worker)
-
-    def _start(self) -> ProcessPoolExecutor:
-        worker = ProcessPoolExecutor(
-            1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=start_worker,
-            initargs=(os.getpid(), self.memory_limit_mb),
-        )
+    def _start(self) -> _Worker:
+        worker = _Worker(self.memory_limit_mb)
         self._workers.add(worker)
         return worker
 
-    def _replace(self, dead: ProcessPoolExecutor) -> ProcessPoolExecutor:
+    def _replace(self, dead: _Worker) -> _Worker:
         self._workers.discard(dead)
         self._started.discard(dead)
-        dead.shutdown(wait=False, cancel_futures=True)
+        dead.stop()
         return self._start()
 
     def shutdown(self) -> None:
-        """Stop every worker once its call is done; calls not started are cancelled."""
+        """Stop every worker: each leaves once its call is done (killed if not within seconds); the
+        calls still waiting for their outcome are cancelled."""
         for worker in self._workers:
-            worker.shutdown(wait=True, cancel_futures=True)
+            worker.close()
+        for worker in self._workers:
+            worker.stop(_SHUTDOWN_WAIT)
         self._workers.clear()
         self._started.clear()
         self._idle = None
 
 
+class _Worker:
+    """One cleaning worker process and this process's end of its socket; one call at a time.
+
+    The call goes out from the event loop's thread, written as far as the socket takes it and the
+    rest when it can take more (`add_writer`); the outcome is read as it comes (`add_reader`).
+    """
+
+    def __init__(self, memory_limit_mb: int) -> None:
+        ours, theirs = socket.socketpair()
+        self.process = multiprocessing.get_context("spawn").Process(
+            target=serve,
+            args=(theirs, os.getpid(), memory_limit_mb),
+            name="wiredesk-clean",
+            daemon=True,
+        )
+        with _sigint_blocked():  # the worker inherits the signal mask: see _sigint_blocked
+            self.process.start()
+        theirs.close()
+        ours.setblocking(False)
+        self._socket = ours
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._outcome: asyncio.Future[bytearray] | None = None
+        self._unsent: list[memoryview] = []
+        self._received = bytearray()
+
+    async def run(self, call: Callable[..., Result], args: tuple[Any, ...], stuck_after: float = 0) -> Result:
+        """`call(*args)` there; _WorkerLost if the worker dies first (or is killed, stuck after
+        `stuck_after` seconds: 0, never)."""
+        message = pickle.dumps((call, args), pickle.HIGHEST_PROTOCOL)
+        self._loop = loop = asyncio.get_running_loop()
+        self._outcome = loop.create_future()
+        self._unsent = [memoryview(_HEADER.pack(len(message))), memoryview(message)]
+        self._received = bytearray()
+        loop.add_reader(self._socket.fileno(), self._read)
+        self._write()
+        stuck = loop.call_later(stuck_after, self._kill_stuck, stuck_after) if stuck_after > 0 else None
+        try:
+            returned, value = pickle.loads(memoryview(await self._outcome)[_HEADER.size :])
+        finally:
+            if stuck is not None:
+                stuck.cancel()
+            self._unwatch()
+        if returned:
+            return value  # type: ignore[no-any-return]
+        raise value
+
+    def _write(self) -> None:
+        """Write what the socket takes now; wait until it can take more (add_writer) for the rest."""
+        try:
+            written = self._socket.sendmsg(self._unsent, (), socket.MSG_NOSIGNAL)
+        except BlockingIOError:
+            written = 0
+        except OSError as error:
+            self._lose(f"writing to it failed ({error})")
+            return
+        while written and written >= len(self._unsent[0]):
+            written -= len(self._unsent.pop(0))
+        if written:
+            self._unsent[0] = self._unsent[0][written:]
+        assert self._loop is not None
+        if self._unsent:
+            self._loop.add_writer(self._socket.fileno(), self._write)
+        else:
+            self._loop.remove_writer(self._socket.fileno())
+
+    def _read(self) -> None:
+        """Read what arrived of the outcome; the outcome is complete once its length has arrived."""
+        try:
+            chunk = self._socket.recv(_READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError as error:
+            self._lose(f"reading from it failed ({error})")
+            return
+        if not chunk:
+            self._lose("it ended")
+            return
+        self._received += chunk
+        if len(self._received) < _HEADER.size:
+            return
+        (size,) = _HEADER.unpack_from(self._received)
+        if len(self._received) >= _HEADER.size + size and self._outcome and not self._outcome.done():
+            self._outcome.set_result(self._received)
+
+    def _lose(self, why: str) -> None:
+        logger.debug("cleaning worker %s: %s", self.process.pid, why)
+        self._unwatch()
+        if self._outcome is not None and not self._outcome.done():
+            self._outcome.set_exception(_WorkerLost(why))
+
+    def _kill_stuck(self, seconds: float) -> None:
+        """Its call passed `stuck_after`: kill it; its socket then ends and the call is lost."""
+        logger.warning("a cleaning worker is stuck after %g s: killing it", seconds)
+        self.process.kill()
+
+    def _unwatch(self) -> None:
+        descriptor = self._socket.fileno()
+        if self._loop is not None and not self._loop.is_closed() and descriptor >= 0:
+            self._loop.remove_reader(descriptor)
+            self._loop.remove_writer(descriptor)
+
+    def close(self) -> None:
+        """Close this end of its socket: the worker leaves once its call is done. A call still
+        waiting for its outcome is cancelled."""
+        if self._socket.fileno() >= 0:
+            self._unwatch()
+            self._socket.close()
+        if self._outcome is not None and not self._outcome.done():
+            self._outcome.cancel()
+
+    def stop(self, wait: float = 0) -> None:
+        """Close its socket, give it `wait` seconds to leave, then kill it."""
+        self.close()
+        self.process.join(wait)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+def serve(channel: socket.socket, parent: int, memory_limit_mb: int) -> None:
+    """A cleaning worker's life: start (`start_worker`), then run each call the crawl sends on
+    `channel` and send back its outcome, until the crawl closes its end."""
+    start_worker(parent, memory_limit_mb)
+    with channel:
+        while (message := _receive(channel)) is not None:
+            try:
+                _send(channel, _outcome(message))
+            except OSError:  # the crawl closed its end while the call ran: nobody waits for it
+                return
+
+
+def _outcome(message: bytearray) -> bytes:
+    """Run the pickled call; its result or its exception, pickled. An outcome that cannot be
+    pickled comes back as an error that says so."""
+    try:
+        call, args = pickle.loads(message)
+        outcome = (True, call(*args))
+    except BaseException as error:  # it goes back to the caller, which raises it
+        outcome = (False, error)
+    try:
+        return pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+    except Exception as error:
+        failed = RuntimeError(f"the outcome of the call cannot be sent back: {error!r}")
+        return pickle.dumps((False, failed), pickle.HIGHEST_PROTOCOL)
+
+
+def _receive(channel: socket.socket) -> bytearray | None:
+    """The next message (blocking); None when the crawl closed its end."""
+    header = _read_exactly(channel, _HEADER.size)
+    if header is None:
+        return None
+    (size,) = _HEADER.unpack(header)
+    return _read_exactly(channel, size)
+
+
+def _read_exactly(channel: socket.socket, size: int) -> bytearray | None:
+    buffer = bytearray(size)
+    view, filled = memoryview(buffer), 0
+    while filled < size:
+        got = channel.recv_into(view[filled:])
+        if not got:
+            return None
+        filled += got
+    return buffer
+
+
+def _send(channel: socket.socket, message: bytes) -> None:
+    channel.sendmsg([_HEADER.pack(len(message)), message])
+
+
 def _preload(module: str) -> None:
     """In a new worker: import the module of the calls to come (crawler.pipelines: Scrapy, SQLAlchemy)."""
     importlib.import_module(module)
-
-
-def _kill(worker: ProcessPoolExecutor) -> None:
-    """SIGKILL the worker's process: its call then fails with BrokenProcessPool, as on any death."""
-    for process in list((worker._processes or {}).values()):  # a private attribute: no public handle
-        process.kill()
 
 
 @contextmanager

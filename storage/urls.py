@@ -7,6 +7,7 @@ and bounds URLs: both use these functions, so the two never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only say where a click came from; removing them never changes the page.
@@ -41,8 +42,12 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "_hs")
+# URLs whose spelling is remembered: a page's URL is normalised when the spider builds its item and
+# again when its identity is decided, a few hundred pages later at most; listings repeat URLs.
+_NORMALISED_KEPT = 8192
 
 
+@lru_cache(maxsize=_NORMALISED_KEPT)
 def normalise_url(url: str) -> str:
     """One spelling per page: lower-case host, no default port, no fragment, no tracking, sorted query."""
     parts = urlsplit(url.strip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections.abc import Callable
 
 import pytest
@@ -18,6 +19,15 @@ def _die() -> None:
 
 def _pid() -> int:
     return os.getpid()
+
+
+def _size(page: bytes) -> int:
+    return len(page)
+
+
+def _late() -> str:
+    time.sleep(1.0)
+    return "the outcome of a cancelled call"
 
 
 def _raise() -> None:
@@ -49,3 +59,33 @@ def test_an_exception_in_a_worker_comes_back_as_it_is() -> None:
     raised, pid = _run([_raise, _pid])
     assert isinstance(raised, ValueError) and str(raised) == "a page the cleaner cannot read"
     assert isinstance(pid, int)
+
+
+def test_a_page_larger_than_the_socket_takes_at_once_goes_whole() -> None:
+    """Written in parts as the worker reads (the reactor never blocks on it), and back."""
+    page = bytes(range(256)) * 40_000  # 10 MB: dozens of socket buffers
+
+    async def scenario() -> int:
+        pool = WorkerPool(1)
+        try:
+            return await pool.run(_size, page, name="large")
+        finally:
+            pool.shutdown()
+
+    assert asyncio.run(scenario()) == len(page)
+
+
+def test_a_cancelled_call_leaves_no_outcome_for_the_next_call() -> None:
+    """The worker of a cancelled call is still running it: its outcome must not answer the next call."""
+
+    async def scenario() -> object:
+        pool = WorkerPool(1)
+        try:
+            cancelled = asyncio.ensure_future(pool.run(_late, name="cancelled"))
+            await asyncio.sleep(0.1)  # the call is on its way to the worker
+            cancelled.cancel()
+            return await pool.run(_pid, name="next")
+        finally:
+            pool.shutdown()
+
+    assert isinstance(asyncio.run(scenario()), int)
