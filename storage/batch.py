@@ -11,7 +11,6 @@ written as it goes.
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,7 +26,7 @@ from storage import dedup, sitememory
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
-from storage.rows import INSERT_ARTICLE, REFRESH, text_values
+from storage.rows import INSERT_ARTICLE, REFRESH, compressed_page, text_values
 from storage.stories import Copy, Stories
 from storage.urls import site_of
 
@@ -330,7 +329,7 @@ class Batch:
                 "fetched_at": page.fetched_at,
                 "http_status": page.http_status,
                 "content_type": page.content_type,
-                "body_zlib": zlib.compress(page.body, 6),
+                "body_zlib": compressed_page(page.body),
                 "article_id": step.target.id,
                 "outcome": outcome.value,
             }

@@ -5,6 +5,8 @@ Built once: building a statement and its cache key per article cost more than ru
 
 from __future__ import annotations
 
+import zlib
+
 from sqlalchemy import bindparam, insert, update
 
 from cleaner import CleanArticle
@@ -14,6 +16,11 @@ from storage.models import Article
 from storage.records import FetchedPage
 
 _ARTICLES = Article.__table__
+
+# zlib level of a raw page (`pages.body_zlib`). On the 181 AEB pages (170 KiB of HTML each) level 3
+# compresses in 0.42x the CPU of zlib's default 6 for pages 12 % larger, level 1 in 0.37x for 19 %:
+# 3 takes most of the saving for little disk, and the import's main process compresses every page.
+RAW_PAGE_LEVEL = 3
 
 INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
 REFRESH = (
@@ -58,3 +65,8 @@ def metadata(article: CleanArticle) -> dict[str, object]:
         "keywords": list(article.keywords),
         "free_access": article.free_access,
     }
+
+
+def compressed_page(body: bytes) -> bytes:
+    """A raw page as `pages.body_zlib` holds it (zlib, read back by `zlib.decompress`)."""
+    return zlib.compress(body, RAW_PAGE_LEVEL)
