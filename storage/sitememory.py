@@ -7,7 +7,7 @@ paragraph every copy carries is seen on one story, however many copies there are
 
 `site_lines` holds one row per (site, key): the distinct stories it was seen on (at most
 `FURNITURE_STORIES` ids, comma-separated) and when it was last seen. It is written in the store
-transaction (`learn`), by an upsert whose update adds the story only when it is new and the set not
+transaction (`learn`), by upserts whose update adds the story only when it is new and the set not
 full: on PostgreSQL the upsert locks the row, so concurrent writers (threads, processes, scale-out
 workers) never lose a story nor count one twice; rows are written in key order, so two writers
 wait for each other instead of deadlocking, and a deadlock with the pruning is retried like any
@@ -27,12 +27,26 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, not_, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    case,
+    column,
+    delete,
+    func,
+    literal,
+    not_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from tld import get_fld
 
 from cleaner import CleanArticle, furniture_key
 from storage.models import SiteLine
+from storage.types import UTCDateTime
 
 # A line seen on this many different stories of a site is its furniture.
 FURNITURE_STORIES = 3
@@ -73,29 +87,87 @@ class Sighting:
 def learn(connection: Connection, sightings: Iterable[Sighting]) -> None:
     """Count each key as seen on its story, then age out the oldest lines of the sites touched.
 
-    One statement per row (executemany): a batch may see one key on several of its stories, which
-    one multi-row upsert could not update twice.
+    At most `FURNITURE_STORIES` + 1 statements of many rows (`_rounds`), each in (site, key) order:
+    the first takes every row lock the others need, in that order, so writers still do not deadlock.
     """
-    rows: dict[tuple[str, str, int], datetime] = {}
+    seen: dict[tuple[str, str], dict[int, datetime]] = {}
     for sighting in sightings:
         for key in sighting.keys:
-            place = (sighting.site, key, sighting.story_id)
-            rows[place] = max(sighting.seen_at, rows.get(place, sighting.seen_at))
-    if not rows:
+            stories = seen.setdefault((sighting.site, key), {})
+            stories[sighting.story_id] = max(
+                sighting.seen_at, stories.get(sighting.story_id, sighting.seen_at)
+            )
+    if not seen:
         return
-    values = [
-        {"site": site, "key": key, "story_ids": str(story), "stories": 1, "last_seen_at": seen_at}
-        for (site, key, story), seen_at in sorted(rows.items())
-    ]
-    connection.execute(_upsert(connection), values)
-    for site in sorted({site for site, _, _ in rows}):
+    for rows in _rounds(seen):
+        _write_round(connection, rows)
+    for site in sorted({site for site, _ in seen}):
         _age_out(connection, site)
 
 
-def _upsert(connection: Connection) -> Any:
-    """INSERT ... ON CONFLICT (site, key) DO UPDATE: add the story if new and the set not full."""
+def _rounds(seen: dict[tuple[str, str], dict[int, datetime]]) -> list[list[dict[str, Any]]]:
+    """The upserts' rows, a statement's rows touching each (site, key) once (which one multi-row
+    upsert must): round r holds each key's r-th story, in story order, as one row per story did.
+
+    A key's stories past the first `FURNITURE_STORIES` cannot join its set (the set is full after
+    them: at most `FURNITURE_STORIES` - 1 of them were in it), so they make one last row that only
+    moves the time they were last seen.
+    """
+    rounds: list[list[dict[str, Any]]] = [[] for _ in range(FURNITURE_STORIES + 1)]
+    for (site, key), stories in sorted(seen.items()):
+        ordered = sorted(stories.items())
+        tail = ordered[FURNITURE_STORIES:]
+        if tail:
+            ordered = [*ordered[:FURNITURE_STORIES], (tail[0][0], max(at for _, at in tail))]
+        for number, (story, seen_at) in enumerate(ordered):
+            rounds[number].append(
+                {"site": site, "key": key, "story_ids": str(story), "stories": 1, "last_seen_at": seen_at}
+            )
+    return [rows for rows in rounds if rows]
+
+
+def _write_round(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """One round's rows: on PostgreSQL one statement over arrays (`unnest`), the same SQL text
+    whatever the count; on SQLite, in process, one execution per row."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(_upsert(connection), rows)
+        return
+    columns = {name: [row[name] for row in rows] for name in ("site", "key", "story_ids", "last_seen_at")}
+    seen = [UTCDateTime().process_bind_param(at, connection.dialect) for at in columns["last_seen_at"]]
+    connection.execute(
+        _upsert(connection, _PG_ROWS),
+        {"sites": columns["site"], "keys": columns["key"], "ids": columns["story_ids"], "seen": seen},
+    )
+
+
+# A round's rows as arrays, in (site, key) order: the order the upsert locks them in.
+_PG_ROWS = (
+    select(
+        column("site"),
+        column("key"),
+        column("story_ids"),
+        literal(1).label("stories"),
+        column("last_seen_at"),
+    )
+    .select_from(
+        text(
+            "unnest(CAST(:sites AS text[]), CAST(:keys AS text[]), CAST(:ids AS text[]), "
+            "CAST(:seen AS timestamptz[])) AS r(site, key, story_ids, last_seen_at)"
+        )
+    )
+    .order_by(column("site"), column("key"))
+)
+
+
+def _upsert(connection: Connection, rows: Select[Any] | None = None) -> Any:
+    """INSERT ... ON CONFLICT (site, key) DO UPDATE: add the story if new and the set not full.
+
+    The rows are bound values (executemany), or those of `rows` (INSERT ... SELECT).
+    """
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(_LINES)
+    if rows is not None:
+        statement = statement.from_select(["site", "key", "story_ids", "stories", "last_seen_at"], rows)
     new = statement.excluded
     adds = and_(
         _LINES.c.stories < FURNITURE_STORIES,

@@ -84,7 +84,7 @@ class Identity:
     canonical: str
     """The URL its article is stored under: its declared canonical URL when on the same site, else
     its own URL, normalised. Storage holds it to one more check: a canonical URL naming another
-    stored article with another text is not followed (storage/repository.py)."""
+    stored article with another text is not followed (`Batch.plan`, storage/batch.py)."""
     original: str | None = None
     """Its declared canonical URL when on another site: the original a republisher names. A hint
     for stories, never an identity: a copy on another site is its own article."""

@@ -200,3 +200,43 @@ def test_an_exact_copy_takes_the_stored_signature(db_url: str, monkeypatch: pyte
         )
         assert sorted(count for _, count in buckets) == [BANDS] * 4
     store.engine.dispose()
+
+
+def test_the_site_memory_learns_a_batch_as_it_learns_each_sighting(db_url: str, second_url: str) -> None:
+    """One key on five stories of a batch (past `FURNITURE_STORIES`), seen last on the fourth, on a
+    line already seen on one of them: the batch's few statements write what one sighting at a time,
+    in story order, writes (the set of stories, when it became furniture, when it was last seen)."""
+    from storage import sitememory
+    from storage.models import SiteLine
+
+    def seen(story: int, minutes: int, keys: frozenset[str]) -> sitememory.Sighting:
+        return sitememory.Sighting("example.com", story, keys, T0 + timedelta(minutes=minutes))
+
+    earlier = [seen(7, 0, frozenset({"line a", "line b"}))]
+    batch = [seen(story, minutes, frozenset({"line a", "line c"})) for story, minutes in ((9, 5), (3, 1))]
+    batch += [seen(5, 2, frozenset({"line a"})), seen(8, 9, frozenset({"line a"})), seen(7, 4, frozenset())]
+    batch += [seen(6, 3, frozenset({"line a", "line b"}))]
+
+    def story(sighting: sitememory.Sighting) -> int:
+        return sighting.story_id
+
+    engines = [corpus(url).engine for url in (db_url, second_url)]
+    for engine, groups in zip(
+        engines, ([earlier, batch], [earlier, *([one] for one in sorted(batch, key=story))]), strict=True
+    ):
+        for group in groups:
+            with engine.begin() as connection:
+                sitememory.learn(connection, group)
+    lines = select(SiteLine.key, SiteLine.story_ids, SiteLine.stories, SiteLine.furniture_at)
+    rows = []
+    for engine in engines:
+        with engine.connect() as connection:
+            rows.append(sorted(connection.execute(lines.add_columns(SiteLine.last_seen_at))))
+        engine.dispose()
+    assert rows[0] == rows[1]
+    assert [row[:3] for row in rows[0]] == [
+        ("line a", "7,3,5", 3),
+        ("line b", "7,6", 2),
+        ("line c", "3,9", 2),
+    ]
+    assert rows[0][0][3:] == (T0 + timedelta(minutes=2), T0 + timedelta(minutes=9))

@@ -1,0 +1,67 @@
+"""CPU of the import's storing alone: the AEB pages cleaned once, then stored as `wiredesk import`
+stores them (`Corpus.store_many`, batches of 50, the pages repeated under new URLs on 97 sites, so
+a repeat is a copy on another site), into a fresh SQLite corpus.
+
+    python -m benchmarks.import_storing [--records 500] [--pages DIR]
+
+Prints the CPU per record spent in `store_many` (cleaning excluded): the import main process's
+share that is storage, without the cleaning workers' noise (benchmarks/warc_import.py runs all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cleaner
+from crawler.newsroom.__main__ import _read_pages
+from storage import Corpus, FetchedPage, make_engine
+from storage.schema import upgrade
+
+BATCH = 50
+SITES = 97
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=500)
+    parser.add_argument("--pages", type=Path, help="directory of *.html[.gz] pages (default: the AEB pages)")
+    args = parser.parse_args()
+    datasets = Path(os.environ.get("WIREDESK_DATASETS", "/work/shared/datasets"))
+    pages = _read_pages(args.pages or datasets / "article-extraction-benchmark" / "html")
+    cleaned = [(page, cleaner.clean(page, "http://site0.bench.test/story/0")) for page in pages]
+    cleaned = [(page, article) for page, article in cleaned if article.error is None]
+    print(f"{len(cleaned)} pages cleaned, stored to {args.records} records")
+    print(f"{1000 * storing_cpu(cleaned, args.records):.2f} ms CPU per record storing")
+
+
+def storing_cpu(cleaned: list[tuple[bytes, cleaner.CleanArticle]], records: int) -> float:
+    """CPU seconds per record of `store_many` over `records` records of these pages."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    cpu = 0.0
+    with tempfile.TemporaryDirectory(prefix="wiredesk-storing-") as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'corpus.db'}")
+        upgrade(engine)
+        corpus = Corpus(engine)
+        for first in range(0, records, BATCH):
+            batch = []
+            for number in range(first, min(first + BATCH, records)):
+                body, article = cleaned[number % len(cleaned)]
+                url = f"http://site{number % SITES}.bench.test/story/{number}"
+                at = start + timedelta(seconds=number)
+                batch.append((FetchedPage(url, url, url, "warc", at, 200, body), article))
+            before = time.process_time()
+            corpus.store_many(batch)
+            cpu += time.process_time() - before
+        engine.dispose()
+    return cpu / records
+
+
+if __name__ == "__main__":
+    main()
