@@ -36,6 +36,7 @@ from benchmarks.dedup_scoring import (
     partition,
     print_agreement,
     store_texts,
+    sweep_table,
     text_item,
 )
 from cleaner import CleanArticle
@@ -60,10 +61,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=5, help="shuffled orders compared")
     parser.add_argument("--seed", type=int, default=1, help="--real: which copies are made")
     parser.add_argument("--no-cost", action="store_true", help="skip the cost measurement")
+    parser.add_argument("--contained", default="0.6,0.7,0.8,0.9", help="containment thresholds swept")
     args = parser.parse_args()
     if args.real:
         datasets = args.datasets or Path(os.environ.get("WIREDESK_DATASETS", DEFAULT_DATASETS))
-        real_text(datasets, args.db, args.orders, args.seed)
+        real_text(datasets, args.db, args.orders, args.seed, _floats(args.contained))
         return
     generated(args)
 
@@ -82,6 +84,12 @@ def generated(args: argparse.Namespace) -> None:
         score = Score.of(truth, assigned)
         print(f"{threshold:>10.2f}{score.precision:>11.4f}{score.recall:>9.4f}{score.f1:>8.4f}")
     linkrule.SIMILAR = default
+    print("containment rule swept (same-topic stories and running stories' next days are the negatives):")
+    items = [_generated_item(copy) for copy in copies]
+    truth = {copy.url: str(copy.story) for copy in copies}
+    sweep_table(
+        args.db, truth, [("generated", (items, {url: url for url in truth}))], _floats(args.contained)
+    )
     tangled_orders(args.db, args.stories // 10, args.orders)
     if args.no_cost:
         return
@@ -125,6 +133,10 @@ def cost(db: str, sizes: list[int], sample: int) -> list[float]:
             timings.append((time.perf_counter() - started) / len(batch) * 1000)
         engine.dispose()
     return timings
+
+
+def _floats(listed: str) -> list[float]:
+    return [float(value) for value in listed.split(",") if value]
 
 
 def _generated_item(copy: Copy, prefix: str = "") -> tuple[FetchedPage, CleanArticle]:

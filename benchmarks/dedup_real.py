@@ -19,12 +19,22 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
 from benchmarks.dedup_realcorpus import RealCopy, real_copies
-from benchmarks.dedup_scoring import Score, fresh_database, partition, print_agreement, store_texts, text_item
+from benchmarks.dedup_scoring import (
+    Items,
+    Score,
+    fresh_database,
+    partition,
+    print_agreement,
+    store_texts,
+    sweep_table,
+    text_item,
+)
 from cleaner.fingerprint import shingles
 from crawler.newsroom.transplant import PublisherSites, ServedPage, recorded_pages
 from storage import make_engine
@@ -33,9 +43,10 @@ from storage.urls import normalise_url
 
 _FAST = ("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=60")
 WIREDESK = Path(sys.executable).parent / "wiredesk"
+_UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def real_text(datasets: Path, db: str, orders: int, seed: int) -> None:
+def real_text(datasets: Path, db: str, orders: int, seed: int, contained: list[float]) -> None:
     pages = recorded_pages(datasets)
     if not pages:
         raise SystemExit(f"no datasets under {datasets}: give --datasets or WIREDESK_DATASETS")
@@ -64,6 +75,16 @@ def real_text(datasets: Path, db: str, orders: int, seed: int) -> None:
     items = [text_item(urls[c.path], c.publisher, c.text, c.headline, c.published) for c in by_time]
     reference = partition({urls[path]: result.story for path, result in alone.items()})
     print_agreement(db, items, reference, orders)
+    print("\ncontainment rule swept (stories made again from the stored texts, and from the true texts):")
+    sweep_table(
+        db,
+        {copy.path: copy.story for copy in copies},
+        [
+            ("whole path", stored_items(copies, crawled)),
+            ("dedup alone", (items, {path: urls[path] for path in urls})),
+        ],
+        contained,
+    )
 
 
 def _stories_per(copies: list[RealCopy], key: Callable[[RealCopy], str]) -> int:
@@ -80,6 +101,17 @@ class Stored:
 
     story: int | None
     text: str | None
+    article: ArticleAsStored | None = None
+
+
+@dataclass(frozen=True)
+class ArticleAsStored:
+    """The stored article a crawled page became: what storing its text again needs."""
+
+    url: str
+    site: str
+    title: str | None
+    published: datetime | None
 
 
 def crawl(served: list[ServedPage], copies: list[RealCopy], db_url: str) -> dict[str, Stored]:
@@ -101,11 +133,11 @@ def crawl(served: list[ServedPage], copies: list[RealCopy], db_url: str) -> dict
     engine = make_engine(db_url)
     with engine.connect() as connection:
         rows = connection.execute(
-            select(ArticleUrl.url, Article.story_id, Article.text).join(
-                Article, Article.id == ArticleUrl.article_id
-            )
+            select(ArticleUrl.url, Article.story_id, Article.text)
+            .add_columns(Article.url, Article.site, Article.title, Article.published_at)
+            .join(Article, Article.id == ArticleUrl.article_id)
         )
-        by_url = {url: Stored(story, body) for url, story, body in rows}
+        by_url = {url: Stored(story, body, ArticleAsStored(*article)) for url, story, body, *article in rows}
     engine.dispose()
     return {path: by_url.get(url, Stored(None, None)) for path, url in urls.items()}
 
@@ -204,3 +236,24 @@ def _splits(copies: list[RealCopy], stored: dict[str, Stored]) -> list[tuple[flo
 def _jaccard(first: str | None, second: str | None) -> float:
     a, b = shingles(first or ""), shingles(second or "")
     return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def stored_items(copies: list[RealCopy], crawled: dict[str, Stored]) -> Items:
+    """The crawl's stored articles as items to store again (in publication order), with each page's URL."""
+    articles = {
+        result.article.url: result
+        for result in crawled.values()
+        if result.article is not None and result.text is not None
+    }
+    items = [
+        text_item(url, found.article.site, found.text, found.article.title or "", found.article.published)
+        for url, found in articles.items()
+        if found.article is not None and found.text is not None
+    ]
+    items.sort(key=lambda item: (item[1].published or _UNDATED, item[0].url))
+    urls = {
+        copy.path: crawled[copy.path].article.url  # type: ignore[union-attr]
+        for copy in copies
+        if crawled[copy.path].article is not None
+    }
+    return items, urls

@@ -17,15 +17,19 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, select, text
 
 from cleaner import CleanArticle
-from storage import Corpus, FetchedPage, make_engine
+from storage import Corpus, FetchedPage, containment, make_engine
 from storage.models import Article, ArticleUrl
 from storage.schema import upgrade
 
 BATCH = 50
+OFF = 2.0
+"""A containment threshold no pair reaches: the Jaccard rule alone."""
+Items = tuple[list[tuple[FetchedPage, CleanArticle]], dict[str, str]]
+"""Texts to store, in order, and the URL each scored page is stored under."""
 
 
 def text_item(
-    url: str, site: str, body: str, title: str, published: datetime
+    url: str, site: str, body: str, title: str, published: datetime | None
 ) -> tuple[FetchedPage, CleanArticle]:
     page = FetchedPage(url, url, url, site, datetime.now(UTC), 200, b"<html></html>")
     return page, CleanArticle(text=body, title=title, published=published)
@@ -129,3 +133,20 @@ class fresh_database:
         with self.admin.connect() as connection:
             connection.execute(text(f"DROP SCHEMA {self.schema} CASCADE"))
         self.admin.dispose()
+
+
+def sweep_table(db: str, truth: dict[str, str], runs: list[tuple[str, Items]], values: list[float]) -> None:
+    """Precision and recall of each run's stories with the containment rule off, then at each threshold."""
+    default = containment.CONTAINED
+    print(f"{'contained':>10}" + "".join(f"{name + ' P':>16}{'R':>8}" for name, _ in runs))
+    for value in [OFF, *values]:
+        containment.CONTAINED = value
+        row = f"{'off' if value == OFF else f'{value:.2f}':>10}"
+        for _, (items, urls) in runs:
+            with fresh_database(db) as url:
+                assigned = store_texts(url, items)
+            predicted = {key: assigned[stored] for key, stored in urls.items() if stored in assigned}
+            score = Score.of(truth, predicted)
+            row += f"{score.precision:>16.4f}{score.recall:>8.4f}"
+        print(row, flush=True)
+    containment.CONTAINED = default

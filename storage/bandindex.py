@@ -149,16 +149,26 @@ class Candidate:
     story_id: int
     signature: np.ndarray
     published: datetime | None
+    site: str | None
 
 
 def read_candidates(connection: Connection, ids: set[int]) -> dict[int, Candidate]:
     """The stored articles found in the buckets, with what verifying them needs (those with a signature)."""
     found: dict[int, Candidate] = {}
-    columns = (Article.id, Article.story_id, Article.minhash, Article.published_at)
+    columns = (Article.id, Article.story_id, Article.minhash, Article.published_at, Article.site)
     for among in member_of(connection, Article.id, sorted(ids)):
         query = select(*columns).where(among, Article.minhash.is_not(None))
-        for article_id, story_id, signature, published in connection.execute(query):
-            found[article_id] = Candidate(story_id, signature_from_bytes(signature), published)
+        for article_id, story_id, signature, published, site in connection.execute(query):
+            found[article_id] = Candidate(story_id, signature_from_bytes(signature), published, site)
+    return found
+
+
+def read_texts(connection: Connection, ids: list[int]) -> dict[int, str]:
+    """The stored texts of these articles, for the candidates their signatures cannot settle."""
+    found: dict[int, str] = {}
+    for among in member_of(connection, Article.id, sorted(ids)):
+        rows = connection.execute(select(Article.id, Article.text).where(among))
+        found.update((article_id, body) for article_id, body in rows)
     return found
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from cleaner.fingerprint import band_keys, minhash, shingles, signature_bytes, similarity, text_hash
+from storage import containment
 from storage.bandindex import (
     Candidate,
     lock_band_keys,
@@ -31,6 +32,7 @@ from storage.bandindex import (
     pg_array,
     probe,
     read_candidates,
+    read_texts,
     write_bands,
 )
 from storage.linkrule import (
@@ -38,7 +40,6 @@ from storage.linkrule import (
     SIMILAR,
     SURE_MARGIN,
     VERY_SIMILAR,
-    exact_similarities,
     jaccard,
     linked,
     needs_text,
@@ -113,9 +114,24 @@ class Fingerprint:
         """The text's word 5-shingles, for the candidates whose estimate is near the threshold."""
         return shingles(self.text)
 
+    @cached_property
+    def anchors(self) -> list[int]:
+        """Its smallest shingle hashes, by which containment candidates are found (storage/containment.py)."""
+        return containment.anchors(self.shingles)
+
+    @property
+    def index_keys(self) -> list[tuple[int, int]]:
+        """Its (band, bucket) keys in `minhash_bands`: the LSH bands, then the anchors."""
+        return [*enumerate(self.bands), *((containment.ANCHOR_BAND, anchor) for anchor in self.anchors)]
+
 
 def lock_bands(connection: Connection, fingerprints: list[Fingerprint]) -> None:
-    """Lock the band keys of the texts about to be indexed (storage/bandindex.py says why)."""
+    """Lock the band keys of the texts about to be indexed (storage/bandindex.py says why).
+
+    Not the anchors: the pages of one site share anchors of its furniture, so locking them would
+    serialise every writer of a site. Two writers storing a containment pair at the same instant may
+    each miss the other (a split story, never a false merge); the next copy of the story joins both.
+    """
     lock_band_keys(connection, {band for fingerprint in fingerprints for band in fingerprint.bands})
 
 
@@ -146,15 +162,14 @@ class NearIndex:
         """`revisions`: how many stored articles the batch may index again (their stored entries are
         dropped from the buckets read, so each bucket is read that many entries deeper)."""
         self.connection = connection
-        keys = sorted(
-            {(band, bucket) for fingerprint in fingerprints for band, bucket in enumerate(fingerprint.bands)}
-        )
+        keys = sorted({key for fingerprint in fingerprints for key in fingerprint.index_keys})
         self._stored = probe(connection, keys, PER_BAND + revisions)
         self._candidates = read_candidates(connection, {a for ids in self._stored.values() for a in ids})
         self._own: dict[tuple[int, int], set[int]] = {}
         self._own_keys: dict[int, list[tuple[int, int]]] = {}
         self._written: dict[int, Fingerprint] = {}
         self._replaced: set[int] = set()
+        self._texts: dict[int, set[str]] = {}
 
     def find_links(
         self,
@@ -162,12 +177,14 @@ class NearIndex:
         published: datetime | None,
         story_of: Callable[[int], int],
         exclude: int | None = None,
+        site: str | None = None,
     ) -> list[Link]:
         """The articles this text is linked to, among its candidates.
 
         `story_of`: the story a story id is now, merges of this transaction followed (the ranking
         keeps PER_STORY per story as it is when the text is stored). `exclude`: the article whose
-        new text this is (a revision is not a copy of its old self).
+        new text this is (a revision is not a copy of its old self). `site`: the text's site (without
+        it, no containment link: storage/containment.py links texts of different sites only).
         """
         chosen = [
             (article_id, candidate)
@@ -179,12 +196,60 @@ class NearIndex:
         unsure = [
             article_id for article_id, score in scores.items() if needs_text(score, windows[article_id])
         ]
-        scores.update(exact_similarities(self.connection, fingerprint.shingles, unsure))
-        return [
+        for article_id, theirs in self._shingles_of(unsure).items():
+            scores[article_id] = jaccard(fingerprint.shingles, theirs)
+        links = [
             Link(article_id, story_of(candidate.story_id), scores[article_id])
             for article_id, candidate in chosen
             if linked(scores[article_id], windows[article_id])
         ]
+        if site is not None:
+            links += self._containing(fingerprint, published, story_of, exclude, site, links)
+        return links
+
+    def _containing(
+        self,
+        fingerprint: Fingerprint,
+        published: datetime | None,
+        story_of: Callable[[int], int],
+        exclude: int | None,
+        site: str,
+        linked_already: list[Link],
+    ) -> list[Link]:
+        """Links by containment, to candidates found by anchors in stories not linked already."""
+        stories = {link.story_id for link in linked_already}
+        shared: Counter[int] = Counter()
+        for anchor in fingerprint.anchors:
+            shared.update(self._bucket((containment.ANCHOR_BAND, anchor)))
+        chosen: list[tuple[int, Candidate]] = []
+        for article_id in sorted(shared, key=lambda found: (-shared[found], found)):
+            candidate = self._candidates.get(article_id)
+            if (
+                shared[article_id] < containment.MIN_SHARED_ANCHORS
+                or candidate is None
+                or article_id == exclude
+                or not containment.apart(site, candidate.site)
+                or story_of(candidate.story_id) in stories
+                or not within_window(published, candidate.published)
+            ):
+                continue
+            chosen.append((article_id, candidate))
+            if len(chosen) == containment.CONTAIN_LIMIT:
+                break
+        texts = self._shingles_of([article_id for article_id, _ in chosen])
+        links = []
+        for article_id, candidate in chosen:
+            overlap = containment.Overlap.of(fingerprint.shingles, texts.get(article_id, set()))
+            if overlap.contained():
+                links.append(Link(article_id, story_of(candidate.story_id), overlap.jaccard))
+        return links
+
+    def _shingles_of(self, ids: list[int]) -> dict[int, set[str]]:
+        """The shingle sets of stored texts, read once per batch."""
+        wanted = [article_id for article_id in ids if article_id not in self._texts]
+        for article_id, body in read_texts(self.connection, wanted).items():
+            self._texts[article_id] = shingles(body)
+        return {article_id: self._texts[article_id] for article_id in ids if article_id in self._texts}
 
     def _ranked(
         self, fingerprint: Fingerprint, story_of: Callable[[int], int]
@@ -223,15 +288,17 @@ class NearIndex:
         story_id: int,
         published: datetime | None,
         replace: bool,
+        site: str | None = None,
     ) -> None:
         """Index the article's text (its rows are written by `finish`); `replace` its stored entries."""
         for key in self._own_keys.pop(article_id, []):
             self._own[key].discard(article_id)
-        keys = list(enumerate(fingerprint.bands))
+        keys = fingerprint.index_keys
         for key in keys:
             self._own.setdefault(key, set()).add(article_id)
         self._own_keys[article_id] = keys
-        self._candidates[article_id] = Candidate(story_id, fingerprint.signature, published)
+        self._candidates[article_id] = Candidate(story_id, fingerprint.signature, published, site)
+        self._texts[article_id] = fingerprint.shingles
         self._written[article_id] = fingerprint
         if replace:
             self._replaced.add(article_id)
@@ -247,7 +314,7 @@ class NearIndex:
         rows = [
             (band, bucket, article_id)
             for article_id, fingerprint in self._written.items()
-            for band, bucket in enumerate(fingerprint.bands)
+            for band, bucket in fingerprint.index_keys
         ]
         write_bands(self.connection, sorted(self._replaced), rows)
 

@@ -11,11 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
-
-from cleaner.fingerprint import shingles
-from storage.models import Article
-
 SIMILAR = 0.5
 """Jaccard similarity (word 5-shingles) from which two texts are copies of one story."""
 VERY_SIMILAR = 0.85
@@ -46,14 +41,6 @@ def needs_text(estimate: float, window: bool) -> bool:
     """Whether the estimate is too near the threshold that applies to decide alone."""
     threshold = SIMILAR if window else VERY_SIMILAR
     return abs(estimate - threshold) < SURE_MARGIN
-
-
-def exact_similarities(connection: Connection, ours: set[str], ids: list[int]) -> dict[int, float]:
-    """Jaccard similarity of the texts' shingle sets, for the candidates the estimate cannot settle."""
-    if not ids:
-        return {}
-    rows = connection.execute(select(Article.id, Article.text).where(Article.id.in_(ids)))
-    return {article_id: jaccard(ours, shingles(stored)) for article_id, stored in rows}
 
 
 def jaccard(first: set[str], second: set[str]) -> float:

@@ -589,7 +589,9 @@ class _Batch:
 
     def _insert(self, step: _Step) -> Outcome:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
-        links = self._near().find_links(fingerprint, article.published, self.stories.current)
+        links = self._near().find_links(
+            fingerprint, article.published, self.stories.current, site=target.site
+        )
         if step.exact is not None:
             # Found by its hash even where the band index holds more copies than a probe reads.
             links.append(dedup.Link(_id(step.exact), _story(step.exact), 1.0))
@@ -614,7 +616,7 @@ class _Batch:
             },
         ).scalar_one()
         self._keep_page(step, outcome)
-        self._near().add(target.id, fingerprint, story_id, article.published, replace=False)
+        self._near().add(target.id, fingerprint, story_id, article.published, replace=False, site=target.site)
         self.stories.merge(story_id, links, target.id, "copy")
         self.stories.add_copy(
             story_id, Copy(target.id, article.title, article.published, page.fetched_at, len(article.text))
@@ -643,8 +645,10 @@ class _Batch:
         `cause` is what `story_merges` records if the new text merges stories.
         """
         near = self._near()
-        links = near.find_links(fingerprint, article.published, self.stories.current, exclude=target.id)
-        near.add(_id(target), fingerprint, _story(target), article.published, replace=True)
+        links = near.find_links(
+            fingerprint, article.published, self.stories.current, exclude=target.id, site=target.site
+        )
+        near.add(_id(target), fingerprint, _story(target), article.published, replace=True, site=target.site)
         links.append(dedup.Link(_id(target), _story(target), 1.0))
         story_id = self.stories.oldest(links)
         assert story_id is not None
