@@ -250,7 +250,9 @@ class Batch:
 
     def _insert(self, step: Step) -> Outcome:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
-        links = self._near().find_links(fingerprint, article.published, self.stories.current)
+        links = self._near().find_links(
+            fingerprint, article.published, self.stories.current, site=target.site
+        )
         if step.exact is not None:
             # Found by its hash even where the band index holds more copies than a probe reads.
             links.append(dedup.Link(id_of(step.exact), story_of(step.exact), 1.0))
@@ -275,7 +277,7 @@ class Batch:
             },
         ).scalar_one()
         self._keep_page(step, outcome)
-        self._near().add(target.id, fingerprint, story_id, article.published, replace=False)
+        self._near().add(target.id, fingerprint, story_id, article.published, replace=False, site=target.site)
         self.stories.merge(story_id, links, target.id, "copy")
         self.stories.add_copy(
             story_id, Copy(target.id, article.title, article.published, page.fetched_at, len(article.text))
@@ -304,9 +306,12 @@ class Batch:
         `cause` is what `story_merges` records if the new text merges stories.
         """
         near = self._near()
-        links = near.find_links(fingerprint, article.published, self.stories.current, exclude=target.id)
-        near.add(id_of(target), fingerprint, story_of(target), article.published, replace=True)
-        links.append(dedup.Link(id_of(target), story_of(target), 1.0))
+        links = near.find_links(
+            fingerprint, article.published, self.stories.current, exclude=target.id, site=target.site
+        )
+        target_id, its_story = id_of(target), story_of(target)
+        near.add(target_id, fingerprint, its_story, article.published, replace=True, site=target.site)
+        links.append(dedup.Link(target_id, its_story, 1.0))
         story_id = self.stories.oldest(links)
         assert story_id is not None
         self.stories.merge(story_id, links, id_of(target), cause)

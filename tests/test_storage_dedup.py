@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from cleaner import CleanArticle
-from cleaner.fingerprint import BANDS, minhash, similarity, text_hash
+from cleaner.fingerprint import BANDS, minhash, shingles, similarity, text_hash
 from storage import Corpus, FetchedPage, Outcome
+from storage.dedup import Fingerprint, jaccard
 from storage.models import Article, ArticleUrl, MinhashBand, Revision, Story
 
 T0 = datetime(2023, 12, 1, 10, tzinfo=UTC)
@@ -44,7 +45,6 @@ OSCE_2024 = [
     "Reporters Without Borders called on the OSCE to release 38 journalists detained by Russia, including 19 "
     "Ukrainians arrested in illegally occupied territories.",
 ]
-
 
 
 def store(
@@ -141,7 +141,7 @@ def test_revision_keeps_old_text_and_reindexes(engine: Engine) -> None:
     )
     with engine.connect() as connection:
         assert [n for (n,) in connection.execute(select(Revision.number).order_by(Revision.number))] == [1, 2]
-    assert count(engine, MinhashBand) == BANDS
+    assert count(engine, MinhashBand) == BANDS + len(Fingerprint.of("\n".join(OSCE_2023)).anchors)
 
 
 def test_representative_is_the_earliest_then_longest_copy(engine: Engine) -> None:
@@ -170,3 +170,61 @@ def test_duplicate_copy_keeps_its_url_source_and_time(engine: Engine) -> None:
             select(ArticleUrl.url, ArticleUrl.first_seen_at).order_by(ArticleUrl.url)
         ).all()
     assert ("https://portal.example/amp/osce", T0 + timedelta(hours=4)) in seen
+
+
+_PLACES = ("Vienna", "Skopje", "Valletta", "Tallinn", "Riga", "Vilnius", "Warsaw", "Prague")
+_THINGS = ("ferry fares", "rail timetables", "harbour dues", "school meals", "bridge repairs", "tram lines")
+TEASERS = [
+    f"Most read: council in {place} votes on {thing} after {number} hours of debate"
+    for number, (place, thing) in enumerate(zip(_PLACES * 6, _THINGS * 8, strict=False), start=3)
+]
+"""A page template's furniture: more words than OSCE_2023, so a copy keeping it has Jaccard < 0.5."""
+
+
+def test_a_copy_that_kept_its_template_joins_the_story(engine: Engine) -> None:
+    _, story = store(engine, "https://apnews.example/article/osce", OSCE_2023, T0)
+    outcome, copy_story = store(
+        engine, "https://portal.example/news/osce", [*OSCE_2023, *TEASERS], T0 + timedelta(hours=2)
+    )
+    assert jaccard_of(OSCE_2023, [*OSCE_2023, *TEASERS]) < 0.5
+    assert (outcome, copy_story) == (Outcome.COPY, story)
+
+
+def test_a_copy_cut_short_and_its_original_are_one_story(engine: Engine) -> None:
+    longer = [*OSCE_2023, *OSCE_2024]
+    assert jaccard_of(longer, OSCE_2023[:5]) < 0.5
+    _, cut = store(engine, "https://portal.example/news/osce", OSCE_2023[:5], T0 + timedelta(hours=1))
+    assert store(engine, "https://apnews.example/article/osce", longer, T0) == (Outcome.COPY, cut)
+
+
+def test_two_stories_in_one_sites_template_stay_apart(engine: Engine) -> None:
+    short = [
+        "Malta's harbour authority said on Tuesday that ferry fares would rise by four percent from January, "
+        "citing higher fuel costs and new port charges."
+    ]
+    _, first = store(engine, "https://portal.example/news/1", [*short, *TEASERS], T0)
+    long_story = [*OSCE_2024, *OSCE_2023[1:]]
+    outcome, second = store(
+        engine, "https://portal.example/news/2", [*long_story, *TEASERS], T0 + timedelta(hours=1)
+    )
+    assert jaccard_of([*short, *TEASERS], [*long_story, *TEASERS]) < 0.5
+    assert outcome is Outcome.NEW and second != first
+
+
+def test_a_text_holding_another_a_day_later_is_another_story(engine: Engine) -> None:
+    _, first = store(engine, "https://apnews.example/article/osce", OSCE_2023[:5], T0)
+    outcome, second = store(
+        engine, "https://portal.example/osce", [*OSCE_2023, *TEASERS], T0 + timedelta(days=1)
+    )
+    assert outcome is Outcome.NEW and second != first
+
+
+def test_a_shared_quotation_is_not_a_copy(engine: Engine) -> None:
+    _, first = store(engine, "https://apnews.example/article/osce-2024", OSCE_2024, T0)
+    quoted = [OSCE_2024[0][:120], *OSCE_2023]
+    outcome, second = store(engine, "https://portal.example/osce", quoted, T0 + timedelta(hours=1))
+    assert outcome is Outcome.NEW and second != first
+
+
+def jaccard_of(first: list[str], second: list[str]) -> float:
+    return jaccard(shingles("\n".join(first)), shingles("\n".join(second)))

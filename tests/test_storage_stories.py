@@ -16,9 +16,10 @@ from conftest import PG_URL
 from sqlalchemy import Engine, create_engine, func, insert, select, text
 
 from cleaner import CleanArticle
-from cleaner.fingerprint import band_keys, minhash, signature_bytes, text_hash
+from cleaner.fingerprint import band_keys, minhash, shingles, signature_bytes, text_hash
 from crawler.newsroom.syndication import Copy, corpus
 from storage import Corpus, FetchedPage, Outcome, make_engine
+from storage.containment import ANCHOR_BAND, anchors
 from storage.export import export_articles
 from storage.models import Article, MinhashBand, Story, StoryMerge
 from storage.schema import upgrade
@@ -33,7 +34,6 @@ STORY = [
         ("north", "south", "east", "west", "inner", "outer", "grain", "ferry", "cruise", "fuel"), start=1
     )
 ]
-
 
 
 def page(url: str, fetched: datetime) -> FetchedPage:
@@ -215,7 +215,7 @@ def test_two_writers_at_once_give_the_stories_of_one(fresh_engines: Callable[[],
     assert live == used
 
 
-def test_upgrade_reindexes_stored_articles_in_the_new_band_layout(db_url: str) -> None:
+def test_upgrade_reindexes_stored_articles_in_the_new_band_layout_with_anchors(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine, "0004")
     body = "\n".join(STORY)
@@ -245,8 +245,11 @@ def test_upgrade_reindexes_stored_articles_in_the_new_band_layout(db_url: str) -
         connection.execute(insert(MinhashBand.__table__), old_layout)
     upgrade(engine)
     with engine.connect() as connection:
-        buckets = connection.execute(
-            select(MinhashBand.bucket).where(MinhashBand.article_id == article).order_by(MinhashBand.band)
-        ).scalars()
-        assert list(buckets) == band_keys(minhash(body))
+        rows = connection.execute(
+            select(MinhashBand.band, MinhashBand.bucket)
+            .where(MinhashBand.article_id == article)
+            .order_by(MinhashBand.band, MinhashBand.bucket)
+        ).all()
+    assert [bucket for band, bucket in rows if band != ANCHOR_BAND] == band_keys(minhash(body))
+    assert [bucket for band, bucket in rows if band == ANCHOR_BAND] == anchors(shingles(body))
     assert store(engine, "https://portal.example/1", STORY[:8], T0) == story
