@@ -1,6 +1,6 @@
 """containment anchors in the band index
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02 17:55:00.000000
 
