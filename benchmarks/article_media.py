@@ -20,7 +20,7 @@ from pathlib import Path
 
 import cleaner
 from benchmarks.extraction import DATASETS, REPO, select
-from cleaner import language, metadata
+from cleaner import images, language, metadata
 from cleaner.extract import parse_tree
 from cleaner.html import PageRejected, decode_page
 
@@ -60,8 +60,8 @@ def _time_readers(
     declared = metadata.declared_language(tree, page, meta)
     base = metadata.base_url(page, url)
     parts = {
-        "images": lambda: metadata.story_images(tree, base),
-        "top image": lambda: metadata.top_image(meta, ld, [], base),
+        "images": lambda: images.story_images(tree, base),
+        "top image": lambda: images.top_image(meta, ld, [], base),
         "keywords": lambda: metadata.keywords(page, meta, ld),
         "free access": lambda: metadata.free_access(meta, ld),
         "language (forced)": lambda: language.detect_language(text),
