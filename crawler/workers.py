@@ -263,7 +263,12 @@ class _Worker:
 
 def serve(channel: socket.socket, parent: int, memory_limit_mb: int) -> None:
     """A cleaning worker's life: start (`start_worker`), then run each call the crawl sends on
-    `channel` and send back its outcome, until the crawl closes its end."""
+    `channel` and send back its outcome, until the crawl closes its end.
+
+    Ctrl-C is ignored here as well as blocked at the start (`_sigint_blocked`): the spawned
+    interpreter does not always keep the mask it inherited, and a worker dying of the terminal's
+    SIGINT printed a traceback in the middle of the crawl's clean stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     start_worker(parent, memory_limit_mb)
     with channel:
         while (message := _receive(channel)) is not None:
