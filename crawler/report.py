@@ -44,6 +44,7 @@ class Skip(StrEnum):
     STORED_UNCHANGED = "stored_unchanged"
     FAILED_BEFORE = "failed_before"
     MAX_ARTICLES = "max_articles"
+    PENDING_GIVEN_UP = "pending_given_up"
     ROBOTS = "robots"
     IGNORED = "ignored"
     OFFSITE_REDIRECT = "offsite_redirect"
@@ -68,6 +69,7 @@ _SKIP_LABELS = {
     Skip.STORED_UNCHANGED: "stored, unchanged",
     Skip.FAILED_BEFORE: "failed before",
     Skip.MAX_ARTICLES: "past --max-articles",
+    Skip.PENDING_GIVEN_UP: "pending, given up",
 }
 
 
