@@ -82,11 +82,12 @@ def test_an_article_left_in_the_queue_by_max_articles_is_stored_after_it_left_th
 def test_a_second_crawl_on_a_busy_jobdir_stops_with_one_line(tmp_path: Path) -> None:
     """The second crawl would drop the first's queue (no index while it runs), then one of them fails."""
     db, jobdir, sources = tmp_path / "c.db", tmp_path / "job", tmp_path / "sources.toml"
-    with Newsroom(bulk_articles=200, bulk_delay=0.3) as newsroom:
+    # 400 pages at 0.5 s each, one at a time: still being crawled when the second crawl is done.
+    with Newsroom(bulk_articles=400, bulk_delay=0.5) as newsroom:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         command = [WIREDESK, "crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}"]
         first = subprocess.Popen(
-            [*command, "--jobdir", str(jobdir), *FAST],
+            [*command, "--jobdir", str(jobdir), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
             cwd=REPO,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -94,13 +95,15 @@ def test_a_second_crawl_on_a_busy_jobdir_stops_with_one_line(tmp_path: Path) -> 
             start_new_session=True,
         )
         try:
-            _wait_for(lambda: (jobdir / "requests.queue").is_dir() or first.poll() is not None)
+            # Articles are being fetched: the first crawl's queue holds the rest.
+            _wait_for(lambda: _articles_fetched(newsroom) > 0 or first.poll() is not None)
             assert first.poll() is None, "the first crawl ended before the second started"
             second = run_wiredesk(*command[1:], "--jobdir", str(jobdir), *FAST, check=False)
-            assert first.poll() is None, "the first crawl ended before the second started"
+            assert first.poll() is None, "the first crawl ended while the second ran"
             queue = sorted(path.name for path in (jobdir / "requests.queue").iterdir())
         finally:
-            os.killpg(first.pid, signal.SIGINT)
+            if first.poll() is None:
+                os.killpg(first.pid, signal.SIGINT)
             _, first_errors = first.communicate(timeout=COMMAND_DEADLINE)
     assert second.returncode == 1, second.stderr
     assert second.stderr.strip().splitlines() == [
@@ -118,3 +121,7 @@ def _wait_for(condition: Callable[[], bool], deadline: float = COMMAND_DEADLINE)
     while not condition():
         assert time.monotonic() < end, "timed out"
         time.sleep(0.05)
+
+
+def _articles_fetched(newsroom: Newsroom) -> int:
+    return sum(1 for site, path in list(newsroom.requests) if site == "bulk" and path.startswith("/story/"))
