@@ -1,8 +1,13 @@
-"""A crawl's request queue on disk (JOBDIR): resumed after a clean stop, dropped after a kill."""
+"""A crawl's request queue on disk (JOBDIR): resumed after a clean stop, dropped after a kill, and
+used by one crawl at a time (`hold_jobdir`)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +15,40 @@ from scrapy import signals
 
 # Where Scrapy keeps a job's request queue, and the index it writes there when the crawl closes.
 QUEUE_DIR, QUEUE_INDEX = "requests.queue", "active.json"
+LOCK_FILE = "wiredesk.lock"
+"""In the job directory: locked (flock) by the crawl using it; it holds that crawl's process id."""
+
+
+class JobDirBusy(RuntimeError):
+    """Another crawl uses the job directory: a second one would drop or interleave its queue."""
+
+
+@contextmanager
+def hold_jobdir(jobdir: str | None) -> Iterator[None]:
+    """Lock the job directory for this crawl (nothing without one); JobDirBusy if another holds it.
+
+    An exclusive flock on a file inside it: the system releases it when the process ends, however
+    it ends (kill -9 too), so a stale lock can never keep the next crawl out.
+    """
+    if not jobdir:
+        yield
+        return
+    Path(jobdir).mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(Path(jobdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 32).decode("ascii", "replace").strip() or "?"
+            raise JobDirBusy(
+                f"another crawl (process {holder}) is using the job directory {jobdir}: "
+                "wait for it to end, or give another --jobdir"
+            ) from None
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(descriptor)
 
 
 class JobQueueRepair:

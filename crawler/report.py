@@ -44,6 +44,7 @@ class Skip(StrEnum):
     STORED_UNCHANGED = "stored_unchanged"
     FAILED_BEFORE = "failed_before"
     MAX_ARTICLES = "max_articles"
+    PENDING_GIVEN_UP = "pending_given_up"
     ROBOTS = "robots"
     IGNORED = "ignored"
     OFFSITE_REDIRECT = "offsite_redirect"
@@ -74,6 +75,7 @@ _SKIP_LABELS = {
     Skip.BAD_SCHEME: "not http(s)",
     Skip.CREDENTIALS: "credentials in the URL",
     Skip.PRIVATE_ADDRESS: "public to private address",
+    Skip.PENDING_GIVEN_UP: "pending, given up",
 }
 
 

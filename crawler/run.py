@@ -14,6 +14,7 @@ from scrapy.settings import Settings
 from cleaner import CleanOptions
 from crawler.cleaning import site_rules
 from crawler.distributed import redis_settings, worker_id
+from crawler.jobqueue import JobDirBusy, hold_jobdir
 from crawler.reclean import RecleanReport, reclean_after_crawl
 from crawler.report import CrawlReport, LossKind, crawl_report
 from crawler.settings_registry import user_agent
@@ -85,9 +86,12 @@ def run_crawl(sources: list[Source], settings: Settings, worker: bool = False) -
     if slots:
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **slots}, priority="cmdline")
     db_url = settings.get("WIREDESK_DB")
-    shared_engine(db_url, migrate=True)  # the one engine of this process's crawl, migrated once
     try:
-        report = _crawl(settings, sources, worker)
+        with hold_jobdir(settings.get("JOBDIR")):
+            shared_engine(db_url, migrate=True)  # the one engine of this process's crawl, migrated once
+            report = _crawl(settings, sources, worker)
+    except JobDirBusy as error:
+        raise CrawlFailed(str(error)) from None
     finally:
         release_shared_engine(db_url)
     report.elapsed = time.monotonic() - started

@@ -94,6 +94,13 @@ SETTINGS = (
         "storage error) is not fetched again.",
     ),
     Setting(
+        "WIREDESK_PENDING_TRIES",
+        5,
+        "An article URL a feed or sitemap named is asked for by later crawls of its source until it "
+        "is stored, even once no listing names it; it is given up after this many failed fetches, or "
+        "7 days after it was first listed (`pending_given_up`).",
+    ),
+    Setting(
         "WIREDESK_SITE_MEMORY",
         True,
         "Clean each page with its site's memory (False: without, as a one-page extractor would).",

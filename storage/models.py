@@ -246,6 +246,24 @@ class ListingState(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PendingArticle(Base):
+    """An article URL a feed or sitemap named that is not stored yet: later crawls of its source ask
+    for it again, even once no listing names it, until it is stored, found to hold no article, or
+    given up (storage/pending.py)."""
+
+    __tablename__ = "pending_articles"
+
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    first_listed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_tried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When its last fetch failed; None while no fetch of it has failed."""
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Fetches of it that failed (an HTTP error, a timeout, a page lost on its way to storage)."""
+    last_error: Mapped[str | None] = mapped_column(String(40))
+    """The kind of the last failure (`http-503`, `timeout`, `worker_died`...)."""
+
+
 class DaemonLock(Base):
     """Who runs `wiredesk daemon` on this database: one row, kept fresh by the holder's heartbeat.
 

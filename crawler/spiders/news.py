@@ -31,6 +31,7 @@ from crawler.distributed import LEASE_META, lease_done, start_shared_crawl
 from crawler.fetchfailures import SKIP_KINDS, failure_kind
 from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
+from crawler.pending import PendingArticles
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.urls import looks_like_article
@@ -96,6 +97,10 @@ class NewsSpider(Spider):
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
         spider.distributed = bool(crawler.settings.get("WIREDESK_REDIS"))
         crawler.signals.connect(spider.callback_failed, signals.spider_error)
+        spider.pending = PendingArticles(crawler)
+        crawler.signals.connect(spider.pending.stored, signals.item_scraped)
+        crawler.signals.connect(spider.pending.dropped, signals.item_dropped)
+        crawler.signals.connect(spider.pending.close, signals.spider_closed)
         return spider
 
     def source_of(self, meta: dict[str, Any]) -> Source:
@@ -111,6 +116,8 @@ class NewsSpider(Spider):
         if self.distributed:
             start_shared_crawl(self.crawler.settings)
         for src in self.sources.values():
+            for url in await self.pending.due(src.name):
+                yield self._article_request(url, src, Wanted(None, self._revisit_hours(src)), listed=True)
             for url in src.start_urls:
                 yield self._request(url, src, self.parse_start, priority=10)
             if src.robots_sitemaps:
@@ -264,11 +271,18 @@ class NewsSpider(Spider):
                 self._skip(url, reason)
             else:
                 fresh[url] = entry
+        requests = []
         for url, entry in fresh.items():
             self.listed_at[url] = entry.updated or self.listed_at.get(url)
             wanted = Wanted(entry.updated, self._revisit_hours(src))
-            meta = {ARTICLE_META: wanted, **({LISTED_META: True} if listed else {})}
-            yield self._request(url, src, self.parse_article, **meta)
+            requests.append(self._article_request(url, src, wanted, listed))
+        if listed:  # kept until stored: asked for again by later crawls if this one misses it
+            self.pending.listed(src.name, [request.url for request in requests])
+        yield from requests
+
+    def _article_request(self, url: str, src: Source, wanted: Wanted, listed: bool) -> Request:
+        meta = {ARTICLE_META: wanted, **({LISTED_META: True} if listed else {})}
+        return self._request(url, src, self.parse_article, **meta)
 
     def _dated_later(self, url: str, entry: Entry) -> bool:
         """Another listing dates a requested article later: asked for again, the corpus gate judges
@@ -368,6 +382,8 @@ class NewsSpider(Spider):
             return
         crawl_report(self.crawler).error(source, kind)
         self.logger.warning("%s: %s fetching %s", source, kind, url)
+        if request is not None and ARTICLE_META in request.meta:
+            self.pending.failed(source, request.meta.get("redirect_urls", [url])[0], kind)
 
 
 def _listing_limit(download_maxsize: int) -> int:
