@@ -324,17 +324,15 @@ class NewsSpider(Spider):
     def _revisit_hours(self, src: Source) -> float | None:
         return src.revisit_hours if src.revisit_hours is not None else self.revisit_hours
 
-    def _is_article_url(self, url: str, src: Source) -> bool:
-        return is_http(url) and src.is_article_url(url, looks_like_article(url))
-
     def _on_site(self, url: str, src: Source) -> bool:
         return is_http(url) and any(same_site(url, "http://" + domain) for domain in src.domains)
 
     def _is_article_page(self, response: Response) -> bool:
-        src = self.source_of(response.meta)
-        return bool(_ARTICLE_MARKERS.search(response.body[:200_000])) or self._is_article_url(
-            response.url, src
-        )
+        """Its markup says article (og:type, JSON-LD), or its URL does, by the source's rules or its shape."""
+        if _ARTICLE_MARKERS.search(response.body[:200_000]):
+            return True
+        url = response.url
+        return is_http(url) and self.source_of(response.meta).is_article_url(url, looks_like_article(url))
 
     def _article_page(self, response: Response) -> ArticlePage:
         headers = response.headers
