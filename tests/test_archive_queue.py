@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import redis
-from conftest import REDIS_URL, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, REDIS_URL, WIREDESK, run_wiredesk
 from warcfiles import bulk_warc, corpus_rows
 
 from crawler.archive import ImportOptions
@@ -19,7 +19,6 @@ from storage import make_engine
 from storage.archives import import_states
 
 BULK = 120
-
 
 
 def test_a_task_carries_its_filters_and_takes_the_workers_cleaning_settings() -> None:
@@ -54,7 +53,7 @@ def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
 
     first = _worker(pg_url, redis_prefix, tmp_path / "first.log")
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while _offset(pg_url, warc) == 0:
             assert first.poll() is None, (tmp_path / "first.log").read_text()
             assert time.monotonic() < deadline, "the first worker committed nothing in time"

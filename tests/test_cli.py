@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from conftest import REPO, run_wiredesk
+from conftest import COMMAND_DEADLINE, REPO, run_wiredesk
 
 from crawler.cli import cli
 from crawler.clidoc import reference
@@ -283,7 +283,7 @@ def test_commands_that_do_not_crawl_start_without_scrapy(corpus: str) -> None:
         [sys.executable, "-c", script, corpus, json.dumps(helps)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=COMMAND_DEADLINE,
         cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
@@ -307,7 +307,7 @@ def test_scrapy_feed_export_writes_the_items(newsroom: Newsroom, tmp_path: Path)
         command + [arg for setting in settings for arg in ("-s", setting)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=COMMAND_DEADLINE,
         cwd=REPO,
     )
     assert result.returncode == 0 and "Error" not in result.stderr, result.stderr[-3000:]

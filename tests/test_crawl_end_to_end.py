@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from conftest import FAST, REPO, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, REPO, run_wiredesk
 
 from crawler.newsroom import REAL_SHAPE_PATHS, Newsroom
 from crawler.newsroom.stories import (
@@ -188,7 +188,7 @@ def test_scrapy_crawl_from_the_repository_root(newsroom: Newsroom, tmp_path: Pat
         cwd=REPO,
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=COMMAND_DEADLINE,
     )
     assert stored_urls(db_path) == {
         url for url in expected_urls(newsroom) if url.startswith(newsroom.portal.url(""))

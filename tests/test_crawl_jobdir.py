@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from conftest import FAST, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 from scrapy.pqueues import _path_safe
 
 from crawler.jobqueue import discard_killed_queue
@@ -26,7 +26,11 @@ def test_a_queue_file_left_empty_by_a_kill_is_dropped(tmp_path: Path) -> None:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         command = [WIREDESK, "crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}"]
         crawl = subprocess.run(
-            [*command, "--jobdir", str(jobdir), *FAST], cwd=REPO, capture_output=True, text=True, timeout=120
+            [*command, "--jobdir", str(jobdir), *FAST],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_DEADLINE,
         )
     assert crawl.returncode == 0, crawl.stderr
     with sqlite3.connect(db) as connection:

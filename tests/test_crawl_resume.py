@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import FAST, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
@@ -65,14 +65,14 @@ def test_kill_9_mid_crawl_and_resume(tmp_path: Path) -> None:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         for kill_at in (20, 60, 100):
             process = _crawl(sources, db, jobdir)
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + COMMAND_DEADLINE
             while _count(db, "articles") < kill_at and process.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             process.send_signal(signal.SIGKILL)
             process.wait()
         killed_at = _count(db, "articles")
         final = _crawl(sources, db, jobdir)
-        _, stderr = final.communicate(timeout=120)
+        _, stderr = final.communicate(timeout=COMMAND_DEADLINE)
         assert final.returncode == 0, stderr
         expected = {newsroom.bulk.url(bulk_path(n)) for n in range(ARTICLES)}
     assert 0 < killed_at < ARTICLES
@@ -105,7 +105,7 @@ def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> 
         sources = tmp_path / "sources.toml"
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         reference = tmp_path / "reference.db"
-        _crawl(sources, reference, tmp_path / "job-reference").communicate(timeout=120)
+        _crawl(sources, reference, tmp_path / "job-reference").communicate(timeout=COMMAND_DEADLINE)
         db, jobdir = tmp_path / "c.db", tmp_path / "job"
         for _ in range(20):
             process = _crawl(sources, db, jobdir)
@@ -113,7 +113,7 @@ def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> 
             process.send_signal(signal.SIGKILL)
             process.wait()
         final = _crawl(sources, db, jobdir)
-        _, stderr = final.communicate(timeout=120)
+        _, stderr = final.communicate(timeout=COMMAND_DEADLINE)
         assert final.returncode == 0, stderr
     assert _corpus(db) == _corpus(reference)
     assert _count(db, "pages") == _count(db, "articles") == _count(reference, "articles") == 200
@@ -130,18 +130,18 @@ def test_ctrl_c_then_resume_fetches_no_stored_article(tmp_path: Path) -> None:
         crawl = _crawl(
             sources, db, jobdir, "-s", "WIREDESK_STORE_BATCH=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"
         )
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while _fetched(newsroom.requests, paths) < 4 and crawl.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert crawl.poll() is None, "the crawl ended before it could be interrupted"
         os.killpg(crawl.pid, signal.SIGINT)
-        _, stderr = crawl.communicate(timeout=120)
+        _, stderr = crawl.communicate(timeout=COMMAND_DEADLINE)
         assert crawl.returncode == 130, stderr
         stored_before = _stored_urls(db)
         assert 0 < len(stored_before) < len(articles)
         before_resume = len(newsroom.requests)
         resumed = _crawl(sources, db, jobdir)
-        _, stderr = resumed.communicate(timeout=180)
+        _, stderr = resumed.communicate(timeout=COMMAND_DEADLINE)
         assert resumed.returncode == 0, stderr
         fetched = Counter(
             path for site, path in newsroom.requests[before_resume:] if site == "bulk" and path in paths

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from conftest import FAST, REPO, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
 
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import FERRY_TALKS, Story
@@ -131,7 +131,7 @@ def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> No
         finished = _finished_runs(tmp_path / "d1.log", "portal")
         _wait(lambda: _finished_runs(tmp_path / "d1.log", "portal") > finished, 120)
         daemon.send_signal(signal.SIGTERM)
-        assert daemon.wait(timeout=30) == 0
+        assert daemon.wait(timeout=COMMAND_DEADLINE) == 0
         articles, raw_pages, revisions = _counts(db)
         assert articles == raw_pages == revisions, "a half-written article"
         assert articles < 400 + 2, "the bulk crawl should have been stopped in the middle"
@@ -154,7 +154,7 @@ def test_daemon_runs_on_schedule_stops_cleanly_and_resumes(tmp_path: Path) -> No
         before = _counts(db)[0]
         _wait(lambda: "run_end" in (tmp_path / "d2.log").read_text(), 120)
         restarted.send_signal(signal.SIGTERM)
-        assert restarted.wait(timeout=30) == 0
+        assert restarted.wait(timeout=COMMAND_DEADLINE) == 0
     second = [
         json.loads(line) for line in (tmp_path / "d2.log").read_text().splitlines() if line.startswith("{")
     ]
@@ -184,7 +184,7 @@ def test_a_crawl_past_its_time_limit_is_killed_and_recorded(tmp_path: Path) -> N
             "-s",
             "CONCURRENT_REQUESTS_PER_DOMAIN=1",
             check=False,
-            timeout=60,
+            timeout=COMMAND_DEADLINE,
         )
     assert result.returncode == 1
     (run,) = json.loads(run_wiredesk("runs", "--db", f"sqlite:///{db}", "--format", "json").stdout)

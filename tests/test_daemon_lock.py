@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import FAST, PG_URL, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, PG_URL, REPO, WIREDESK
 from sqlalchemy import create_engine, text, update
 
 from crawler.newsroom import Newsroom
@@ -149,11 +149,15 @@ def test_one_daemon_per_database(db_url: str, tmp_path: Path) -> None:
         first = daemon("first.log")
         try:
             engine = make_engine(db_url)
-            _wait(_has_event(tmp_path / "first.log", "run_start"), 60, "the first daemon's run")
-            _wait(lambda: any(r.outcome == "running" for r in list_runs(engine)), 30, "a running run")
+            _wait(_has_event(tmp_path / "first.log", "run_start"), COMMAND_DEADLINE, "the first daemon's run")
+            _wait(
+                lambda: any(r.outcome == "running" for r in list_runs(engine)),
+                COMMAND_DEADLINE,
+                "a running run",
+            )
 
             second = daemon("second.log")
-            assert second.wait(timeout=60) == 1
+            assert second.wait(timeout=COMMAND_DEADLINE) == 1
             refusal = (tmp_path / "second.log").read_text()
             assert "another wiredesk daemon runs on this database" in refusal
             assert f"pid {first.pid}" in refusal and socket.gethostname() in refusal and "--wait" in refusal
@@ -161,13 +165,21 @@ def test_one_daemon_per_database(db_url: str, tmp_path: Path) -> None:
             assert [r.outcome for r in list_runs(engine)] == ["running"], "the live run was marked"
 
             third = daemon("third.log", "--wait")
-            _wait(_has_event(tmp_path / "third.log", "daemon_waiting"), 60, "the third daemon to wait")
+            _wait(
+                _has_event(tmp_path / "third.log", "daemon_waiting"),
+                COMMAND_DEADLINE,
+                "the third daemon to wait",
+            )
             assert not _has_event(tmp_path / "third.log", "daemon_start")()
             first.send_signal(signal.SIGTERM)
-            assert first.wait(timeout=60) == 0
-            _wait(_has_event(tmp_path / "third.log", "daemon_start"), 60, "the third daemon to take over")
+            assert first.wait(timeout=COMMAND_DEADLINE) == 0
+            _wait(
+                _has_event(tmp_path / "third.log", "daemon_start"),
+                COMMAND_DEADLINE,
+                "the third daemon to take over",
+            )
             third.send_signal(signal.SIGTERM)
-            assert third.wait(timeout=60) == 0
+            assert third.wait(timeout=COMMAND_DEADLINE) == 0
         finally:
             for process in started:
                 if process.poll() is None:

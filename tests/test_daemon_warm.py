@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FAST, REPO, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
 
 from crawler.daemonconfig import DaemonConfig
 from crawler.newsroom import Newsroom
@@ -77,7 +77,7 @@ def test_one_crawl_process_and_its_cleaning_worker_serve_every_run(tmp_path: Pat
             assert len(_events(log, "crawl_process_start")) == 1, "each run started a new crawl process"
         finally:
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=60) == 0
+            assert daemon.wait(timeout=COMMAND_DEADLINE) == 0
     assert _events(log, "daemon_stop")
 
 
@@ -98,7 +98,7 @@ def test_a_crawl_process_that_dies_fails_its_run_and_the_next_run_gets_a_new_one
             assert daemon.poll() is None, "the daemon died with its crawl process"
         finally:
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=60) == 0
+            assert daemon.wait(timeout=COMMAND_DEADLINE) == 0
     (bulk,) = [e for e in _events(log, "run_end") if e["source"] == "bulk"]
     assert bulk["outcome"] == "failed"
     runs = json.loads(
@@ -113,7 +113,7 @@ def test_a_run_that_fetches_nothing_is_failed_with_why(tmp_path: Path) -> None:
     sources.write_text('[sources.gone]\nstart_urls = ["http://127.0.0.9:9/rss.xml"]\n')
     result = run_wiredesk(
         "daemon", "gone", "--once", "--sources", str(sources), "--db", f"sqlite:///{tmp_path / 'c.db'}",
-        *FAST, check=False, timeout=120,
+        *FAST, check=False, timeout=COMMAND_DEADLINE,
     )  # fmt: skip
     assert result.returncode == 1
     (run,) = json.loads(
@@ -131,7 +131,7 @@ def test_the_crawl_process_is_replaced_after_its_share_of_runs(
         config = DaemonConfig(f"sqlite:///{tmp_path / 'c.db'}", str(sources), overrides=FAST[1::2])
         warm = WarmCrawler(config, recycle_after=2)
         try:
-            replies = [warm.crawl(run, "portal").result(timeout=120) for run in (1, 2, 3)]
+            replies = [warm.crawl(run, "portal").result(timeout=COMMAND_DEADLINE) for run in (1, 2, 3)]
         finally:
             warm.shutdown(10)
     assert [reply["figures"]["finish_reason"] for reply in replies] == ["finished"] * 3

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import FAST, PG_URL, REPO, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, PG_URL, REPO, WIREDESK, run_wiredesk
 from faultsite import NO_ARTICLE, HostileSite, poison_trigger
 from scrapy.settings import Settings
 from sqlalchemy import create_engine, func, select, text
@@ -173,13 +173,13 @@ def test_postgres_goes_away_mid_crawl(pg_database: str, tmp_path: Path) -> None:
         crawl = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while _stored(pg_database) < 10 and time.monotonic() < deadline:
             time.sleep(0.1)
         _set_reachable(name, False)
         time.sleep(3)
         _set_reachable(name, True)
-        _, stderr = crawl.communicate(timeout=120)
+        _, stderr = crawl.communicate(timeout=COMMAND_DEADLINE)
     assert crawl.returncode == 0, stderr
     assert "spooling" in stderr, stderr
     leftover = spooled(spool_dir(tmp_path / "spool", pg_database))
@@ -223,7 +223,7 @@ def test_the_database_away_with_a_poisoned_page_waiting_costs_that_page_only(
         crawl = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while "/feed.xml" not in hostile.requests and time.monotonic() < deadline:
             time.sleep(0.05)
         # Away while the hostile pages are cleaned and batched, until the poisoned one waits in the spool.
@@ -298,7 +298,7 @@ def test_a_spool_that_cannot_be_written_stops_the_crawl_in_one_line(pg_database:
             text=True,
             preexec_fn=small_files,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while _stored(pg_database) < 10 and time.monotonic() < deadline:
             time.sleep(0.1)
         _set_reachable(name, False)
@@ -336,17 +336,17 @@ def test_sqlite_locked_by_another_writer_mid_crawl(tmp_path: Path) -> None:
         crawl = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while _stored(db_url) < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
         locker = sqlite3.connect(path, timeout=30, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while not spooled(spool_of_db) and crawl.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         locker.rollback()
         locker.close()
-        _, stderr = crawl.communicate(timeout=120)
+        _, stderr = crawl.communicate(timeout=COMMAND_DEADLINE)
     assert crawl.returncode == 0, stderr
     assert "spooling" in stderr and "database back" in stderr and "Traceback" not in stderr, stderr
     engine = make_engine(db_url)

@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import FAST, REPO, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
 from faultsite import NO_ARTICLE, STORED, HostilePage, HostileSite, hook_environment
 from sqlalchemy import select
 
@@ -155,7 +155,7 @@ def test_a_cleaning_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) -> 
         crawl = subprocess.Popen(
             command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while time.monotonic() < deadline and (
             sum(path.startswith("/story/") for _, path in newsroom.requests) < 10
             or len(_workers_of(crawl)) < 2

@@ -7,7 +7,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from conftest import run_wiredesk
+from conftest import COMMAND_DEADLINE, run_wiredesk
 from faultsite import CLEAN_TIME_LIMIT, CONNECT_TIMEOUT, FAULTS, GOOD, LIMIT, MALFORMED, SLOW_RULES, FaultSite
 
 from crawler.newsroom.stories import RAIL_STRIKE
@@ -40,7 +40,7 @@ def test_every_fault_is_counted_and_only_the_good_articles_are_stored(tmp_path: 
             f"WIREDESK_CLEAN_TIME_LIMIT={CLEAN_TIME_LIMIT}",
             "-s",
             f"WIREDESK_CLEAN_RULES={SLOW_RULES}",
-            timeout=180,
+            timeout=COMMAND_DEADLINE,
             check=False,
         )
         requests = list(site.requests)

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import redis
-from conftest import FAST, REDIS_URL, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -18,7 +18,6 @@ from crawler.newsroom.bulk import bulk_path
 from storage.models import Article, Page, Story
 
 ARTICLES = 240
-
 
 
 def _start(args: list[str], prefix: str, db: str, log: Path) -> subprocess.Popen[str]:
@@ -70,7 +69,7 @@ def _shared_crawl(newsroom: Newsroom, tmp_path: Path, prefix: str, db: str, kill
     seed = _start(["crawl", "bulk", "--sources", str(sources)], prefix, db, tmp_path / "seed.log")
     workers = [_start(["worker", "--idle", "3"], prefix, db, tmp_path / f"worker{n}.log") for n in range(2)]
     if kill_after is not None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while (
             _count(db, Article) < kill_after or _busiest(workers, prefix) is None
         ) and time.monotonic() < deadline:
@@ -79,7 +78,7 @@ def _shared_crawl(newsroom: Newsroom, tmp_path: Path, prefix: str, db: str, kill
         assert victim is not None, "no worker ever held a lease"
         victim.send_signal(signal.SIGKILL)
     for process in [seed, *workers]:
-        process.wait(timeout=180)
+        process.wait(timeout=COMMAND_DEADLINE)
     logs = "".join(log.read_text() for log in sorted(tmp_path.glob("*.log")))
     assert all(process.returncode in (0, -signal.SIGKILL) for process in [seed, *workers]), logs
     return logs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import FAST, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 from sqlalchemy import func, select
 
 from crawler.newsroom import Newsroom
@@ -38,7 +38,7 @@ def test_two_crawls_of_the_same_site_at_once(db_url: str, tmp_path: Path) -> Non
             for n in range(2)
         ]
         for crawl in crawls:
-            crawl.wait(timeout=180)
+            crawl.wait(timeout=COMMAND_DEADLINE)
     logs = "".join(path.read_text() for path in tmp_path.glob("*.log"))
     assert [crawl.returncode for crawl in crawls] == [0, 0], logs
     engine = make_engine(db_url)
