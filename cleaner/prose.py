@@ -2,8 +2,10 @@
 
 Names and patterns say what a block is meant to be; prose says what it is. Two passes use it:
 pruning never drops the page's main run of prose for a class name (`PageProse`), and extraction
-checks that trafilatura's fast result covers the prose (`prose_chars`), joining a story split
-into several same-named containers first (`join_body_chunks`).
+checks that trafilatura's fast result covers the prose (`prose_chars`, and `loose_text_chars`
+for prose written outside any `p`), joining a story split into several same-named containers
+first (`join_body_chunks`), and weighs the cascade's result by its distinct lines
+(`distinct_chars`).
 """
 
 from __future__ import annotations
