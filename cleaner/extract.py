@@ -21,7 +21,13 @@ from cleaner.limits import (
     within_cascade_cost,
 )
 from cleaner.model import RemovedBlock
-from cleaner.prose import join_body_chunks, missing_prose_gathered, prose_chars
+from cleaner.prose import (
+    distinct_chars,
+    join_body_chunks,
+    loose_text_chars,
+    missing_prose_gathered,
+    prose_chars,
+)
 
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 # Tags stop at the next "<" as well as at ">": each search scans a stretch once (linear time).
@@ -155,9 +161,11 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
     `_MIN_PROSE_COVERED` of the page's prose paragraphs, the story may be cut into several
     same-named containers: they are joined and the fast path runs again. When the result is
     still short (`_SHORT_RESULT`), or partial with the missing prose in one block (not spread
-    over other stories' excerpts or comments), the full cascade runs too, and its result is
-    taken when it holds at least twice as much text (docs/cleaning.md), unless the page is
-    larger than any real one (`MAX_CASCADE_ELEMENTS`): the cascade would double its cost.
+    over other stories' excerpts or comments), or covers less than that share of the page's
+    prose counted with its long runs of text outside any `p` (a story written as `<br>`-broken
+    `div` text, which the paragraph count does not see), the full cascade runs too. Its result is
+    taken when its distinct lines hold at least twice as much text (docs/cleaning.md), unless the
+    page is larger than any real one (`MAX_CASCADE_ELEMENTS`): the cascade would double its cost.
     """
     document = _extract(tree, url, fast=True)
     size = _size(document)
@@ -168,16 +176,23 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
         if _size(joined) > size:
             document, size = joined, _size(joined)
         partial = size < prose * _MIN_PROSE_COVERED
-    worth_a_cascade = size < _SHORT_RESULT or (partial and missing_prose_gathered(tree, document.text))
+    if partial:
+        worth_a_cascade = missing_prose_gathered(tree, document.text)
+    else:
+        worth_a_cascade = size < _SHORT_RESULT or size < (prose + loose_text_chars(tree)) * _MIN_PROSE_COVERED
     if worth_a_cascade and within_cascade_cost(tree):
         fuller = _extract(tree, url, fast=False)
-        if _size(fuller) > 2 * size:
+        if _distinct_size(fuller) > 2 * _distinct_size(document):
             return fuller
     return document
 
 
 def _size(document: Any | None) -> int:
     return len(document.text or "") if document is not None else 0
+
+
+def _distinct_size(document: Any | None) -> int:
+    return distinct_chars(document.text or "") if document is not None else 0
 
 
 def _extract(tree: Any, url: str | None, fast: bool) -> Any | None:

@@ -2,8 +2,10 @@
 
 Names and patterns say what a block is meant to be; prose says what it is. Two passes use it:
 pruning never drops the page's main run of prose for a class name (`PageProse`), and extraction
-checks that trafilatura's fast result covers the prose (`prose_chars`), joining a story split
-into several same-named containers first (`join_body_chunks`).
+checks that trafilatura's fast result covers the prose (`prose_chars`, and `loose_text_chars`
+for prose written outside any `p`), joining a story split into several same-named containers
+first (`join_body_chunks`), and weighs the cascade's result by its distinct lines
+(`distinct_chars`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ _OPENING = 60
 TEXT_LENGTH = etree.XPath("string-length(normalize-space())")
 _LINK_TEXTS = etree.XPath(".//a//text()", smart_strings=False)
 _LONG_PARAGRAPHS = etree.XPath(f"//p[string-length(normalize-space()) >= {MIN_PROSE_CHARS}]")
+# Long runs of text outside any `p`: a story written as `<div>` text broken by `<br>`, list items,
+# forum posts. Evaluated in C; scripts and styles are code, not prose.
+_LOOSE_TEXTS = etree.XPath(
+    f"//body//text()[string-length(normalize-space()) >= {MIN_PROSE_CHARS}]"
+    "[not(ancestor::p or parent::script or parent::style or parent::noscript or parent::template)]",
+    smart_strings=False,
+)
 
 
 def link_chars(element: Any) -> int:
@@ -46,6 +55,20 @@ def link_chars(element: Any) -> int:
 def prose_chars(tree: Any) -> int:
     """Characters in the page's paragraphs long enough to be prose (links or not: this is cheap)."""
     return sum(int(TEXT_LENGTH(paragraph)) for paragraph in _LONG_PARAGRAPHS(tree))
+
+
+def loose_text_chars(tree: Any) -> int:
+    """Characters in the page's long runs of text that no `p` holds: the prose `prose_chars` does
+    not see on a page whose story is `<div>` text broken by `<br>`, or list items."""
+    return sum(len(" ".join(text.split())) for text in _LOOSE_TEXTS(tree))
+
+
+def distinct_chars(text: str) -> int:
+    """Characters of the text's distinct lines, whitespace folded: how much an extraction holds.
+    trafilatura's cascade can return a container that holds the story twice (a print copy, a
+    modal repeating it) or mostly blank lines, which is no more text than the story once."""
+    lines = dict.fromkeys(" ".join(line.split()) for line in text.splitlines())
+    return sum(len(line) for line in lines)
 
 
 class PageProse:

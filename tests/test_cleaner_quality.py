@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml.html import fromstring
 
 import cleaner
 from cleaner.lines import BUILT_IN_LINE_RULES, filter_lines, line_rules
 from cleaner.memory import furniture_key
+from cleaner.prose import distinct_chars, loose_text_chars
 from cleaner.removal import Removed
 from cleaner.rules import SiteRule
 
@@ -33,6 +35,28 @@ def test_a_story_cut_into_several_containers_comes_out_whole() -> None:
     article, expected = _clean("magazine-split-body")
     assert article.text.splitlines() == expected
     assert "Most popular" not in article.text and "Advertisement" not in article.text
+
+
+def test_a_story_of_br_broken_div_text_after_a_short_lead_comes_out_whole() -> None:
+    """The fast path stops at the two-paragraph lead in `article`; the story's text is a `div`
+    broken by `<br>`, which the `p` count of the page's prose does not see."""
+    article, expected = _clean("br-broken-story")
+    assert article.text.splitlines() == expected
+    assert len(expected) == 10 and "About us" not in article.text
+
+
+def test_a_result_that_repeats_the_story_counts_it_once() -> None:
+    """How much the cascade's result holds is measured on its distinct lines: a container with
+    the story twice, or padded with blank lines, is not twice the text."""
+    story = "First line of the story.\n  Second   line of the story.\n"
+    assert distinct_chars(story) == len("First line of the story.") + len("Second line of the story.")
+    assert distinct_chars(story + "\n\n   \n" + story) == distinct_chars(story)
+
+
+def test_long_text_outside_paragraphs_is_counted_as_loose_prose() -> None:
+    sentence = "A sentence long enough to count as running text on any page, written without a p tag."
+    html = f"<html><body><div>{sentence}<br>{sentence}</div><p>{sentence}</p><script>{sentence}</script>"
+    assert loose_text_chars(fromstring(html + "<ul><li>short</li></ul></body></html>")) == 2 * len(sentence)
 
 
 def test_paragraphs_marked_paywall_are_the_article_and_the_prompt_is_not() -> None:
@@ -183,7 +207,7 @@ def test_a_closing_line_addressing_the_reader_about_the_site_goes_only_at_the_en
 
 
 def test_inline_teasers_follow_prompts_and_teaser_headings_in_other_languages_go() -> None:
-    """"MIRA: <headline>" without a link, "Síguenos en ...", and the list under "Contenido
+    """ "MIRA: <headline>" without a link, "Síguenos en ...", and the list under "Contenido
     relacionado", on a page whose story is plain paragraphs in one section."""
     article, expected = _clean("inline-teasers-and-prompts-es")
     assert article.text.splitlines() == expected
