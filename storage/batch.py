@@ -26,6 +26,7 @@ from storage import dedup, rows, sitememory
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
+from storage.revisions import OlderTexts
 from storage.stories import Copy, Stories
 from storage.urls import site_of
 
@@ -102,6 +103,7 @@ class Batch:
     by_hash: dict[str, list[Stored]] = field(default_factory=dict)
     """Every article with each of the batch's text hashes (stored ones by id, then the batch's own)."""
     stories: Stories = field(init=False)
+    older: OlderTexts = field(init=False)
     near: dedup.NearIndex | None = None
     """The band index as the batch sees it, once the bands of what it indexes are locked."""
     new_urls: list[dict[str, Any]] = field(default_factory=list)
@@ -113,11 +115,10 @@ class Batch:
     """Per text hash of the batch, the first stored article read with it (its signature is the text's)."""
     sightings: list[sitememory.Sighting] = field(default_factory=list)
     """The lines of every text the batch stores, for the site memory."""
-    renumbered: set[int] = field(default_factory=set)
-    """Articles given an older text: their revisions are numbered in fetch order again."""
 
     def __post_init__(self) -> None:
         self.stories = Stories(self.connection)
+        self.older = OlderTexts(self.connection)
 
     def read(self, urls: Iterable[str], hashes: Iterable[str]) -> None:
         """Two queries for the whole batch: the articles its URLs lead to, and those with its texts."""
@@ -201,7 +202,9 @@ class Batch:
         older = latest is not None and fetched_at < latest
         step = Step(Kind.OLDER if older else Kind.REFRESH, page, article, fingerprint, existing, new_urls)
         existing.last_fetched_at = latest if older else fetched_at
-        if existing.text_hash == fingerprint.text_hash:
+        if existing.text_hash == fingerprint.text_hash or (
+            older and self.older.known(existing, fingerprint.text_hash)
+        ):  # an older text kept already (the same old WARC imported twice): nothing to keep
             step.outcome = Outcome.DUPLICATE if page.url in new_urls else Outcome.UNCHANGED
             return step
         existing.revision_count += 1
@@ -323,7 +326,7 @@ class Batch:
             {"b_id": step.target.id, "b_count": step.number, "b_fetched_at": step.page.fetched_at},
         )
         self._keep_page(step, Outcome.REVISION)
-        self.renumbered.add(id_of(step.target))
+        self.older.renumbered.add(id_of(step.target))
 
     def relink(self, target: Stored, fingerprint: Fingerprint, article: CleanArticle, cause: str) -> None:
         """An article's text changed: index it again and put it in the story its links say.
@@ -369,7 +372,7 @@ class Batch:
                     for revision, page_id in zip(self.revisions, page_ids, strict=True)
                 ],
             )
-        rows.renumber(self.connection, sorted(self.renumbered))
+        self.older.finish()
         if self.refreshed:
             self.connection.execute(rows.REFRESH, list(self.refreshed.values()))
         if self.near is not None:

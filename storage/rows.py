@@ -9,15 +9,15 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, insert, select, update
+from sqlalchemy import bindparam, case, insert, update
 
 from cleaner import CleanArticle
 from storage import dedup
 from storage.dedup import Fingerprint
-from storage.models import Article, Revision
+from storage.models import Article
 from storage.records import FetchedPage, Outcome
 
-_ARTICLES, _REVISIONS = Article.__table__, Revision.__table__
+_ARTICLES = Article.__table__
 
 # zlib level of a raw page (`pages.body_zlib`). On the 181 AEB pages (170 KiB of HTML each) level 3
 # compresses in 0.42x the CPU of zlib's default 6 for pages 12 % larger, level 1 in 0.37x for 19 %:
@@ -47,37 +47,11 @@ OLDER_FETCH = (
         ),
     )
 )
-_NUMBER = update(_REVISIONS).where(_REVISIONS.c.id == bindparam("b_id")).values(number=bindparam("b_number"))
 
 
 def as_utc(moment: datetime) -> datetime:
     """An aware time, naive ones taken as UTC (as `UTCDateTime` stores them), so times compare."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def renumber(connection: Connection, article_ids: list[int]) -> None:
-    """Number these articles' revisions again in fetch order, an older fetch kept among them.
-
-    Order is fetch time, then insertion (a re-cleaned text follows the fetch it cleans), so the
-    highest number stays the current text (`articles_latest` joins on it). Numbers first move to
-    negatives: the unique (article_id, number) holds at every row.
-    """
-    if not article_ids:
-        return
-    query = (
-        select(_REVISIONS.c.id, _REVISIONS.c.article_id, _REVISIONS.c.number)
-        .where(_REVISIONS.c.article_id.in_(article_ids))
-        .order_by(_REVISIONS.c.article_id, _REVISIONS.c.fetched_at, _REVISIONS.c.id)
-    )
-    numbered: dict[int, int] = {}
-    moves: list[dict[str, int]] = []
-    for row in connection.execute(query):
-        numbered[row.article_id] = number = numbered.get(row.article_id, 0) + 1
-        if number != row.number:
-            moves.append({"b_id": row.id, "b_number": number})
-    if moves:
-        connection.execute(_NUMBER, [{**move, "b_number": -move["b_number"]} for move in moves])
-        connection.execute(_NUMBER, moves)
 
 
 def text_values(page: FetchedPage, article: CleanArticle, fingerprint: Fingerprint) -> dict[str, object]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
 from cleaner import CleanArticle
 from storage import Corpus, FetchedPage, Outcome
@@ -119,3 +119,15 @@ def test_an_older_text_does_not_move_the_article_to_another_story(engine: Engine
         story = connection.scalar(select(Article.story_id).where(Article.url == URL))
         merges = connection.execute(select(StoryMerge)).all()
     assert story == ours.story_id and merges == []
+
+
+def test_the_same_older_page_stored_twice_is_kept_once(engine: Engine) -> None:
+    """An old WARC imported again (another file with the same captures): its texts are kept once."""
+    corpus = Corpus(engine)
+    corpus.store(page(URL, T0 + timedelta(hours=2)), article(NEW))
+    results = corpus.store_many([(page(URL, T0), article(OLD)), (page(URL, T0), article(OLD))])
+    assert [result.outcome for result in results] == [Outcome.REVISION, Outcome.UNCHANGED]
+    assert corpus.store(page(URL, T0), article(OLD)).outcome is Outcome.UNCHANGED
+    assert revisions(engine) == [(1, OLD, T0), (2, NEW, T0 + timedelta(hours=2))]
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Page)) == 2
