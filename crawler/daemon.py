@@ -148,30 +148,34 @@ def serve(sources: list[Source], config: DaemonConfig, wait: bool = False) -> No
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stop)
     with daemon_lock(config, wait) as lock:
-        if lock is None:
-            return
-        engine = make_engine(config.db_url)
-        abandoned = abandon_running(engine)
-        engine.dispose()
-        scheduler = make_scheduler(config.db_url)
-        scheduler.start(paused=True)
-        schedule_sources(scheduler, sources, run_source, config.__dict__)
-        log_event(
-            config.log_format,
-            "daemon_start",
-            sources=len(sources),
-            pid=os.getpid(),
-            interrupted_runs_found=abandoned,
-        )
-        warm_crawler(config).start()
-        scheduler.resume()
-        while not _stopping.wait(0.5):
-            pass
-        _shut_down(scheduler, config)
+        if lock is not None:  # None: stopped while waiting for another daemon's lock (--wait)
+            _run_schedule(sources, config)
     if _lock_lost.is_set():
         raise LockLost(_LOCK_LOST_MESSAGE)
     if signal.SIGINT in _stopped_by:
         exit_interrupted()
+
+
+def _run_schedule(sources: list[Source], config: DaemonConfig) -> None:
+    """Holding the lock: run every source on its schedule until the daemon is stopped."""
+    engine = make_engine(config.db_url)
+    abandoned = abandon_running(engine)
+    engine.dispose()
+    scheduler = make_scheduler(config.db_url)
+    scheduler.start(paused=True)
+    schedule_sources(scheduler, sources, run_source, config.__dict__)
+    log_event(
+        config.log_format,
+        "daemon_start",
+        sources=len(sources),
+        pid=os.getpid(),
+        interrupted_runs_found=abandoned,
+    )
+    warm_crawler(config).start()
+    scheduler.resume()
+    while not _stopping.wait(0.5):
+        pass
+    _shut_down(scheduler, config)
 
 
 def _stop(signum: int, frame: Any) -> None:

@@ -15,6 +15,9 @@ from pathlib import Path
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 
 from crawler.newsroom import Newsroom
+from storage import make_engine
+from storage.daemonlock import DaemonLock
+from storage.schema import upgrade
 
 
 def _events(log: Path, event: str) -> list[dict[str, object]]:
@@ -50,3 +53,33 @@ def test_ctrl_c_stops_the_daemon_cleanly_with_exit_130(tmp_path: Path) -> None:
         assert connection.execute("SELECT count(*) FROM crawl_runs WHERE outcome = 'running'").fetchone() == (
             0,
         )
+
+
+def test_ctrl_c_while_waiting_for_another_daemons_lock_exits_130(pg_url: str, tmp_path: Path) -> None:
+    """`--wait` stopped by Ctrl-C before the lock came: it exited 0, as a daemon that had run."""
+    sources, log = tmp_path / "sources.toml", tmp_path / "d.log"
+    sources.write_text('[sources.gone]\nstart_urls = ["http://127.0.0.9:9/rss.xml"]\n')
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    held = DaemonLock(engine)
+    assert held.acquire()
+    try:
+        command = [WIREDESK, "daemon", "--sources", str(sources), "--db", pg_url, "--wait"]
+        waiting = subprocess.Popen(
+            [*command, "--log-format", "json"], cwd=REPO, stderr=log.open("w"), start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + COMMAND_DEADLINE
+            while not _events(log, "daemon_waiting"):
+                assert waiting.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            os.killpg(waiting.pid, signal.SIGINT)
+            returncode = waiting.wait(timeout=COMMAND_DEADLINE)
+        finally:
+            if waiting.poll() is None:
+                waiting.kill()
+    finally:
+        held.release()
+        engine.dispose()
+    assert returncode == 130, log.read_text()
+    assert not _events(log, "daemon_start")
