@@ -131,3 +131,17 @@ def test_the_same_older_page_stored_twice_is_kept_once(engine: Engine) -> None:
     assert revisions(engine) == [(1, OLD, T0), (2, NEW, T0 + timedelta(hours=2))]
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Page)) == 2
+
+
+def test_an_older_text_dated_after_the_current_revision_still_numbers_below_it(engine: Engine) -> None:
+    """Text A fetched at 0 h and again (unchanged, no new row) at 4 h; an old capture of 2 h with text
+    B: numbered in fetch order B would come last, yet A is the current text, seen last at 4 h."""
+    corpus = Corpus(engine)
+    corpus.store(page(URL, T0), article(OLD))
+    corpus.store(page(URL, T0 + timedelta(hours=4)), article(OLD))
+    corpus.store(page(URL, T0 + timedelta(hours=2)), article(NEW))
+    assert revisions(engine) == [(1, NEW, T0 + timedelta(hours=2)), (2, OLD, T0)]
+    with engine.connect() as connection:
+        latest = connection.execute(text("SELECT text, revision FROM articles_latest")).one()
+    assert tuple(latest) == (OLD, 2)
+    assert current(engine)[:2] == (OLD, 2)
