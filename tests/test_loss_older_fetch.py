@@ -15,6 +15,8 @@ from sqlalchemy import Engine, func, select, text
 from cleaner import CleanArticle
 from storage import Corpus, FetchedPage, Outcome
 from storage.models import Article, Page, Revision, StoryMerge
+from storage.reclean import raw_pages
+from storage.recleaned import Recleaned
 
 URL = "https://wire.example/a/ferry-rules"
 OLD = (
@@ -144,4 +146,20 @@ def test_an_older_text_dated_after_the_current_revision_still_numbers_below_it(e
     with engine.connect() as connection:
         latest = connection.execute(text("SELECT text, revision FROM articles_latest")).one()
     assert tuple(latest) == (OLD, 2)
+    assert current(engine)[:2] == (OLD, 2)
+
+
+def test_recleaning_takes_the_current_texts_page_not_an_older_fetch_dated_after_it(engine: Engine) -> None:
+    """The most recent kept page is the older fetch's (2 h, stored late) when the current text's page
+    (0 h) was refetched unchanged since: cleaned again, it turned the text back to the older one."""
+    corpus = Corpus(engine)
+    stored = corpus.store(page(URL, T0), article(OLD))
+    corpus.store(page(URL, T0 + timedelta(hours=4)), article(OLD))
+    corpus.store(page(URL, T0 + timedelta(hours=2)), article(NEW))
+    with engine.connect() as connection:
+        chosen = raw_pages(connection, [stored.article_id])[stored.article_id]
+        older = connection.scalar(select(Page.id).where(Page.fetched_at == T0 + timedelta(hours=2)))
+    assert chosen.fetched_at == T0
+    stale = Recleaned(stored.article_id, older, URL, T0 + timedelta(hours=2), article(NEWEST))
+    assert corpus.store_recleaned([stale]) == [False]
     assert current(engine)[:2] == (OLD, 2)
