@@ -11,7 +11,8 @@
   only then are runs left `running` by a dead daemon marked `interrupted`, so a live daemon's
   runs are never taken for a dead one's.
 - SIGTERM/SIGINT: no new runs; the crawl process gets SIGTERM (Scrapy stops every crawl cleanly,
-  finishing the items in hand), then SIGKILL after the grace period; runs are recorded honestly; exit 0.
+  finishing the items in hand), then SIGKILL after the grace period; runs are recorded honestly;
+  exit 0 after SIGTERM (a service manager's stop), 130 after SIGINT (Ctrl-C), as a crawl does.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
-from crawler.cli import EXIT_INTERRUPTED
+from crawler.cli import EXIT_INTERRUPTED, exit_interrupted
 from crawler.daemonconfig import DaemonConfig, log_event
 from crawler.schedules import make_scheduler, schedule_sources
 from crawler.sources import Source
@@ -47,6 +48,8 @@ class LockLost(RuntimeError):
 
 
 _stopping = threading.Event()
+_stopped_by: set[int] = set()
+"""The signals that stopped the daemon: SIGINT makes its exit status 130."""
 _warm: WarmCrawler | None = None
 _warm_lock = threading.Lock()
 _engines: dict[str, Engine] = {}
@@ -143,30 +146,42 @@ def serve(sources: list[Source], config: DaemonConfig, wait: bool = False) -> No
     # "skipped: maximum number of running instances" is the design (max_instances=1), not news.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: _stopping.set())
+        signal.signal(sig, _stop)
     with daemon_lock(config, wait) as lock:
-        if lock is None:
-            return
-        engine = make_engine(config.db_url)
-        abandoned = abandon_running(engine)
-        engine.dispose()
-        scheduler = make_scheduler(config.db_url)
-        scheduler.start(paused=True)
-        schedule_sources(scheduler, sources, run_source, config.__dict__)
-        log_event(
-            config.log_format,
-            "daemon_start",
-            sources=len(sources),
-            pid=os.getpid(),
-            interrupted_runs_found=abandoned,
-        )
-        warm_crawler(config).start()
-        scheduler.resume()
-        while not _stopping.wait(0.5):
-            pass
-        _shut_down(scheduler, config)
+        if lock is not None:  # None: stopped while waiting for another daemon's lock (--wait)
+            _run_schedule(sources, config)
     if _lock_lost.is_set():
         raise LockLost(_LOCK_LOST_MESSAGE)
+    if signal.SIGINT in _stopped_by:
+        exit_interrupted()
+
+
+def _run_schedule(sources: list[Source], config: DaemonConfig) -> None:
+    """Holding the lock: run every source on its schedule until the daemon is stopped."""
+    engine = make_engine(config.db_url)
+    abandoned = abandon_running(engine)
+    engine.dispose()
+    scheduler = make_scheduler(config.db_url)
+    scheduler.start(paused=True)
+    schedule_sources(scheduler, sources, run_source, config.__dict__)
+    log_event(
+        config.log_format,
+        "daemon_start",
+        sources=len(sources),
+        pid=os.getpid(),
+        interrupted_runs_found=abandoned,
+    )
+    warm_crawler(config).start()
+    scheduler.resume()
+    while not _stopping.wait(0.5):
+        pass
+    _shut_down(scheduler, config)
+
+
+def _stop(signum: int, frame: Any) -> None:
+    """SIGTERM or SIGINT: stop cleanly (the main loop sees `_stopping`), and remember which."""
+    _stopped_by.add(signum)
+    _stopping.set()
 
 
 def _shut_down(scheduler: BackgroundScheduler, config: DaemonConfig) -> None:

@@ -1,10 +1,11 @@
 """The crawl's side of the pending articles (storage/pending.py): an article a listing named is asked
 for by later crawls of its source until it is stored, even once no listing names it any more.
 
-The spider tells this what its feeds and sitemaps name, which article fetches failed and what
-became of each article page; each write is one statement for many URLs, made in this object's one
-thread, in order, off the reactor thread (as the corpus gate asks its questions). A database that
-cannot take a write costs that record, never the crawl: the URL is then only as safe as before.
+The spider tells this what its feeds, sitemaps and section pages lead it to ask for, which
+article fetches failed and what became of each article page; each write is one statement for many
+URLs, made in this object's one thread, in order, off the reactor thread (as the corpus gate asks
+its questions). A database that cannot take a write costs that record, never the crawl: the URL is
+then only as safe as before.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class PendingArticles:
         self.crawler = crawler
         self.db_url = crawler.settings.get("WIREDESK_DB")
         self.max_tries = crawler.settings.getint("WIREDESK_PENDING_TRIES")
+        self.max_failures = crawler.settings.getint("WIREDESK_CLEAN_FAILURES")
         self._engine: Engine | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="wiredesk-pending")
         self._done: list[tuple[str, str]] = []
@@ -52,9 +54,12 @@ class PendingArticles:
         return answer.urls
 
     def listed(self, source: str, urls: list[str]) -> None:
-        """A feed or sitemap of `source` named these article URLs (requested URLs, as Scrapy spells them)."""
+        """A listing of `source` (feed, sitemap or section page) led to requests for these article
+        URLs (as Scrapy spells them)."""
         if urls:
-            self._write(lambda engine: note_listed(engine, source, urls, datetime.now(UTC)))
+            self._write(
+                lambda engine: note_listed(engine, source, urls, datetime.now(UTC), self.max_failures)
+            )
 
     def stored(self, item: Any) -> None:
         """An article page went through the pipelines: stored (or spooled, which is stored later)."""
@@ -111,7 +116,8 @@ class PendingArticles:
 
     def _take_due(self, source: str) -> Due:
         try:
-            return take_due(self._engine_now(), source, self.max_tries, datetime.now(UTC))
+            now = datetime.now(UTC)
+            return take_due(self._engine_now(), source, self.max_tries, now, self.max_failures)
         except Exception as error:
             logger.warning("%s: pending articles not read (%s)", source, one_line(error))
             return Due([], 0)

@@ -96,9 +96,10 @@ SETTINGS = (
     Setting(
         "WIREDESK_PENDING_TRIES",
         5,
-        "An article URL a feed or sitemap named is asked for by later crawls of its source until it "
-        "is stored, even once no listing names it; it is given up after this many failed fetches, or "
-        "7 days after it was first listed (`pending_given_up`).",
+        "An article URL a feed, sitemap or section page led to is asked for by later crawls of its "
+        "source until it is stored, even once no listing names it; it is given up after this many "
+        "failed fetches, once its page was lost WIREDESK_CLEAN_FAILURES times (it is not fetched "
+        "again), or 7 days after it was first listed (`pending_given_up`).",
     ),
     Setting(
         "WIREDESK_SITE_MEMORY",

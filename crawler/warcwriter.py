@@ -37,6 +37,7 @@ from crawler.settings_registry import BY_NAME
 from crawler.warcrecords import SOURCE_HEADER
 from storage.archives import RawPage, count_raw_pages, raw_pages
 from storage.engine import make_engine
+from storage.keyset import Report
 
 logger = logging.getLogger(__name__)
 
@@ -314,9 +315,10 @@ def export_warc(
 
 
 def export_pages(
-    db_url: str | None, output: Path, since: datetime | None, source: str | None
+    db_url: str | None, output: Path, since: datetime | None, source: str | None, unreadable: Report
 ) -> tuple[int, list[Path]]:
-    """`wiredesk export --format warc`: the raw pages kept, with a progress bar; how many, and where."""
+    """`wiredesk export --format warc`: the raw pages kept, with a progress bar; how many, and where.
+    A page that cannot be read goes to `unreadable`, and the others are exported."""
     from rich.console import Console
     from rich.progress import MofNCompleteColumn, Progress
 
@@ -333,6 +335,6 @@ def export_pages(
         *Progress.get_default_columns(), MofNCompleteColumn(), console=Console(stderr=True), transient=True
     ) as bar:
         task = bar.add_task(f"exporting to {output}", total=total)
-        files = export_warc(raw_pages(engine, since, source), output, DEFAULT_MAX_BYTES, advance)
+        files = export_warc(raw_pages(engine, unreadable, since, source), output, DEFAULT_MAX_BYTES, advance)
     engine.dispose()
     return written, files

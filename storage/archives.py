@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from storage.keyset import Report, Unreadable, read_rows
 from storage.models import Page, WarcImport
 
 _IMPORTS = WarcImport.__table__
@@ -85,20 +86,35 @@ class RawPage:
     body: bytes
 
 
-def raw_pages(engine: Engine, since: datetime | None = None, source: str | None = None) -> Iterator[RawPage]:
-    """Every raw page kept (failed ones too: a better cleaner may read them), oldest first, streamed."""
-    query = select(Page).order_by(Page.id)
+def raw_pages(
+    engine: Engine, unreadable: Report, since: datetime | None = None, source: str | None = None
+) -> Iterator[RawPage]:
+    """Every raw page kept (failed ones too: a better cleaner may read them), oldest first, streamed.
+
+    A page that cannot be read (its row, or its compressed body) goes to `unreadable` and is skipped.
+    """
+    query = select(Page)
     if since is not None:
         query = query.where(Page.fetched_at >= since)
     if source is not None:
         query = query.where(Page.source == source)
     with engine.connect() as connection:
-        rows = connection.execution_options(yield_per=500).execute(query)
-        for row in rows:
-            body = zlib.decompress(row.body_zlib)
-            yield RawPage(
-                row.url, row.final_url, row.source, row.fetched_at, row.http_status, row.content_type, body
-            )
+        for rows in read_rows(connection, query, Page.__table__.c.id, 500, unreadable):
+            for row in rows:
+                try:
+                    body = zlib.decompress(row.body_zlib)
+                except zlib.error as error:
+                    unreadable(Unreadable(row.id, f"body not zlib: {error}"))
+                    continue
+                yield RawPage(
+                    row.url,
+                    row.final_url,
+                    row.source,
+                    row.fetched_at,
+                    row.http_status,
+                    row.content_type,
+                    body,
+                )
 
 
 def count_raw_pages(engine: Engine, since: datetime | None = None, source: str | None = None) -> int:

@@ -22,11 +22,11 @@ from sqlalchemy import Connection, insert, select, update
 
 from cleaner import CleanArticle
 from cleaner.fingerprint import signature_from_bytes
-from storage import dedup, sitememory
+from storage import dedup, rows, sitememory
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
-from storage.rows import INSERT_ARTICLE, REFRESH, compressed_page, text_values
+from storage.revisions import OlderTexts
 from storage.stories import Copy, Stories
 from storage.urls import site_of
 
@@ -45,6 +45,9 @@ class Kind(Enum):
     """The text is already stored on this site under another URL: only the new URLs are recorded."""
     REVISION = "revision"
     """A stored article with a new text."""
+    OLDER = "older fetch"
+    """A stored article fetched before its latest stored fetch (an old WARC, a late replay): a text of
+    its own is kept as an older revision; its current text, story and fetch time stay."""
     INSERT = "insert"
     """A new article, in a new story or in the story of a copy."""
 
@@ -62,6 +65,8 @@ class Stored:
     revision_count: int
     id: int | None = None
     story_id: int | None = None
+    last_fetched_at: datetime | None = None
+    """Its latest stored fetch: a page fetched before it does not make its text current."""
 
 
 @dataclass(eq=False)
@@ -98,6 +103,7 @@ class Batch:
     by_hash: dict[str, list[Stored]] = field(default_factory=dict)
     """Every article with each of the batch's text hashes (stored ones by id, then the batch's own)."""
     stories: Stories = field(init=False)
+    older: OlderTexts = field(init=False)
     near: dedup.NearIndex | None = None
     """The band index as the batch sees it, once the bands of what it indexes are locked."""
     new_urls: list[dict[str, Any]] = field(default_factory=list)
@@ -112,16 +118,20 @@ class Batch:
 
     def __post_init__(self) -> None:
         self.stories = Stories(self.connection)
+        self.older = OlderTexts(self.connection)
 
     def read(self, urls: Iterable[str], hashes: Iterable[str]) -> None:
         """Two queries for the whole batch: the articles its URLs lead to, and those with its texts."""
         articles: dict[int, Stored] = {}
         columns = (_ARTICLES.c.id, _ARTICLES.c.story_id, _ARTICLES.c.site, _ARTICLES.c.text_hash)
-        columns += (_ARTICLES.c.revision_count,)
+        columns += (_ARTICLES.c.revision_count, _ARTICLES.c.last_fetched_at)
 
         def stored(row: Any) -> Stored:
             return articles.setdefault(
-                row.id, Stored(row.site, row.text_hash, row.revision_count, row.id, row.story_id)
+                row.id,
+                Stored(
+                    row.site, row.text_hash, row.revision_count, row.id, row.story_id, row.last_fetched_at
+                ),
             )
 
         by_url = select(_URLS.c.url, *columns).join(_ARTICLES, _ARTICLES.c.id == _URLS.c.article_id)
@@ -188,13 +198,20 @@ class Batch:
         fingerprint: Fingerprint,
         new_urls: list[str],
     ) -> Step:
-        step = Step(Kind.REFRESH, page, article, fingerprint, existing, new_urls)
-        if existing.text_hash == fingerprint.text_hash:
+        fetched_at, latest = rows.as_utc(page.fetched_at), existing.last_fetched_at
+        older = latest is not None and fetched_at < latest
+        step = Step(Kind.OLDER if older else Kind.REFRESH, page, article, fingerprint, existing, new_urls)
+        existing.last_fetched_at = latest if older else fetched_at
+        if existing.text_hash == fingerprint.text_hash or (
+            older and self.older.known(existing, fingerprint.text_hash)
+        ):  # an older text kept already (the same old WARC imported twice): nothing to keep
             step.outcome = Outcome.DUPLICATE if page.url in new_urls else Outcome.UNCHANGED
-        else:
+            return step
+        existing.revision_count += 1
+        step.outcome, step.number = Outcome.REVISION, existing.revision_count
+        if step.kind is Kind.REFRESH:
             self._rehash(existing, fingerprint.text_hash)
-            existing.revision_count += 1
-            step.kind, step.outcome, step.number = Kind.REVISION, Outcome.REVISION, existing.revision_count
+            step.kind = Kind.REVISION
         return step
 
     def _plan_unknown(
@@ -212,7 +229,7 @@ class Batch:
             return Step(
                 Kind.SITE_DUPLICATE, page, article, fingerprint, same_site, new_urls, Outcome.DUPLICATE
             )
-        target = Stored(site, fingerprint.text_hash, 1)
+        target = Stored(site, fingerprint.text_hash, 1, last_fetched_at=rows.as_utc(page.fetched_at))
         exact = next(iter(copies), None)
         step = Step(Kind.INSERT, page, article, fingerprint, target, new_urls, exact=exact, url=identity)
         copies.append(target)
@@ -234,6 +251,8 @@ class Batch:
         elif step.kind is Kind.REVISION:
             self._revise(step)
             self.saw(step.page.final_url, step.article, story_of(target), step.page.fetched_at)
+        elif step.kind is Kind.OLDER and step.outcome is Outcome.REVISION:
+            self._keep_older(step)
         elif step.kind is Kind.REFRESH:
             self.refreshed[id_of(target)] = {
                 "b_id": target.id,
@@ -265,7 +284,7 @@ class Batch:
             story_id = self.stories.create(article.title, article.published, page.fetched_at)
         target.story_id = story_id
         target.id = self.connection.execute(
-            INSERT_ARTICLE,
+            rows.INSERT_ARTICLE,
             {
                 "url": step.url,
                 "source": page.source,
@@ -273,7 +292,7 @@ class Batch:
                 "story_id": story_id,
                 "revision_count": 1,
                 "first_fetched_at": page.fetched_at,
-                **text_values(page, article, fingerprint),
+                **rows.text_values(page, article, fingerprint),
             },
         ).scalar_one()
         self._keep_page(step, outcome)
@@ -294,11 +313,20 @@ class Batch:
         self.connection.execute(
             update(_ARTICLES)
             .where(_ARTICLES.c.id == target.id)
-            .values(revision_count=step.number, **text_values(page, article, fingerprint))
+            .values(revision_count=step.number, **rows.text_values(page, article, fingerprint))
         )
         self.refreshed.pop(id_of(target), None)
         self._keep_page(step, Outcome.REVISION)
         self.relink(target, fingerprint, article, "revision")
+
+    def _keep_older(self, step: Step) -> None:
+        """An older text: its page and revision are kept, numbered in fetch order at the batch's end."""
+        self.connection.execute(
+            rows.OLDER_FETCH,
+            {"b_id": step.target.id, "b_count": step.number, "b_fetched_at": step.page.fetched_at},
+        )
+        self._keep_page(step, Outcome.REVISION)
+        self.older.renumbered.add(id_of(step.target))
 
     def relink(self, target: Stored, fingerprint: Fingerprint, article: CleanArticle, cause: str) -> None:
         """An article's text changed: index it again and put it in the story its links say.
@@ -325,30 +353,9 @@ class Batch:
 
     def _keep_page(self, step: Step, outcome: Outcome) -> None:
         """The raw page and the revision it carries, written at the end of the batch."""
-        page, article = step.page, step.article
-        self.pages.append(
-            {
-                "url": page.url,
-                "final_url": page.final_url,
-                "source": page.source,
-                "fetched_at": page.fetched_at,
-                "http_status": page.http_status,
-                "content_type": page.content_type,
-                "body_zlib": compressed_page(page.body),
-                "article_id": step.target.id,
-                "outcome": outcome.value,
-            }
-        )
-        self.revisions.append(
-            {
-                "article_id": step.target.id,
-                "number": step.number,
-                "fetched_at": page.fetched_at,
-                "title": article.title,
-                "text": article.text,
-                "text_hash": step.fingerprint.text_hash,
-            }
-        )
+        page, target = step.page, step.target
+        self.pages.append(rows.page_row(page, target.id, outcome))
+        self.revisions.append(rows.revision_row(step.article, target.id, step.number, page, step.fingerprint))
 
     def finish(self) -> None:
         """Write what the batch deferred: a few statements of many rows each."""
@@ -365,8 +372,9 @@ class Batch:
                     for revision, page_id in zip(self.revisions, page_ids, strict=True)
                 ],
             )
+        self.older.finish()
         if self.refreshed:
-            self.connection.execute(REFRESH, list(self.refreshed.values()))
+            self.connection.execute(rows.REFRESH, list(self.refreshed.values()))
         if self.near is not None:
             self.near.finish()
         self.stories.finish()

@@ -1,7 +1,9 @@
 """Export the corpus's articles as JSON Lines, CSV or Parquet, streaming in constant memory.
 
-Rows are read with a server-side cursor (PostgreSQL) or an incremental one (SQLite) in chunks of
-CHUNK rows and written as they come, so a corpus of any size exports with the memory of one chunk.
+Rows are read by key in chunks of CHUNK rows (storage/keyset.py) and written as they come, so a
+corpus of any size exports with the memory of one chunk. A row that cannot be read (text not
+UTF-8, a JSON column not JSON) or written (a value its Parquet column cannot hold) is handed to
+the caller's `unreadable` with its id and why, and the others are exported.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import IO, Any
 from sqlalchemy import Select, func, select
 
 from storage.engine import make_engine
+from storage.keyset import Report, Unreadable, about_the_row, read_rows
 from storage.models import Article
 
 CHUNK = 1000
@@ -55,8 +58,8 @@ class ExportError(RuntimeError):
 
 
 def article_query(since: datetime | None = None, source: str | None = None) -> Select[Any]:
-    """The articles to export, oldest first, optionally from a date and one source."""
-    query = select(*(getattr(Article, name) for name in COLUMNS)).order_by(Article.id)
+    """The articles to export, optionally from a date and one source (read in id order)."""
+    query = select(*(getattr(Article, name) for name in COLUMNS))
     if since is not None:
         query = query.where(Article.first_fetched_at >= since)
     if source is not None:
@@ -71,23 +74,34 @@ def export_articles(
     since: datetime | None = None,
     source: str | None = None,
     progress: Callable[[int], None] | None = None,
+    unreadable: Report | None = None,
 ) -> int:
     """Write the selected articles to `output` (a file, or an open text stream such as stdout for the
-    text formats) in `fmt`; return how many. `progress(n)` after each chunk."""
+    text formats) in `fmt`; return how many. `progress(n)` after each chunk.
+
+    A row that cannot be read or written goes to `unreadable` and is skipped; without one, it
+    raises `UnreadableRow` (an export never leaves a row out unsaid)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if fmt == "parquet" and not isinstance(output, Path):
         raise ExportError("Parquet is a binary file format: write it to a file (-o corpus.parquet)")
     writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[fmt]
+    report = unreadable or _raise
     engine = make_engine(db_url, read_only=True)
     try:
         with engine.connect() as connection, _replaced_when_done(output) as target:
-            result = connection.execution_options(stream_results=True, yield_per=CHUNK).execute(
-                article_query(since, source)
-            )
-            return writer(target, _chunks(result.partitions(CHUNK), progress))
+            rows = read_rows(connection, article_query(since, source), Article.__table__.c.id, CHUNK, report)
+            return writer(target, _chunks(rows, progress), report)
     finally:
         engine.dispose()
+
+
+class UnreadableRow(ExportError):
+    """A row the export could not read or write, and no `unreadable` to report it to."""
+
+
+def _raise(row: Unreadable) -> None:
+    raise UnreadableRow(f"article {row.key}: {row.reason}")
 
 
 @contextmanager
@@ -132,6 +146,21 @@ def _chunks(
             progress(len(rows))
 
 
+def _each_written(rows: list[dict[str, Any]], write: Callable[[dict[str, Any]], Any], report: Report) -> int:
+    """Write each row; one that cannot be written (a value its format cannot hold) is reported."""
+    written = 0
+    for row in rows:
+        try:
+            write(row)
+        except Exception as error:
+            if not about_the_row(error):
+                raise
+            report(Unreadable(row["id"], f"{type(error).__name__}: {error}"))
+        else:
+            written += 1
+    return written
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -151,28 +180,31 @@ def _text_output(output: Path | IO[str]) -> AbstractContextManager[IO[str]]:
     return nullcontext(output)
 
 
-def _write_jsonl(output: Path | IO[str], chunks: Iterator[list[dict[str, Any]]]) -> int:
+def _write_jsonl(output: Path | IO[str], chunks: Iterator[list[dict[str, Any]]], report: Report) -> int:
     written = 0
     with _text_output(output) as stream:
+
+        def write(row: dict[str, Any]) -> None:
+            stream.write(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
+
         for rows in chunks:
-            for row in rows:
-                stream.write(json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False) + "\n")
-            written += len(rows)
+            written += _each_written(rows, write, report)
     return written
 
 
-def _write_csv(output: Path | IO[str], chunks: Iterator[list[dict[str, Any]]]) -> int:
+def _write_csv(output: Path | IO[str], chunks: Iterator[list[dict[str, Any]]], report: Report) -> int:
     written = 0
     with _text_output(output) as stream:
         writer = csv.DictWriter(stream, fieldnames=COLUMNS)
         writer.writeheader()
         for rows in chunks:
-            writer.writerows({k: _csv_cell(k, v) for k, v in row.items()} for row in rows)
-            written += len(rows)
+            written += _each_written(
+                rows, lambda row: writer.writerow({k: _csv_cell(k, v) for k, v in row.items()}), report
+            )
     return written
 
 
-def _write_parquet(output: Path, chunks: Iterator[list[dict[str, Any]]]) -> int:
+def _write_parquet(output: Path, chunks: Iterator[list[dict[str, Any]]], report: Report) -> int:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -192,8 +224,17 @@ def _write_parquet(output: Path, chunks: Iterator[list[dict[str, Any]]]) -> int:
     written = 0
     with pq.ParquetWriter(output, schema) as writer:
         for rows in chunks:
-            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
-            written += len(rows)
+            try:
+                table = pa.Table.from_pylist(rows, schema=schema)
+            except (pa.ArrowException, TypeError, ValueError):  # one row's value: find it, keep the others
+                kept = [
+                    row
+                    for row in rows
+                    if _each_written([row], lambda one: pa.Table.from_pylist([one], schema=schema), report)
+                ]
+                table = pa.Table.from_pylist(kept, schema=schema)
+            writer.write_table(table)
+            written += table.num_rows
     return written
 
 

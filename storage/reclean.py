@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from cleaner import furniture_key
-from storage.models import Article, Page
+from storage.models import Article, Page, Revision
 from storage.sitememory import site_of
 
-_ARTICLES, _PAGES = Article.__table__, Page.__table__
+_ARTICLES, _PAGES, _REVISIONS = Article.__table__, Page.__table__, Revision.__table__
 
 
 @dataclass(frozen=True)
@@ -60,32 +60,36 @@ def article_ids(connection: Connection, selection: Selection, after: int, limit:
 
 
 def raw_pages(connection: Connection, ids: list[int]) -> dict[int, RawPage]:
-    """Each article's most recent kept page (the one its current text came from), by article id."""
-    query = (
-        select(_PAGES)
-        .where(_PAGES.c.article_id.in_(ids), _PAGES.c.outcome != "failed")
-        .order_by(_PAGES.c.article_id, _PAGES.c.fetched_at.desc(), _PAGES.c.id.desc())
-    )
-    found: dict[int, RawPage] = {}
-    for row in connection.execute(query):
-        if row.article_id not in found:
-            found[row.article_id] = _raw_page(row)
-    return found
+    """Each article's current page (the one its current text came from), by article id."""
+    pages = current_page_ids(connection, ids)
+    query = select(_PAGES).where(_PAGES.c.id.in_(list(pages.values())))
+    return {row.article_id: _raw_page(row) for row in connection.execute(query)}
 
 
 def current_page_ids(connection: Connection, ids: list[int]) -> dict[int, int]:
-    """Each article's most recent kept page id, as `raw_pages` chooses it, without the bodies.
+    """Each article's current page id: the page of its current revision (the highest number), else
+    its most recent kept page; without the bodies.
 
-    Storing a re-cleaned text checks it again: a crawl that stored a newer page of the article
-    while its old page was being cleaned made that old page's text stale.
+    Not simply the most recent page: an older fetch stored late (an old WARC imported) keeps its
+    page, dated after the current text's own page when the article was refetched unchanged since;
+    cleaned again, it would turn the article's text back to the older one. Storing a re-cleaned text
+    checks this again: a crawl that stored a newer page of the article while its old page was being
+    cleaned made that old page's text stale.
     """
-    query = (
+    kept = _PAGES.c.outcome != "failed"
+    of_revision = (
+        select(_REVISIONS.c.article_id, _REVISIONS.c.page_id)
+        .join(_ARTICLES, _ARTICLES.c.id == _REVISIONS.c.article_id)
+        .join(_PAGES, _PAGES.c.id == _REVISIONS.c.page_id)
+        .where(_REVISIONS.c.article_id.in_(ids), _REVISIONS.c.number == _ARTICLES.c.revision_count, kept)
+    )
+    found: dict[int, int] = {article_id: page_id for article_id, page_id in connection.execute(of_revision)}
+    latest = (
         select(_PAGES.c.article_id, _PAGES.c.id)
-        .where(_PAGES.c.article_id.in_(ids), _PAGES.c.outcome != "failed")
+        .where(_PAGES.c.article_id.in_([i for i in ids if i not in found]), kept)
         .order_by(_PAGES.c.article_id, _PAGES.c.fetched_at.desc(), _PAGES.c.id.desc())
     )
-    found: dict[int, int] = {}
-    for article_id, page_id in connection.execute(query):
+    for article_id, page_id in connection.execute(latest):
         found.setdefault(article_id, page_id)
     return found
 

@@ -47,13 +47,15 @@ def lock_articles(connection: Connection, article_ids: list[int]) -> dict[int, S
     found: dict[int, Stored] = {}
     for start in range(0, len(article_ids), IN_CHUNK):
         query = (
-            select(*columns, _ARTICLES.c.revision_count)
+            select(*columns, _ARTICLES.c.revision_count, _ARTICLES.c.last_fetched_at)
             .where(_ARTICLES.c.id.in_(sorted(article_ids)[start : start + IN_CHUNK]))
             .order_by(_ARTICLES.c.id)
             .with_for_update(key_share=True)
         )
         for row in connection.execute(query):
-            found[row.id] = Stored(row.site, row.text_hash, row.revision_count, row.id, row.story_id)
+            found[row.id] = Stored(
+                row.site, row.text_hash, row.revision_count, row.id, row.story_id, row.last_fetched_at
+            )
     return found
 
 

@@ -12,7 +12,6 @@ every later one overwrote the file the mirror had recorded as done, and was skip
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -91,7 +90,7 @@ def test_an_export_cut_short_by_a_bad_row_keeps_the_last_good_one(fmt: str, tmp_
     before = _exported_before(f"sqlite:///{db}", fmt, output)
     with sqlite3.connect(db) as connection:  # one row the export cannot read, after the first
         connection.execute("UPDATE articles SET authors = 'not json' WHERE id = ?", (ARTICLES,))
-    with pytest.raises(json.JSONDecodeError):
+    with pytest.raises(export.UnreadableRow, match=f"article {ARTICLES}: JSONDecodeError"):
         export.export_articles(f"sqlite:///{db}", fmt, output)
     assert output.read_bytes() == before
     assert not list(tmp_path.glob("*.partial")), "nothing partial left"

@@ -23,6 +23,7 @@ from crawler.commands.common import (
 )
 from crawler.output import output_format_options, print_rows
 from storage.engine import DB_ENV, database_fault
+from storage.keyset import Unreadable
 from storage.readonly import MAX_ROWS, SQL_DB_ENV, TIME_LIMIT_SECONDS, stream_query
 
 # What an export's file name says about its format; `--format` overrides it. Its values are
@@ -169,36 +170,68 @@ def export(
 ) -> None:
     """Export articles to JSON Lines, CSV or Parquet, or the raw pages kept as WARC, streaming.
 
+    A row that cannot be read (a corrupt raw page, text that is not UTF-8) is named on stderr and
+    left out; the others are exported, and the command exits 3 at the end.
+
     Example: wiredesk export --since 2024-12-01 -o december.parquet
     """
     from storage.export import count_articles, export_articles
 
     fmt = fmt or _export_format(output)
     since_utc = since.replace(tzinfo=UTC) if since else None
+    left_out = _LeftOut("raw page" if fmt == WARC else "article")
     if fmt == WARC:
-        _export_warc(db_url, output, since_utc, source)
+        _export_warc(db_url, output, since_utc, source, left_out)
+        left_out.exit_if_any()
         return
     try:
         if output == STDOUT:
-            written = export_articles(db_url, fmt, sys.stdout, since_utc, source)
+            written = export_articles(db_url, fmt, sys.stdout, since_utc, source, unreadable=left_out)
         else:
             path = writable(Path(output))
             total = count_articles(db_url, since_utc, source)
             with _progress_bar(f"exporting to {output}", total) as advance:
-                written = export_articles(db_url, fmt, path, since_utc, source, advance)
+                written = export_articles(db_url, fmt, path, since_utc, source, advance, left_out)
     except OSError as error:
         raise click.ClickException(f"cannot write {output}: {error.strerror}") from error
-    click.echo(f"{written} articles written to {'stdout' if output == STDOUT else output}", err=True)
+    where = "stdout" if output == STDOUT else output
+    click.echo(f"{written} articles written to {where}{left_out.summary()}", err=True)
+    left_out.exit_if_any()
 
 
-def _export_warc(db_url: str | None, output: str, since: datetime | None, source: str | None) -> None:
+class _LeftOut:
+    """The rows an export could not read: each named on stderr as it is met, counted at the end."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.count = 0
+
+    def __call__(self, row: Unreadable) -> None:
+        self.count += 1
+        click.echo(f"{self.what} {row.key} not exported: {row.reason}", err=True)
+
+    def summary(self) -> str:
+        return f"; {self.count} unreadable {self.what}s left out (named above)" if self.count else ""
+
+    def exit_if_any(self) -> None:
+        """Exit 3 (as a crawl that lost articles does) when a row was left out."""
+        if self.count:
+            from crawler.run import EXIT_ARTICLES_LOST
+
+            sys.exit(EXIT_ARTICLES_LOST)
+
+
+def _export_warc(
+    db_url: str | None, output: str, since: datetime | None, source: str | None, left_out: _LeftOut
+) -> None:
     """The raw pages kept, as rotating gzipped WARC files named after `output` (docs/archives.md)."""
     from crawler.warcwriter import export_pages
 
     if output == STDOUT:
         raise click.ClickException("WARC export writes rotating files: give -o NAME.warc.gz, not -o -")
-    written, files = export_pages(db_url, writable(Path(output)), since, source)
-    click.echo(f"{written} raw pages written to {', '.join(map(str, files))}", err=True)
+    written, files = export_pages(db_url, writable(Path(output)), since, source, left_out)
+    where = ", ".join(map(str, files))
+    click.echo(f"{written} raw pages written to {where}{left_out.summary()}", err=True)
 
 
 def _export_format(output: str) -> str:

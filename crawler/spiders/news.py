@@ -276,8 +276,8 @@ class NewsSpider(Spider):
             self.listed_at[url] = entry.updated or self.listed_at.get(url)
             wanted = Wanted(entry.updated, self._revisit_hours(src))
             requests.append(self._article_request(url, src, wanted, listed))
-        if listed:  # kept until stored: asked for again by later crawls if this one misses it
-            self.pending.listed(src.name, [request.url for request in requests])
+        # Kept until stored, section links too: later crawls ask for them even once off the listing.
+        self.pending.listed(src.name, [request.url for request in requests])
         yield from requests
 
     def _article_request(self, url: str, src: Source, wanted: Wanted, listed: bool) -> Request:
