@@ -3,10 +3,8 @@
 `Corpus.store_many` (storage/repository.py) hands a batch to `Batch` inside its transaction. What a
 batch needs to know of the stored articles is read with two queries for the whole batch, the
 batch's own earlier items are kept in memory, and rows that nothing in the batch reads back (URLs,
-raw pages, revisions, refreshed fetch times, story updates, site memory) are written together at
-its end (`Batch.finish`). Only what a near-copy lookup reads (articles, stories, band index) is
-written as it goes.
-"""
+raw pages, revisions, refreshed fetch times, story updates, site memory, on PostgreSQL new
+articles) are written together (`Batch.finish`); stories and, on SQLite, articles as it goes."""
 
 from __future__ import annotations
 
@@ -26,7 +24,7 @@ from storage import dedup, sitememory
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
-from storage.rows import INSERT_ARTICLE, REFRESH, compressed_page, text_values
+from storage.rows import REFRESH, NewArticles, compressed_page, text_values
 from storage.stories import Copy, Stories
 from storage.urls import site_of
 
@@ -109,9 +107,11 @@ class Batch:
     """Per text hash of the batch, the first stored article read with it (its signature is the text's)."""
     sightings: list[sitememory.Sighting] = field(default_factory=list)
     """The lines of every text the batch stores, for the site memory."""
+    articles: NewArticles = field(init=False)  # on PostgreSQL written together (storage/rows.py)
 
     def __post_init__(self) -> None:
         self.stories = Stories(self.connection)
+        self.articles = NewArticles(self.connection)
 
     def read(self, urls: Iterable[str], hashes: Iterable[str]) -> None:
         """Two queries for the whole batch: the articles its URLs lead to, and those with its texts."""
@@ -264,8 +264,7 @@ class Batch:
         if story_id is None:
             story_id = self.stories.create(article.title, article.published, page.fetched_at)
         target.story_id = story_id
-        target.id = self.connection.execute(
-            INSERT_ARTICLE,
+        target.id = self.articles.add(
             {
                 "url": step.url,
                 "source": page.source,
@@ -274,11 +273,11 @@ class Batch:
                 "revision_count": 1,
                 "first_fetched_at": page.fetched_at,
                 **text_values(page, article, fingerprint),
-            },
-        ).scalar_one()
+            }
+        )
         self._keep_page(step, outcome)
         self._near().add(target.id, fingerprint, story_id, article.published, replace=False, site=target.site)
-        self.stories.merge(story_id, links, target.id, "copy")
+        self._merge(story_id, links, target.id, "copy")
         self.stories.add_copy(
             story_id, Copy(target.id, article.title, article.published, page.fetched_at, len(article.text))
         )
@@ -291,6 +290,7 @@ class Batch:
 
     def _revise(self, step: Step) -> None:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
+        self.articles.flush()
         self.connection.execute(
             update(_ARTICLES)
             .where(_ARTICLES.c.id == target.id)
@@ -314,10 +314,16 @@ class Batch:
         links.append(dedup.Link(target_id, its_story, 1.0))
         story_id = self.stories.oldest(links)
         assert story_id is not None
-        self.stories.merge(story_id, links, id_of(target), cause)
+        self._merge(story_id, links, id_of(target), cause)
         self.stories.revised(story_id, id_of(target), article.published, len(article.text))
         target.story_id = story_id
         near.moved(id_of(target), story_id)
+
+    def _merge(self, into: int, links: list[dedup.Link], article_id: int, cause: str) -> None:
+        """Merging moves articles in the database: the batch's new rows go first."""
+        if any(self.stories.live(link.story_id) != into for link in links):
+            self.articles.flush()
+        self.stories.merge(into, links, article_id, cause)
 
     def _near(self) -> dedup.NearIndex:
         assert self.near is not None, "the band index is read once the bands are locked"
@@ -352,6 +358,7 @@ class Batch:
 
     def finish(self) -> None:
         """Write what the batch deferred: a few statements of many rows each."""
+        self.articles.flush()
         if self.new_urls:
             self.connection.execute(insert(_URLS), self.new_urls)
         if self.pages:
