@@ -25,7 +25,7 @@ _ARTICLES = Article.__table__
 RAW_PAGE_LEVEL = 3
 
 INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
-_INSERT_ARTICLES = insert(_ARTICLES)
+_INSERT_ARTICLES = insert(_ARTICLES).returning(_ARTICLES.c.id)
 _RESERVE_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, :count)"
 )
