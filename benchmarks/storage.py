@@ -91,7 +91,7 @@ def main() -> None:
         default="store",
         help="how the corpus is filled up to each size: store_many (the real path); PostgreSQL only: "
         "COPY of rows made in Python (each article its own story, no raw page), or rows generated "
-        "in the server (benchmarks/storage_fill.py: a million in minutes)",
+        "in the server (benchmarks/storage_fill.py)",
     )
     parser.add_argument(
         "--keep",
