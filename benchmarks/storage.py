@@ -2,6 +2,7 @@
 
     python -m benchmarks.storage [--sizes 10000,100000] [--writers 4] [--sample 2000]
                                  [--db sqlite | --db postgresql+psycopg://...] [--copies 0.2]
+                                 [--text bulk|varied] [--fill store|copy|sql]
 
 For each backend it fills a fresh corpus up to each size (the fill rate is reported apart), then
 measures `--writers` processes storing the next `--sample` articles together, each in the
@@ -27,14 +28,15 @@ import random
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import create_engine, text
 
+from benchmarks.storage_fill import reserve_ids, sql_fill
 from cleaner import CleanArticle
 from crawler.newsroom.bulk import bulk_article, bulk_story
 from storage import Corpus, FetchedPage, make_engine
@@ -84,10 +86,20 @@ def main() -> None:
         "varied: Zipf-distributed words (unrelated texts share few buckets, as real ones do)",
     )
     parser.add_argument(
-        "--bulk",
-        action="store_true",
-        help="PostgreSQL: fill with COPY (each article its own story, no raw page) instead of store_many",
+        "--fill",
+        choices=("store", "copy", "sql"),
+        default="store",
+        help="how the corpus is filled up to each size: store_many (the real path); PostgreSQL only: "
+        "COPY of rows made in Python (each article its own story, no raw page), or rows generated "
+        "in the server (benchmarks/storage_fill.py)",
     )
+    parser.add_argument(
+        "--keep",
+        metavar="SCHEMA",
+        help="PostgreSQL: use this schema and keep it (created if missing; sizes it already holds are "
+        "not filled again), so that one 1,000,000-article fill serves several measurements",
+    )
+    parser.add_argument("--bulk", action="store_const", const="copy", dest="fill", help="--fill copy")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     print(
@@ -99,7 +111,7 @@ def main() -> None:
     for backend in args.db or ["sqlite", PG_DEFAULT]:
         name = "sqlite" if backend == "sqlite" else "postgresql"
         with tempfile.TemporaryDirectory() as tmp:
-            url, cleanup = _database(backend, Path(tmp))
+            url, cleanup = _database(backend, Path(tmp), args.keep)
             try:
                 for size, fill, run in measure(url, sizes, args):
                     _print_row(name, size, fill, run)
@@ -124,17 +136,17 @@ def measure(url: str, sizes: list[int], args: argparse.Namespace) -> Iterator[tu
     """At each size, as soon as measured: the fill up to it, then the sample stored at that size."""
     engine = make_engine(url)
     upgrade(engine)
+    stored = Corpus(engine).count_articles()
     engine.dispose()
-    stored = 0
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(args.writers, mp_context=context) as pool:
         for size in sizes:
             fill = None
             if size > stored:
-                bulk = args.bulk and _is_pg(url)
-                fill = (_bulk_fill if bulk else _together)(pool, url, stored, size - stored, args)
-            run = _together(pool, url, size, args.sample, args)
-            stored = size + args.sample
+                how = args.fill if _is_pg(url) else "store"
+                fill = _FILLS[how](pool, url, stored, size - stored, args)
+            run = _together(pool, url, max(size, stored), args.sample, args)
+            stored = max(size, stored) + args.sample
             yield size, fill, run
 
 
@@ -190,7 +202,7 @@ def _bulk_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args
     count -= settle
     engine = make_engine(url)
     with engine.begin() as connection:
-        bases = [_reserve_ids(connection, table, count) for table in ("articles", "stories")]
+        bases = [reserve_ids(connection, table, count) for table in ("articles", "stories")]
     started = time.perf_counter()
     futures = [
         pool.submit(
@@ -207,11 +219,18 @@ def _bulk_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args
     return Run(count + settle, time.perf_counter() - started, cpu, None)
 
 
-def _reserve_ids(connection: Connection, table: str, count: int) -> int:
-    """Take `count` ids of the table's sequence at once; returns the first."""
-    sequence = f"pg_get_serial_sequence('{table}', 'id')"
-    reserve = f"SELECT setval({sequence}, nextval({sequence}) + :count - 1) - :count + 1"
-    return int(connection.execute(text(reserve), {"count": count}).scalar_one())
+def _sql_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args: argparse.Namespace) -> Run:
+    """Generate numbers first .. first+count in the server, the last tenth (at most 1,000) through
+    `store_many` (site memory, raw pages), then ANALYZE, as `_bulk_fill` does."""
+    settle = min(1000, count // 10)
+    engine = make_engine(url)
+    started = time.perf_counter()
+    sql_fill(engine, first, count - settle)
+    cpu = _together(pool, url, first + count - settle, settle, args).writers_cpu
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+    return Run(count, time.perf_counter() - started, cpu, None)
 
 
 def _bulk_write(
@@ -300,6 +319,9 @@ def _bulk_rows(numbered: list[tuple[int, int, int]], varied: bool) -> dict[str, 
     return rows
 
 
+_FILLS = {"store": _together, "copy": _bulk_fill, "sql": _sql_fill}
+
+
 def _is_pg(url: str) -> bool:
     return url.startswith("postgresql")
 
@@ -353,13 +375,16 @@ def _varied(number: int) -> list[str]:
     return [" ".join(rng.choices(_WORDS, _ZIPF, k=40)) + "." for _ in range(rng.randint(5, 8))]
 
 
-def _database(backend: str, tmp: Path) -> tuple[str, object]:
+def _database(backend: str, tmp: Path, keep: str | None) -> tuple[str, Callable[[], None]]:
     if backend == "sqlite":
         return f"sqlite:///{tmp / 'bench.db'}", lambda: None
-    schema = f"wd_bench_{uuid.uuid4().hex[:8]}"
+    schema = keep or f"wd_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(backend, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
+        connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+    if keep:
+        admin.dispose()
+        return f"{backend}?options=-csearch_path%3D{schema}", lambda: None
 
     def drop() -> None:
         with admin.connect() as connection:

@@ -3,10 +3,8 @@
 `Corpus.store_many` (storage/repository.py) hands a batch to `Batch` inside its transaction. What a
 batch needs to know of the stored articles is read with two queries for the whole batch, the
 batch's own earlier items are kept in memory, and rows that nothing in the batch reads back (URLs,
-raw pages, revisions, refreshed fetch times, story updates, site memory) are written together at
-its end (`Batch.finish`). Only what a near-copy lookup reads (articles, stories, band index) is
-written as it goes.
-"""
+raw pages, revisions, refreshed fetch times, story updates, site memory, on PostgreSQL new
+articles) are written together (`Batch.finish`); stories and, on SQLite, articles as it goes."""
 
 from __future__ import annotations
 
@@ -14,7 +12,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -27,6 +24,7 @@ from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
 from storage.revisions import OlderTexts
+from storage.steps import Kind, Step, Stored, id_of, story_of
 from storage.stories import Copy, Stories
 from storage.urls import site_of
 
@@ -34,60 +32,6 @@ logger = logging.getLogger(__name__)
 
 _ARTICLES, _URLS, _PAGES = Article.__table__, ArticleUrl.__table__, Page.__table__
 _REVISIONS = Revision.__table__
-
-
-class Kind(Enum):
-    """What storing one page does to the corpus."""
-
-    REFRESH = "refresh"
-    """A stored article fetched again with the same text: its fetch time and validators move."""
-    SITE_DUPLICATE = "site duplicate"
-    """The text is already stored on this site under another URL: only the new URLs are recorded."""
-    REVISION = "revision"
-    """A stored article with a new text."""
-    OLDER = "older fetch"
-    """A stored article fetched before its latest stored fetch (an old WARC, a late replay): a text of
-    its own is kept as an older revision; its current text, story and fetch time stay."""
-    INSERT = "insert"
-    """A new article, in a new story or in the story of a copy."""
-
-
-# Steps whose text goes into the band index, so whose band keys are locked first.
-INDEXED = frozenset({Kind.REVISION, Kind.INSERT})
-
-
-@dataclass(eq=False)
-class Stored:
-    """An article as a batch sees it: read from the corpus, or inserted by the batch (ids set on write)."""
-
-    site: str
-    text_hash: str
-    revision_count: int
-    id: int | None = None
-    story_id: int | None = None
-    last_fetched_at: datetime | None = None
-    """Its latest stored fetch: a page fetched before it does not make its text current."""
-
-
-@dataclass(eq=False)
-class Step:
-    """What storing one item will do, decided before anything is written (so that locks come first)."""
-
-    kind: Kind
-    page: FetchedPage
-    article: CleanArticle
-    fingerprint: Fingerprint
-    target: Stored
-    new_urls: list[str]
-    """The page's URLs that lead to no article yet: recorded for the target."""
-    outcome: Outcome | None = None
-    """Known when planned, except for an insert: new story or copy is found when it is written."""
-    number: int = 1
-    """The revision number the page's text gets."""
-    exact: Stored | None = None
-    """An insert: a stored exact copy (on another site) at this point of the batch, if any."""
-    url: str = ""
-    """An insert: the new article's identity (`articles.url`)."""
 
 
 @dataclass
@@ -115,10 +59,12 @@ class Batch:
     """Per text hash of the batch, the first stored article read with it (its signature is the text's)."""
     sightings: list[sitememory.Sighting] = field(default_factory=list)
     """The lines of every text the batch stores, for the site memory."""
+    articles: rows.NewArticles = field(init=False)  # on PostgreSQL written together (storage/rows.py)
 
     def __post_init__(self) -> None:
         self.stories = Stories(self.connection)
         self.older = OlderTexts(self.connection)
+        self.articles = rows.NewArticles(self.connection)
 
     def read(self, urls: Iterable[str], hashes: Iterable[str]) -> None:
         """Two queries for the whole batch: the articles its URLs lead to, and those with its texts."""
@@ -283,8 +229,7 @@ class Batch:
         if story_id is None:
             story_id = self.stories.create(article.title, article.published, page.fetched_at)
         target.story_id = story_id
-        target.id = self.connection.execute(
-            rows.INSERT_ARTICLE,
+        target.id = self.articles.add(
             {
                 "url": step.url,
                 "source": page.source,
@@ -293,11 +238,11 @@ class Batch:
                 "revision_count": 1,
                 "first_fetched_at": page.fetched_at,
                 **rows.text_values(page, article, fingerprint),
-            },
-        ).scalar_one()
+            }
+        )
         self._keep_page(step, outcome)
         self._near().add(target.id, fingerprint, story_id, article.published, replace=False, site=target.site)
-        self.stories.merge(story_id, links, target.id, "copy")
+        self._merge(story_id, links, target.id, "copy")
         self.stories.add_copy(
             story_id, Copy(target.id, article.title, article.published, page.fetched_at, len(article.text))
         )
@@ -310,6 +255,7 @@ class Batch:
 
     def _revise(self, step: Step) -> None:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
+        self.articles.flush()
         self.connection.execute(
             update(_ARTICLES)
             .where(_ARTICLES.c.id == target.id)
@@ -321,6 +267,7 @@ class Batch:
 
     def _keep_older(self, step: Step) -> None:
         """An older text: its page and revision are kept, numbered in fetch order at the batch's end."""
+        self.articles.flush()
         self.connection.execute(
             rows.OLDER_FETCH,
             {"b_id": step.target.id, "b_count": step.number, "b_fetched_at": step.page.fetched_at},
@@ -342,10 +289,16 @@ class Batch:
         links.append(dedup.Link(target_id, its_story, 1.0))
         story_id = self.stories.oldest(links)
         assert story_id is not None
-        self.stories.merge(story_id, links, id_of(target), cause)
+        self._merge(story_id, links, id_of(target), cause)
         self.stories.revised(story_id, id_of(target), article.published, len(article.text))
         target.story_id = story_id
         near.moved(id_of(target), story_id)
+
+    def _merge(self, into: int, links: list[dedup.Link], article_id: int, cause: str) -> None:
+        """Merging moves articles in the database: the batch's new rows go first."""
+        if any(self.stories.live(link.story_id) != into for link in links):
+            self.articles.flush()
+        self.stories.merge(into, links, article_id, cause)
 
     def _near(self) -> dedup.NearIndex:
         assert self.near is not None, "the band index is read once the bands are locked"
@@ -359,6 +312,7 @@ class Batch:
 
     def finish(self) -> None:
         """Write what the batch deferred: a few statements of many rows each."""
+        self.articles.flush()
         if self.new_urls:
             self.connection.execute(insert(_URLS), self.new_urls)
         if self.pages:
@@ -382,16 +336,6 @@ class Batch:
             self.connection,
             (replace(seen, story_id=self.stories.live(seen.story_id)) for seen in self.sightings),
         )
-
-
-def id_of(stored: Stored) -> int:
-    assert stored.id is not None, "an article of the batch is used before it is written"
-    return stored.id
-
-
-def story_of(stored: Stored) -> int:
-    assert stored.story_id is not None, "an article of the batch is used before it is written"
-    return stored.story_id
 
 
 def page_urls(page: FetchedPage) -> list[str]:

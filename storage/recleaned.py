@@ -13,11 +13,12 @@ from sqlalchemy import Connection, insert, select, update
 
 from cleaner import CleanArticle
 from storage import dedup
-from storage.batch import Batch, Stored, story_of
+from storage.batch import Batch
 from storage.dedup import Fingerprint
 from storage.models import Article, Revision
 from storage.reclean import current_page_ids
 from storage.rows import metadata
+from storage.steps import Stored, story_of
 
 # Values per IN list, well under SQLite's and PostgreSQL's limits on bound parameters.
 IN_CHUNK = 500

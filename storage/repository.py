@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 
 from cleaner import CleanArticle
 from storage import dedup
-from storage.batch import INDEXED, Batch, Kind, page_urls
+from storage.batch import Batch, page_urls
 from storage.bounds import (
     ETAG_CHARS,
     LAST_MODIFIED_CHARS,
@@ -39,6 +39,7 @@ from storage.failures import record_failed_page
 from storage.models import Article, ArticleUrl, ListingState
 from storage.recleaned import Recleaned, store_changed
 from storage.records import FetchedPage, Outcome, StoreResult
+from storage.steps import INDEXED, Kind
 from storage.stories import retrying_deadlocks
 
 __all__ = ["Corpus", "KnownUrl", "Recleaned", "StoreInterrupted"]
@@ -193,6 +194,7 @@ class Corpus:
                 (fingerprint.text_hash for *_, fingerprint in ready),
             )
             steps = [batch.plan(page, article, fingerprint) for _, page, article, fingerprint in ready]
+            batch.articles.reserve(sum(step.kind is Kind.INSERT for step in steps))
             indexed = [step.fingerprint for step in steps if step.kind in INDEXED]
             batch.share_signatures(indexed)
             dedup.lock_bands(connection, indexed)

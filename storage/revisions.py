@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from storage.models import Article, Revision
 
 if TYPE_CHECKING:
-    from storage.batch import Stored
+    from storage.steps import Stored
 
 _ARTICLES, _REVISIONS = Article.__table__, Revision.__table__
 _NUMBER = update(_REVISIONS).where(_REVISIONS.c.id == bindparam("b_id")).values(number=bindparam("b_number"))
