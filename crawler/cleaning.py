@@ -3,6 +3,9 @@ memory, its bytes decoded by the charset its headers declare.
 
 The clean pipeline (crawler/pipelines.py) sends these jobs to the worker pool (crawler/workers.py);
 `wiredesk clean`, `reclean` and WARC imports run the same job.
+
+A worker imports this module for its job, so it imports storage (SQLAlchemy: a third of a second
+of CPU per worker) only where the crawl's side reads the site memory (`FurnitureCache`).
 """
 
 from __future__ import annotations
@@ -19,8 +22,6 @@ from urllib.parse import urlsplit
 
 import cleaner
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
-from storage.engine import one_line, shared_engine
-from storage.sitememory import SiteMemory, site_of
 
 logger = logging.getLogger(__name__)
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
@@ -130,10 +131,15 @@ class FurnitureCache:
         host = urlsplit(url).hostname or ""
         site = self._sites.get(host)
         if site is None:
+            from storage.sitememory import site_of  # the crawl's side only: see the module's docstring
+
             site = self._sites[host] = site_of(url)
         return site
 
     def _load(self, site: str, known: frozenset[str]) -> frozenset[str]:
+        from storage.engine import one_line, shared_engine
+        from storage.sitememory import SiteMemory
+
         try:
             return SiteMemory(shared_engine(self.db_url)).furniture(site)
         except Exception as error:
