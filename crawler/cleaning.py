@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import cleaner
+from cleaner.fingerprint import text_hash
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,23 @@ def site_rules(path: str | None) -> SiteRules:
     except OSError as error:
         raise RulesError(f"cannot read cleaning rules {path}: {error.strerror}") from error
     return PACKAGED_RULES.merged(parse_site_rules(text, path))
+
+
+def clean_and_hash(
+    body: bytes,
+    url: str,
+    charset: str | None,
+    limit: float,
+    options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
+    furniture: frozenset[str] = frozenset(),
+) -> tuple[cleaner.CleanArticle, str | None]:
+    """`clean_in_time`, and the hash of the text when it found an article (`FetchedPage.text_hash`).
+
+    The crawl's cleaning workers run this job: hashing the text here, in parallel, spares the
+    crawl's process, where storing runs in one thread, the text's normalisation and SHA-256.
+    """
+    article = clean_in_time(body, url, charset, limit, options, furniture)
+    return article, text_hash(article.text) if article.found else None
 
 
 def clean_in_time(
