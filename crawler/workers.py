@@ -1,9 +1,10 @@
 """The cleaning workers: processes that each clean one page at a time, so a dead one costs one page.
 
-Each worker is one spawned process and one socket to it: the reactor thread writes a call (pickled
-once, with its page's bytes) to an idle worker's socket and the event loop reads the outcome when
-it arrives (`add_reader`), so handing a page over costs no thread: no `ProcessPoolExecutor`
-manager or queue feeder threads, nor the GIL passed between them twice a page (docs/performance.md).
+Each worker is one spawned process and one socket to it: the reactor thread writes a call (its
+pickle, then its page's bytes as they are, uncopied) to an idle worker's socket and the event loop
+reads the outcome when it arrives (`add_reader`), so handing a page over costs no thread: no
+`ProcessPoolExecutor` manager or queue feeder threads, nor the GIL passed between them twice a page
+(docs/performance.md).
 When a worker dies (kill -9, the kernel's OOM killer, a crash in C), its socket ends and only the
 call it held fails. The dead worker is replaced and its call tried once more on the new one; a
 second death is the page's (`WorkerDied`), a page that kills every worker it meets costs two
