@@ -55,9 +55,7 @@ _WARM_UP_PAGES = (
 )
 # A message on a worker's socket: its length (8 bytes, network order), then a pickle of that length.
 _HEADER = struct.Struct("!Q")
-# A call adds, after its pickle, the pages (bytes) it carries as they are: their count (4 bytes),
-# each one's length, then the bytes (`_call_message`).
-_COUNT = struct.Struct("!I")
+# A call adds, after its pickle, a message of its pages' lengths, then the pages (`_call_message`).
 _LENGTH = struct.Struct("!Q")
 # Bytes the kernel buffers on a worker's socket: a page of a few hundred KB goes in one write
 # instead of several turns of the event loop (the kernel's default is about 200 KB).
@@ -294,25 +292,19 @@ def _call_message(call: Callable[..., Any], args: tuple[Any, ...]) -> list[bytes
     carried = tuple(pickle.PickleBuffer(arg) if type(arg) is bytes else arg for arg in args)
     message = pickle.dumps((call, carried), 5, buffer_callback=lambda buffer: pages.append(buffer.raw()))
     lengths = b"".join(_LENGTH.pack(len(page)) for page in pages)
-    return [_HEADER.pack(len(message)), message, _COUNT.pack(len(pages)), lengths, *pages]
+    return [_HEADER.pack(len(message)), message, _HEADER.pack(len(lengths)), lengths, *pages]
 
 
 def _receive_call(channel: socket.socket) -> tuple[bytearray, list[bytes]] | None:
     """The next call's pickle and its pages (blocking); None when the crawl closed its end."""
     message = _receive(channel)
-    count = _read_exactly(channel, _COUNT.size) if message is not None else None
-    if message is None or count is None:
-        return None
-    lengths = _read_exactly(channel, _LENGTH.size * _COUNT.unpack(count)[0])
-    if lengths is None:
-        return None
+    lengths = _receive(channel) if message is not None else None
     pages = []
-    for (length,) in _LENGTH.iter_unpack(lengths):
-        page = _read_exactly(channel, length)
-        if page is None:
+    for (length,) in _LENGTH.iter_unpack(lengths or b""):
+        if (page := _read_exactly(channel, length)) is None:
             return None
         pages.append(bytes(page))
-    return message, pages
+    return (message, pages) if message is not None and lengths is not None else None
 
 
 def _outcome(message: bytearray, pages: list[bytes]) -> bytes:
