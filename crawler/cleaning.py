@@ -3,6 +3,9 @@ memory, its bytes decoded by the charset its headers declare.
 
 The clean pipeline (crawler/pipelines.py) sends these jobs to the worker pool (crawler/workers.py);
 `wiredesk clean`, `reclean` and WARC imports run the same job.
+
+A worker imports this module for its job, so it imports storage (SQLAlchemy: a third of a second
+of CPU per worker) only where the crawl's side reads the site memory (`FurnitureCache`).
 """
 
 from __future__ import annotations
@@ -18,9 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import cleaner
+from cleaner.fingerprint import text_hash
 from cleaner.rules import PACKAGED_RULES, RulesError, SiteRules, parse_site_rules
-from storage.engine import one_line, shared_engine
-from storage.sitememory import SiteMemory, site_of
 
 logger = logging.getLogger(__name__)
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.IGNORECASE)
@@ -47,6 +49,23 @@ def site_rules(path: str | None) -> SiteRules:
     except OSError as error:
         raise RulesError(f"cannot read cleaning rules {path}: {error.strerror}") from error
     return PACKAGED_RULES.merged(parse_site_rules(text, path))
+
+
+def clean_and_hash(
+    body: bytes,
+    url: str,
+    charset: str | None,
+    limit: float,
+    options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
+    furniture: frozenset[str] = frozenset(),
+) -> tuple[cleaner.CleanArticle, str | None]:
+    """`clean_in_time`, and the hash of the text when it found an article (`FetchedPage.text_hash`).
+
+    The crawl's cleaning workers run this job: hashing the text here, in parallel, spares the
+    crawl's process, where storing runs in one thread, the text's normalisation and SHA-256.
+    """
+    article = clean_in_time(body, url, charset, limit, options, furniture)
+    return article, text_hash(article.text) if article.found else None
 
 
 def clean_in_time(
@@ -130,10 +149,15 @@ class FurnitureCache:
         host = urlsplit(url).hostname or ""
         site = self._sites.get(host)
         if site is None:
+            from storage.sitememory import site_of  # the crawl's side only: see the module's docstring
+
             site = self._sites[host] = site_of(url)
         return site
 
     def _load(self, site: str, known: frozenset[str]) -> frozenset[str]:
+        from storage.engine import one_line, shared_engine
+        from storage.sitememory import SiteMemory
+
         try:
             return SiteMemory(shared_engine(self.db_url)).furniture(site)
         except Exception as error:

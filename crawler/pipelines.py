@@ -22,7 +22,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 import cleaner
-from crawler.cleaning import TIME_LIMIT, FurnitureCache, clean_in_time, declared_charset, site_rules
+from crawler.cleaning import TIME_LIMIT, FurnitureCache, clean_and_hash, declared_charset, site_rules
 from crawler.items import ArticlePage, Loss
 from crawler.report import CrawlReport, crawl_report
 from crawler.urls import looks_like_article
@@ -95,7 +95,7 @@ class CleanPipeline:
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
         try:
-            article = await self._clean(item)
+            article, digest = await self._clean(item)
         except WorkerDied as error:
             return self._lose(item, WORKER_DIED, str(error))
         except Exception as error:
@@ -108,20 +108,21 @@ class CleanPipeline:
         if not_an_article(item, article):
             self.report.drop("not_article")
             raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article", log_level="INFO")
-        return replace(item.claiming(article.canonical_url), article=article)
+        return replace(item.claiming(article.canonical_url), article=article, text_hash=digest)
 
-    async def _clean(self, item: ArticlePage) -> cleaner.CleanArticle:
+    async def _clean(self, item: ArticlePage) -> tuple[cleaner.CleanArticle, str | None]:
+        """The clean article and its text's hash (`FetchedPage.text_hash`)."""
         if self._pool is None:
             furniture = await self._memory.furniture(item.final_url)
-            return clean_in_time(*self._job(item, furniture))
+            return clean_and_hash(*self._job(item, furniture))
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._pool.size)
         async with self._slots:
             furniture = await self._memory.furniture(item.final_url)
-            return await self._pool.run(clean_in_time, *self._job(item, furniture), name=item.final_url)
+            return await self._pool.run(clean_and_hash, *self._job(item, furniture), name=item.final_url)
 
     def _job(self, item: ArticlePage, furniture: frozenset[str]) -> tuple[Any, ...]:
-        """The arguments of `clean_in_time` for the page."""
+        """The arguments of `clean_and_hash` for the page."""
         charset = declared_charset(item.content_type)
         return (item.body, item.final_url, charset, self.time_limit, self.options, furniture)
 

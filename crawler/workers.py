@@ -1,9 +1,10 @@
 """The cleaning workers: processes that each clean one page at a time, so a dead one costs one page.
 
-Each worker is one spawned process and one socket to it: the reactor thread writes a call (pickled
-once, with its page's bytes) to an idle worker's socket and the event loop reads the outcome when
-it arrives (`add_reader`), so handing a page over costs no thread: no `ProcessPoolExecutor`
-manager or queue feeder threads, nor the GIL passed between them twice a page (docs/performance.md).
+Each worker is one spawned process and one socket to it: the reactor thread writes a call (its
+pickle, then its page's bytes as they are, uncopied) to an idle worker's socket and the event loop
+reads the outcome when it arrives (`add_reader`), so handing a page over costs no thread: no
+`ProcessPoolExecutor` manager or queue feeder threads, nor the GIL passed between them twice a page
+(docs/performance.md).
 When a worker dies (kill -9, the kernel's OOM killer, a crash in C), its socket ends and only the
 call it held fails. The dead worker is replaced and its call tried once more on the new one; a
 second death is the page's (`WorkerDied`), a page that kills every worker it meets costs two
@@ -54,6 +55,11 @@ _WARM_UP_PAGES = (
 )
 # A message on a worker's socket: its length (8 bytes, network order), then a pickle of that length.
 _HEADER = struct.Struct("!Q")
+# A call adds, after its pickle, a message of its pages' lengths, then the pages (`_call_message`).
+_LENGTH = struct.Struct("!Q")
+# Bytes the kernel buffers on a worker's socket: a page of a few hundred KB goes in one write
+# instead of several turns of the event loop (the kernel's default is about 200 KB).
+_SOCKET_BUFFER = 4 << 20
 # Bytes read from a worker's socket at a time: an outcome (a cleaned article) is a few KB.
 _READ_SIZE = 1 << 20
 # At shutdown, seconds a worker has to finish its call and leave before it is killed.
@@ -161,6 +167,7 @@ class _Worker:
         with _sigint_blocked():  # the worker inherits the signal mask: see _sigint_blocked
             self.process.start()
         theirs.close()
+        ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SOCKET_BUFFER)
         ours.setblocking(False)
         self._socket = ours
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -171,10 +178,9 @@ class _Worker:
     async def run(self, call: Callable[..., Result], args: tuple[Any, ...], stuck_after: float = 0) -> Result:
         """`call(*args)` there; _WorkerLost if the worker dies first (or is killed, stuck after
         `stuck_after` seconds: 0, never)."""
-        message = pickle.dumps((call, args), pickle.HIGHEST_PROTOCOL)
         self._loop = loop = asyncio.get_running_loop()
         self._outcome = loop.create_future()
-        self._unsent = [memoryview(_HEADER.pack(len(message))), memoryview(message)]
+        self._unsent = [memoryview(part) for part in _call_message(call, args)]
         self._received = bytearray()
         loop.add_reader(self._socket.fileno(), self._read)
         self._write()
@@ -271,18 +277,41 @@ def serve(channel: socket.socket, parent: int, memory_limit_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     start_worker(parent, memory_limit_mb)
     with channel:
-        while (message := _receive(channel)) is not None:
+        while (received := _receive_call(channel)) is not None:
             try:
-                _send(channel, _outcome(message))
+                _send(channel, _outcome(*received))
             except OSError:  # the crawl closed its end while the call ran: nobody waits for it
                 return
 
 
-def _outcome(message: bytearray) -> bytes:
-    """Run the pickled call; its result or its exception, pickled. An outcome that cannot be
-    pickled comes back as an error that says so."""
+def _call_message(call: Callable[..., Any], args: tuple[Any, ...]) -> list[bytes | memoryview]:
+    """A call as written to a worker's socket: the header and pickle of the call, then the bytes
+    arguments (the page) as they are, out of the pickle (protocol 5's out-of-band buffers): the
+    crawl's process hands a page to the kernel without first copying it into a pickle."""
+    pages: list[memoryview] = []
+    carried = tuple(pickle.PickleBuffer(arg) if type(arg) is bytes else arg for arg in args)
+    message = pickle.dumps((call, carried), 5, buffer_callback=lambda buffer: pages.append(buffer.raw()))
+    lengths = b"".join(_LENGTH.pack(len(page)) for page in pages)
+    return [_HEADER.pack(len(message)), message, _HEADER.pack(len(lengths)), lengths, *pages]
+
+
+def _receive_call(channel: socket.socket) -> tuple[bytearray, list[bytes]] | None:
+    """The next call's pickle and its pages (blocking); None when the crawl closed its end."""
+    message = _receive(channel)
+    lengths = _receive(channel) if message is not None else None
+    pages = []
+    for (length,) in _LENGTH.iter_unpack(lengths or b""):
+        if (page := _read_exactly(channel, length)) is None:
+            return None
+        pages.append(bytes(page))
+    return (message, pages) if message is not None and lengths is not None else None
+
+
+def _outcome(message: bytearray, pages: list[bytes]) -> bytes:
+    """Run the pickled call (its pages given back as bytes); its result or its exception, pickled.
+    An outcome that cannot be pickled comes back as an error that says so."""
     try:
-        call, args = pickle.loads(message)
+        call, args = pickle.loads(message, buffers=pages)
         outcome = (True, call(*args))
     except BaseException as error:  # it goes back to the caller, which raises it
         outcome = (False, error)

@@ -34,6 +34,10 @@ class FetchedPage:
     last_modified: str | None = None
     declared_original: str | None = None
     """rel=canonical/og:url when it names another site: the original a republisher declares."""
+    text_hash: str | None = None
+    """`cleaner.fingerprint.text_hash` of the text of the article stored with this page, when the
+    cleaning worker computed it (in parallel, where the page was cleaned): storage takes it instead
+    of hashing the text again in its one writer thread. Set with the article, never apart from it."""
 
     @classmethod
     def fetched(cls, url: str, final_url: str, **fields: Any) -> Self:

@@ -78,6 +78,14 @@ class KnownUrl:
     last_modified: str | None
 
 
+def _fingerprint(page: FetchedPage, article: CleanArticle, text: str) -> Fingerprint:
+    """The fingerprint of the text stored; its hash the one the cleaning worker computed
+    (`FetchedPage.text_hash`) when the bounds left the article's text as it was."""
+    if page.text_hash is not None and text == article.text:
+        return Fingerprint(text, page.text_hash)
+    return Fingerprint.of(text)
+
+
 class Corpus:
     """Store clean articles and answer what is already stored."""
 
@@ -117,7 +125,7 @@ class Corpus:
             except Refused as refusal:
                 failed.append((index, page, str(refusal)))
                 continue
-            ready.append((index, *bounded, Fingerprint.of(bounded[1].text)))
+            ready.append((index, *bounded, _fingerprint(page, article, bounded[1].text)))
         try:
             stored = retrying_deadlocks(partial(self._store_batch, ready, also))
         except Exception as error:
