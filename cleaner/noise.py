@@ -82,9 +82,7 @@ _ITEMS_OPENING_WITH_LINKS = etree.XPath(
     "//*[self::li or self::p or self::article][(.//text()[normalize-space()])[1][ancestor::a]]"
 )
 _SUBMITS = etree.XPath(".//button | .//input[@type='submit' or @type='image']")
-_LISTS_WITH_LINKS = etree.XPath(
-    f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]"
-)
+_LISTS_WITH_LINKS = etree.XPath(f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]")
 # The link count first: it settles most elements in C before the costlier ancestor test.
 _LINK_CLUSTERS = etree.XPath(
     f"//*[count(a) + count(*/a) >= {_MIN_CLUSTER_LINKS}]"
