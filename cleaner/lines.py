@@ -28,7 +28,6 @@ from cleaner.patterns import (
     READER_ADDRESS,
     RELATED_HEADING,
     RELATED_LINE,
-    SECOND_PERSON,
     SITE_TERMS,
     SOURCE_LINE,
     UI_LINES,
@@ -36,7 +35,7 @@ from cleaner.patterns import (
 )
 from cleaner.removal import Removed
 from cleaner.rules import SiteRule
-from cleaner.sitename import names_itself
+from cleaner.sitename import names_itself, self_names
 
 # A line at most this long is short enough to be furniture: most rules look at no longer line.
 MAX_NOISE_LINE = 220
@@ -78,11 +77,6 @@ _MIN_LINES_BEFORE_RELATED = 2
 # keeps at least this many lines.
 _MAX_DANGLING_HEADING = 50
 _MIN_LINES_BEFORE_DANGLING = 2
-# A closing appeal: at most this many lines addressing the reader, after at least this many lines
-# of a story of which at most this share does.
-_MAX_APPEAL_LINES = 3
-_MIN_LINES_BEFORE_APPEAL = 3
-_MAX_ADDRESSED_SHARE = 0.1
 _STATEMENT_ENDS = (".", "!", "…", '"', "”", "“", "»", "«", ")", *_FULL_WIDTH_ENDS)
 # A phrase: from its first visible character up to and with its closing punctuation. It starts on a
 # visible character so that a long run of spaces is crossed once, not once per space (quadratic).
@@ -222,6 +216,7 @@ def filter_lines(
     teasers = False
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     table = line_rules(rules, usable_furniture(lines, furniture, min_chars))
+    names = self_names(lines, names)
     for line in lines:
         if teasers and _teaser_line(line):
             removed.add(line, "related-list")
@@ -257,36 +252,7 @@ def filter_lines(
         removed.add(kept.pop(), "dangling-heading")
     if len(kept) > _MIN_LINES_BEFORE_DANGLING and _promo(kept[-1], closing=True, names=names):
         removed.add(kept.pop(), "promo")
-    for _ in range(_closing_appeal(kept)):
-        removed.add(kept.pop(), "appeal")
     return kept
-
-
-def _closing_appeal(kept: list[str]) -> int:
-    """How many of the text's last lines are the site's appeal to its reader: a run of at most
-    `_MAX_APPEAL_LINES` lines addressing the reader ("Alles über X findest du hier.", "Click the
-    button to load the map.", "Like our magazine? Support us"), closing a story that hardly
-    does (at most `_MAX_ADDRESSED_SHARE` of its lines). A guide that talks to its reader all
-    along keeps its last lines; a story's quoted "you" is no address."""
-    run = 0
-    while run < min(_MAX_APPEAL_LINES, len(kept)) and _addresses_reader(kept[-run - 1]):
-        run += 1
-    body = kept[: len(kept) - run]
-    if not run or len(body) < _MIN_LINES_BEFORE_APPEAL:
-        return 0
-    return run if sum(map(_addresses_reader, body)) <= len(body) * _MAX_ADDRESSED_SHARE else 0
-
-
-def _addresses_reader(line: str) -> bool:
-    """A line (not too long, no quotation) speaking to the reader in the second person; German's
-    "Sie" and "Ihr" opening a sentence are not counted (as often "she", "they", "her")."""
-    if len(line) > _MAX_PROMO_LINE or _QUOTATION.search(line):
-        return False
-    for match in SECOND_PERSON.finditer(line):
-        opening = not line[: match.start()].rstrip()[-1:].isalnum()
-        if not (opening and match.group(0)[0] in "SI"):
-            return True
-    return False
 
 
 def _only_ui_phrases(line: str) -> bool:

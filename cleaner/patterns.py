@@ -166,13 +166,6 @@ READER_ADDRESS = re.compile(
     r"[Nn]uestr[oa]s?|[Vv]ous|[Vv]otre|[Vv]os|[Nn]ous|[Nn]otre|[Nn]os|[Vv]oi|[Vv]ostr\w+|[Nn]oi|"
     r"[Nn]ostr\w+|[Tt]wój|[Ww]asz\w*|[Nn]asz\w*|[Vv]ocês?|[Nn]osso\w*)\b"
 )
-# The reader addressed in the second person, the site's part of READER_ADDRESS: a story speaks of
-# "we" in its quotes, rarely to "you". "Sie" and "Ihr" opening a sentence are as often "she",
-# "they" and "her" (`cleaner/lines.py` skips them there).
-SECOND_PERSON = re.compile(
-    r"\b(?:[Yy]ou|[Yy]our|[Yy]ours|Sie|Ihr|Ihre[mnrs]?|Ihnen|[Dd]u|dich|dir|[Dd]ein\w*|euch|[Ee]uer|"
-    r"[Ee]ure[mnrs]?|[Tt]ú|[Uu]sted|[Uu]stedes|[Vv]ous|[Vv]otre|[Tt]wój|[Ww]asz\w*|[Vv]ocês?)\b"
-)
 
 # How to reach or follow the writer: "Write to Jane Doe at jane@example.com", "Follow him on Twitter".
 CONTACT_LINES = re.compile(

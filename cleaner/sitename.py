@@ -16,6 +16,10 @@ from urllib.parse import urlsplit
 # A name shorter than this (two or three letters) is some other word too often, and is not used.
 MIN_NAME_CHARS = 4
 _MAX_NAME_WORDS = 3
+# A name printed on more of the text's lines than this is what the text is about (a blog about
+# a programming language on the language's own site, a platform's news about itself), not the
+# site signing its promotion: then it is not used.
+MAX_NAMED_LINES = 2
 # A host's last labels up to this long each are its public suffix ("co.uk", "com.au"), so the
 # site's name is the label before both.
 _MAX_SUFFIX_LABEL = 3
@@ -55,3 +59,15 @@ def names_itself(line: str, names: frozenset[str]) -> bool:
         for start in range(len(words))
         for size in range(1, _MAX_NAME_WORDS + 1)
     )
+
+
+def self_names(lines: list[str], names: frozenset[str]) -> frozenset[str]:
+    """`names`, unless the text is about its site: more than `MAX_NAMED_LINES` of its lines name it."""
+    if not names:
+        return names
+    named = 0
+    for line in lines:
+        named += names_itself(line, names)
+        if named > MAX_NAMED_LINES:
+            return frozenset()
+    return names
