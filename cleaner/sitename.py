@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-# A name shorter than this (two or three letters) is some other word too often, and is not used.
-MIN_NAME_CHARS = 4
+# A name shorter than this is some other word too often ("welt", "zeit", "bild", "haus" are
+# German dictionary words as well as newspapers' addresses), and is not used.
+MIN_NAME_CHARS = 5
 _MAX_NAME_WORDS = 3
 # A name printed on more of the text's lines than this is what the text is about (a blog about
 # a programming language on the language's own site, a platform's news about itself), not the

@@ -50,7 +50,7 @@ def test_without_the_sites_name_the_promotion_is_two_words_and_stays() -> None:
     [
         ("https://news.harbourlight.co.uk/a", None, {"harbourlight"}),
         ("https://www.harbour-light.de/a", "HARBOUR light", {"harbourlight"}),
-        ("https://www.abc.com/a", None, set()),
+        ("https://www.welt.example/a", None, set()),
         (None, "Ex", set()),
     ],
 )
@@ -61,10 +61,11 @@ def test_site_names_come_from_the_address_and_the_declared_name(
 
 
 def test_a_name_is_whole_words_of_the_line_not_part_of_one() -> None:
-    names = site_names(None, "https://www.l-mag.example/")
-    assert names == {"lmag"}
-    assert names_itself("Die aktuelle Ausgabe der L-MAG jetzt im Abo.", names)
-    assert not names_itself("A small magazine about sailing.", names)
+    names = site_names(None, "https://www.hafen-mag.example/")
+    assert names == {"hafenmag"}
+    assert names_itself("Die aktuelle Ausgabe des HAFEN-MAG jetzt im Abo.", names)
+    assert not names_itself("Der Hafen magaziniert nichts.", names)
+    assert not names_itself("A small harbour magazine about sailing.", names)
 
 
 def test_a_name_the_text_is_about_is_no_signature() -> None:
