@@ -1,6 +1,7 @@
 """Must-drop lines that leaked into the text on pages the cleaner had not seen (issue 15, sixth
-round): the site naming itself in a promotion. Fixtures are a page and lines written for these
-tests."""
+round): the site naming itself in a promotion, and teaser cards wrapped in one link. Fixtures
+are pages and lines written for these tests (tests/pages/site-named-promotion.html,
+tests/pages/link-card-teasers.html)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,22 @@ def test_a_name_the_text_is_about_is_no_signature() -> None:
     assert filter_lines(text, None, Removed(), names=names) == text.splitlines()
     assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, Removed(), names=names) == [STORY, STORY]
     assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, Removed()) == [STORY, line, STORY]
+
+
+def test_link_cards_leave_the_page_wherever_they_stand() -> None:
+    """A teaser card in one `<a>` between the story's paragraphs, and one in a side column."""
+    html = (PAGE.parent / "link-card-teasers.html").read_text(encoding="utf-8")
+    expected = (PAGE.parent / "link-card-teasers.expected.txt").read_text(encoding="utf-8").splitlines()
+    article = cleaner.clean(html, "https://www.example.org/deich")
+    assert article.text.splitlines() == expected
+    assert [block.reason for block in article.removed].count("link-card") == 2
+
+
+def test_a_link_around_the_story_is_no_card() -> None:
+    """A link holding the page's prose (an `<a>` left open before the story) keeps it."""
+    paragraphs = [f"{STORY} Paragraph {number} goes on about the pier and its repair." for number in range(5)]
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    article = cleaner.clean(
+        f"<html><body><a href='/top'>{body}</a></body></html>", "https://www.example.org/a"
+    )
+    assert article.text.splitlines() == paragraphs
