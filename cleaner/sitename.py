@@ -63,7 +63,13 @@ def names_itself(line: str, names: frozenset[str]) -> bool:
 
 
 def self_names(lines: list[str], names: frozenset[str]) -> frozenset[str]:
-    """`names`, unless the text is about its site: more than `MAX_NAMED_LINES` of its lines name it."""
+    """The `names` the text's lines print, unless the text is about its site: more than
+    `MAX_NAMED_LINES` of its lines name it. Most texts never print their site's name: one pass
+    over the whole text, in C, settles them, and the line rules then spend nothing on names."""
+    if not names:
+        return names
+    text = folded("".join(lines))
+    names = frozenset(name for name in names if name in text)
     if not names:
         return names
     named = 0
