@@ -245,5 +245,3 @@ def sample(pages: list[Page], size: int | None) -> list[Page]:
 def select(dataset: Dataset, directory: Path, size: int | None, split: str | None = None) -> list[Page]:
     pages = [page for page in dataset.pages(directory / dataset.folder) if in_split(page.site, split)]
     return sample(pages, size)
-
-

@@ -11,6 +11,7 @@ from cleaner.language import detect_language
 from cleaner.metadata import read_metadata
 from cleaner.model import CleanArticle, CleanOptions, RemovedBlock
 from cleaner.noise import Removed, displayed_standfirst, filter_lines, prune_tree
+from cleaner.sitename import site_names
 from cleaner.wire import byline, dateline, is_byline
 
 DEFAULT_OPTIONS = CleanOptions()
@@ -41,7 +42,7 @@ def clean(
 
 def _failure(error: Exception) -> str:
     """A short reason naming the kind of failure: "cleaner failed: RecursionError (maximum ...)"."""
-    detail = " ".join(str(error).split())[:MAX_ERROR_CHARS // 2]
+    detail = " ".join(str(error).split())[: MAX_ERROR_CHARS // 2]
     reason = f"cleaner failed: {type(error).__name__}" + (f" ({detail})" if detail else "")
     return cut(reason, MAX_ERROR_CHARS) or reason
 
@@ -68,8 +69,9 @@ def _clean(
     document = extract_document(tree, url)
     if document is None or not (document.text or "").strip():
         return CleanArticle(error="no article found", removed=removed.blocks)
+    names = site_names(metadata.site_name, url, metadata.canonical_url)
     lines = filter_lines(
-        document.text, metadata.title, removed, rules, standfirst, furniture, options.min_text_chars
+        document.text, metadata.title, removed, rules, standfirst, furniture, options.min_text_chars, names
     )
     authors, agency = _people_and_agency(metadata.authors or [])
     bylines = [line for line in lines if is_byline(line)]

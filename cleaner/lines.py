@@ -35,6 +35,7 @@ from cleaner.patterns import (
 )
 from cleaner.removal import Removed
 from cleaner.rules import SiteRule
+from cleaner.sitename import names_itself, self_names
 
 # A line at most this long is short enough to be furniture: most rules look at no longer line.
 MAX_NOISE_LINE = 220
@@ -94,6 +95,8 @@ class Line:
     kept: int
     """Lines of story kept before it."""
     standfirst: str | None
+    names: frozenset[str]
+    """The site's own names (cleaner/sitename.py)."""
     short: bool = field(init=False)
     """Short enough to be furniture: most rules look at no longer line."""
 
@@ -166,7 +169,7 @@ BUILT_IN_LINE_RULES = (
     _pattern_rule("source", SOURCE_LINE),
     _pattern_rule("contributor", CONTRIBUTOR_LINE),
     LineRule("ui-string", lambda line: line.short and _only_ui_phrases(line.text)),
-    LineRule("promo", lambda line: _promo(line.text)),
+    LineRule("promo", lambda line: _promo(line.text, names=line.names)),
     LineRule("copyright", _is_copyright),
     LineRule("related-list", _is_related_heading),
     LineRule("caption", _is_credit),
@@ -193,7 +196,6 @@ def _memory_test(memory: frozenset[str]) -> Callable[[Line], bool]:
     return remembered
 
 
-
 def filter_lines(
     text: str,
     title: str | None,
@@ -202,22 +204,25 @@ def filter_lines(
     standfirst: str | None = None,
     furniture: frozenset[str] = frozenset(),
     min_chars: int = 0,
+    names: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The extracted text's lines that are story; every other line goes to `removed` with its reason.
 
     `furniture` is the site's memory (cleaner/memory.py): its lines go first, unless they would
     take the text under `min_chars` or more than half of it (then the memory is ignored here).
+    `names` are the site's own names (cleaner/sitename.py): a promotion names its site.
     """
     kept: list[str] = []
     teasers = False
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     table = line_rules(rules, usable_furniture(lines, furniture, min_chars))
+    names = self_names(lines, names)
     for line in lines:
         if teasers and _teaser_line(line):
             removed.add(line, "related-list")
             continue
         teasers = False
-        judged = Line(line, title, len(kept), standfirst)
+        judged = Line(line, title, len(kept), standfirst, names)
         reason = next((rule.reason for rule in table if rule.matches(judged)), None)
         if reason == "related-list":
             teasers = True
@@ -245,7 +250,7 @@ def filter_lines(
             kept[-1] = kept[-1][: tail.start()].rstrip()
     if len(kept) > _MIN_LINES_BEFORE_DANGLING and _dangling_heading(kept[-1], kept[-2]):
         removed.add(kept.pop(), "dangling-heading")
-    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _promo(kept[-1], closing=True):
+    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _promo(kept[-1], closing=True, names=names):
         removed.add(kept.pop(), "promo")
     return kept
 
@@ -270,17 +275,20 @@ def _story_before_notice(line: str) -> str:
     return story if len(story) >= _MIN_STORY_BEFORE_NOTICE and len(line) - cut <= _MAX_NOTICE else ""
 
 
-def _promo(line: str, closing: bool = False) -> bool:
+def _promo(line: str, closing: bool = False, names: frozenset[str] = frozenset()) -> bool:
     """A line where the site talks to its reader about itself: newsletter and consent prose,
     subscription and app plugs, affiliate notes. A promotion word and another of its kind, in a
     line addressing the reader, or three such words, and dense with them (a paragraph of a story
     about streaming subscriptions is longer for its words); never a line that quotes someone (a
     story about a newsletter quotes the people it is about). The text's `closing` line, after the
     story, needs no promotion word: two words of its kind in a line addressing the reader ("Mit
-    diesem Button kannst du dich einloggen.")."""
+    diesem Button kannst du dich einloggen."). The site's own name counts as a promotion word: a
+    line where the site names itself to its reader ("download the Examplenews app") is about it."""
     if len(line) > _MAX_PROMO_LINE:
         return False
     promotions = {match.group(0).casefold() for match in PROMO_TERMS.finditer(line)}
+    if names_itself(line, names):
+        promotions.add("")
     if not (promotions or closing):  # most lines: one search, and done
         return False
     others = {match.group(0).casefold() for match in SITE_TERMS.finditer(line)}

@@ -73,6 +73,8 @@ class PageMetadata:
     images: list[dict[str, str | None]] | None = None
     keywords: list[str] | None = None
     free_access: bool | None = None
+    site_name: str | None = None
+    """`og:site_name` (or `application-name`): the line rules know the site's own name by it."""
 
 
 def read_metadata(tree: Any, page_url: str | None = None) -> PageMetadata:
@@ -109,6 +111,7 @@ def read_metadata(tree: Any, page_url: str | None = None) -> PageMetadata:
         images=images,
         keywords=names(keywords(page, meta, ld), MAX_KEYWORDS, MAX_KEYWORD_CHARS),
         free_access=free_access(meta, ld),
+        site_name=whole(site_name, MAX_TITLE_CHARS),
     )
 
 

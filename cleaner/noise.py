@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from cleaner.cards import prune_link_cards
 from cleaner.lines import MAX_NOISE_LINE, filter_lines
 from cleaner.patterns import (
     CHOICE_TAGS,
@@ -82,9 +83,7 @@ _ITEMS_OPENING_WITH_LINKS = etree.XPath(
     "//*[self::li or self::p or self::article][(.//text()[normalize-space()])[1][ancestor::a]]"
 )
 _SUBMITS = etree.XPath(".//button | .//input[@type='submit' or @type='image']")
-_LISTS_WITH_LINKS = etree.XPath(
-    f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]"
-)
+_LISTS_WITH_LINKS = etree.XPath(f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]")
 # The link count first: it settles most elements in C before the costlier ancestor test.
 _LINK_CLUSTERS = etree.XPath(
     f"//*[count(a) + count(*/a) >= {_MIN_CLUSTER_LINKS}]"
@@ -216,7 +215,8 @@ def _names_teaser(value: str | None) -> bool:
 
 
 def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
-    """Menus and teaser lists whatever their class: lists of links, and paragraphs that are one link."""
+    """Menus and teaser lists whatever their class: lists of links, paragraphs that are one link,
+    clusters of links, and links that hold a paragraph or a heading (cleaner/cards.py)."""
     for element in _LISTS_WITH_LINKS(tree):
         if _link_density(element) >= _MIN_LINK_LIST_DENSITY:
             removed.add_element(element, "link-list")
@@ -227,6 +227,7 @@ def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
             drop_element(element)
     _prune_teaser_items(tree, removed, prose)
     _prune_link_clusters(tree, removed, prose)
+    prune_link_cards(tree, removed, prose)
 
 
 def _prune_link_clusters(tree: Any, removed: Removed, prose: PageProse) -> None:

@@ -250,9 +250,7 @@ CONTRIBUTOR_LINE = re.compile(
 )
 # The same after the last paragraph's text: "... said. ___ Jane Doe in Rome contributed." The match
 # starts only where a run of spaces and underscores starts, so each run is scanned once.
-CONTRIBUTOR_TAIL = re.compile(
-    r"(?<![\s_])\s*+_{3,}+\s*+(.{0,300}\bcontributed\b.{0,200})$", re.IGNORECASE
-)
+CONTRIBUTOR_TAIL = re.compile(r"(?<![\s_])\s*+_{3,}+\s*+(.{0,300}\bcontributed\b.{0,200})$", re.IGNORECASE)
 
 # Headings of teaser lists: "Latest World News", "More from Reuters", "Most read", "Related".
 RELATED_HEADING = re.compile(
