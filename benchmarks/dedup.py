@@ -2,12 +2,18 @@
 
     python -m benchmarks.dedup [--stories 2000] [--fill 10000,100000] [--db URL]
     python -m benchmarks.dedup --real [--datasets DIR] [--db URL] [--orders 5]
+    python -m benchmarks.dedup --scale [--fill 10000,100000] [--sample 1000] [--db sqlite,URL]
 
 Generated corpus (default): every article of crawler/newsroom/syndication.py's corpus goes through
 `Corpus.store_many`, in publication order and in the pipeline's batches; pairwise precision and
-recall of "same story" compare the stories the corpus assigned with the true ones. Cost: a corpus
-is filled with distinct stories up to each --fill size, then the time per article of storing
-(lookup + insert) a sample of syndicated copies is measured at that size.
+recall of "same story" compare the stories the corpus assigned with the true ones, then the cost
+is measured as with --scale (unless --no-cost).
+
+Cost (--scale, benchmarks/dedup_scale.py): the corpus is filled with distinct stories up to each
+--fill size, then the time per text of the candidate lookup (the band and anchor probes, the
+candidates read and verified) and of storing (lookup + insert) a sample of syndicated copies is
+measured at that size. --scale takes several databases (--db sqlite,postgresql://...), filled
+from the same texts and measured side by side.
 
 Real text (--real): every article page of the shared datasets (fundus-dev, article-extraction-
 benchmark; --datasets or $WIREDESK_DATASETS, default ../shared/datasets) with enough text is a
@@ -24,13 +30,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from collections import Counter
 from pathlib import Path
 
 from benchmarks.dedup_real import real_text
+from benchmarks.dedup_scale import print_scale, scale
 from benchmarks.dedup_scoring import (
-    BATCH,
     Score,
     fresh_database,
     partition,
@@ -41,8 +46,7 @@ from benchmarks.dedup_scoring import (
 )
 from cleaner import CleanArticle
 from crawler.newsroom.syndication import Copy, corpus
-from storage import Corpus, FetchedPage, linkrule, make_engine
-from storage.schema import upgrade
+from storage import FetchedPage, linkrule
 
 DEFAULT_DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 
@@ -57,6 +61,7 @@ def main() -> None:
     parser.add_argument("--thresholds", default="0.4,0.5,0.6,0.7")
     parser.add_argument("--db", default="sqlite", help="sqlite (a temporary file) or a PostgreSQL URL")
     parser.add_argument("--real", action="store_true", help="real-text copies crawled from loopback")
+    parser.add_argument("--scale", action="store_true", help="only the cost at each --fill size")
     parser.add_argument("--datasets", type=Path, default=None, help="the shared datasets directory")
     parser.add_argument("--orders", type=int, default=5, help="shuffled orders compared")
     parser.add_argument("--seed", type=int, default=1, help="--real: which copies are made")
@@ -67,7 +72,11 @@ def main() -> None:
         datasets = args.datasets or Path(os.environ.get("WIREDESK_DATASETS", DEFAULT_DATASETS))
         real_text(datasets, args.db, args.orders, args.seed, _floats(args.contained))
         return
-    generated(args)
+    if not args.scale:
+        generated(args)
+    if args.scale or not args.no_cost:
+        dbs = args.db.split(",") if args.scale else [args.db]
+        print_scale(scale(dbs, [int(size) for size in args.fill.split(",")], args.sample))
 
 
 def generated(args: argparse.Namespace) -> None:
@@ -91,14 +100,6 @@ def generated(args: argparse.Namespace) -> None:
         args.db, truth, [("generated", (items, {url: url for url in truth}))], _floats(args.contained)
     )
     tangled_orders(args.db, args.stories // 10, args.orders)
-    if args.no_cost:
-        return
-    sizes = [int(size) for size in args.fill.split(",")]
-    timings = cost(args.db, sizes, args.sample)
-    print(f"{'stored':>10}{'ms/article':>12}")
-    for size, ms in zip(sizes, timings, strict=True):
-        print(f"{size:>10,}{ms:>12.2f}")
-    print(f"ratio {sizes[-1]:,} / {sizes[0]:,}: {timings[-1] / timings[0]:.2f}")
 
 
 def tangled_orders(db: str, stories: int, orders: int) -> None:
@@ -108,31 +109,6 @@ def tangled_orders(db: str, stories: int, orders: int) -> None:
         reference = store_texts(url, items)
     print(f"tangled corpus ({stories} stories, {len(items)} articles, excerpts):", end=" ")
     print_agreement(db, items, partition({page.url: reference[page.url] for page, _ in items}), orders)
-
-
-def cost(db: str, sizes: list[int], sample: int) -> list[float]:
-    filler = corpus(sizes[-1] + sample, seed=11)
-    singles = [copy for copy in filler if copy.url.count("/") == 3][: sizes[-1]]
-    probes = corpus(sample // 4, seed=13)[:sample]
-    timings = []
-    with fresh_database(db) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        corpus_ = Corpus(engine)
-        stored = 0
-        for size in sizes:
-            for start in range(stored, size, BATCH):
-                corpus_.store_many(
-                    [_generated_item(copy, "fill") for copy in singles[start : min(start + BATCH, size)]]
-                )
-            stored = size
-            batch = [_generated_item(copy, f"probe{size}") for copy in probes]
-            started = time.perf_counter()
-            for start in range(0, len(batch), BATCH):
-                corpus_.store_many(batch[start : start + BATCH])
-            timings.append((time.perf_counter() - started) / len(batch) * 1000)
-        engine.dispose()
-    return timings
 
 
 def _floats(listed: str) -> list[float]:

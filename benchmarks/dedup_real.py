@@ -37,7 +37,9 @@ from benchmarks.dedup_scoring import (
 )
 from cleaner.fingerprint import shingles
 from crawler.newsroom.transplant import PublisherSites, ServedPage, recorded_pages
-from storage import make_engine
+from storage import linkrule, make_engine
+from storage.containment import Overlap
+from storage.linkrule import jaccard
 from storage.models import Article, ArticleUrl
 from storage.urls import normalise_url
 
@@ -174,20 +176,19 @@ def report(copies: list[RealCopy], stored: dict[str, Stored], worst: int = 8) ->
     splits = _splits(copies, stored)
     if splits:
         print(
-            f"  split copies ({len(splits)}; Jaccard with the original of the stored and of the true texts;"
-            " 'cleaner' when the true texts are similar and the stored ones are not):"
+            f"  split copies ({len(splits)}; with the pages of their story: best Jaccard of the stored and of"
+            " the true texts, and the stored overlap's share of the smaller and the larger text; 'stories'"
+            " when the stored texts meet the link rule, 'cleaner' when only the true ones do):"
         )
-    for stored_j, true_j, copy in splits[:worst]:
-        cause = "cleaner" if true_j >= 0.5 > stored_j else "stories" if stored_j >= 0.5 else "edits"
+    for split in splits[:worst]:
+        copy = split.copy
         carrier = copy.carrier.name if copy.carrier else "(original)"
         print(
-            f"    stored J={stored_j:.2f} true J={true_j:.2f} {cause:8} {copy.original.name} in {carrier} "
-            f"{','.join(copy.edits)}"
+            f"    stored J={split.stored_j:.2f} true J={split.true_j:.2f} shared S/L="
+            f"{split.overlap.containment:.2f}/{split.share_of_larger:.2f} {split.cause:8} "
+            f"{copy.original.name} in {carrier} {','.join(copy.edits)}"
         )
-    causes = Counter(
-        "cleaner" if true_j >= 0.5 > stored_j else "stories" if stored_j >= 0.5 else "edits"
-        for stored_j, true_j, _ in splits
-    )
+    causes = Counter(split.cause for split in splits)
     if causes:
         print("  split copies by cause: " + ", ".join(f"{cause} {n}" for cause, n in causes.most_common()))
 
@@ -213,9 +214,31 @@ def _false_merges(
     return sorted(merges, key=lambda found: found[0])
 
 
-def _splits(copies: list[RealCopy], stored: dict[str, Stored]) -> list[tuple[float, float, RealCopy]]:
-    """Pages outside the story that holds most of their true story's pages, each with its best Jaccard
-    to a page of that story: of the stored texts, and of the true texts."""
+@dataclass(frozen=True)
+class Split:
+    """A page outside the story that holds most of its true story's pages, with its best Jaccard to a
+    page of that story (stored texts, true texts) and its largest stored overlap with one."""
+
+    stored_j: float
+    true_j: float
+    overlap: Overlap
+    true_linked: bool
+    copy: RealCopy
+
+    @property
+    def share_of_larger(self) -> float:
+        return self.overlap.shared / self.overlap.larger if self.overlap.larger else 0.0
+
+    @property
+    def cause(self) -> str:
+        """'stories' when the stored texts meet the link rule (sites and times aside), 'cleaner' when
+        only the true texts do, 'edits' when neither does."""
+        if self.stored_j >= linkrule.SIMILAR or self.overlap.contained():
+            return "stories"
+        return "cleaner" if self.true_linked else "edits"
+
+
+def _splits(copies: list[RealCopy], stored: dict[str, Stored]) -> list[Split]:
     by_story: dict[str, list[RealCopy]] = defaultdict(list)
     for copy in copies:
         by_story[copy.story].append(copy)
@@ -227,10 +250,23 @@ def _splits(copies: list[RealCopy], stored: dict[str, Stored]) -> list[tuple[flo
             if copy in joined:
                 continue
             others = joined or [other for other in members if other is not copy]
-            stored_j = max(_jaccard(stored[copy.path].text, stored[other.path].text) for other in others)
-            true_j = max(_jaccard(copy.text, other.text) for other in others)
-            splits.append((stored_j, true_j, copy))
-    return sorted(splits, key=lambda found: -found[0])
+            mine, true = shingles(stored[copy.path].text or ""), shingles(copy.text)
+            theirs = [shingles(stored[other.path].text or "") for other in others]
+            true_theirs = [shingles(other.text) for other in others]
+            overlap = max((Overlap.of(mine, their) for their in theirs), key=lambda found: found.shared)
+            splits.append(
+                Split(
+                    max(jaccard(mine, their) for their in theirs),
+                    max(jaccard(true, their) for their in true_theirs),
+                    overlap,
+                    any(
+                        jaccard(true, their) >= linkrule.SIMILAR or Overlap.of(true, their).contained()
+                        for their in true_theirs
+                    ),
+                    copy,
+                )
+            )
+    return sorted(splits, key=lambda found: -found.stored_j)
 
 
 def _jaccard(first: str | None, second: str | None) -> float:

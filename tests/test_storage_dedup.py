@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from cleaner import CleanArticle
 from cleaner.fingerprint import BANDS, minhash, shingles, similarity, text_hash
 from storage import Corpus, FetchedPage, Outcome
+from storage.containment import CONTAINED, Overlap
 from storage.dedup import Fingerprint, jaccard
 from storage.models import Article, ArticleUrl, MinhashBand, Revision, Story
 
@@ -188,6 +189,32 @@ def test_a_copy_that_kept_its_template_joins_the_story(engine: Engine) -> None:
     )
     assert jaccard_of(OSCE_2023, [*OSCE_2023, *TEASERS]) < 0.5
     assert (outcome, copy_story) == (Outcome.COPY, story)
+
+
+SUBSCRIBE = [
+    "Subscribe to our newsletter for the best of the week, delivered to your inbox every Friday morning, "
+    "free of charge and without any obligation to stay.",
+    "Our journalism depends on readers like you: support independent reporting today and get unlimited "
+    "access to every article on this site for one low price.",
+]
+"""Another site's furniture: subscription prose."""
+
+
+def test_copies_that_each_kept_other_furniture_are_one_story(engine: Engine) -> None:
+    original = [*OSCE_2023, *SUBSCRIBE]
+    copy = [*OSCE_2023[:5], *TEASERS[:10]]
+    overlap = Overlap.of(shingles("\n".join(original)), shingles("\n".join(copy)))
+    assert overlap.jaccard < 0.5 and overlap.containment < CONTAINED
+    _, story = store(engine, "https://apnews.example/article/osce", original, T0)
+    outcome, copy_story = store(engine, "https://portal.example/news/osce", copy, T0 + timedelta(hours=3))
+    assert (outcome, copy_story) == (Outcome.COPY, story)
+
+
+def test_mostly_shared_texts_need_most_of_the_larger_too() -> None:
+    assert Overlap(shared=60, smaller=100, larger=150).contained()
+    assert not Overlap(shared=60, smaller=100, larger=151).contained()
+    assert not Overlap(shared=59, smaller=100, larger=130).contained()
+    assert not Overlap(shared=30, smaller=50, larger=60).contained()
 
 
 def test_a_copy_cut_short_and_its_original_are_one_story(engine: Engine) -> None:
