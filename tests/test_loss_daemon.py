@@ -35,16 +35,7 @@ def test_ctrl_c_stops_the_daemon_cleanly_with_exit_130(tmp_path: Path) -> None:
         command += ["--log-format", "json", "--grace", "10", *FAST, "-s", "WIREDESK_CLEAN_WORKERS=1"]
         # Its own process group, signalled whole as a terminal's Ctrl-C is.
         daemon = subprocess.Popen(command, cwd=REPO, stderr=log.open("w"), start_new_session=True)
-        try:
-            deadline = time.monotonic() + COMMAND_DEADLINE
-            while not _events(log, "run_end"):
-                assert daemon.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
-            os.killpg(daemon.pid, signal.SIGINT)
-            returncode = daemon.wait(timeout=COMMAND_DEADLINE)
-        finally:
-            if daemon.poll() is None:
-                daemon.kill()
+        returncode = _ctrl_c_after(daemon, log, "run_end")
     text = log.read_text()
     assert returncode == 130, text
     assert "Traceback" not in text and _events(log, "daemon_stop")
@@ -68,18 +59,23 @@ def test_ctrl_c_while_waiting_for_another_daemons_lock_exits_130(pg_url: str, tm
         waiting = subprocess.Popen(
             [*command, "--log-format", "json"], cwd=REPO, stderr=log.open("w"), start_new_session=True
         )
-        try:
-            deadline = time.monotonic() + COMMAND_DEADLINE
-            while not _events(log, "daemon_waiting"):
-                assert waiting.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
-            os.killpg(waiting.pid, signal.SIGINT)
-            returncode = waiting.wait(timeout=COMMAND_DEADLINE)
-        finally:
-            if waiting.poll() is None:
-                waiting.kill()
+        returncode = _ctrl_c_after(waiting, log, "daemon_waiting")
     finally:
         held.release()
         engine.dispose()
     assert returncode == 130, log.read_text()
     assert not _events(log, "daemon_start")
+
+
+def _ctrl_c_after(daemon: subprocess.Popen[bytes], log: Path, event: str) -> int:
+    """Once the daemon has logged `event`, Ctrl-C its process group as a terminal does: its exit status."""
+    try:
+        deadline = time.monotonic() + COMMAND_DEADLINE
+        while not _events(log, event):
+            assert daemon.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        os.killpg(daemon.pid, signal.SIGINT)
+        return daemon.wait(timeout=COMMAND_DEADLINE)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
