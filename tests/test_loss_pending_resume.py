@@ -18,14 +18,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from conftest import FAST, run_wiredesk
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select, text
 
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import GRAIN_CORRIDOR, HARBOUR_REOPENS
 from storage import make_engine, note_failed, note_listed, take_due
 from storage.models import Article, PendingArticle
 from storage.pending import MAX_DAYS, RECHECK_HOURS, FoundBy, note_refused
+from storage.schema import alembic_config, upgrade
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 A, B = "http://example.com/a", "http://example.com/b"
@@ -42,7 +44,7 @@ def _rows(db_url: str) -> dict[str, tuple[str, str, str | None]]:
                 PendingArticle.found_by,
                 PendingArticle.refused,
             )
-            return {url: rest for url, *rest in connection.execute(select(*columns))}  # type: ignore[misc]
+            return {url: tuple(rest) for url, *rest in connection.execute(select(*columns))}  # type: ignore[misc]
     finally:
         engine.dispose()
 
@@ -169,3 +171,26 @@ def test_urls_refused_on_purpose_are_not_asked_for_again_by_the_next_run(db_url:
     assert "robots" not in second["skipped"] and "offsite_redirect" not in second["skipped"]
     refused = {url: why for url, (_, _, why) in _rows(db_url).items()}
     assert refused == {portal.url(private): "robots", portal.url(moved): "offsite_redirect"}
+
+
+def test_the_migration_moves_ad_hoc_rows_to_their_site_and_back(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine, "0011")
+    rows = [("adhoc", "http://www.example.com/a"), ("adhoc", "http://other.example/b"), ("wire", A)]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(PendingArticle.__table__),
+            [{"source": source, "url": url, "first_listed_at": NOW, "tries": 0} for source, url in rows],
+        )
+    upgrade(engine)
+    assert _rows(db_url) == {
+        "http://www.example.com/a": ("adhoc:example.com", "listing", None),
+        "http://other.example/b": ("adhoc:other.example", "listing", None),
+        A: ("wire", "listing", None),
+    }
+    assert take_due(engine, "adhoc:example.com", 5, NOW).urls == {"http://www.example.com/a": FoundBy.LISTING}
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0011")
+        back = connection.execute(text("SELECT source, url FROM pending_articles ORDER BY url")).all()
+    engine.dispose()
+    assert sorted(back) == sorted(rows)
