@@ -307,7 +307,10 @@ def _entry(node: etree._Element, base_url: str) -> Entry | None:
         )
         if date
     ]
-    url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+    try:
+        url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+    except ValueError:  # `//[broken`: left to the spider to count as unreadable, not the whole sitemap lost
+        url = loc
     return Entry(url, max(dates) if dates else None, _nested_text(news, "title"))
 
 

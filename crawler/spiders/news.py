@@ -34,7 +34,7 @@ from crawler.middlewares import LeftSourceError
 from crawler.pending import PendingArticles
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
-from crawler.spiders.pages import article_page
+from crawler.spiders.pages import article_page, page_links
 from crawler.urls import looks_like_article
 from storage.engine import one_line
 from storage.pending import FoundBy
@@ -228,12 +228,11 @@ class NewsSpider(Spider):
     def parse_section(self, response: Response) -> Iterable[Request]:
         """A section or home page: request the article links, follow a few "next page" links."""
         src = self.source_of(response.meta)
-        links = list(dict.fromkeys(response.urljoin(href) for href in response.css("a::attr(href)").getall()))
-        declared_next = response.css("link[rel=next]::attr(href), a[rel=next]::attr(href)").getall()
-        next_pages = dict.fromkeys(
-            [response.urljoin(link) for link in declared_next]
-            + [url for url in links if _NEXT_PAGE.search(url)]
-        )
+        links, broken = page_links(response, "a::attr(href)")
+        declared, broken_next = page_links(response, "link[rel=next]::attr(href), a[rel=next]::attr(href)")
+        for href in broken + broken_next:
+            self._skip(href, Skip.BAD_URL)
+        next_pages = dict.fromkeys(declared + [url for url in links if _NEXT_PAGE.search(url)])
         articles = [Entry(url) for url in links if url not in next_pages]
         yield from self._article_requests(articles, src, FoundBy.SECTION)
         page = response.meta.get("section_page", 0)
@@ -301,9 +300,12 @@ class NewsSpider(Spider):
 
     def _bounds_problem(self, url: str, src: Source) -> Skip | None:
         """Why `url` may not be fetched for `src` at all, whatever lists it; None when it may."""
-        if not is_http(url):
-            return Skip.NOT_HTTP
-        return None if self._on_site(url, src) else Skip.OFFSITE
+        try:
+            if not is_http(url):
+                return Skip.NOT_HTTP
+            return None if self._on_site(url, src) else Skip.OFFSITE
+        except ValueError:  # a broken IPv6 host: it failed its whole listing (a sitemap index's too)
+            return Skip.BAD_URL
 
     def _candidate_problem(self, url: str, src: Source, listed: bool) -> Skip | None:
         """Why an article candidate is not fetched; None when it is. `listed`: see _article_requests."""

@@ -1,4 +1,5 @@
-"""An article page as the spider hands it to the pipelines: the response's facts, nothing parsed."""
+"""What the spider reads off a response: an article page as handed to the pipelines (the response's
+facts, nothing parsed), a section page's links."""
 
 from __future__ import annotations
 
@@ -30,6 +31,20 @@ def article_page(response: Response, listed: bool) -> ArticlePage:
         lease=response.meta.get(LEASE_META),
         listed=listed,
     )
+
+
+def page_links(response: Response, selector: str) -> tuple[list[str], list[str]]:
+    """The links `selector` finds on a page, absolute, once each in page order; and those that cannot
+    be made absolute (a broken IPv6 host, `http://[`). One of those used to fail the whole page, and
+    every article it links to went unrequested."""
+    links: dict[str, None] = {}
+    broken = []
+    for href in response.css(selector).getall():
+        try:
+            links[response.urljoin(href)] = None
+        except ValueError:
+            broken.append(href)
+    return list(links), broken
 
 
 def _header(headers: Any, name: bytes) -> str | None:
