@@ -34,7 +34,7 @@ from crawler.items import ArticlePage
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source
 from storage import Due, note_done, note_failed, note_listed, take_due
-from storage.engine import one_line, shared_engine
+from storage.engine import database_away, one_line, shared_engine
 from storage.models import PendingArticle
 from storage.pending import FoundBy, note_refused
 from storage.urls import same_site, site_of
@@ -79,6 +79,9 @@ class PendingArticles:
         self._done: list[tuple[str, str]] = []
         self._failed: list[tuple[str, str, str]] = []
         self._refused: list[tuple[str, str, str]] = []
+        self._unwritten: list[Callable[[Engine], None]] = []
+        """Writes the database refused for being away, in order: made again before the next one
+        (touched only in the thread)."""
         self._warned = False
 
     async def due(self, src: Source) -> dict[str, FoundBy]:
@@ -134,8 +137,20 @@ class PendingArticles:
 
     def close(self) -> Deferred[None]:
         """Write what is left and wait for every write: the crawl ends with its records made."""
+        return deferToThread(self.finish)
+
+    def finish(self) -> None:
+        """Write what is left, those a database away refused included, and wait for every write;
+        what still cannot be written is said once, with its count."""
         self._flush()
-        return deferToThread(self._thread.shutdown, wait=True)
+        self._thread.submit(self._write_unwritten).result()
+        self._thread.shutdown(wait=True)
+        if self._unwritten:
+            logger.warning(
+                "%d pending-article records not written (the database is unavailable): the URLs"
+                " they name are asked for again only while a listing names them",
+                len(self._unwritten),
+            )
 
     def _key(self, source: str, url: str) -> str:
         src = self.sources.get(source)
@@ -165,13 +180,24 @@ class PendingArticles:
         self._thread.submit(self._guarded, write)
 
     def _guarded(self, write: Callable[[Engine], None]) -> None:
-        """In the thread: make the write; a failure costs this record only, with one warning a crawl."""
-        try:
-            write(self._engine_now())
-        except Exception as error:
-            if not self._warned:
-                self._warned = True
-                logger.warning("pending articles not recorded (%s)", one_line(error))
+        """In the thread: make the write. One the database refused for being away (a restart, a lock
+        held past the busy timeout) is kept and made again before the next, in order, and at the end:
+        a listing's URLs written while PostgreSQL restarted were lost, so an article whose fetch then
+        failed was lost for good once off its listing. Any other failure costs this record only."""
+        self._unwritten.append(write)
+        self._write_unwritten()
+
+    def _write_unwritten(self) -> None:
+        while self._unwritten:
+            try:
+                self._unwritten[0](self._engine_now())
+            except Exception as error:
+                if not self._warned:
+                    self._warned = True
+                    logger.warning("pending articles not recorded (%s)", one_line(error))
+                if database_away(error):
+                    return  # kept, with those after it
+            self._unwritten.pop(0)
 
     def _take_due(self, source: str) -> Due:
         try:
