@@ -3,8 +3,8 @@
 A URL whose host is a broken IPv6 literal (`http://[`) raises ValueError when joined or split. Before,
 one such entry failed its whole listing as a `parse-error`, and every article it named went
 unrequested (silently, if it was the sitemap index of a site): a relative `<loc>` in a sitemap, a
-child of a sitemap index, a link on a section page. Now it is counted as `bad_url` and the rest
-are read.
+child of a sitemap index, a link on a section page, a robots.txt `Sitemap:` line. Now it is counted
+as `bad_url` and the rest are read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from conftest import FAST, run_wiredesk
 
 from crawler.newsroom import Newsroom, pages
-from crawler.newsroom.stories import CHIP_PLANT, FLOOD_DEFENCES, MUSEUM_RETURN
+from crawler.newsroom.stories import CHIP_PLANT, FLOOD_DEFENCES, MUSEUM_RETURN, ROMAN_ROAD
 
 SITEMAP = "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{}</urlset>"
 INDEX = (
@@ -29,7 +29,7 @@ def test_a_broken_url_costs_itself_not_its_listing(tmp_path: Path) -> None:
         portal = newsroom.portal
         paths = {
             story: f"/news/2026/12/03/{story.slug}.html"
-            for story in (CHIP_PLANT, FLOOD_DEFENCES, MUSEUM_RETURN)
+            for story in (CHIP_PLANT, FLOOD_DEFENCES, MUSEUM_RETURN, ROMAN_ROAD)
         }
         for story, path in paths.items():
             portal.add(path, pages.portal_article(story, portal.url(path)))
@@ -58,8 +58,17 @@ def test_a_broken_url_costs_itself_not_its_listing(tmp_path: Path) -> None:
             f"<html><body><a href='http://[broken/x'>x</a><a href='{paths[MUSEUM_RETURN]}'>m</a>"
             "</body></html>",
         )
+        # A robots.txt whose first Sitemap: line cannot be joined.
+        portal.add(
+            "/sitemap-c.xml",
+            SITEMAP.format(f"<url><loc>{portal.url(paths[ROMAN_ROAD])}</loc></url>"),
+            "application/xml",
+        )
+        robots = "User-agent: *\nSitemap: //[broken/s.xml\nSitemap: /sitemap-c.xml\n"
+        portal.add("/robots.txt", robots, "text/plain")
         urls = ", ".join(f'"{portal.url(path)}"' for path in ("/sitemap-a.xml", "/index.xml", "/latest/"))
-        sources.write_text(f"[sources.portal]\nstart_urls = [{urls}]\n", encoding="utf-8")
+        source = f"[sources.portal]\nstart_urls = [{urls}]\nrobots_sitemaps = true\n"
+        sources.write_text(source, encoding="utf-8")
         run_wiredesk(
             "crawl",
             "portal",
@@ -72,5 +81,5 @@ def test_a_broken_url_costs_itself_not_its_listing(tmp_path: Path) -> None:
             *FAST,
         )
     figures = json.loads(report.read_text(encoding="utf-8"))
-    assert figures["new"] == 3 and figures["errors"] == {}
-    assert figures["skipped"]["bad_url"] == 3
+    assert figures["new"] == 4 and figures["errors"] == {}
+    assert figures["skipped"]["bad_url"] == 4
