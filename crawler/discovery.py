@@ -31,7 +31,6 @@ import feedparser
 from feedparser.datetimes import _parse_date as feedparser_date
 from lxml import etree
 from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 _XML_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 _ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(rss|feed|RDF|urlset|sitemapindex|html)\b", re.IGNORECASE)
@@ -307,7 +306,10 @@ def _entry(node: etree._Element, base_url: str) -> Entry | None:
         )
         if date
     ]
-    url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+    try:
+        url = loc if loc.startswith(("http://", "https://")) else urljoin(base_url, loc)
+    except ValueError:  # `//[broken`: left to the spider to count as unreadable, not the whole sitemap lost
+        url = loc
     return Entry(url, max(dates) if dates else None, _nested_text(news, "title"))
 
 
@@ -316,5 +318,14 @@ def _escaped(match: re.Match[bytes]) -> bytes:
 
 
 def robots_sitemaps(robots_txt: bytes, base_url: str) -> list[str]:
-    """The `Sitemap:` lines of a robots.txt, relative ones read against its URL."""
-    return list(sitemap_urls_from_robots(robots_txt, base_url))
+    """The `Sitemap:` lines of a robots.txt, relative ones read against its URL; one that cannot be
+    (`//[broken`) as written, for the spider to count as unreadable (it used to cost every line)."""
+    urls = []
+    for line in robots_txt.decode("utf-8", "ignore").splitlines():
+        if line.lstrip().lower().startswith("sitemap:"):
+            url = line.split(":", 1)[1].strip()
+            try:
+                urls.append(urljoin(base_url, url))
+            except ValueError:
+                urls.append(url)
+    return urls

@@ -43,3 +43,11 @@ def failure_kind(failure: Failure) -> str:
         return next((kind for needle, kind in _IGNORE_REASONS if needle in message), "ignored")
     name = type(failure.value).__name__
     return next((kind for names, kind in _FAILURE_KINDS if name in names), name)
+
+
+def refusal_reason(failure: Failure, kind: str) -> str:
+    """Why a request of a SKIP_KINDS `kind` was refused, as its skip is counted: `robots`, or a
+    source bound's own reason (`offsite_redirect`, `private_address`, `credentials`...)."""
+    if failure.check(LeftSourceError):
+        return str(failure.value).split(":", 1)[0]
+    return kind

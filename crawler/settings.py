@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SourceBoundsMiddleware": 49,
     # After the bounds, before robots.txt: a page the corpus holds costs neither a fetch nor a robots.txt.
     "crawler.corpusgate.CorpusGate": 60,
+    # Scrapy's own sends the third request to a host and later ones unchecked (crawler/robots.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.SharedRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Scrapy's decodes every whole HTML page to look at its first 4 KB; this one decodes those 4 KB.

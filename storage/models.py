@@ -247,7 +247,7 @@ class ListingState(Base):
 
 
 class PendingArticle(Base):
-    """An article URL a feed or sitemap named that is not stored yet: later crawls of its source ask
+    """An article URL a listing named that is not stored yet: later crawls of its source ask
     for it again, even once no listing names it, until it is stored, found to hold no article, or
     given up (storage/pending.py)."""
 
@@ -262,6 +262,12 @@ class PendingArticle(Base):
     """Fetches of it that failed (an HTTP error, a timeout, a page lost on its way to storage)."""
     last_error: Mapped[str | None] = mapped_column(String(40))
     """The kind of the last failure (`http-503`, `timeout`, `worker_died`...)."""
+    found_by: Mapped[str] = mapped_column(String(20), server_default="listing")
+    """What named it: `feed`, `sitemap` or `section` (a section page's link); it is asked for again as
+    such. `listing`: a feed or sitemap, for rows written before this was kept."""
+    refused: Mapped[str | None] = mapped_column(String(40))
+    """Why its last request was refused on purpose (`robots`, `offsite_redirect`...); None if not."""
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DaemonLock(Base):

@@ -24,6 +24,7 @@ from crawler.settings_registry import SETTINGS
 from crawler.sources import Source
 from crawler.spiders.news import LISTED_META, NewsSpider
 from storage import make_engine
+from storage.pending import FoundBy
 from storage.schema import upgrade
 
 SITE = "https://news.example"
@@ -68,7 +69,7 @@ def test_feed_entries_are_fetched_whatever_their_shape(make_spider: Callable[...
     src = source()
     spider = make_spider(src)
     entries = [Entry(SITE + path) for path in REAL_SHAPES]
-    assert urls(spider._article_requests(entries, src, listed=True)) == [SITE + p for p in REAL_SHAPES]
+    assert urls(spider._article_requests(entries, src, FoundBy.FEED)) == [SITE + p for p in REAL_SHAPES]
     assert skips(spider) == {}
 
 
@@ -76,7 +77,7 @@ def test_section_links_must_look_like_articles(make_spider: Callable[..., NewsSp
     src = source()
     spider = make_spider(src)
     links = [Entry(SITE + path) for path in [*REAL_SHAPES, "/2024/12/05/storm"]]
-    assert urls(spider._article_requests(links, src, listed=False)) == [f"{SITE}/2024/12/05/storm"]
+    assert urls(spider._article_requests(links, src, FoundBy.SECTION)) == [f"{SITE}/2024/12/05/storm"]
     assert skips(spider) == {"not_article_shaped": 5}
 
 
@@ -86,7 +87,7 @@ def test_article_allow_overrides_the_shape_guess_on_section_links(
     src = source(article_allow=(r"/(a|p)/",))
     spider = make_spider(src)
     links = [Entry(SITE + path) for path in [*REAL_SHAPES, "/2024/12/05/storm"]]
-    assert urls(spider._article_requests(links, src, listed=False)) == [
+    assert urls(spider._article_requests(links, src, FoundBy.SECTION)) == [
         f"{SITE}/p/12345",
         f"{SITE}/a/short-slug",
     ]
@@ -108,8 +109,8 @@ def test_bounds_apply_to_feed_entries_and_each_url_is_counted_once(
         Entry("http://news.example:port/p/4"),
         Entry(f"{SITE}/p/5", datetime(2024, 12, 5, tzinfo=UTC)),
     ]
-    assert urls(spider._article_requests(entries, src, listed=True)) == [f"{SITE}/p/5"]
-    assert urls(spider._article_requests(entries, src, listed=True)) == []
+    assert urls(spider._article_requests(entries, src, FoundBy.FEED)) == [f"{SITE}/p/5"]
+    assert urls(spider._article_requests(entries, src, FoundBy.FEED)) == []
     assert skips(spider) == {
         "article_deny": 1,
         "offsite": 1,
@@ -125,9 +126,9 @@ def test_a_link_skipped_on_a_section_page_and_then_listed_by_a_feed_is_not_count
     src = source()
     spider = make_spider(src)
     entry = Entry(f"{SITE}/world/lavrov-walkout")
-    assert urls(spider._article_requests([entry], src, listed=False)) == []
+    assert urls(spider._article_requests([entry], src, FoundBy.SECTION)) == []
     assert skips(spider) == {"not_article_shaped": 1}
-    assert urls(spider._article_requests([entry], src, listed=True)) == [entry.url]
+    assert urls(spider._article_requests([entry], src, FoundBy.FEED)) == [entry.url]
     assert skips(spider) == {}
 
 
@@ -139,7 +140,7 @@ def test_a_listed_page_typed_website_is_still_an_article(
     link at a URL no guess takes for an article does not."""
     src = source()
     spider = make_spider(src)
-    (request,) = spider._article_requests([Entry(f"{SITE}/p/12345")], src, listed=True)
+    (request,) = spider._article_requests([Entry(f"{SITE}/p/12345")], src, FoundBy.FEED)
     assert request.meta[LISTED_META] is True
     page = ArticlePage.fetched(
         url=request.url,

@@ -46,7 +46,7 @@ def test_a_pending_url_lost_as_often_as_the_gate_allows_is_given_up(engine: Engi
     _lose(engine, LOST, 2)
     _lose(engine, FINE, 1)
     due = take_due(engine, "s", 5, NOW, max_failures=2)
-    assert (due.urls, due.given_up) == ([FINE], 1)
+    assert (list(due.urls), due.given_up) == ([FINE], 1)
     assert _pending(engine) == {FINE}
 
 

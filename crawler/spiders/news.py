@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,8 +34,10 @@ from crawler.middlewares import LeftSourceError
 from crawler.pending import PendingArticles
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
+from crawler.spiders.pages import article_page, page_links
 from crawler.urls import looks_like_article
 from storage.engine import one_line
+from storage.pending import FoundBy
 from storage.urls import is_http, normalise_url, same_site
 
 _ARTICLE_MARKERS = re.compile(
@@ -97,7 +99,7 @@ class NewsSpider(Spider):
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
         spider.distributed = bool(crawler.settings.get("WIREDESK_REDIS"))
         crawler.signals.connect(spider.callback_failed, signals.spider_error)
-        spider.pending = PendingArticles(crawler)
+        spider.pending = PendingArticles(crawler, spider.sources)
         crawler.signals.connect(spider.pending.stored, signals.item_scraped)
         crawler.signals.connect(spider.pending.dropped, signals.item_dropped)
         crawler.signals.connect(spider.pending.close, signals.spider_closed)
@@ -116,8 +118,8 @@ class NewsSpider(Spider):
         if self.distributed:
             start_shared_crawl(self.crawler.settings)
         for src in self.sources.values():
-            for url in await self.pending.due(src.name):
-                yield self._article_request(url, src, Wanted(None, self._revisit_hours(src)), listed=True)
+            for url, found_by in (await self.pending.due(src)).items():  # asked for as first found
+                yield self._article_request(url, src, Wanted(None, self._revisit_hours(src)), found_by.listed)
             for url in src.start_urls:
                 yield self._request(url, src, self.parse_start, priority=10)
             if src.robots_sitemaps:
@@ -181,11 +183,11 @@ class NewsSpider(Spider):
         response.meta[KIND_META] = kind.value  # the corpus gate keeps the validators of feeds and sitemaps
         self.crawler.stats.inc_value(f"wiredesk/discovery/{kind.value}")
         if kind is Kind.FEED:
-            yield from self._article_requests(parse_feed(body, response.url), src, listed=True)
+            yield from self._article_requests(parse_feed(body, response.url), src, FoundBy.FEED)
         elif kind is Kind.SITEMAP_INDEX:
             yield from self._sitemap_requests(parse_sitemap(body, response.url), src)
         elif kind is Kind.SITEMAP:
-            yield from self._article_requests(parse_sitemap(body, response.url), src, listed=True)
+            yield from self._article_requests(parse_sitemap(body, response.url), src, FoundBy.SITEMAP)
         elif (
             kind is Kind.HTML
             and response.meta.get("section_page") is None
@@ -226,14 +228,13 @@ class NewsSpider(Spider):
     def parse_section(self, response: Response) -> Iterable[Request]:
         """A section or home page: request the article links, follow a few "next page" links."""
         src = self.source_of(response.meta)
-        links = list(dict.fromkeys(response.urljoin(href) for href in response.css("a::attr(href)").getall()))
-        declared_next = response.css("link[rel=next]::attr(href), a[rel=next]::attr(href)").getall()
-        next_pages = dict.fromkeys(
-            [response.urljoin(link) for link in declared_next]
-            + [url for url in links if _NEXT_PAGE.search(url)]
-        )
+        links, broken = page_links(response, "a::attr(href)")
+        declared, broken_next = page_links(response, "link[rel=next]::attr(href), a[rel=next]::attr(href)")
+        for href in broken + broken_next:
+            self._skip(href, Skip.BAD_URL)
+        next_pages = dict.fromkeys(declared + [url for url in links if _NEXT_PAGE.search(url)])
         articles = [Entry(url) for url in links if url not in next_pages]
-        yield from self._article_requests(articles, src, listed=False)
+        yield from self._article_requests(articles, src, FoundBy.SECTION)
         page = response.meta.get("section_page", 0)
         for url in next_pages:
             reason = self._bounds_problem(url, src) or (
@@ -248,10 +249,10 @@ class NewsSpider(Spider):
         """An article page: hand it to the pipelines, which clean and store it."""
         yield self._article_page(response)
 
-    def _article_requests(self, entries: list[Entry], src: Source, listed: bool) -> Iterable[Request]:
+    def _article_requests(self, entries: list[Entry], src: Source, found_by: FoundBy) -> Iterable[Request]:
         """Requests for the article candidates of one listing; every URL left out is counted (`_skip`).
 
-        `listed`: the entries come from a feed or sitemap, the publisher's own declaration that they
+        `found_by.listed`: the entries come from a feed or sitemap, the publisher's own word that they
         are articles, so they are fetched whatever their URL's shape (the page then decides);
         links scraped from a section page must look like articles (`_link_problem`).
         """
@@ -264,7 +265,7 @@ class NewsSpider(Spider):
                 continue
             if url in fresh or (url in self.requested and not self._dated_later(url, entry)):
                 continue
-            reason = self._candidate_problem(url, src, listed)
+            reason = self._candidate_problem(url, src, found_by.listed)
             if reason is None and self._too_old(entry):
                 reason = Skip.BEFORE_SINCE
             if reason:
@@ -275,9 +276,9 @@ class NewsSpider(Spider):
         for url, entry in fresh.items():
             self.listed_at[url] = entry.updated or self.listed_at.get(url)
             wanted = Wanted(entry.updated, self._revisit_hours(src))
-            requests.append(self._article_request(url, src, wanted, listed))
+            requests.append(self._article_request(url, src, wanted, found_by.listed))
         # Kept until stored, section links too: later crawls ask for them even once off the listing.
-        self.pending.listed(src.name, [request.url for request in requests])
+        self.pending.listed(src, [request.url for request in requests], found_by)
         yield from requests
 
     def _article_request(self, url: str, src: Source, wanted: Wanted, listed: bool) -> Request:
@@ -299,9 +300,12 @@ class NewsSpider(Spider):
 
     def _bounds_problem(self, url: str, src: Source) -> Skip | None:
         """Why `url` may not be fetched for `src` at all, whatever lists it; None when it may."""
-        if not is_http(url):
-            return Skip.NOT_HTTP
-        return None if self._on_site(url, src) else Skip.OFFSITE
+        try:
+            if not is_http(url):
+                return Skip.NOT_HTTP
+            return None if self._on_site(url, src) else Skip.OFFSITE
+        except ValueError:  # a broken IPv6 host: it failed its whole listing (a sitemap index's too)
+            return Skip.BAD_URL
 
     def _candidate_problem(self, url: str, src: Source, listed: bool) -> Skip | None:
         """Why an article candidate is not fetched; None when it is. `listed`: see _article_requests."""
@@ -335,23 +339,8 @@ class NewsSpider(Spider):
         return is_http(url) and self.source_of(response.meta).is_article_url(url, looks_like_article(url))
 
     def _article_page(self, response: Response) -> ArticlePage:
-        headers = response.headers
         crawl_report(self.crawler).article_page()
-        return ArticlePage.fetched(
-            url=response.request.meta.get("redirect_urls", [response.url])[0]
-            if response.request
-            else response.url,
-            final_url=response.url,
-            source=response.meta["source"],
-            fetched_at=datetime.now(UTC),
-            http_status=response.status,
-            body=response.body,
-            content_type=_header(headers, b"Content-Type"),
-            etag=_header(headers, b"ETag"),
-            last_modified=_header(headers, b"Last-Modified"),
-            lease=response.meta.get(LEASE_META),
-            listed=bool(response.meta.get(LISTED_META)),
-        )
+        return article_page(response, listed=bool(response.meta.get(LISTED_META)))
 
     def callback_failed(self, failure: Failure, response: Response, spider: Spider) -> None:
         """A callback raised (a listing no parser expected): counted as its source's `parse-error`."""
@@ -373,6 +362,8 @@ class NewsSpider(Spider):
             self.logger.debug("%s: not fetched: %s", source, failure.value)
             return
         kind = failure_kind(failure)
+        if request is not None:  # an article's pending row: a failed try, or held back if refused
+            self.pending.request_failed(request, failure, kind)
         if kind in SKIP_KINDS:
             if not failure.check(LeftSourceError):
                 crawl_report(self.crawler).skip(Skip(kind))
@@ -380,8 +371,6 @@ class NewsSpider(Spider):
             return
         crawl_report(self.crawler).error(source, kind)
         self.logger.warning("%s: %s fetching %s", source, kind, url)
-        if request is not None and ARTICLE_META in request.meta:
-            self.pending.failed(source, request.meta.get("redirect_urls", [url])[0], kind)
 
 
 def _listing_limit(download_maxsize: int) -> int:
@@ -392,8 +381,3 @@ def _listing_limit(download_maxsize: int) -> int:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _header(headers: Any, name: bytes) -> str | None:
-    value = headers.get(name)
-    return value.decode("latin-1") if value else None
