@@ -79,10 +79,10 @@ class KnownUrl:
 
 
 def _fingerprint(page: FetchedPage, article: CleanArticle, text: str) -> Fingerprint:
-    """The fingerprint of the text stored; its hash the one the cleaning worker computed
-    (`FetchedPage.text_hash`) when the bounds left the article's text as it was."""
+    """The fingerprint of the text stored; its hash, signature and anchors those the cleaning worker
+    computed (`FetchedPage.text_hash`) when the bounds left the article's text as it was."""
     if page.text_hash is not None and text == article.text:
-        return Fingerprint(text, page.text_hash)
+        return Fingerprint.carried(text, page.text_hash, page.signature, page.anchors)
     return Fingerprint.of(text)
 
 
