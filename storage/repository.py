@@ -202,7 +202,7 @@ class Corpus:
                 (fingerprint.text_hash for *_, fingerprint in ready),
             )
             steps = [batch.plan(page, article, fingerprint) for _, page, article, fingerprint in ready]
-            batch.articles.reserve(sum(step.kind is Kind.INSERT for step in steps))
+            batch.reserve(sum(step.kind is Kind.INSERT for step in steps))
             indexed = [step.fingerprint for step in steps if step.kind in INDEXED]
             batch.share_signatures(indexed)
             dedup.lock_bands(connection, indexed)
