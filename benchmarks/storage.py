@@ -14,8 +14,11 @@ the same stories and band locks as copies arriving from many sites do.
 
 Besides articles/s it prints the CPU each article cost the writers and the PostgreSQL server (read
 from /proc, the server being local), and what the two cores of this machine would store if they did
-nothing else: 2,000 ms / (writers + server CPU per article). On a machine shared with other jobs
-the wall-clock rate says more about the others' load than about the code; the CPU figure does not.
+nothing else: 2,000 ms / (writers + server CPU per article). The pages carry their text print
+(hash, MinHash, anchors) as a crawl's cleaning workers give it (`--no-prints`: not, the writers
+compute it); its CPU per article, spent in those workers, is printed apart (`prints ms`). On a
+machine shared with other jobs the wall-clock rate says more about the others' load than about the
+code; the CPU figure does not.
 """
 
 from __future__ import annotations
@@ -24,22 +27,19 @@ import argparse
 import json
 import multiprocessing
 import os
-import random
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from benchmarks.storage_fill import reserve_ids, sql_fill
-from cleaner import CleanArticle
-from crawler.newsroom.bulk import bulk_article, bulk_story
-from storage import Corpus, FetchedPage, make_engine
+from benchmarks.storage_fill import bench_article, reserve_ids, sql_fill
+from cleaner.fingerprint import text_print
+from storage import Corpus, make_engine
 from storage.dedup import Fingerprint, stored_signature
 from storage.schema import upgrade
 
@@ -57,6 +57,8 @@ class Run:
     seconds: float
     writers_cpu: float
     server_cpu: float | None
+    prints_cpu: float = 0.0
+    """What the crawl's cleaning workers spend on the pages' text prints (not the writers' CPU)."""
 
     @property
     def rate(self) -> float:
@@ -99,6 +101,13 @@ def main() -> None:
         help="PostgreSQL: use this schema and keep it (created if missing; sizes it already holds are "
         "not filled again), so that one 1,000,000-article fill serves several measurements",
     )
+    parser.add_argument(
+        "--no-prints",
+        action="store_false",
+        dest="prints",
+        help="pages carry no text print (hash, MinHash, anchors) as a crawl's cleaning workers give "
+        "them: the writers compute it, as for a WARC import or a replay",
+    )
     parser.add_argument("--bulk", action="store_const", const="copy", dest="fill", help="--fill copy")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -107,7 +116,7 @@ def main() -> None:
         f"sample {args.sample:,}"
     )
     print(f"{'backend':11}{'size':>10}{'fill a/s':>10}{'a/s':>8}", end="")
-    print(f"{'writers ms':>12}{'server ms':>11}{'2-core a/s':>12}")
+    print(f"{'writers ms':>12}{'server ms':>11}{'2-core a/s':>12}{'prints ms':>11}")
     for backend in args.db or ["sqlite", PG_DEFAULT]:
         name = "sqlite" if backend == "sqlite" else "postgresql"
         with tempfile.TemporaryDirectory() as tmp:
@@ -127,7 +136,8 @@ def _print_row(name: str, size: int, fill: Run | None, run: Run) -> None:
     free = f"{CORES * 1000 / cpu:>12.0f}" if cpu else f"{'n/a':>12}"
     print(
         f"{name:11}{size:>10,}{fill.rate if fill else 0:>10.0f}{run.rate:>8.0f}"
-        f"{1000 * run.writers_cpu / run.articles:>12.2f}{server}{free}",
+        f"{1000 * run.writers_cpu / run.articles:>12.2f}{server}{free}"
+        f"{1000 * run.prints_cpu / run.articles:>11.2f}",
         flush=True,
     )
 
@@ -155,38 +165,50 @@ def _together(pool: ProcessPoolExecutor, url: str, first: int, count: int, args:
     started = time.perf_counter()
     futures = [
         pool.submit(
-            _write, url, first + writer, first + count, args.writers, args.copies, args.text == "varied"
+            _write,
+            url,
+            first + writer,
+            first + count,
+            args.writers,
+            args.copies,
+            args.text == "varied",
+            args.prints,
         )
         for writer in range(args.writers)
     ]
     results = [future.result() for future in futures]
     seconds = time.perf_counter() - started
-    writers_cpu = sum(cpu for cpu, _ in results)
-    server = [server for _, server in results]
-    return Run(count, seconds, writers_cpu, None if None in server else sum(filter(None, server)))
+    writers_cpu = sum(cpu for cpu, _, _ in results)
+    server = [server for _, server, _ in results]
+    prints = sum(prints for *_, prints in results)
+    return Run(count, seconds, writers_cpu, None if None in server else sum(filter(None, server)), prints)
 
 
 def _write(
-    url: str, start: int, end: int, step: int, copies: float, varied: bool
-) -> tuple[float, float | None]:
-    """One writer: store its numbers in batches; its CPU storing them (not making them) and its
-    server backend's, in seconds."""
+    url: str, start: int, end: int, step: int, copies: float, varied: bool, prints: bool
+) -> tuple[float, float | None, float]:
+    """One writer: store its numbers in batches; its CPU storing them (not making them), its server
+    backend's, and the text prints' (what a crawl's cleaning workers compute), in seconds."""
     engine = make_engine(url)
     corpus = Corpus(engine)
     with engine.connect() as connection:
         backend = connection.execute(text("SELECT pg_backend_pid()")).scalar() if _is_pg(url) else None
-    cpu, server_before = 0.0, _process_cpu(backend)
+    cpu, prints_cpu, server_before = 0.0, 0.0, _process_cpu(backend)
     numbers = list(range(start, end, step))
     for at in range(0, len(numbers), BATCH):
-        batch = [_article(number, copies, varied) for number in numbers[at : at + BATCH]]
+        batch = [bench_article(number, copies, varied) for number in numbers[at : at + BATCH]]
         cpu_before = time.process_time()
+        if prints:
+            batch = [(page.printed(text_print(article.text)), article) for page, article in batch]
+            prints_cpu += time.process_time() - cpu_before
+            cpu_before = time.process_time()
         corpus.store_many(batch)
         cpu += time.process_time() - cpu_before
     server_after = _process_cpu(backend)
     engine.dispose()
     if server_before is None or server_after is None:
-        return cpu, None
-    return cpu, server_after - server_before
+        return cpu, None, prints_cpu
+    return cpu, server_after - server_before, prints_cpu
 
 
 def _bulk_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args: argparse.Namespace) -> Run:
@@ -289,7 +311,7 @@ def _bulk_rows(numbered: list[tuple[int, int, int]], varied: bool) -> dict[str, 
     """The rows of these articles (number, article id, story id), table by table."""
     rows: dict[str, list[tuple[object, ...]]] = {table: [] for table in _BULK_COLUMNS}
     for number, article_id, story_id in numbered:
-        page, article = _article(number, 0, varied)
+        page, article = bench_article(number, 0, varied)
         fingerprint = Fingerprint.of(article.text)
         at, title = page.fetched_at, article.title
         rows["stories"].append((story_id, title, at, article.published))
@@ -338,41 +360,6 @@ def _process_cpu(pid: int | None) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-def _article(number: int, copies: float, varied: bool = False) -> tuple[FetchedPage, CleanArticle]:
-    """Article `number`, or, for a share `copies` of the numbers, a near copy of `number - 1` on
-    another site (one paragraph of the original dropped, another line added)."""
-    is_copy = copies > 0 and number > 0 and number % round(1 / copies) == 0
-    story = bulk_story(number - 1 if is_copy else number)
-    paragraphs = _varied(number - 1 if is_copy else number) if varied else list(story.paragraphs)
-    site = "bench.example"
-    if is_copy:
-        paragraphs = [*paragraphs[:-1], f"Reporting by the copy desk of site {number % 7}."]
-        site = f"copy{number % 7}.example"
-    url = f"https://{site}/story/{number}"
-    at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=number)
-    page = FetchedPage(url, url, url, "bench", at, 200, bulk_article(number, url, None))
-    article = CleanArticle(
-        text="\n".join(paragraphs),
-        title=story.headline,
-        authors=["Jane Doe"],
-        published=at - timedelta(minutes=number % 60),
-        language="en",
-    )
-    return page, article
-
-
-_WORDS = [f"w{rank}" for rank in range(1, 20001)]
-_ZIPF = [1 / rank for rank in range(1, 20001)]
-
-
-def _varied(number: int) -> list[str]:
-    """Five to eight paragraphs of words drawn as in prose (Zipf's law over 20,000 words): unrelated
-    texts share few shingles, so few LSH buckets, as real articles do (the bulk stories' small
-    vocabulary makes every text share buckets with many others)."""
-    rng = random.Random(number)
-    return [" ".join(rng.choices(_WORDS, _ZIPF, k=40)) + "." for _ in range(rng.randint(5, 8))]
 
 
 def _database(backend: str, tmp: Path, keep: str | None) -> tuple[str, Callable[[], None]]:

@@ -23,7 +23,14 @@ bounded per site); the caller stores the fill's last articles through `store_man
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import Connection, Engine, text
+
+from cleaner import CleanArticle
+from crawler.newsroom.bulk import bulk_article, bulk_story
+from storage import FetchedPage
 
 CHUNK = 50_000
 """Articles per generating transaction."""
@@ -123,3 +130,38 @@ _STATEMENTS = (
     "a.id FROM generate_series(CAST(:articles_base AS bigint) + :low, :articles_base + :high) AS a(id), "
     f"generate_series(0, {BANDS + ANCHORS - 1}) AS k",
 )
+
+
+def bench_article(number: int, copies: float, varied: bool = False) -> tuple[FetchedPage, CleanArticle]:
+    """Article `number`, or, for a share `copies` of the numbers, a near copy of `number - 1` on
+    another site (one paragraph of the original dropped, another line added)."""
+    is_copy = copies > 0 and number > 0 and number % round(1 / copies) == 0
+    story = bulk_story(number - 1 if is_copy else number)
+    paragraphs = varied_paragraphs(number - 1 if is_copy else number) if varied else list(story.paragraphs)
+    site = "bench.example"
+    if is_copy:
+        paragraphs = [*paragraphs[:-1], f"Reporting by the copy desk of site {number % 7}."]
+        site = f"copy{number % 7}.example"
+    url = f"https://{site}/story/{number}"
+    at = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=number)
+    page = FetchedPage(url, url, url, "bench", at, 200, bulk_article(number, url, None))
+    article = CleanArticle(
+        text="\n".join(paragraphs),
+        title=story.headline,
+        authors=["Jane Doe"],
+        published=at - timedelta(minutes=number % 60),
+        language="en",
+    )
+    return page, article
+
+
+_WORDS = [f"w{rank}" for rank in range(1, 20001)]
+_ZIPF = [1 / rank for rank in range(1, 20001)]
+
+
+def varied_paragraphs(number: int) -> list[str]:
+    """Five to eight paragraphs of words drawn as in prose (Zipf's law over 20,000 words): unrelated
+    texts share few shingles, so few LSH buckets, as real articles do (the bulk stories' small
+    vocabulary makes every text share buckets with many others)."""
+    rng = random.Random(number)
+    return [" ".join(rng.choices(_WORDS, _ZIPF, k=40)) + "." for _ in range(rng.randint(5, 8))]

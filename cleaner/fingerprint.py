@@ -9,14 +9,19 @@
 - `band_keys`: the first BANDS * ROWS values of the signature cut into BANDS bands of ROWS rows,
   each hashed to a 63-bit key; two texts with Jaccard s share at least one band with probability
   1 - (1 - s^ROWS)^BANDS: 0.9963 at s = 0.5 with 42 bands of 3 rows.
+- `anchors`: the ANCHORS smallest keyed hashes of the shingles, by which storage finds texts that
+  hold one another (storage/containment.py says how).
+- `text_print`: all of them at once, as a crawl's cleaning worker computes them for storage.
 docs/dedup.md gives the measurements behind these numbers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +35,9 @@ _A = _SEED.integers(1, _PRIME, size=NUM_PERM, dtype=np.uint64)
 _B = _SEED.integers(0, _PRIME, size=NUM_PERM, dtype=np.uint64)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _HASH_KEY = b"wiredesk-minhash"
+ANCHORS = 32
+"""Anchors per text: the bottom-k sketch that finds containment pairs (k × J shared on average)."""
+_ANCHOR_KEY = b"wiredesk-anchors"
 
 
 def normalise_text(text: str) -> str:
@@ -40,12 +48,20 @@ def normalise_text(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """Hex SHA-256 of the normalised text: equal for exact copies whatever their quotes and whitespace."""
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+    return _hash_normalised(normalise_text(text))
+
+
+def _hash_normalised(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     """The distinct runs of `size` consecutive words (the whole text when it is shorter)."""
-    words = normalise_text(text).split()
+    return _shingles_normalised(normalise_text(text), size)
+
+
+def _shingles_normalised(normalised: str, size: int = SHINGLE_WORDS) -> set[str]:
+    words = normalised.split()
     if len(words) <= size:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
@@ -53,19 +69,59 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 def minhash(text: str) -> np.ndarray:
     """The NUM_PERM-value MinHash signature (uint32) of the text's shingles."""
+    return minhash_of(shingles(text))
+
+
+def minhash_of(shingled: set[str]) -> np.ndarray:
+    """The MinHash signature of a shingle set (`shingles`)."""
     values = np.fromiter(
         (
             int.from_bytes(
                 hashlib.blake2b(s.encode("utf-8"), digest_size=4, key=_HASH_KEY).digest(), "little"
             )
-            for s in shingles(text)
+            for s in shingled
         ),
         dtype=np.uint64,
+        count=len(shingled),
     )
     if values.size == 0:
         return np.full(NUM_PERM, _PRIME, dtype=np.uint32)
     permuted = (np.outer(_A, values) + _B[:, None]) % _PRIME
     return permuted.min(axis=1).astype(np.uint32)
+
+
+def anchors(shingled: set[str]) -> list[int]:
+    """The ANCHORS smallest 63-bit keyed hashes of the shingles (stable across processes), ascending."""
+    hashed = (
+        int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8, key=_ANCHOR_KEY).digest(), "little")
+        >> 1
+        for s in shingled
+    )
+    return heapq.nsmallest(ANCHORS, hashed)
+
+
+@dataclass(frozen=True)
+class TextPrint:
+    """What dedup computes of a text alone: its hash, MinHash signature and containment anchors.
+
+    A crawl's cleaning workers compute it where the text is made, in parallel: storing runs in one
+    writer per crawl, where the signature and the anchors (a keyed hash of each of a text's few
+    hundred shingles, twice) were most of the writer's CPU per new article. Plain tuples of ints,
+    so that the page record carrying it pickles to the crawl's process and spools as JSON.
+    """
+
+    text_hash: str
+    signature: tuple[int, ...]
+    anchors: tuple[int, ...]
+
+
+def text_print(text: str) -> TextPrint:
+    """The text's hash, signature and anchors, its normalisation and shingles made once for all three."""
+    normalised = normalise_text(text)
+    shingled = _shingles_normalised(normalised)
+    return TextPrint(
+        _hash_normalised(normalised), tuple(minhash_of(shingled).tolist()), tuple(anchors(shingled))
+    )
 
 
 def signature_bytes(signature: np.ndarray) -> bytes:

@@ -22,6 +22,7 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 import cleaner
+from cleaner.fingerprint import TextPrint
 from crawler.cleaning import TIME_LIMIT, FurnitureCache, clean_and_hash, declared_charset, site_rules
 from crawler.items import ArticlePage, Loss
 from crawler.report import CrawlReport, crawl_report
@@ -95,7 +96,7 @@ class CleanPipeline:
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:
         try:
-            article, digest = await self._clean(item)
+            article, prints = await self._clean(item)
         except WorkerDied as error:
             return self._lose(item, WORKER_DIED, str(error))
         except Exception as error:
@@ -108,10 +109,10 @@ class CleanPipeline:
         if not_an_article(item, article):
             self.report.drop("not_article")
             raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article", log_level="INFO")
-        return replace(item.claiming(article.canonical_url), article=article, text_hash=digest)
+        return replace(item.claiming(article.canonical_url), article=article).printed(prints)
 
-    async def _clean(self, item: ArticlePage) -> tuple[cleaner.CleanArticle, str | None]:
-        """The clean article and its text's hash (`FetchedPage.text_hash`)."""
+    async def _clean(self, item: ArticlePage) -> tuple[cleaner.CleanArticle, TextPrint | None]:
+        """The clean article and what dedup needs of its text (`FetchedPage.printed`)."""
         if self._pool is None:
             furniture = await self._memory.furniture(item.final_url)
             return clean_and_hash(*self._job(item, furniture))

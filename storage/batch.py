@@ -4,7 +4,8 @@
 batch needs to know of the stored articles is read with two queries for the whole batch, the
 batch's own earlier items are kept in memory, and rows that nothing in the batch reads back (URLs,
 raw pages, revisions, refreshed fetch times, story updates, site memory, on PostgreSQL new
-articles) are written together (`Batch.finish`); stories and, on SQLite, articles as it goes."""
+stories and articles) are written together (`Batch.finish`); on SQLite new stories and articles as
+it goes."""
 
 from __future__ import annotations
 
@@ -65,6 +66,18 @@ class Batch:
         self.stories = Stories(self.connection)
         self.older = OlderTexts(self.connection)
         self.articles = rows.NewArticles(self.connection)
+
+    def reserve(self, inserts: int) -> None:
+        """Ids for the batch's `inserts` new articles and their stories, if new: on PostgreSQL taken
+        from the sequences in one statement, so that their rows are written together (`_flush`)."""
+        articles, stories = rows.reserve_ids(self.connection, inserts)
+        self.articles.reserve(articles)
+        self.stories.reserve(stories)
+
+    def _flush(self) -> None:
+        """Write the new stories, then the new articles that refer to them."""
+        self.stories.flush()
+        self.articles.flush()
 
     def read(self, urls: Iterable[str], hashes: Iterable[str]) -> None:
         """Two queries for the whole batch: the articles its URLs lead to, and those with its texts."""
@@ -255,7 +268,7 @@ class Batch:
 
     def _revise(self, step: Step) -> None:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target
-        self.articles.flush()
+        self._flush()
         self.connection.execute(
             update(_ARTICLES)
             .where(_ARTICLES.c.id == target.id)
@@ -267,7 +280,7 @@ class Batch:
 
     def _keep_older(self, step: Step) -> None:
         """An older text: its page and revision are kept, numbered in fetch order at the batch's end."""
-        self.articles.flush()
+        self._flush()
         self.connection.execute(
             rows.OLDER_FETCH,
             {"b_id": step.target.id, "b_count": step.number, "b_fetched_at": step.page.fetched_at},
@@ -297,7 +310,7 @@ class Batch:
     def _merge(self, into: int, links: list[dedup.Link], article_id: int, cause: str) -> None:
         """Merging moves articles in the database: the batch's new rows go first."""
         if any(self.stories.live(link.story_id) != into for link in links):
-            self.articles.flush()
+            self._flush()
         self.stories.merge(into, links, article_id, cause)
 
     def _near(self) -> dedup.NearIndex:
@@ -312,7 +325,7 @@ class Batch:
 
     def finish(self) -> None:
         """Write what the batch deferred: a few statements of many rows each."""
-        self.articles.flush()
+        self._flush()
         if self.new_urls:
             self.connection.execute(insert(_URLS), self.new_urls)
         if self.pages:

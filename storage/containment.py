@@ -20,22 +20,34 @@ sites and times, nothing else, so stories stay independent of the order of arriv
 
 Candidates: such a pair has Jaccard down to MIN_SHARE, where the LSH bands (tuned to 0.5) find it
 one time in three. Each text is also indexed by ANCHORS *anchors*: the smallest 63-bit keyed hashes
-of its shingles (one bottom-k sketch). When one text holds the other, the larger one's anchors that
+of its shingles (one bottom-k sketch, `cleaner.fingerprint.anchors`: a crawl's cleaning workers
+compute them with the text). When one text holds the other, the larger one's anchors that
 fall in the overlap are among the smaller one's smallest too, so the two share about ANCHORS × J
 anchors: ≥ MIN_SHARED_ANCHORS with probability 0.993 at J = 0.2, 0.963 at J = 0.15 (docs/dedup.md).
 """
 
 from __future__ import annotations
 
-import hashlib
-import heapq
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cleaner.fingerprint import ANCHORS, anchors
 from storage.sitememory import site_of
 
-ANCHORS = 32
-"""Anchors per text: the bottom-k sketch that finds containment pairs (k × J shared on average)."""
+__all__ = [
+    "ANCHORS",
+    "ANCHOR_BAND",
+    "CONTAINED",
+    "CONTAIN_LIMIT",
+    "MIN_OVERLAP",
+    "MIN_SHARE",
+    "MIN_SHARED_ANCHORS",
+    "MOSTLY_LARGER",
+    "MOSTLY_SMALLER",
+    "Overlap",
+    "anchors",
+    "apart",
+]
 ANCHOR_BAND = 64
 """The `band` number of anchor rows in `minhash_bands` (LSH bands are 0 to BANDS - 1)."""
 MIN_SHARED_ANCHORS = 2
@@ -58,18 +70,6 @@ MOSTLY_LARGER = 0.4
 template's furniture share it, but the larger also holds its own story: across sites on the
 real-text benchmark's stored texts, different stories share at most 0.22 of the larger text (and
 at most 0.56 of the smaller); on one site, where this rule does not apply, up to 0.62."""
-
-_HASH_KEY = b"wiredesk-anchors"
-
-
-def anchors(shingles: set[str]) -> list[int]:
-    """The ANCHORS smallest 63-bit keyed hashes of the shingles (stable across processes), ascending."""
-    hashed = (
-        int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8, key=_HASH_KEY).digest(), "little")
-        >> 1
-        for s in shingles
-    )
-    return heapq.nsmallest(ANCHORS, hashed)
 
 
 def apart(site: str | None, other: str | None) -> bool:

@@ -22,7 +22,15 @@ from functools import cached_property
 import numpy as np
 from sqlalchemy import Connection
 
-from cleaner.fingerprint import band_keys, minhash, shingles, signature_bytes, similarity, text_hash
+from cleaner.fingerprint import (
+    anchors,
+    band_keys,
+    minhash_of,
+    shingles,
+    signature_bytes,
+    similarity,
+    text_hash,
+)
 from storage import containment
 from storage.bandindex import (
     Candidate,
@@ -92,9 +100,26 @@ class Fingerprint:
     def of(cls, text: str) -> Fingerprint:
         return cls(text, text_hash(text))
 
+    @classmethod
+    def carried(
+        cls,
+        text: str,
+        digest: str,
+        signature: tuple[int, ...] | None = None,
+        anchors: tuple[int, ...] | None = None,
+    ) -> Fingerprint:
+        """The fingerprint of a text whose hash, and maybe signature and anchors, were computed where
+        it was cleaned (`cleaner.fingerprint.text_print`): what is given is not computed again."""
+        fingerprint = cls(text, digest)
+        if signature is not None:
+            fingerprint.take_signature(np.array(signature, dtype=np.uint32))
+        if anchors is not None:
+            fingerprint.__dict__["anchors"] = list(anchors)
+        return fingerprint
+
     @cached_property
     def signature(self) -> np.ndarray:
-        return minhash(self.text)
+        return minhash_of(self.shingles)
 
     def take_signature(self, signature: np.ndarray) -> None:
         """Use the signature of a stored text with the same hash instead of computing it.
@@ -117,7 +142,7 @@ class Fingerprint:
     @cached_property
     def anchors(self) -> list[int]:
         """Its smallest shingle hashes, by which containment candidates are found (storage/containment.py)."""
-        return containment.anchors(self.shingles)
+        return anchors(self.shingles)
 
     @property
     def index_keys(self) -> list[tuple[int, int]]:
@@ -245,11 +270,19 @@ class NearIndex:
         return links
 
     def _shingles_of(self, ids: list[int]) -> dict[int, set[str]]:
-        """The shingle sets of stored texts, read once per batch."""
-        wanted = [article_id for article_id in ids if article_id not in self._texts]
+        """The shingle sets of texts: the batch's own from their fingerprints, stored ones read once
+        per batch."""
+        wanted = [a for a in ids if a not in self._texts and a not in self._written]
         for article_id, body in read_texts(self.connection, wanted).items():
             self._texts[article_id] = shingles(body)
-        return {article_id: self._texts[article_id] for article_id in ids if article_id in self._texts}
+        found = {}
+        for article_id in ids:
+            written = self._written.get(article_id)
+            if written is not None:
+                found[article_id] = written.shingles
+            elif article_id in self._texts:
+                found[article_id] = self._texts[article_id]
+        return found
 
     def _ranked(
         self, fingerprint: Fingerprint, story_of: Callable[[int], int]
@@ -298,8 +331,7 @@ class NearIndex:
             self._own.setdefault(key, set()).add(article_id)
         self._own_keys[article_id] = keys
         self._candidates[article_id] = Candidate(story_id, fingerprint.signature, published, site)
-        self._texts[article_id] = fingerprint.shingles
-        self._written[article_id] = fingerprint
+        self._written[article_id] = fingerprint  # its shingles are made if a later text needs them
         if replace:
             self._replaced.add(article_id)
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
 
+from cleaner.fingerprint import TextPrint
+
 
 @dataclass(frozen=True)
 class FetchedPage:
@@ -38,6 +40,18 @@ class FetchedPage:
     """`cleaner.fingerprint.text_hash` of the text of the article stored with this page, when the
     cleaning worker computed it (in parallel, where the page was cleaned): storage takes it instead
     of hashing the text again in its one writer thread. Set with the article, never apart from it."""
+    signature: tuple[int, ...] | None = None
+    """Its MinHash signature (`cleaner.fingerprint.minhash`), computed with `text_hash`: an insert's
+    most costly computation leaves the writer. None: storage computes it."""
+    anchors: tuple[int, ...] | None = None
+    """Its containment anchors (`cleaner.fingerprint.anchors`), computed with `text_hash`."""
+
+    def __post_init__(self) -> None:
+        # Read back from a spool's JSON they are lists: tuples again, so the page is equal to itself.
+        for name in ("signature", "anchors"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
 
     @classmethod
     def fetched(cls, url: str, final_url: str, **fields: Any) -> Self:
@@ -45,6 +59,12 @@ class FetchedPage:
         from storage.urls import normalise_url
 
         return cls(url=url, final_url=final_url, canonical_url=normalise_url(final_url), **fields)
+
+    def printed(self, prints: TextPrint | None) -> Self:
+        """This page with what the cleaning worker computed of its article's text (None: nothing)."""
+        if prints is None:
+            return replace(self, text_hash=None, signature=None, anchors=None)
+        return replace(self, text_hash=prints.text_hash, signature=prints.signature, anchors=prints.anchors)
 
     def claiming(self, declared: str | None) -> Self:
         """This page with the identity its rel=canonical or og:url (`declared`) gives it."""

@@ -79,10 +79,10 @@ class KnownUrl:
 
 
 def _fingerprint(page: FetchedPage, article: CleanArticle, text: str) -> Fingerprint:
-    """The fingerprint of the text stored; its hash the one the cleaning worker computed
-    (`FetchedPage.text_hash`) when the bounds left the article's text as it was."""
+    """The fingerprint of the text stored; its hash, signature and anchors those the cleaning worker
+    computed (`FetchedPage.text_hash`) when the bounds left the article's text as it was."""
     if page.text_hash is not None and text == article.text:
-        return Fingerprint(text, page.text_hash)
+        return Fingerprint.carried(text, page.text_hash, page.signature, page.anchors)
     return Fingerprint.of(text)
 
 
@@ -202,7 +202,7 @@ class Corpus:
                 (fingerprint.text_hash for *_, fingerprint in ready),
             )
             steps = [batch.plan(page, article, fingerprint) for _, page, article, fingerprint in ready]
-            batch.articles.reserve(sum(step.kind is Kind.INSERT for step in steps))
+            batch.reserve(sum(step.kind is Kind.INSERT for step in steps))
             indexed = [step.fingerprint for step in steps if step.kind in INDEXED]
             batch.share_signatures(indexed)
             dedup.lock_bands(connection, indexed)

@@ -28,7 +28,8 @@ RAW_PAGE_LEVEL = 3
 INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
 _INSERT_ARTICLES = insert(_ARTICLES).returning(_ARTICLES.c.id)
 _RESERVE_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, :count)"
+    "SELECT nextval(pg_get_serial_sequence('articles', 'id')), "
+    "nextval(pg_get_serial_sequence('stories', 'id')) FROM generate_series(1, :count)"
 )
 REFRESH = (
     update(_ARTICLES)
@@ -126,6 +127,16 @@ def revision_row(
     }
 
 
+def reserve_ids(connection: Connection, count: int) -> tuple[list[int], list[int]]:
+    """Ids for a batch's `count` new articles and as many new stories, in one statement (PostgreSQL;
+    SQLite: none, its rows are inserted one by one). A new article that joins a stored story leaves
+    its story id unused: a gap in the sequence, as a rolled-back insert leaves."""
+    if not count or connection.dialect.name != "postgresql":
+        return [], []
+    pairs = connection.execute(_RESERVE_IDS, {"count": count}).all()
+    return [article for article, _ in pairs], [story for _, story in pairs]
+
+
 @dataclass
 class NewArticles:
     """A batch's new article rows: on PostgreSQL written together, on SQLite one by one as they come.
@@ -136,18 +147,16 @@ class NewArticles:
     article gets its id at once, and the rows go in one statement when something is about to read
     or change them in the database (`flush`: before an update of articles, a story merge, and the
     rows that refer to them at the end of the batch). On SQLite, in process, a row costs no round
-    trip: it is inserted at once.
+    trip: it is inserted at once. Their new stories go first (`Stories.flush`): the caller flushes both.
     """
 
     connection: Connection
     _ids: list[int] = field(default_factory=list)
     _rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def reserve(self, count: int) -> None:
-        """Take ids for the batch's `count` new articles (PostgreSQL: one statement)."""
-        if count and self.connection.dialect.name == "postgresql":
-            self._ids = list(self.connection.execute(_RESERVE_IDS, {"count": count}).scalars())
-            self._ids.reverse()
+    def reserve(self, ids: list[int]) -> None:
+        """The ids the batch's new articles take, in this order (`reserve_ids`)."""
+        self._ids = ids[::-1]
 
     def add(self, values: dict[str, Any]) -> int:
         """A new article's row; its id."""

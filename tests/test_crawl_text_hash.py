@@ -32,8 +32,8 @@ def _stored_hashes(engine: Engine) -> dict[str, str]:
 def test_clean_and_hash_gives_the_hash_of_the_article_it_found() -> None:
     paragraphs = "".join(f"<p>{TEXT} Paragraph {n} of the story goes on at length.</p>" for n in range(6))
     page = f'<html lang="en"><body><article><h1>Harbour reopens</h1>{paragraphs}</article></body></html>'
-    article, digest = clean_and_hash(page.encode(), "http://127.0.0.7/news/harbour", "utf-8", 20.0)
-    assert article.found and digest == text_hash(article.text)
+    article, prints = clean_and_hash(page.encode(), "http://127.0.0.7/news/harbour", "utf-8", 20.0)
+    assert article.found and prints is not None and prints.text_hash == text_hash(article.text)
     empty, none = clean_and_hash(
         b'<html lang="en"><body><nav>Home</nav></body></html>', "http://127.0.0.7/", None, 20.0
     )
