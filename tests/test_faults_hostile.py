@@ -133,8 +133,10 @@ def _workers_of(crawl: subprocess.Popen[str]) -> list[int]:
     parents, names = {}, {}
     for entry in Path("/proc").iterdir():
         try:
-            stat = (entry / "stat").read_text()
-        except (OSError, ValueError):
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if not stat:
             continue
         name, rest = stat.split(" (", 1)[1].rsplit(")", 1)
         parents[int(entry.name)], names[int(entry.name)] = int(rest.split()[1]), name
