@@ -192,7 +192,7 @@ class _Worker:
         except OSError as error:
             self._lose(f"writing to it failed ({error})")
             return
-        while written and written >= len(self._unsent[0]):
+        while self._unsent and written >= len(self._unsent[0]):  # empty parts too (no page)
             written -= len(self._unsent.pop(0))
         if written:
             self._unsent[0] = self._unsent[0][written:]
