@@ -15,6 +15,7 @@ from warcfiles import bulk_warc, corpus_rows
 
 from crawler.archive import ImportOptions
 from crawler.archive_queue import FILES, decode_task, encode_task
+from crawler.distributed import ALIVE_TTL_SECONDS
 from storage import make_engine
 from storage.archives import import_states
 
@@ -34,7 +35,8 @@ def test_a_task_carries_its_filters_and_takes_the_workers_cleaning_settings() ->
 
 
 def _worker(db_url: str, prefix: str, log: Path) -> subprocess.Popen[bytes]:
-    command = [WIREDESK, "worker", "--redis", REDIS_URL, "--db", db_url, "--idle", "3"]
+    """A worker that exits a second after the queue is empty and no file is leased."""
+    command = [WIREDESK, "worker", "--redis", REDIS_URL, "--db", db_url, "--idle", "1"]
     command += ["-s", f"WIREDESK_REDIS_PREFIX={prefix}", "-s", "WIREDESK_CLEAN_WORKERS=1"]
     command += ["-s", "WIREDESK_STORE_BATCH=5"]
     with log.open("wb") as output:
@@ -63,6 +65,7 @@ def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
         first.wait()
     stored_at_kill = corpus_rows(pg_url)[0]
     assert 0 < stored_at_kill < BULK
+    _expire_heartbeat(redis_prefix)
 
     second = _worker(pg_url, redis_prefix, tmp_path / "second.log")
     assert second.wait(timeout=300) == 0, (tmp_path / "second.log").read_text()
@@ -70,6 +73,15 @@ def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
     assert "resumed ×1" in log
     assert corpus_rows(pg_url) == (BULK, BULK), "every article once"
     assert import_states(make_engine(pg_url))[str(warc)].finished
+
+
+def _expire_heartbeat(prefix: str) -> None:
+    """The dead worker's heartbeat key expires by itself within ALIVE_TTL_SECONDS (checked here);
+    what the test is about starts after that, so it makes it expire now instead of waiting."""
+    server = redis.Redis.from_url(REDIS_URL)
+    (alive,) = server.keys(f"{prefix}:alive:*")
+    assert 0 < server.pttl(alive) <= ALIVE_TTL_SECONDS * 1000
+    server.pexpire(alive, 1)
 
 
 def _offset(db_url: str, warc: Path) -> int:
