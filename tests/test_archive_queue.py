@@ -10,12 +10,11 @@ import time
 from pathlib import Path
 
 import redis
-from conftest import COMMAND_DEADLINE, REDIS_URL, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, REDIS_URL, WIREDESK, expire_heartbeat, run_wiredesk
 from warcfiles import bulk_warc, corpus_rows
 
 from crawler.archive import ImportOptions
 from crawler.archive_queue import FILES, decode_task, encode_task
-from crawler.distributed import ALIVE_TTL_SECONDS
 from storage import make_engine
 from storage.archives import import_states
 
@@ -65,7 +64,7 @@ def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
         first.wait()
     stored_at_kill = corpus_rows(pg_url)[0]
     assert 0 < stored_at_kill < BULK
-    _expire_heartbeat(redis_prefix)
+    expire_heartbeat(redis_prefix, first.pid)
 
     second = _worker(pg_url, redis_prefix, tmp_path / "second.log")
     assert second.wait(timeout=300) == 0, (tmp_path / "second.log").read_text()
@@ -73,15 +72,6 @@ def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
     assert "resumed ×1" in log
     assert corpus_rows(pg_url) == (BULK, BULK), "every article once"
     assert import_states(make_engine(pg_url))[str(warc)].finished
-
-
-def _expire_heartbeat(prefix: str) -> None:
-    """The dead worker's heartbeat key expires by itself within ALIVE_TTL_SECONDS (checked here);
-    what the test is about starts after that, so it makes it expire now instead of waiting."""
-    server = redis.Redis.from_url(REDIS_URL)
-    (alive,) = server.keys(f"{prefix}:alive:*")
-    assert 0 < server.pttl(alive) <= ALIVE_TTL_SECONDS * 1000
-    server.pexpire(alive, 1)
 
 
 def _offset(db_url: str, warc: Path) -> int:
