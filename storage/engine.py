@@ -16,7 +16,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 DEFAULT_DB_URL = "sqlite:///wiredesk.db"
 DB_ENV = "WIREDESK_DB"
+# How long a SQLite statement waits for another process's lock before "database is locked" (the
+# store then retries once, then spools the batch). $WIREDESK_SQLITE_BUSY_TIMEOUT, in seconds,
+# changes it for the processes it is set in: a test waits out a short one on purpose.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_ENV = "WIREDESK_SQLITE_BUSY_TIMEOUT"
 # Tries at switching a new SQLite database to WAL while another connection creates it too.
 _WAL_ATTEMPTS = 20
 
@@ -135,26 +139,41 @@ def release_shared_engine(url: str | None = None) -> None:
         engine.dispose()
 
 
+def sqlite_busy_timeout_ms() -> int:
+    """The busy timeout new SQLite engines get: $WIREDESK_SQLITE_BUSY_TIMEOUT seconds, else 30 s."""
+    raw = os.environ.get(SQLITE_BUSY_TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return SQLITE_BUSY_TIMEOUT_MS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise DatabaseUnavailable(f"{SQLITE_BUSY_TIMEOUT_ENV}={raw!r}: expected a number of seconds >= 0")
+    return round(seconds * 1000)
+
+
 def _sqlite_engine(path: str, *, read_only: bool) -> Engine:
+    busy_ms = sqlite_busy_timeout_ms()
     if read_only:
         if not path or path == ":memory:" or not Path(path).exists():
             raise DatabaseUnavailable(f"no SQLite database at {path or ':memory:'!r}: run a crawl first")
         engine = create_engine(
             f"sqlite:///file:{Path(path).resolve()}?mode=ro&uri=true",
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"timeout": busy_ms / 1000},
         )
     else:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _sqlite_on_connect(read_only))
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_ms / 1000})
+    event.listen(engine, "connect", _sqlite_on_connect(read_only, busy_ms))
     return engine
 
 
-def _sqlite_on_connect(read_only: bool) -> Any:
+def _sqlite_on_connect(read_only: bool, busy_ms: int) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if not read_only:
             _ensure_wal(cursor)

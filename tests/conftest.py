@@ -165,6 +165,19 @@ def redis_prefix() -> Iterator[str]:
         server.delete(key)
 
 
+def expire_heartbeat(prefix: str, pid: int) -> None:
+    """Make a killed worker's heartbeat key expire now: it would by itself within ALIVE_TTL_SECONDS
+    (checked: it carries such a time to live), and what a test is about begins after that."""
+    from crawler.distributed import ALIVE_TTL_SECONDS
+
+    server = redis.Redis.from_url(REDIS_URL)
+    for alive in server.keys(f"{prefix}:alive:*:{pid}:*"):
+        left = server.pttl(alive)
+        if left != -2:  # -2: it has just expired
+            assert 0 < left <= ALIVE_TTL_SECONDS * 1000, f"{alive!r} would never expire ({left})"
+            server.pexpire(alive, 1)
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine on the test's database (each backend of `db_url`), migrated to the head."""

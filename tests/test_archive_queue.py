@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import redis
-from conftest import COMMAND_DEADLINE, REDIS_URL, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, REDIS_URL, WIREDESK, expire_heartbeat, run_wiredesk
 from warcfiles import bulk_warc, corpus_rows
 
 from crawler.archive import ImportOptions
@@ -34,7 +34,8 @@ def test_a_task_carries_its_filters_and_takes_the_workers_cleaning_settings() ->
 
 
 def _worker(db_url: str, prefix: str, log: Path) -> subprocess.Popen[bytes]:
-    command = [WIREDESK, "worker", "--redis", REDIS_URL, "--db", db_url, "--idle", "3"]
+    """A worker that exits a second after the queue is empty and no file is leased."""
+    command = [WIREDESK, "worker", "--redis", REDIS_URL, "--db", db_url, "--idle", "1"]
     command += ["-s", f"WIREDESK_REDIS_PREFIX={prefix}", "-s", "WIREDESK_CLEAN_WORKERS=1"]
     command += ["-s", "WIREDESK_STORE_BATCH=5"]
     with log.open("wb") as output:
@@ -63,6 +64,7 @@ def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
         first.wait()
     stored_at_kill = corpus_rows(pg_url)[0]
     assert 0 < stored_at_kill < BULK
+    expire_heartbeat(redis_prefix, first.pid)
 
     second = _worker(pg_url, redis_prefix, tmp_path / "second.log")
     assert second.wait(timeout=300) == 0, (tmp_path / "second.log").read_text()

@@ -100,12 +100,14 @@ def _corpus(db: Path) -> tuple[set[tuple[str, str]], set[frozenset[str]]]:
 
 
 def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> None:
+    """The uninterrupted reference crawl runs while the other is killed: its own database and job
+    directory, the same newsroom (which answers each request the same whoever asks)."""
     rng = random.Random(20)
     with Newsroom(bulk_articles=200, bulk_delay=0.01) as newsroom:
         sources = tmp_path / "sources.toml"
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         reference = tmp_path / "reference.db"
-        _crawl(sources, reference, tmp_path / "job-reference").communicate(timeout=COMMAND_DEADLINE)
+        uninterrupted = _crawl(sources, reference, tmp_path / "job-reference")
         db, jobdir = tmp_path / "c.db", tmp_path / "job"
         for _ in range(20):
             process = _crawl(sources, db, jobdir)
@@ -115,6 +117,8 @@ def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> 
         final = _crawl(sources, db, jobdir)
         _, stderr = final.communicate(timeout=COMMAND_DEADLINE)
         assert final.returncode == 0, stderr
+        _, stderr = uninterrupted.communicate(timeout=COMMAND_DEADLINE)
+        assert uninterrupted.returncode == 0, stderr
     assert _corpus(db) == _corpus(reference)
     assert _count(db, "pages") == _count(db, "articles") == _count(reference, "articles") == 200
 

@@ -28,6 +28,7 @@ from crawler.newsroom import Newsroom
 from crawler.run import EXIT_ARTICLES_LOST
 from storage import Corpus, FetchedPage, Outcome, make_engine
 from storage.bounds import MAX_URL_BYTES
+from storage.engine import SQLITE_BUSY_TIMEOUT_ENV, SQLITE_BUSY_TIMEOUT_MS, DatabaseUnavailable
 from storage.models import Article, Page, Revision
 from storage.schema import upgrade
 from storage.spool import quarantined, replay, spool, spool_dir, spooled
@@ -319,14 +320,14 @@ def test_a_spool_that_cannot_be_written_stops_the_crawl_in_one_line(pg_database:
 def test_sqlite_locked_by_another_writer_mid_crawl(tmp_path: Path) -> None:
     """Another writer holds the lock past the busy timeout, twice over (the store retries once).
 
-    Slow by nature: SQLITE_BUSY_TIMEOUT_MS (30 s) is a constant of storage/engine.py, so the batch
-    goes to the spool only after a minute; the lock is released as soon as it does. The newsroom is
-    slow enough that articles are still coming when the lock is taken.
+    The crawl's busy timeout is 2 s, not the shipped 30 s ($WIREDESK_SQLITE_BUSY_TIMEOUT), so the
+    batch goes to the spool after seconds, not a minute, by the same path; the lock is released as
+    soon as it does. The newsroom is slow enough that articles are still coming when the lock is taken.
     """
     path = tmp_path / "corpus.db"
     db_url = f"sqlite:///{path}"
     upgrade(make_engine(db_url))
-    env = {**os.environ, "WIREDESK_SPOOL": str(tmp_path / "spool")}
+    env = {**os.environ, "WIREDESK_SPOOL": str(tmp_path / "spool"), SQLITE_BUSY_TIMEOUT_ENV: "2"}
     spool_of_db = spool_dir(tmp_path / "spool", db_url)
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.2) as newsroom:
         sources = tmp_path / "sources.toml"
@@ -357,6 +358,25 @@ def test_sqlite_locked_by_another_writer_mid_crawl(tmp_path: Path) -> None:
     engine.dispose()
     assert articles == distinct_urls == revisions == ARTICLES
     assert spooled(spool_of_db) == []
+
+
+def test_the_sqlite_busy_timeout_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def busy_timeout(read_only: bool) -> int:
+        engine = make_engine(f"sqlite:///{tmp_path / 'corpus.db'}", read_only=read_only)
+        with engine.connect() as connection:
+            value = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+        engine.dispose()
+        return value
+
+    assert busy_timeout(read_only=False) == SQLITE_BUSY_TIMEOUT_MS == 30_000
+    monkeypatch.setenv(SQLITE_BUSY_TIMEOUT_ENV, "1.5")
+    assert busy_timeout(read_only=False) == busy_timeout(read_only=True) == 1500
+    for wrong in ("soon", "-1", "nan"):
+        monkeypatch.setenv(SQLITE_BUSY_TIMEOUT_ENV, wrong)
+        with pytest.raises(DatabaseUnavailable, match=SQLITE_BUSY_TIMEOUT_ENV):
+            make_engine(f"sqlite:///{tmp_path / 'corpus.db'}")
 
 
 def test_a_crawl_ending_while_the_database_is_away_keeps_going(caplog: pytest.LogCaptureFixture) -> None:

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import redis
-from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK, expire_heartbeat
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -77,6 +77,8 @@ def _shared_crawl(newsroom: Newsroom, tmp_path: Path, prefix: str, db: str, kill
         victim = _busiest(workers, prefix)
         assert victim is not None, "no worker ever held a lease"
         victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        expire_heartbeat(prefix, victim.pid)
     for process in [seed, *workers]:
         process.wait(timeout=COMMAND_DEADLINE)
     logs = "".join(log.read_text() for log in sorted(tmp_path.glob("*.log")))
