@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
@@ -20,8 +21,8 @@ from cleaner.sitename import site_names
 from cleaner.wire import byline, dateline, is_byline
 
 DEFAULT_OPTIONS = CleanOptions()
-# Elements of the page's body whose own text holds a word of the description, found in C; the blocks around
-# them are compared with the description in Python. Scripts and styles are code, not print.
+# Elements of the page's body whose own text holds a word of the description, found in C; the
+# blocks around them are compared with the description in Python. Scripts and styles are code.
 _HOLDING = etree.XPath(
     "//body//text()[contains(., $word)]/parent::*[not(self::script or self::style or self::noscript)]"
 )
@@ -33,7 +34,7 @@ _MAX_WORD_CHARS = 12
 _DEK_DEPTH = 4
 # A dek the description does not repeat: among the few elements after the headline, a block named
 # as one (on itself or its parent), of a paragraph's length, hardly any of it links.
-_AFTER_HEADLINE = etree.XPath("following::*[position() <= 12]")
+_AFTER_HEADLINE = 12
 _DEK_TAGS = frozenset(("p", "div", "h2", "h3", "span", "strong"))
 _DEK_NAME = re.compile(
     r"(?<![a-z])(?:lead|lede|dek|chapo)(?![a-z])|standfirst|sub-?title|summary|excerpt|intro|strapline"
@@ -93,8 +94,6 @@ def _clean(
     removed = Removed(blocks=losses + cut)
     rules = options.site_rules.for_url(url)
     standfirst = displayed_standfirst(tree, metadata.description)
-    printed = standfirst is not None or printed_on_page(tree, metadata.description)
-    dek = None if printed else named_dek(tree, metadata.title)
     prune_tree(tree, removed, rules)
     document = extract_document(tree, url)
     if document is None or not (document.text or "").strip():
@@ -113,12 +112,9 @@ def _clean(
     lines = [line for line in lines if line not in bylines]
     place, dateline_agency = dateline(lines[0]) if lines else (None, None)
     body = "\n".join(lines)
-    summary = metadata.description
-    if printed and metadata.description:
-        _note_standfirst(metadata.description, body, removed)
-    elif dek and dek not in " ".join(body.split()):
-        summary = dek
-        removed.add(dek, "standfirst")
+    summary = _shown_summary(
+        tree, metadata.title, metadata.description, standfirst is not None, body, removed
+    )
     detected = None if metadata.language else detect_language(body)
     article = CleanArticle(
         text=body,
@@ -146,12 +142,36 @@ def _clean(
     return article
 
 
+def _shown_summary(
+    tree: Any, title: str | None, description: str | None, displayed: bool, body: str, removed: Removed
+) -> str | None:
+    """The summary, noted as the printed standfirst (reason `standfirst`) when the page shows it
+    and the text does not hold it: the description printed as a dek (`displayed`, or a block of
+    its own anywhere in the body), else a block named as a dek under the headline.
+
+    Looked for after extraction, on the pruned tree (trafilatura works on a copy), and only when
+    needed: a text whose lead repeats the description, or whose dek the line pass took out, has
+    its standfirst already. A dek printed in the header, outside the story's container, or in a
+    "teaser"-named block (which trafilatura drops whatever it holds) is no part of the text."""
+    folded = " ".join(body.split())
+    if (description and description in folded) or any(
+        block.reason == "standfirst" for block in removed.blocks
+    ):
+        return description
+    if description and (displayed or printed_on_page(tree, description)):
+        removed.add(description, "standfirst")
+        return description
+    dek = named_dek(tree, title)
+    if dek and dek not in folded:
+        removed.add(dek, "standfirst")
+        return dek
+    return description
+
+
 def printed_on_page(tree: Any, description: str | None) -> bool:
     """Whether the description is printed in the page's body as a block of its own (a dek in a
     `p.lead`, a `div.teaser-text`, an `h2` under the headline, whatever its name): a block whose
-    text, whitespace folded, is the description. Looked for before pruning and extraction, which
-    may leave the dek out of the text (trafilatura drops a "teaser"-named block, and a dek
-    printed in the header, outside the story's container, is no part of what it extracts)."""
+    text, whitespace folded, is the description."""
     if not description:
         return False
     words = description.split()[:_FIRST_WORDS]
@@ -179,7 +199,7 @@ def named_dek(tree: Any, title: str | None) -> str | None:
     printed = " ".join(headline.text_content().split())
     if not printed or (printed not in title and title not in printed):
         return None
-    for element in _AFTER_HEADLINE(headline):
+    for element in _following(headline, _AFTER_HEADLINE):
         if element.tag not in _DEK_TAGS or not _named_dek(element):
             continue
         text = " ".join(element.text_content().split())
@@ -189,22 +209,25 @@ def named_dek(tree: Any, title: str | None) -> str | None:
     return None
 
 
+def _following(element: Any, count: int) -> Iterator[Any]:
+    """The first `count` elements after the element in document order (its own descendants not
+    counted), walked from its siblings outwards: no pass over the rest of the page."""
+    while element is not None:
+        for sibling in element.itersiblings():
+            for following in sibling.iter():
+                if count <= 0:
+                    return
+                count -= 1
+                yield following
+        element = element.getparent()
+
+
 def _named_dek(element: Any) -> bool:
     parent = element.getparent()
     names = [element.get("class"), element.get("id")]
     if parent is not None:
         names += [parent.get("class"), parent.get("id")]
     return any(name and _DEK_NAME.search(name) for name in names)
-
-
-def _note_standfirst(description: str, body: str, removed: Removed) -> None:
-    """The printed description is the page's standfirst: it is `summary`, and noted as such
-    (reason `standfirst`) when the text holds it neither as a line taken out (the dek the line
-    pass recognised) nor as part of the story (a lead paragraph that repeats the description)."""
-    if any(block.reason == "standfirst" for block in removed.blocks):
-        return
-    if description not in " ".join(body.split()):
-        removed.add(description, "standfirst")
 
 
 def _within_bytes(html: str | bytes, max_bytes: int) -> tuple[str | bytes, list[RemovedBlock]]:

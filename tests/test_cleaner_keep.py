@@ -100,3 +100,27 @@ def test_story_after_its_photo_block_keeps_its_first_paragraph() -> None:
     article = cleaner.clean(html, URL)
     assert first in article.text.splitlines()
     assert article.text.splitlines()[-1] == f"{PARAGRAPHS[-1]} (Update 2.)"
+
+
+def _page_without_description(dek_markup: str) -> str:
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in PARAGRAPHS)
+    return (
+        "<html><head><title>Ferry every twenty minutes</title></head><body>"
+        f'<section class="top"><h1>Ferry every twenty minutes</h1><time>3 March 2025</time>{dek_markup}'
+        f'</section><div class="story-body">{story}</div></body></html>'
+    )
+
+
+def test_dek_named_as_one_under_the_headline_is_the_summary() -> None:
+    """No description to compare with: the block named as a dek right under the headline."""
+    article = cleaner.clean(_page_without_description(f'<div class="c-intro"><p>{DEK}</p></div>'), URL)
+    assert article.summary == DEK
+    assert _standfirst_noted(article)
+
+
+def test_links_named_as_a_dek_are_no_summary() -> None:
+    """A "teaser" block of links under the headline is other stories, not the dek."""
+    links = "".join(f'<a href="/s/{n}">{paragraph[:60]}</a> ' for n, paragraph in enumerate(PARAGRAPHS))
+    article = cleaner.clean(_page_without_description(f'<div class="teaser">{links}</div>'), URL)
+    assert article.summary is None
+    assert not _standfirst_noted(article)
