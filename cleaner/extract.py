@@ -22,7 +22,6 @@ from cleaner.limits import (
 )
 from cleaner.model import RemovedBlock
 from cleaner.prose import (
-    MIN_PROSE_CHARS,
     distinct_chars,
     join_body_chunks,
     loose_text_chars,
@@ -45,12 +44,6 @@ _SHORT_RESULT = 500
 # A fast result under this share of the page's prose paragraphs may have stopped at the first of
 # several body blocks.
 _MIN_PROSE_COVERED = 0.5
-# Blocks followed by a run of prose that no element holds (a story whose first paragraph is the
-# text after its photo's `div`, the rest broken by `<br>`): found in C.
-_BLOCKS_BEFORE_PROSE = etree.XPath(
-    "//body//*[self::div or self::figure or self::section or self::table]"
-    f"[following-sibling::node()[1][self::text()][string-length(normalize-space()) >= {MIN_PROSE_CHARS}]]"
-)
 # What may follow the page's real </html>: a newline, a comment or a tracking pixel.
 _TAIL_AFTER_END = 200
 
@@ -174,7 +167,6 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
     taken when its distinct lines hold at least twice as much text (docs/cleaning.md), unless the
     page is larger than any real one (`MAX_CASCADE_ELEMENTS`): the cascade would double its cost.
     """
-    _lift_block_tails(tree)
     document = _extract(tree, url, fast=True)
     size = _size(document)
     prose = prose_chars(tree)
@@ -193,18 +185,6 @@ def extract_document(tree: Any, url: str | None) -> Any | None:
         if _distinct_size(fuller) > 2 * _distinct_size(document):
             return fuller
     return document
-
-
-def _lift_block_tails(tree: Any) -> None:
-    """Put the prose that follows a block, held by no element, into a paragraph of its own.
-
-    trafilatura reads a block's tail as part of the block: when the block goes (a photo's `div`
-    with its credit, a table it does not keep), the text after it goes too, which on a story
-    written as loose text broken by `<br>` is its first paragraph."""
-    for block in _BLOCKS_BEFORE_PROSE(tree):
-        paragraph = block.makeelement("p", {})
-        paragraph.text, block.tail = block.tail, None
-        block.addnext(paragraph)
 
 
 def _size(document: Any | None) -> int:

@@ -87,21 +87,6 @@ def test_description_with_markup_found_printed() -> None:
     assert _standfirst_noted(article)
 
 
-def test_story_after_its_photo_block_keeps_its_first_paragraph() -> None:
-    """A story written as loose text broken by `<br>`, its first paragraph the text right after the
-    photo's `div`: trafilatura reads that text as the photo block's and would drop it with it."""
-    first, *rest = PARAGRAPHS
-    loose = "<br><br>".join(rest + [f"{paragraph} (Update {n}.)" for n, paragraph in enumerate(rest)])
-    html = (
-        "<html><head><title>Ferry every twenty minutes</title></head><body><article>"
-        '<h1>Ferry every twenty minutes</h1><div class="story-text"><div class="pic-box"><img src="/f.jpg">'
-        f'<p class="pic-note">Harbour office</p></div>\n{first}<br>{loose}</div></article></body></html>'
-    )
-    article = cleaner.clean(html, URL)
-    assert first in article.text.splitlines()
-    assert article.text.splitlines()[-1] == f"{PARAGRAPHS[-1]} (Update 2.)"
-
-
 def _page_without_description(dek_markup: str) -> str:
     story = "".join(f"<p>{paragraph}</p>" for paragraph in PARAGRAPHS)
     return (
