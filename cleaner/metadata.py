@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 from urllib.parse import urljoin
 
@@ -39,6 +40,10 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—:·]{1,2}\s+")
 _MIN_HEADLINE = 10
 # What XPath's normalize-space() takes for white space (not Python's wider str.split()).
 _XML_SPACE = re.compile("[ \t\r\n]+")
+# Markup a CMS left in a description ("<p>Lead ...</p>", "Aydan&nbsp;Özoğuz" escaped twice) and the
+# invisible characters (a byte-order mark, zero-width spaces) it carried over from an editor.
+_MARKUP = re.compile(r"<[^<>]{0,200}>")
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))
 _HOST_NAME = re.compile(r"(?:www\.)?[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 
 # Paywall tiers of `article:content_tier` (Open Graph's article namespace).
@@ -91,7 +96,7 @@ def read_metadata(tree: Any, page_url: str | None = None) -> PageMetadata:
     site_name = meta.get("og:site_name") or meta.get("application-name")
     return PageMetadata(
         title=cut(_without_site_name(title, site_name), MAX_TITLE_CHARS),
-        description=cut(description, MAX_SUMMARY_CHARS),
+        description=cut(_plain(description), MAX_SUMMARY_CHARS),
         authors=names(_authors(meta, ld) or _byline_element(tree), MAX_AUTHORS, MAX_BYLINE_CHARS),
         published=_date(
             meta.get("article:published_time"),
@@ -338,6 +343,19 @@ def _page_type(meta: dict[str, str], ld: dict[str, Any]) -> str | None:
 
 def _text(element: Any | None) -> str | None:
     return " ".join(element.text_content().split()) or None if element is not None else None
+
+
+def _plain(value: str | None) -> str | None:
+    """A description as the reader sees it printed: without the markup and entities a CMS left
+    in it and without invisible characters, whitespace folded, so that it reads as the page's
+    dek reads (the cleaner looks for it printed on the page)."""
+    if not value:
+        return None
+    if "<" in value:
+        value = _MARKUP.sub(" ", value)
+    if "&" in value:
+        value = unescape(value)
+    return " ".join(value.translate(_INVISIBLE).split()) or None
 
 
 def _stripped(value: str | None) -> str | None:
