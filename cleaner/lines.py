@@ -21,6 +21,7 @@ from cleaner.patterns import (
     COPYRIGHT_LINES,
     CREDIT,
     DATE_FILLER_WORDS,
+    DISCLOSURE_LINES,
     LIVE_BLOG_POINTER,
     MONTH_AND_DAY_NAMES,
     PROMO_TERMS,
@@ -151,6 +152,16 @@ def _is_related_heading(line: Line) -> bool:
     return line.short and after_story and RELATED_HEADING.match(line.text) is not None
 
 
+def _is_disclosure(line: Line) -> bool:
+    """A line declaring paid content or affiliate links (`DISCLOSURE_LINES`), not quoting anyone."""
+    text = line.text
+    return (
+        len(text) <= _MAX_PROMO_LINE
+        and DISCLOSURE_LINES.search(text) is not None
+        and not _QUOTATION.search(text)
+    )
+
+
 def _is_credit(line: Line) -> bool:
     return line.short and CREDIT.search(line.text) is not None and len(line.text.split()) <= _MAX_CREDIT_WORDS
 
@@ -170,6 +181,7 @@ BUILT_IN_LINE_RULES = (
     _pattern_rule("contributor", CONTRIBUTOR_LINE),
     LineRule("ui-string", lambda line: line.short and _only_ui_phrases(line.text)),
     LineRule("promo", lambda line: _promo(line.text, names=line.names)),
+    LineRule("disclosure", _is_disclosure),
     LineRule("copyright", _is_copyright),
     LineRule("related-list", _is_related_heading),
     LineRule("caption", _is_credit),
