@@ -123,7 +123,7 @@ def _story_page(box: str, before: str = "") -> str:
 @pytest.mark.parametrize(
     "box",
     [
-        f'<section itemprop="author" itemscope><img src="/m.jpg" alt=""><b>Mara Quillon</b><p>{_BIO}</p></section>',
+        f'<section itemprop="author" itemscope><img src="/m.jpg"><b>Quillon</b><p>{_BIO}</p></section>',
         f'<div class="c-Writer-Card__Author"><span>About the writer</span><p>{_BIO}</p></div>',
         f'<aside id="autorenbox"><strong>Mara Quillon</strong> {_BIO}</aside>',
         f'<div itemtype="https://schema.org/Person" itemscope><div><p>{_BIO}</p></div></div>',
@@ -145,8 +145,10 @@ def test_a_byline_alone_is_no_author_box() -> None:
 
 def test_a_story_wrapped_in_an_author_named_block_stays() -> None:
     """A CMS that names the story's wrapper after its author: the block holds the page's prose."""
-    html = _story_page("").replace("<article>", '<article><div class="post-author-entry">').replace(
-        "</article>", "</div></article>"
+    html = (
+        _story_page("")
+        .replace("<article>", '<article><div class="post-author-entry">')
+        .replace("</article>", "</div></article>")
     )
     article = cleaner.clean(html, URL)
     assert article.text.count("harbour master welcomed") == 6
@@ -181,7 +183,7 @@ def test_a_caption_closing_on_a_copyright_credit_is_a_caption() -> None:
 
 
 def test_a_year_after_the_sign_is_a_notice_not_a_credit() -> None:
-    """"© 2024 ..." after story text is the copyright rule's (it keeps the story before it)."""
+    """ "© 2024 ..." after story text is the copyright rule's (it keeps the story before it)."""
     removed = Removed()
     line = "The harbour master said the pier would reopen in June, weather permitting. © 2024"
     filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed)
