@@ -279,7 +279,17 @@ RELATED_HEADING = re.compile(
     r"sur le même (sujet|thème)|articles similaires|leggi anche|potrebbe interessarti|"
     r"articoli correlati|zobacz (też|także)|przeczytaj (też|także)|les også|läs också|læs også|"
     r"\w+ relacionad[oa]s?|más (noticias|sobre .{0,40})|te recomendamos|empfohlene (beiträge|artikel)|"
-    r"zum weiterlesen|schon gelesen)\W*$",
+    r"zum weiterlesen|schon gelesen|"
+    r"(?:weitere|mehr|zusätzliche) informationen|zusatzinformationen|"
+    r"(?:more|further|additional) information)\W*$",
+    re.IGNORECASE,
+)
+
+# Headings of the contact block under a press release or a report: "Kontakt:", "Media contact",
+# "Ansprechpartnerin zum Thema:". The names, telephone numbers and addresses under them are no story.
+CONTACT_HEADING = re.compile(
+    r"^\W*+(?:kontakt|contact|contacts|pressekontakt|medienkontakt|(?:press|media) contacts?|"
+    r"ansprechpartner(?:in|innen)?(?: zum thema| für die presse)?|contacto|contact presse)\W*+$",
     re.IGNORECASE,
 )
 
