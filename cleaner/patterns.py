@@ -279,9 +279,7 @@ RELATED_HEADING = re.compile(
     r"sur le même (sujet|thème)|articles similaires|leggi anche|potrebbe interessarti|"
     r"articoli correlati|zobacz (też|także)|przeczytaj (też|także)|les også|läs också|læs også|"
     r"\w+ relacionad[oa]s?|más (noticias|sobre .{0,40})|te recomendamos|empfohlene (beiträge|artikel)|"
-    r"zum weiterlesen|schon gelesen|"
-    r"(?:weitere|mehr|zusätzliche) informationen|zusatzinformationen|"
-    r"(?:more|further|additional) information)\W*$",
+    r"zum weiterlesen|schon gelesen)\W*$",
     re.IGNORECASE,
 )
 
