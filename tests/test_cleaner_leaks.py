@@ -188,3 +188,22 @@ def test_a_year_after_the_sign_is_a_notice_not_a_credit() -> None:
     line = "The harbour master said the pier would reopen in June, weather permitting. © 2024"
     filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed)
     assert removed.captions == []
+
+
+def test_a_contact_block_after_the_story_leaves_with_its_names_and_numbers() -> None:
+    removed = Removed()
+    text = f"{STORY}\n{STORY}\nMedia contact:\nR. Vale, harbour office\nTel. +44 1632 960 018"
+    assert filter_lines(text, None, removed) == [STORY, STORY]
+    assert {block.reason for block in removed.blocks} == {"contact-block"}
+
+
+def test_the_contact_block_ends_at_the_next_sentence() -> None:
+    """Only the lines under the heading that are no sentence go: a paragraph after them stays."""
+    text = f"{STORY}\n{STORY}\nKontakt:\nHafenamt Nord\n{STORY}"
+    assert filter_lines(text, None, Removed()) == [STORY, STORY, STORY]
+
+
+def test_a_contact_heading_before_the_story_is_left_to_the_story() -> None:
+    """Above the story ("Contact" as the first line of a page about a contact form) it stays."""
+    text = f"Contact\n{STORY}"
+    assert filter_lines(text, None, Removed()) == ["Contact", STORY]
