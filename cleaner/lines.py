@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 
 from cleaner.memory import furniture_key, usable_furniture
 from cleaner.patterns import (
+    CONTACT_HEADING,
     CONTACT_LINES,
     CONTRIBUTOR_LINE,
     CONTRIBUTOR_TAIL,
     COPYRIGHT_LINES,
     CREDIT,
     DATE_FILLER_WORDS,
+    DISCLOSURE_LINES,
     LIVE_BLOG_POINTER,
     MONTH_AND_DAY_NAMES,
     PROMO_TERMS,
@@ -73,6 +75,8 @@ _HEADLINE_SEPARATORS = "|-–—:›»·•/：｜"
 _MAX_COPYRIGHT_LINE = 400
 _MAX_CREDIT_WORDS = 30
 _MIN_LINES_BEFORE_RELATED = 2
+# Headings whose block (the lines under them that are no sentence) goes with them.
+_LIST_HEADINGS = ("related-list", "contact-block")
 # A heading left at the end of the text: at most this long, not ending a statement; the text
 # keeps at least this many lines.
 _MAX_DANGLING_HEADING = 50
@@ -151,6 +155,22 @@ def _is_related_heading(line: Line) -> bool:
     return line.short and after_story and RELATED_HEADING.match(line.text) is not None
 
 
+def _is_disclosure(line: Line) -> bool:
+    """A line declaring paid content or affiliate links (`DISCLOSURE_LINES`), not quoting anyone."""
+    text = line.text
+    return (
+        len(text) <= _MAX_PROMO_LINE
+        and DISCLOSURE_LINES.search(text) is not None
+        and not _QUOTATION.search(text)
+    )
+
+
+def _is_contact_heading(line: Line) -> bool:
+    """The heading of a contact block after the story ("Kontakt:", "Media contact")."""
+    after_story = line.kept >= _MIN_LINES_BEFORE_RELATED
+    return line.short and after_story and CONTACT_HEADING.match(line.text) is not None
+
+
 def _is_credit(line: Line) -> bool:
     return line.short and CREDIT.search(line.text) is not None and len(line.text.split()) <= _MAX_CREDIT_WORDS
 
@@ -170,8 +190,10 @@ BUILT_IN_LINE_RULES = (
     _pattern_rule("contributor", CONTRIBUTOR_LINE),
     LineRule("ui-string", lambda line: line.short and _only_ui_phrases(line.text)),
     LineRule("promo", lambda line: _promo(line.text, names=line.names)),
+    LineRule("disclosure", _is_disclosure),
     LineRule("copyright", _is_copyright),
     LineRule("related-list", _is_related_heading),
+    LineRule("contact-block", _is_contact_heading),
     LineRule("caption", _is_credit),
     LineRule("date", lambda line: line.short and _date_only(line.text)),
 )
@@ -213,19 +235,19 @@ def filter_lines(
     `names` are the site's own names (cleaner/sitename.py): a promotion names its site.
     """
     kept: list[str] = []
-    teasers = False
+    under = ""  # the reason of the list heading the lines now follow, if any
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     table = line_rules(rules, usable_furniture(lines, furniture, min_chars))
     names = self_names(lines, names)
     for line in lines:
-        if teasers and _teaser_line(line):
-            removed.add(line, "related-list")
+        if under and _teaser_line(line):
+            removed.add(line, under)
             continue
-        teasers = False
+        under = ""
         judged = Line(line, title, len(kept), standfirst, names)
         reason = next((rule.reason for rule in table if rule.matches(judged)), None)
-        if reason == "related-list":
-            teasers = True
+        if reason in _LIST_HEADINGS:
+            under = reason
         if reason == "contributor":
             removed.contributors.append(line.strip("_ "))
         if reason == "caption":

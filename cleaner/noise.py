@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from cleaner.authors import prune_author_boxes
 from cleaner.cards import prune_link_cards
 from cleaner.lines import MAX_NOISE_LINE, filter_lines
 from cleaner.patterns import (
@@ -114,6 +115,7 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
         drop_element(element)
         _drop_emptied_box(box, removed, prose)
     _prune_marked_blocks(tree, removed, prose)
+    prune_author_boxes(tree, removed, prose)
     _unmark_story_teasers(tree, prose)
     _prune_link_blocks(tree, removed, prose)
     _prune_widgets(tree, removed, prose)

@@ -167,6 +167,19 @@ READER_ADDRESS = re.compile(
     r"[Nn]ostr\w+|[Tt]wój|[Ww]asz\w*|[Nn]asz\w*|[Vv]ocês?|[Nn]osso\w*)\b"
 )
 
+# Disclosures of paid content and affiliate links, the legal furniture a site prints above or under
+# a review or a sponsored post: "This post contains affiliate links", "We may earn a commission
+# when you buy through our links", "Dieser Beitrag enthält Werbung", "Anzeige, enthält
+# Affiliate-Links". A story about advertising law names such links too, but not in a line this
+# short (`cleaner/lines.py` wants the line short, and no quotation in it).
+DISCLOSURE_LINES = re.compile(
+    r"\b(?:affiliate[ -]?links?|(?:advertiser|advertising|affiliate) (?:disclosure|policy)|"
+    r"(?:we|i)\s(?:may\s|might\s|could\s|will\s)?(?:earn|receive|get|make)\s(?:a\s)?(?:small\s)?"
+    r"(?:compensation|commissions?|provision)|"
+    r"(?:beitrag|artikel|post|video)\s(?:enthält|contains)\s(?:\w+\s){0,2}?(?:werbung|anzeigen?|advertising))\b",
+    re.IGNORECASE,
+)
+
 # How to reach or follow the writer: "Write to Jane Doe at jane@example.com", "Follow him on Twitter".
 CONTACT_LINES = re.compile(
     r"^.{0,200}(\b[\w.+-]{1,64}@[\w-]{1,63}\.[\w.-]{1,190}\b|\bfollow (him|her|them|me|us)( on| at|\b)|"
@@ -270,11 +283,22 @@ RELATED_HEADING = re.compile(
     re.IGNORECASE,
 )
 
-# Photo credits in captions: "(Alberto Pizzoli/Pool/AP)", "(Photo: PA Wire)", "Picture: PA".
+# Headings of the contact block under a press release or a report: "Kontakt:", "Media contact",
+# "Ansprechpartnerin zum Thema:". The names, telephone numbers and addresses under them are no story.
+CONTACT_HEADING = re.compile(
+    r"^\W*+(?:kontakt|contact|contacts|pressekontakt|medienkontakt|(?:press|media) contacts?|"
+    r"ansprechpartner(?:in|innen)?(?: zum thema| für die presse)?|contacto|contact presse)\W*+$",
+    re.IGNORECASE,
+)
+
+# Photo credits in captions: "(Alberto Pizzoli/Pool/AP)", "(Photo: PA Wire)", "Picture: PA", and a
+# caption closing on its credit, "The team after the final. © Agency / Photographer" (a notice with
+# a year, "© 2021 Example Media", is a copyright line, not a credit).
 CREDIT = re.compile(
     r"\((photo|picture|image|credit|foto|bild)?:?\s*+[^()]{0,80}(/|\b)"
     r"(ap|pa|pa wire|reuters|afp|getty images|alamy|epa|dpa|shutterstock|pool)\)\s*$|"
-    r"\b(pictures?|photos?|images?|fotos?|bilder?|credits?|beitragsbild|titelbild|bildquelle)\s?:\s*\S.{0,60}$",
+    r"\b(pictures?|photos?|images?|fotos?|bilder?|credits?|beitragsbild|titelbild|bildquelle)\s?:\s*\S.{0,60}$|"
+    r"(?:^|\s)©\s*+[^\s\d©][^©]{0,60}$",
     re.IGNORECASE,
 )
 

@@ -99,3 +99,111 @@ def test_a_link_around_the_story_is_no_card() -> None:
         f"<html><body><a href='/top'>{body}</a></body></html>", "https://www.example.org/a"
     )
     assert article.text.splitlines() == paragraphs
+
+
+# Seventh round: author boxes, paid-content disclosures, captions closing on a © credit.
+_PARAGRAPHS = "".join(
+    f"<p>{STORY} The ferry company said paragraph {n} of its plan would be published in June, "
+    "and the harbour master welcomed the news.</p>"
+    for n in range(6)
+)
+_BIO = (
+    "Mara Quillon has reported on the harbour towns of the north coast since 2009 and writes a "
+    "weekly column on ferries, fishing and the weather."
+)
+
+
+def _story_page(box: str, before: str = "") -> str:
+    return (
+        "<html><head><title>Night ferry returns</title></head><body><article>"
+        f"<h1>Night ferry returns</h1>{before}{_PARAGRAPHS}{box}</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        f'<section itemprop="author" itemscope><img src="/m.jpg"><b>Quillon</b><p>{_BIO}</p></section>',
+        f'<div class="c-Writer-Card__Author"><span>About the writer</span><p>{_BIO}</p></div>',
+        f'<aside id="autorenbox"><strong>Mara Quillon</strong> {_BIO}</aside>',
+        f'<div itemtype="https://schema.org/Person" itemscope><div><p>{_BIO}</p></div></div>',
+    ],
+)
+def test_an_author_box_after_the_story_leaves_the_text(box: str) -> None:
+    article = cleaner.clean(_story_page(box), URL)
+    assert "weekly column" not in article.text
+    assert article.text.count("harbour master welcomed") == 6
+    assert any(block.reason == "author-box" and "weekly column" in block.text for block in article.removed)
+
+
+def test_a_byline_alone_is_no_author_box() -> None:
+    """Too short to be a biography: it stays for the byline rule, which reads the author from it."""
+    byline = '<div class="author-line">By Mara Quillon</div>'
+    article = cleaner.clean(_story_page("", before=byline), URL)
+    assert not any(block.reason == "author-box" for block in article.removed)
+
+
+def test_a_story_wrapped_in_an_author_named_block_stays() -> None:
+    """A CMS that names the story's wrapper after its author: the block holds the page's prose."""
+    html = (
+        _story_page("")
+        .replace("<article>", '<article><div class="post-author-entry">')
+        .replace("</article>", "</div></article>")
+    )
+    article = cleaner.clean(html, URL)
+    assert article.text.count("harbour master welcomed") == 6
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Some links in this guide are affiliate links: if you buy through them, the site is paid.",
+        "We may earn a commission when you book through the offers on this page.",
+        "Dieser Artikel enthält Werbung für eine Reederei.",
+        "Werbung | enthält Affiliate-Links",
+    ],
+)
+def test_a_paid_content_disclosure_leaves_the_text(line: str) -> None:
+    removed = Removed()
+    assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed) == [STORY, STORY]
+    assert [block.reason for block in removed.blocks] == ["disclosure"]
+
+
+def test_a_quoted_disclosure_is_story() -> None:
+    """A story about advertising rules quotes what the sites print: the quotation keeps it."""
+    line = 'The regulator wants every review to say "this post contains affiliate links" in its first lines.'
+    assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, Removed()) == [STORY, line, STORY]
+
+
+def test_a_caption_closing_on_a_copyright_credit_is_a_caption() -> None:
+    removed = Removed()
+    line = "The night ferry leaves the harbour at dusk. © Coastline Pictures / R. Vale"
+    assert filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed) == [STORY, STORY]
+    assert removed.captions == [line]
+
+
+def test_a_year_after_the_sign_is_a_notice_not_a_credit() -> None:
+    """ "© 2024 ..." after story text is the copyright rule's (it keeps the story before it)."""
+    removed = Removed()
+    line = "The harbour master said the pier would reopen in June, weather permitting. © 2024"
+    filter_lines(f"{STORY}\n{line}\n{STORY}", None, removed)
+    assert removed.captions == []
+
+
+def test_a_contact_block_after_the_story_leaves_with_its_names_and_numbers() -> None:
+    removed = Removed()
+    text = f"{STORY}\n{STORY}\nMedia contact:\nR. Vale, harbour office\nTel. +44 1632 960 018"
+    assert filter_lines(text, None, removed) == [STORY, STORY]
+    assert {block.reason for block in removed.blocks} == {"contact-block"}
+
+
+def test_the_contact_block_ends_at_the_next_sentence() -> None:
+    """Only the lines under the heading that are no sentence go: a paragraph after them stays."""
+    text = f"{STORY}\n{STORY}\nKontakt:\nHafenamt Nord\n{STORY}"
+    assert filter_lines(text, None, Removed()) == [STORY, STORY, STORY]
+
+
+def test_a_contact_heading_before_the_story_is_left_to_the_story() -> None:
+    """Above the story ("Contact" as the first line of a page about a contact form) it stays."""
+    text = f"Contact\n{STORY}"
+    assert filter_lines(text, None, Removed()) == ["Contact", STORY]

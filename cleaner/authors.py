@@ -1,0 +1,56 @@
+"""Author boxes: the writer's photo, name and biography printed with the story ("About the author:
+Jane Doe covers energy for ..."), which reads like prose and so survives the link rules.
+
+The box says what it is in its markup: schema.org's `itemprop="author"` or a `Person` item, or an
+"author" (German, Polish, Spanish "autor") class or id. Such a name also marks bylines and the
+header holding the headline and the byline, so a box goes only when it reads like a biography:
+at least `MIN_BIO_CHARS` of text, at most `MAX_BOX_CHARS` and a quarter of the page's, no heading
+of the page's story (`h1`), and little of the page's prose (`PageProse.is_small_part`). A byline
+alone ("By Jane Doe") is too short to be taken: the line pass reads it for the article's authors
+(cleaner/wire.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cleaner.prose import TEXT_LENGTH, PageProse
+from cleaner.removal import Removed, drop_element
+
+MIN_BIO_CHARS = 80
+MAX_BOX_CHARS = 1200
+# Blocks only: an inline `span itemprop="author"` is a name inside a sentence or a byline.
+_BOX_TAGS = ("div", "section", "aside", "footer", "dl")
+_AUTHOR_WORDS = ("author", "autor")
+# A box holds at most this share of the page's text: on a page without prose paragraphs (a story
+# in `div` text broken by `br`), `is_small_part` says nothing.
+_MAX_PAGE_SHARE = 0.25
+
+
+def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
+    """Drop the author boxes: the outermost block marked as an author's that reads as a biography."""
+    root = tree.getroottree().getroot()
+    boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box)]
+    if not boxes:
+        return
+    page = TEXT_LENGTH(root)
+    dropped: list[Any] = []
+    for box in boxes:
+        if box.getparent() is None or any(ancestor in dropped for ancestor in box.iterancestors()):
+            continue
+        size = TEXT_LENGTH(box)
+        if not MIN_BIO_CHARS <= size <= min(MAX_BOX_CHARS, page * _MAX_PAGE_SHARE):
+            continue
+        if next(box.iter("h1"), None) is None and prose.is_small_part(box):
+            removed.add_element(box, "author-box")
+            dropped.append(box)
+            drop_element(box)
+
+
+def _marked_author(element: Any) -> bool:
+    """Marked as an author's by schema.org or by an "author" class or id. A walk over the few block
+    tags with a test in Python: an XPath `translate()` of every element's class and id cost more."""
+    if element.get("itemprop") == "author" or "schema.org/Person" in (element.get("itemtype") or ""):
+        return True
+    marker = f"{element.get('class', '')} {element.get('id', '')}".lower()
+    return any(word in marker for word in _AUTHOR_WORDS)
