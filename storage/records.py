@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from cleaner.fingerprint import TextPrint
+if TYPE_CHECKING:  # a type only: importing cleaner here would load trafilatura for `wiredesk sql`
+    from cleaner.fingerprint import TextPrint
 
 
 @dataclass(frozen=True)
