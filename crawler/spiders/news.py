@@ -16,14 +16,23 @@ from scrapy import Request, Spider, signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.corpusgate import ARTICLE_META, CONDITIONAL, KIND_META, LISTING_META, NotFetched, Wanted
+from crawler.corpusgate import (
+    ARTICLE_META,
+    CONDITIONAL,
+    KIND_META,
+    LISTING_META,
+    READ_AT_META,
+    NotFetched,
+    Wanted,
+)
 from crawler.discovery import (
     Entry,
+    Feed,
     Kind,
     detect_kind,
     parse_date,
-    parse_feed,
     parse_sitemap,
+    read_feed,
     robots_sitemaps,
     unpacked,
 )
@@ -34,6 +43,7 @@ from crawler.middlewares import LeftSourceError
 from crawler.pending import PendingArticles
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
+from crawler.spiders.feeds import FEED_PAGE_META, gap_warning, overflowed
 from crawler.spiders.pages import article_page, page_links
 from crawler.urls import looks_like_article
 from storage.engine import one_line
@@ -183,7 +193,9 @@ class NewsSpider(Spider):
         response.meta[KIND_META] = kind.value  # the corpus gate keeps the validators of feeds and sitemaps
         self.crawler.stats.inc_value(f"wiredesk/discovery/{kind.value}")
         if kind is Kind.FEED:
-            yield from self._article_requests(parse_feed(body, response.url), src, FoundBy.FEED)
+            feed = read_feed(body, response.url)
+            yield from self._article_requests(feed.entries, src, FoundBy.FEED)
+            yield from self._older_feed_page(response, feed, src)
         elif kind is Kind.SITEMAP_INDEX:
             yield from self._sitemap_requests(parse_sitemap(body, response.url), src)
         elif kind is Kind.SITEMAP:
@@ -218,6 +230,21 @@ class NewsSpider(Spider):
                 self._skip(entry.url, reason)
             elif entry.url not in self.requested:
                 yield self._request(entry.url, src, self.parse_start, priority=5)
+
+    def _older_feed_page(self, response: Response, feed: Feed, src: Source) -> Iterable[Request]:
+        """A feed that overflowed since its last read: its older page asked for, or the gap counted
+        (crawler/spiders/feeds.py)."""
+        read_at = response.meta.get(READ_AT_META)
+        if not overflowed(feed.entries, read_at) or feed.older in self.requested:
+            return
+        page = response.meta.get(FEED_PAGE_META, 0)
+        if feed.older and page < self.section_pages and self._bounds_problem(feed.older, src) is None:
+            self.crawler.stats.inc_value("wiredesk/listing/feed_older_page")
+            meta = {READ_AT_META: read_at, FEED_PAGE_META: page + 1}
+            yield self._request(feed.older, src, self.parse_start, priority=5, **meta)
+            return
+        crawl_report(self.crawler).skip(Skip.FEED_GAP)
+        self.logger.warning(gap_warning(src.name, response.url, read_at))
 
     def _release(self, meta: dict[str, Any]) -> None:
         """A shared crawl's lease on this request is done with: its results are all handed on."""
