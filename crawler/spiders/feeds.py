@@ -18,22 +18,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from crawler.corpusgate import READ_AT_META
 from crawler.discovery import Entry
 
 FEED_PAGE_META = "wiredesk_feed_page"
 """Request meta of a feed's older page: how many pages from the feed itself (1: the first older)."""
 
 
-def overflowed(entries: Iterable[Entry], read_at: datetime | None) -> bool:
-    """Every dated entry is newer than the last read: what was published in between may be gone."""
+def overflowed(entries: Iterable[Entry], meta: dict[str, Any]) -> bool:
+    """Every dated entry is newer than the feed's last read (in its request's `meta`): what was
+    published in between may be gone."""
+    read_at: datetime | None = meta.get(READ_AT_META)
     dates = [entry.updated for entry in entries if entry.updated is not None]
     return read_at is not None and bool(dates) and min(dates) > read_at
 
 
-def gap_warning(source: str, url: str, read_at: datetime) -> str:
+def feed_page(meta: dict[str, Any]) -> int:
+    """How many pages back from the feed itself this one is (0: the feed)."""
+    return int(meta.get(FEED_PAGE_META, 0))
+
+
+def older_page_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """The meta of the request for the next older page: the feed's last read, one page deeper."""
+    return {READ_AT_META: meta.get(READ_AT_META), FEED_PAGE_META: feed_page(meta) + 1}
+
+
+def gap_warning(source: str, url: str, meta: dict[str, Any]) -> str:
     """The log line of a feed gap: which feed, since when, and what an operator can do."""
-    since = read_at.isoformat(timespec="seconds")
+    since = meta[READ_AT_META].isoformat(timespec="seconds")
     return (
         f"{source}: every entry of {url} is dated after its last read ({since}) "
         "and no older page is left to read: articles published in between may have scrolled off; "

@@ -16,15 +16,7 @@ from scrapy import Request, Spider, signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.corpusgate import (
-    ARTICLE_META,
-    CONDITIONAL,
-    KIND_META,
-    LISTING_META,
-    READ_AT_META,
-    NotFetched,
-    Wanted,
-)
+from crawler.corpusgate import ARTICLE_META, CONDITIONAL, KIND_META, LISTING_META, NotFetched, Wanted
 from crawler.discovery import (
     Entry,
     Feed,
@@ -43,7 +35,7 @@ from crawler.middlewares import LeftSourceError
 from crawler.pending import PendingArticles
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
-from crawler.spiders.feeds import FEED_PAGE_META, gap_warning, overflowed
+from crawler.spiders.feeds import feed_page, gap_warning, older_page_meta, overflowed
 from crawler.spiders.pages import article_page, page_links
 from crawler.urls import looks_like_article
 from storage.engine import one_line
@@ -234,17 +226,15 @@ class NewsSpider(Spider):
     def _older_feed_page(self, response: Response, feed: Feed, src: Source) -> Iterable[Request]:
         """A feed that overflowed since its last read: its older page asked for, or the gap counted
         (crawler/spiders/feeds.py)."""
-        read_at = response.meta.get(READ_AT_META)
-        if not overflowed(feed.entries, read_at) or feed.older in self.requested:
+        meta = response.meta
+        if not overflowed(feed.entries, meta) or feed.older in self.requested:
             return
-        page = response.meta.get(FEED_PAGE_META, 0)
-        if feed.older and page < self.section_pages and self._bounds_problem(feed.older, src) is None:
+        if feed.older and feed_page(meta) < self.section_pages and not self._bounds_problem(feed.older, src):
             self.crawler.stats.inc_value("wiredesk/listing/feed_older_page")
-            meta = {READ_AT_META: read_at, FEED_PAGE_META: page + 1}
-            yield self._request(feed.older, src, self.parse_start, priority=5, **meta)
+            yield self._request(feed.older, src, self.parse_start, priority=5, **older_page_meta(meta))
             return
         crawl_report(self.crawler).skip(Skip.FEED_GAP)
-        self.logger.warning(gap_warning(src.name, response.url, read_at))
+        self.logger.warning(gap_warning(src.name, response.url, meta))
 
     def _release(self, meta: dict[str, Any]) -> None:
         """A shared crawl's lease on this request is done with: its results are all handed on."""
