@@ -48,6 +48,9 @@ LISTING_META = "wiredesk_listing"
 fetched with its validators (its response may be a 304)."""
 CONDITIONAL = "conditional"
 KIND_META = "wiredesk_kind"
+READ_AT_META = "wiredesk_read_at"
+"""Request meta of a listing: when a crawl last read it (None: never), for the spider to tell a feed
+that overflowed since (crawler/spiders/feeds.py)."""
 """Response meta the spider sets on a listing: what it found it to be (`crawler.discovery.Kind`)."""
 # Listings whose validators are kept: an unchanged sitemap index or section page can still lead
 # to new pages, so those are read in full every time.
@@ -109,6 +112,8 @@ class CorpusGate:
         self._listings: list[tuple[str, tuple[str | None, str | None], dict[str, Any]]] = []
         """Listings answered with validators: URL, (ETag, Last-Modified), the meta the spider marks."""
         self._warned = False
+        self.started_at = datetime.now(UTC)
+        """When the crawl began: its listings count as read then (before any of them was fetched)."""
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CorpusGate:
@@ -118,8 +123,8 @@ class CorpusGate:
 
     async def process_request(self, request: Request) -> None:
         meta = request.meta
-        if meta.get(LISTING_META) == CONDITIONAL:
-            await self._add_validators(request)
+        if meta.get(LISTING_META) and READ_AT_META not in meta:
+            await self._add_listing_state(request)
         wanted = meta.get(ARTICLE_META)
         if wanted is None or meta.get("redirect_urls"):
             return
@@ -185,11 +190,14 @@ class CorpusGate:
             return Skip.FAILED_BEFORE
         return None
 
-    async def _add_validators(self, request: Request) -> None:
+    async def _add_listing_state(self, request: Request) -> None:
+        """When the listing was last read, for the spider; its validators, for a conditional GET."""
         url = request.url
-        answer = await self._in_thread(lambda: self.corpus.listing_validators([url]), {})
-        etag, modified = answer.get(url, (None, None))
-        for header, value in (("If-None-Match", etag), ("If-Modified-Since", modified)):
+        seen = (await self._in_thread(lambda: self.corpus.listing_validators([url]), {})).get(url)
+        request.meta[READ_AT_META] = seen.read_at if seen is not None else None
+        if seen is None or request.meta.get(LISTING_META) != CONDITIONAL:
+            return
+        for header, value in (("If-None-Match", seen.etag), ("If-Modified-Since", seen.last_modified)):
             if value:
                 request.headers[header] = value
 
@@ -214,29 +222,31 @@ class CorpusGate:
     def process_response(self, request: Request, response: Response) -> Response:
         if request.meta.get(LISTING_META) and response.status == 200:
             validators = (_header(response, b"ETag"), _header(response, b"Last-Modified"))
-            if any(validators):
-                self._listings.append((response.url, validators, request.meta))
+            self._listings.append((response.url, validators, request.meta))
         return response
 
     def spider_closed(self, spider: Any, reason: str) -> Deferred[None] | None:
-        """Keep the feeds' and sitemaps' validators only after a complete crawl.
+        """Keep when the feeds and sitemaps read were read; their validators only after a complete crawl.
 
         A listing answered 304 next time is not read again, so whatever it listed must be stored
         by now: not after a kill, an article limit, failed article fetches, or entries left out as
-        older than --since/--days (a later crawl without the window would never see them).
+        older than --since/--days (a later crawl without the window would never see them). Its
+        entries were all seen (stored or pending) either way: the read counts, for every crawl.
         """
         skipped = self.report.skipped
         partial = skipped[Skip.MAX_ARTICLES] or skipped[Skip.BEFORE_SINCE]
         complete = reason == "finished" and not (self.report.errors or partial)
-        kept = {url: pair for url, pair, meta in self._listings if meta.get(KIND_META) in _VALIDATED_KINDS}
-        if not (complete and kept):
+        read = {url: pair for url, pair, meta in self._listings if meta.get(KIND_META) in _VALIDATED_KINDS}
+        if not read:
             return None
-        return deferToThread(self.save_validators, kept)
+        return deferToThread(self.save_validators, read, complete)
 
-    def save_validators(self, validators: dict[str, tuple[str | None, str | None]]) -> None:
-        """In a thread: keep the validators; a database away costs them, with a warning."""
+    def save_validators(
+        self, validators: dict[str, tuple[str | None, str | None]], complete: bool = True
+    ) -> None:
+        """In a thread: keep the reads (and validators); a database away costs them, with a warning."""
         try:
-            self.corpus.save_listing_validators(validators, datetime.now(UTC))
+            self.corpus.save_listing_validators(validators, self.started_at, complete)
         except DB_UNAVAILABLE as error:
             # Losing them costs one full listing next time, never an article: say so and go on.
             logger.warning("listing validators not saved (%s): the next crawl reads every listing", error)

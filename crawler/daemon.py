@@ -35,7 +35,7 @@ from crawler.sources import Source
 from crawler.warmclient import WarmCrawler
 from storage import make_engine
 from storage.daemonlock import HEARTBEAT_SECONDS, DaemonLock, LockHeld
-from storage.engine import DB_UNAVAILABLE
+from storage.engine import DB_UNAVAILABLE, one_line
 from storage.runs import abandon_running, finish_run, start_run
 
 logger = logging.getLogger("wiredesk.daemon")
@@ -252,9 +252,21 @@ def run_once(sources: list[Source], config: DaemonConfig, wait: bool = False) ->
         abandon_running(engine)
         engine.dispose()
         try:
-            finished = all(run_source(source.name, config.__dict__) == "finished" for source in sources)
+            # Every source, whatever the others' outcome: `all()` over a generator stopped at the first
+            # run that did not finish, and the sources after it were not crawled at all.
+            outcomes = [_run_once(source.name, config) for source in sources]
         finally:
             _stop_warm(config.grace)
     if _lock_lost.is_set():
         raise LockLost(_LOCK_LOST_MESSAGE)
-    return finished
+    return all(outcome == "finished" for outcome in outcomes)
+
+
+def _run_once(name: str, config: DaemonConfig) -> str:
+    """One source's run for `run_once`; a run that raises (its database away when the run is
+    recorded) is that source's failure, logged, and the next source still runs."""
+    try:
+        return run_source(name, config.__dict__)
+    except Exception as error:
+        log_event(config.log_format, "run_error", source=name, error=one_line(error))
+        return "failed"

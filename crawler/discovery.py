@@ -179,8 +179,23 @@ def _from_struct(value: Any) -> datetime | None:
         return None
 
 
+@dataclass(frozen=True)
+class Feed:
+    """A feed document's entries, and the URL of its older entries' document when it names one."""
+
+    entries: list[Entry]
+    older: str | None = None
+    """RFC 5005: a paged feed's `next` page, else an archived feed's `prev-archive` document."""
+
+
 def parse_feed(body: bytes, base_url: str) -> list[Entry]:
-    """Items of an RSS 0.9x, 1.0 (RDF) or 2.0 feed, or entries of an Atom feed, in feed order.
+    """Items of an RSS 0.9x, 1.0 (RDF) or 2.0 feed, or entries of an Atom feed, in feed order."""
+    return read_feed(body, base_url).entries
+
+
+def read_feed(body: bytes, base_url: str) -> Feed:
+    """Items of an RSS 0.9x, 1.0 (RDF) or 2.0 feed, or entries of an Atom feed, in feed order, and the
+    link to older ones (RFC 5005, `atom:link` in RSS too).
 
     An item's URL is its link (Atom: the alternate one), else its <guid> when that is a
     permalink, else its rdf:about; relative URLs are read against xml:base and the feed's URL.
@@ -204,7 +219,19 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry]:
         entries.append(
             Entry(urljoin(base_url, link.strip()), max(known) if known else None, item.get("title") or None)
         )
-    return entries
+    return Feed(entries, _older_link(parsed.feed.get("links", []), base_url))
+
+
+def _older_link(links: list[dict[str, Any]], base_url: str) -> str | None:
+    """The feed's link to its older entries: `next` (a paged feed), else `prev-archive` (archived)."""
+    hrefs = {link.get("rel"): link.get("href") for link in links if link.get("href")}
+    href = hrefs.get("next") or hrefs.get("prev-archive")
+    if not href:
+        return None
+    try:
+        return urljoin(base_url, href.strip())
+    except ValueError:  # `//[broken`: no older page, as if none were named
+        return None
 
 
 def _without_doctype(body: bytes) -> bytes:

@@ -23,6 +23,14 @@ a call that still fails; a lease whose release failed, or whose pop's reply was 
 idle (this worker idle and still holding leases: none can be in progress) and pushed back on the
 queue. Before, one dropped connection left a lease in Redis for ever, and the crawl, its worker
 alive, waited on it for ever.
+
+Redis restarted empty (it keeps nothing on disk unless told to) takes the queue, the leases and the
+fingerprints with it: the crawl went on with what its workers held and ended `finished`, errors 0,
+the requests Redis held never fetched, and nothing said so. The seeding crawl sets a marker key
+(`<prefix>:frontier`); a worker that saw it and finds it gone says so once, counts the error
+`redis_lost` (so the crawl is not complete: its listings' validators are not kept, and the next
+crawl reads them in full), and sets it again. The articles among the requests lost were written
+pending when their listings were read (crawler/pending.py): the next crawl asks for them.
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationW
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
+
+from crawler.report import crawl_report
 
 logger = logging.getLogger(__name__)
 # scrapy-redis 0.9 still passes `spider=` to the stats collector; its warning would fill every log.
@@ -157,6 +167,7 @@ class LeaseKeeper:
         self.idle_seconds = settings.getfloat("WIREDESK_WORKER_IDLE")
         self.queue_key = f"{self.prefix}:requests"
         self._idle_since: float | None = None
+        self._saw_frontier = False
         self._loop = task.LoopingCall(self.beat)
 
     @classmethod
@@ -176,6 +187,21 @@ class LeaseKeeper:
     def spider_opened(self, spider: Any) -> None:
         self._loop.start(HEARTBEAT_SECONDS, now=True)
 
+    def _check_frontier(self) -> None:
+        """The frontier's marker gone since this worker saw it: Redis lost what it held (module docstring)."""
+        marker = frontier_marker(self.prefix)
+        if self.server.exists(marker):
+            self._saw_frontier = True
+            return
+        if not self._saw_frontier:
+            return
+        self.server.set(marker, 1)
+        crawl_report(self.crawler).error(None, "redis_lost")
+        logger.warning(
+            "Redis lost the shared queue (restarted empty, or flushed): the requests it held are not "
+            "fetched by this crawl; the articles among them stay pending, and the next crawl asks for them"
+        )
+
     def spider_closed(self, spider: Any) -> None:
         if self._loop.running:
             self._loop.stop()
@@ -186,6 +212,7 @@ class LeaseKeeper:
         next beat (an exception would stop the loop for good, and the worker would pass for dead)."""
         try:
             self.server.set(f"{self.prefix}:alive:{self.worker}", 1, ex=ALIVE_TTL_SECONDS)
+            self._check_frontier()
             requeued = requeue_dead_leases(self.server, self.prefix)
         except RedisError as error:
             logger.warning("Redis unavailable for the heartbeat (%s); trying again", error)
@@ -292,3 +319,9 @@ def start_shared_crawl(settings: Any) -> None:
     prefix = settings.get("WIREDESK_REDIS_PREFIX")
     if frontier_is_empty(server, prefix):
         server.delete(f"{prefix}:dupefilter")
+    server.set(frontier_marker(prefix), 1)
+
+
+def frontier_marker(prefix: str) -> str:
+    """A key set while a shared crawl may hold requests in Redis: gone, Redis lost them."""
+    return f"{prefix}:frontier"

@@ -51,6 +51,9 @@ class Skip(StrEnum):
     BAD_SCHEME = "bad_scheme"
     CREDENTIALS = "credentials"
     PRIVATE_ADDRESS = "private_address"
+    FEED_GAP = "feed_gap"
+    """A feed whose entries were all newer than its last read, with no older page to follow: the
+    entries published in between scrolled off unseen (counted once per feed; crawler/spiders/feeds.py)."""
 
     @property
     def label(self) -> str:
@@ -76,6 +79,7 @@ _SKIP_LABELS = {
     Skip.CREDENTIALS: "credentials in the URL",
     Skip.PRIVATE_ADDRESS: "public to private address",
     Skip.PENDING_GIVEN_UP: "pending, given up",
+    Skip.FEED_GAP: "feed overflowed since its last read",
 }
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from cleaner import CleanArticle
 from cleaner.fingerprint import signature_from_bytes
@@ -24,7 +24,7 @@ from storage import dedup, rows, sitememory
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
-from storage.revisions import OlderTexts
+from storage.revisions import OlderTexts, withheld
 from storage.steps import Kind, Step, Stored, id_of, story_of
 from storage.stories import Copy, Stories
 from storage.urls import site_of
@@ -86,14 +86,18 @@ class Batch:
         columns += (_ARTICLES.c.revision_count, _ARTICLES.c.last_fetched_at)
 
         def stored(row: Any) -> Stored:
-            return articles.setdefault(
+            found = articles.setdefault(
                 row.id,
                 Stored(
                     row.site, row.text_hash, row.revision_count, row.id, row.story_id, row.last_fetched_at
                 ),
             )
+            found.text_chars = row._mapping.get("text_chars", found.text_chars)
+            return found
 
-        by_url = select(_URLS.c.url, *columns).join(_ARTICLES, _ARTICLES.c.id == _URLS.c.article_id)
+        by_url = select(_URLS.c.url, *columns, func.length(_ARTICLES.c.text).label("text_chars")).join(
+            _ARTICLES, _ARTICLES.c.id == _URLS.c.article_id
+        )
         for among in dedup.member_of(self.connection, _URLS.c.url, list(dict.fromkeys(urls))):
             for row in self.connection.execute(by_url.where(among)):
                 self.by_url[row.url] = stored(row)
@@ -159,6 +163,8 @@ class Batch:
     ) -> Step:
         fetched_at, latest = rows.as_utc(page.fetched_at), existing.last_fetched_at
         older = latest is not None and fetched_at < latest
+        if not older and withheld(existing, fingerprint.text_hash, article.text, page.url):
+            older = True  # kept as an older fetch's text is: the current text stays
         step = Step(Kind.OLDER if older else Kind.REFRESH, page, article, fingerprint, existing, new_urls)
         existing.last_fetched_at = latest if older else fetched_at
         if existing.text_hash == fingerprint.text_hash or (
@@ -170,6 +176,7 @@ class Batch:
         step.outcome, step.number = Outcome.REVISION, existing.revision_count
         if step.kind is Kind.REFRESH:
             self._rehash(existing, fingerprint.text_hash)
+            existing.text_chars = len(article.text)
             step.kind = Kind.REVISION
         return step
 
@@ -189,6 +196,7 @@ class Batch:
                 Kind.SITE_DUPLICATE, page, article, fingerprint, same_site, new_urls, Outcome.DUPLICATE
             )
         target = Stored(site, fingerprint.text_hash, 1, last_fetched_at=rows.as_utc(page.fetched_at))
+        target.text_chars = len(article.text)
         exact = next(iter(copies), None)
         step = Step(Kind.INSERT, page, article, fingerprint, target, new_urls, exact=exact, url=identity)
         copies.append(target)

@@ -78,6 +78,17 @@ class KnownUrl:
     last_modified: str | None
 
 
+@dataclass(frozen=True)
+class ListingSeen:
+    """What the corpus knows of a feed or sitemap: its validators of the last complete crawl, for
+    conditional GET, and when a crawl last read it (a feed whose entries are all newer than that
+    may have had entries scroll off in between: crawler/spiders/feeds.py)."""
+
+    etag: str | None
+    last_modified: str | None
+    read_at: datetime
+
+
 def _fingerprint(page: FetchedPage, article: CleanArticle, text: str) -> Fingerprint:
     """The fingerprint of the text stored; its hash, signature and anchors those the cleaning worker
     computed (`FetchedPage.text_hash`) when the bounds left the article's text as it was."""
@@ -262,33 +273,34 @@ class Corpus:
                     found[url] = KnownUrl(article_id, fetched_at, etag, modified)
         return found
 
-    def listing_validators(self, urls: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
-        """ETag and Last-Modified last seen for these feeds and sitemaps, for conditional GET."""
+    def listing_validators(self, urls: Iterable[str]) -> dict[str, ListingSeen]:
+        """Validators and last read of these feeds and sitemaps (none for a listing never read)."""
         with self._sessions() as session:
             rows = session.execute(
-                select(ListingState.url, ListingState.etag, ListingState.last_modified).where(
-                    ListingState.url.in_(list(urls))
-                )
+                select(
+                    ListingState.url, ListingState.etag, ListingState.last_modified, ListingState.fetched_at
+                ).where(ListingState.url.in_(list(urls)))
             )
-            return {url: (etag, modified) for url, etag, modified in rows}
+            return {url: ListingSeen(etag, modified, read_at) for url, etag, modified, read_at in rows}
 
     def save_listing_validators(
-        self, validators: dict[str, tuple[str | None, str | None]], at: datetime
+        self, validators: dict[str, tuple[str | None, str | None]], at: datetime, complete: bool = True
     ) -> None:
-        """Remember validators; called when a crawl ends well, so a killed crawl lists everything again.
+        """Remember that these listings were read at `at`, and their validators when the crawl was
+        `complete` (a killed crawl keeps the last ones, so it lists everything again).
 
         A validator too long to be one is not kept (the next crawl reads that listing in full).
         """
         with self._sessions.begin() as session:
             for url, (etag, modified) in validators.items():
-                if url_fits(url):
-                    state = ListingState(
-                        url=url,
-                        etag=whole_or_none(etag, ETAG_CHARS),
-                        last_modified=whole_or_none(modified, LAST_MODIFIED_CHARS),
-                        fetched_at=at,
-                    )
-                    session.merge(state)
+                if not url_fits(url):
+                    continue
+                state = session.get(ListingState, url) or ListingState(url=url, etag=None, last_modified=None)
+                if complete:
+                    state.etag = whole_or_none(etag, ETAG_CHARS)
+                    state.last_modified = whole_or_none(modified, LAST_MODIFIED_CHARS)
+                state.fetched_at = at
+                session.add(state)
 
     def count_articles(self) -> int:
         """How many articles are stored."""

@@ -4,10 +4,16 @@ A page fetched before the article's latest stored fetch (an old WARC imported, a
 kept as a revision without becoming the current text: its revisions are then numbered again in
 fetch order (`renumber`), and a text already kept for the article is not kept again (`OlderTexts`),
 so importing the same old captures twice adds nothing.
+
+A refetch whose text is far shorter than the current one (`withheld`) is kept the same way: a page
+answered 200 with a consent wall, a login or paywall stub (the first paragraph and "subscribe to
+read on"), or an error page the cleaner still finds text in, used to become the article's current
+text. Its raw page and revision are kept (and counted as a revision), the current text stays.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +24,30 @@ from storage.models import Article, Revision
 if TYPE_CHECKING:
     from storage.steps import Stored
 
+logger = logging.getLogger(__name__)
 _ARTICLES, _REVISIONS = Article.__table__, Revision.__table__
+WITHHELD_BELOW = 0.4
+"""A new text under this share of the current text's characters is not made current: publishers
+revise by paragraphs, walls and stubs replace nearly all of the article."""
 _NUMBER = update(_REVISIONS).where(_REVISIONS.c.id == bindparam("b_id")).values(number=bindparam("b_number"))
+
+
+def withheld(current: Stored, digest: str, text: str, url: str) -> bool:
+    """Whether a refetched text (`digest`) is too short beside the current one to replace it."""
+    if (
+        current.text_chars is None
+        or digest == current.text_hash
+        or len(text) >= current.text_chars * WITHHELD_BELOW
+    ):
+        return False
+    logger.warning(
+        "%s: its new text is %d characters, the stored one %d: kept, not made current (a consent wall, "
+        "a paywall or error page?)",
+        url,
+        len(text),
+        current.text_chars,
+    )
+    return True
 
 
 @dataclass

@@ -46,6 +46,8 @@ class Stored:
     story_id: int | None = None
     last_fetched_at: datetime | None = None
     """Its latest stored fetch: a page fetched before it does not make its text current."""
+    text_chars: int | None = None
+    """Its current text's length (None: not read): a refetch far shorter is not made current."""
 
 
 @dataclass(eq=False)

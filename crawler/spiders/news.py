@@ -19,11 +19,12 @@ from twisted.python.failure import Failure
 from crawler.corpusgate import ARTICLE_META, CONDITIONAL, KIND_META, LISTING_META, NotFetched, Wanted
 from crawler.discovery import (
     Entry,
+    Feed,
     Kind,
     detect_kind,
     parse_date,
-    parse_feed,
     parse_sitemap,
+    read_feed,
     robots_sitemaps,
     unpacked,
 )
@@ -34,6 +35,7 @@ from crawler.middlewares import LeftSourceError
 from crawler.pending import PendingArticles
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
+from crawler.spiders.feeds import feed_page, gap_warning, older_page_meta, overflowed
 from crawler.spiders.pages import article_page, page_links
 from crawler.urls import looks_like_article
 from storage.engine import one_line
@@ -183,7 +185,9 @@ class NewsSpider(Spider):
         response.meta[KIND_META] = kind.value  # the corpus gate keeps the validators of feeds and sitemaps
         self.crawler.stats.inc_value(f"wiredesk/discovery/{kind.value}")
         if kind is Kind.FEED:
-            yield from self._article_requests(parse_feed(body, response.url), src, FoundBy.FEED)
+            feed = read_feed(body, response.url)
+            yield from self._article_requests(feed.entries, src, FoundBy.FEED)
+            yield from self._older_feed_page(response, feed, src)
         elif kind is Kind.SITEMAP_INDEX:
             yield from self._sitemap_requests(parse_sitemap(body, response.url), src)
         elif kind is Kind.SITEMAP:
@@ -218,6 +222,19 @@ class NewsSpider(Spider):
                 self._skip(entry.url, reason)
             elif entry.url not in self.requested:
                 yield self._request(entry.url, src, self.parse_start, priority=5)
+
+    def _older_feed_page(self, response: Response, feed: Feed, src: Source) -> Iterable[Request]:
+        """A feed that overflowed since its last read: its older page asked for, or the gap counted
+        (crawler/spiders/feeds.py)."""
+        meta = response.meta
+        if not overflowed(feed.entries, meta) or feed.older in self.requested:
+            return
+        if feed.older and feed_page(meta) < self.section_pages and not self._bounds_problem(feed.older, src):
+            self.crawler.stats.inc_value("wiredesk/listing/feed_older_page")
+            yield self._request(feed.older, src, self.parse_start, priority=5, **older_page_meta(meta))
+            return
+        crawl_report(self.crawler).skip(Skip.FEED_GAP)
+        self.logger.warning(gap_warning(src.name, response.url, meta))
 
     def _release(self, meta: dict[str, Any]) -> None:
         """A shared crawl's lease on this request is done with: its results are all handed on."""
