@@ -1,0 +1,65 @@
+"""Must-drop lines that leaked on pages the cleaner had not seen (issue 15, sixth session,
+leaks-a): the site's own plug closing the text, found by where its links point. Pages written for
+these tests."""
+
+from __future__ import annotations
+
+import cleaner
+from cleaner.closing import drop_site_plug
+from cleaner.extract import parse_tree
+from cleaner.removal import Removed
+
+URL = "https://news.lakeside-courier.org/2025/03/ferry-timetable-changes-for-spring"
+STORY = [
+    "The lake ferry will run every half hour from the first of April, the operator said on Monday.",
+    "Boats will call at the three northern piers, which were closed last summer for repairs.",
+    "Season tickets bought before the change stay valid until the end of their term.",
+    "The operator expects the new timetable to carry about a fifth more passengers than last year.",
+]
+
+
+def _page(closing: str) -> str:
+    paragraphs = "".join(f"<p>{line}</p>" for line in STORY)
+    return (
+        "<html><head><title>Ferry timetable changes for spring</title></head><body>"
+        '<div class="story"><h1>Ferry timetable changes for spring</h1>'
+        f'<div class="story-text">{paragraphs}{closing}</div></div>'
+        "<div class='foot'><p>Lakeside Courier, 12 Harbour Road</p></div></body></html>"
+    )
+
+
+def test_a_closing_box_linking_to_the_sites_own_service_page_leaves_the_text() -> None:
+    closing = (
+        '<section class="box"><h3>Never miss a crossing</h3>'
+        '<p>Get the timetable on your phone with <a href="/mobile">our free tool</a>.</p></section>'
+    )
+    article = cleaner.clean(_page(closing), URL)
+    assert article.text.splitlines() == STORY
+    assert {block.text: block.reason for block in article.removed if block.reason == "site-plug"} == {
+        "Never miss a crossing": "site-plug",
+        "Get the timetable on your phone with our free tool.": "site-plug",
+    }
+
+
+def test_a_closing_line_linking_to_another_story_or_another_site_stays() -> None:
+    """A story's last paragraph may link to an article of its site (a long slug, an id) or to
+    another site: no plug."""
+    to_article = (
+        '<p>The operator announced the change in <a href="/2024/11/ferry-operator-plans-new-boats">'
+        "its winter report</a>.</p>"
+    )
+    elsewhere = '<p>The full timetable is on <a href="https://ferries.example.net/times">their site</a>.</p>'
+    for closing in (to_article, elsewhere):
+        article = cleaner.clean(_page(closing), URL)
+        assert article.text.splitlines()[-1].startswith("The "), closing
+        assert not [block for block in article.removed if block.reason == "site-plug"]
+
+
+def test_a_plug_needs_a_story_before_it() -> None:
+    lines = ["Short note.", "Read it in our app."]
+    removed = Removed()
+    tree = parse_tree(
+        '<html><body><p>Short note.</p><p>Read it in <a href="/app">our app</a>.</p></body></html>'
+    )[0]
+    assert drop_site_plug(lines, tree, removed, URL) == lines
+    assert not removed.blocks
