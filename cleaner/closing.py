@@ -9,11 +9,12 @@ that is no article (`/abo.html`, `/community`, `/jobs/`), under a short label ("
 
 The rule (reason `site-plug`): among the text's last `_CLOSING_LINES` lines, after at least
 `_MIN_STORY_LINES` lines of story, a line of at most `_MAX_PLUG_CHARS` characters, quoting no
-one, whose block on the page (the element printing it, widened to its largest ancestor of at
-most `_MAX_BOX_CHARS` characters that prints no earlier line of the text) holds such a link and
-speaks to the reader ("you", "du", "vous"). A link alone is not enough: news sites link a name
+one and speaking to the reader ("you", "dich", "vous"), whose block on the page (the element
+printing it, widened to its largest ancestor of at most `_MAX_BOX_CHARS` characters that prints
+none of the first lines) holds such a link. A link alone is not enough: news sites link a name
 in a story's last paragraph to their topic page on it (`/topics/donald-trump`, `/tags/x/`).
-Every closing line the block prints goes with it (the plug's heading, its button).
+The run of lines the block prints around that line goes with it (the plug's heading, its
+button).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from cleaner.removal import Removed
 
 _CLOSING_LINES = 3
 _MIN_STORY_LINES = 3
-_MAX_PLUG_CHARS = 300
-_MAX_BOX_CHARS = 400
+_MAX_PLUG_CHARS = 600
+_MAX_BOX_CHARS = 800
+# Lines above the plug's line that go with it are at most this long (a heading, a slogan).
+_MAX_HEADING_CHARS = 100
 # A link label of at most this many words is a label ("hier", "Abo", "our job board"), not a headline.
 _MAX_LABEL_WORDS = 4
 # A path whose last segment has at most this many words, and no long number, names a section or a
@@ -67,38 +70,56 @@ def drop_site_plug(lines: list[str], tree: Any, removed: Removed, *urls: str | N
         return lines
     sites = {site for site in map(_site_of, urls) if site}
     base = next((url for url in urls if url), None)
-    first = max(_MIN_STORY_LINES, len(lines) - _CLOSING_LINES)
     plug: set[int] = set()
-    for index in range(first, len(lines)):
+    for index in range(max(_MIN_STORY_LINES, len(lines) - _CLOSING_LINES), len(lines)):
         line = lines[index]
-        if index in plug or len(line) > _MAX_PLUG_CHARS or _QUOTES.search(line):
+        if (
+            index in plug
+            or len(line) > _MAX_PLUG_CHARS
+            or _QUOTES.search(line)
+            or not _SECOND_PERSON.search(line)
+        ):
             continue
-        box = _box(tree, lines, index, first)
-        if box is None:
-            continue
-        printed = " ".join(box.text_content().split())
-        if _SECOND_PERSON.search(printed) and any(_own_service_link(a, base, sites) for a in box.iter("a")):
-            plug |= {later for later in range(first, len(lines)) if _probe(lines[later]) in printed}
+        box = _box(tree, lines, index)
+        if box is not None and any(_own_service_link(link, base, sites) for link in box.iter("a")):
+            plug |= _run_printed(lines, index, " ".join(box.text_content().split()))
     for index in sorted(plug):
         removed.add(lines[index], "site-plug")
     return [line for index, line in enumerate(lines) if index not in plug]
 
 
-def _box(tree: Any, lines: list[str], index: int, first: int) -> Any | None:
+def _run_printed(lines: list[str], index: int, printed: str) -> set[int]:
+    """The run of lines around the line at `index` that the plug's block prints: its button and
+    what else follows it, and the short lines above it (its heading, its slogan), never one of
+    the first `_MIN_STORY_LINES`. A longer line above it is the story's, printed in the same
+    small container (a story cut into chunks, its last chunk holding the plug)."""
+    start = end = index
+    while (
+        start - 1 >= _MIN_STORY_LINES
+        and len(lines[start - 1]) <= _MAX_HEADING_CHARS
+        and _probe(lines[start - 1]) in printed
+    ):
+        start -= 1
+    while end + 1 < len(lines) and _probe(lines[end + 1]) in printed:
+        end += 1
+    return set(range(start, end + 1))
+
+
+def _box(tree: Any, lines: list[str], index: int) -> Any | None:
     """The block printing the line, widened to its largest ancestor of at most `_MAX_BOX_CHARS`
-    characters that prints no line of the text before the closing ones."""
+    characters that prints none of the text's first `_MIN_STORY_LINES` lines."""
     probe = _probe(lines[index])
     word = max(probe.split()[:3] or [""], key=len)[:_MAX_WORD_CHARS]
     if not word:
         return None
-    earlier = _probe(lines[first - 1])
+    story = _probe(lines[_MIN_STORY_LINES - 1])
     for holder in _HOLDING(tree, word=word):
         box = None
         for element in _ancestors(holder):
             if TEXT_LENGTH(element) > _MAX_BOX_CHARS or element.tag in _PAGE_BLOCKS:
                 break
             printed = " ".join(element.text_content().split())
-            if earlier in printed:
+            if story in printed:
                 break
             if box is not None or probe in printed:
                 box = element
