@@ -1,4 +1,8 @@
-"""The site's own plug closing the text, found by its links rather than its words.
+"""What closes a story's text and is no part of it: the writers' signature, and the site's own
+plug, found by its links rather than its words.
+
+A signature (reason `signature`) is one token among the text's last lines: initials and
+agency ("aja/PAP", "mw/dpa"), initials in brackets ("(dmk)"), an agency's acronym alone.
 
 A story often ends on a block where the site speaks for itself: its job board, its shop, its
 community or membership page, its app, its next part. Word lists miss most of them (the fifth
@@ -60,8 +64,24 @@ _HOLDING = etree.XPath(
     "//body//text()[contains(., $word)]/parent::*[not(self::script or self::style or self::noscript)]"
 )
 _PAGE_BLOCKS = ("html", "body", "article", "main")
+# A signature closing a story: initials and agency joined by slashes ("aja/PAP", "mw/dpa/AFP"),
+# initials in brackets ("(dmk)", "(dr/spot)"), or an agency's acronym alone ("RIRM"). No story
+# line is one word of this shape.
+_SIGNATURE = re.compile(
+    r"^(?:\(?[^\W\d_]{1,6}(?:/[^\W\d_]{1,6}){1,3}\)?|\(?[A-Z]{2,6}\)?|\([^\W\d_]{2,5}\))$"
+)
 # A host's last labels up to this long each are its public suffix ("co.uk"), as in cleaner/sitename.py.
 _MAX_SUFFIX_LABEL = 3
+
+
+def drop_signatures(lines: list[str], removed: Removed) -> list[str]:
+    """The lines without the writers' or agency's signature among the closing ones ("aja/PAP",
+    "(dmk)", "RIRM"): reason `signature`."""
+    first = max(_MIN_STORY_LINES, len(lines) - _CLOSING_LINES)
+    signed = {index for index in range(first, len(lines)) if _SIGNATURE.match(lines[index])}
+    for index in sorted(signed):
+        removed.add(lines[index], "signature")
+    return [line for index, line in enumerate(lines) if index not in signed]
 
 
 def drop_site_plug(lines: list[str], tree: Any, removed: Removed, *urls: str | None) -> list[str]:

@@ -5,7 +5,7 @@ these tests."""
 from __future__ import annotations
 
 import cleaner
-from cleaner.closing import drop_site_plug
+from cleaner.closing import drop_signatures, drop_site_plug
 from cleaner.extract import parse_tree
 from cleaner.removal import Removed
 
@@ -63,3 +63,16 @@ def test_a_plug_needs_a_story_before_it() -> None:
     )[0]
     assert drop_site_plug(lines, tree, removed, URL) == lines
     assert not removed.blocks
+
+
+def test_a_signature_among_the_closing_lines_leaves_the_text() -> None:
+    for signature in ("kw/ANP", "(tlb)", "NTB"):
+        closing = f"<p>{signature}</p><p>Printed from the Lakeside Courier archive.</p>"
+        article = cleaner.clean(_page(closing), URL)
+        assert signature not in article.text.splitlines(), signature
+        assert [block.text for block in article.removed if block.reason == "signature"] == [signature]
+
+
+def test_a_closing_list_item_of_words_is_no_signature() -> None:
+    lines = [*STORY, "Ingredients", "Salt", "Pepper"]
+    assert drop_signatures(lines, Removed()) == lines
