@@ -14,6 +14,7 @@ from lxml import etree
 
 from cleaner.authors import prune_author_boxes
 from cleaner.cards import prune_link_cards
+from cleaner.headlinks import prune_slug_headlines
 from cleaner.lines import MAX_NOISE_LINE, filter_lines
 from cleaner.patterns import (
     CHOICE_TAGS,
@@ -230,6 +231,7 @@ def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
     _prune_teaser_items(tree, removed, prose)
     _prune_link_clusters(tree, removed, prose)
     prune_link_cards(tree, removed, prose)
+    prune_slug_headlines(tree, removed)
 
 
 def _prune_link_clusters(tree: Any, removed: Removed, prose: PageProse) -> None:

@@ -18,8 +18,10 @@ STORY = [
 ]
 
 
-def _page(closing: str) -> str:
-    paragraphs = "".join(f"<p>{line}</p>" for line in STORY)
+def _page(closing: str, middle: str = "") -> str:
+    """The story's paragraphs, `middle` after the second, and `closing` after the last."""
+    paragraphs = "".join(f"<p>{line}</p>" for line in STORY[:2]) + middle
+    paragraphs += "".join(f"<p>{line}</p>" for line in STORY[2:])
     return (
         "<html><head><title>Ferry timetable changes for spring</title></head><body>"
         '<div class="story"><h1>Ferry timetable changes for spring</h1>'
@@ -76,3 +78,17 @@ def test_a_signature_among_the_closing_lines_leaves_the_text() -> None:
 def test_a_closing_list_item_of_words_is_no_signature() -> None:
     lines = [*STORY, "Ingredients", "Salt", "Pepper"]
     assert drop_signatures(lines, Removed()) == lines
+
+
+def test_a_short_block_printing_the_headline_its_link_spells_leaves_the_page() -> None:
+    """A kicker and a linked headline of another story between the paragraphs: its link's
+    address spells the line; a line linking a page whose address it does not spell stays."""
+    teaser = (
+        '<h4>Harbour works: <a href="/2025/01/north-landing-closed-for-weeks-of-repairs">'
+        "north landing closed for weeks</a></h4>"
+    )
+    mention = '<p>Tickets: <a href="/2025/01/pier-repairs-north-landing">spring season fares</a></p>'
+    article = cleaner.clean(_page("", middle=teaser + mention), URL)
+    assert "north landing closed" not in article.text
+    assert "Tickets: spring season fares" in article.text.splitlines()
+    assert [block.reason for block in article.removed if "Harbour works" in block.text] == ["slug-headline"]
