@@ -92,3 +92,10 @@ def test_a_short_block_printing_the_headline_its_link_spells_leaves_the_page() -
     assert "north landing closed" not in article.text
     assert "Tickets: spring season fares" in article.text.splitlines()
     assert [block.reason for block in article.removed if "Harbour works" in block.text] == ["slug-headline"]
+
+
+def test_a_headline_link_after_an_arrow_label_leaves_the_page() -> None:
+    teaser = '<p>Lire aussi › <a href="/2025/02/42817">Les quais du nord rouvrent enfin au public</a></p>'
+    article = cleaner.clean(_page("", middle=teaser), URL)
+    assert article.text.splitlines() == STORY
+    assert [block.reason for block in article.removed if "Lire aussi" in block.text] == ["link"]
