@@ -67,6 +67,7 @@ _PAGE_BLOCKS = ("html", "body", "article", "main")
 # A signature closing a story: initials and agency joined by slashes ("aja/PAP", "mw/dpa/AFP"),
 # initials in brackets ("(dmk)", "(dr/spot)"), or an agency's acronym alone ("RIRM"). No story
 # line is one word of this shape.
+_MAX_SIGNATURE_CHARS = 30
 _SIGNATURE = re.compile(
     r"^(?:\(?[^\W\d_]{1,6}(?:/[^\W\d_]{1,6}){1,3}\)?|\(?[A-Z]{2,6}\)?|\([^\W\d_]{2,5}\))$"
 )
@@ -78,7 +79,11 @@ def drop_signatures(lines: list[str], removed: Removed) -> list[str]:
     """The lines without the writers' or agency's signature among the closing ones ("aja/PAP",
     "(dmk)", "RIRM"): reason `signature`."""
     first = max(_MIN_STORY_LINES, len(lines) - _CLOSING_LINES)
-    signed = {index for index in range(first, len(lines)) if _SIGNATURE.match(lines[index])}
+    signed = {
+        index
+        for index in range(first, len(lines))
+        if len(lines[index]) <= _MAX_SIGNATURE_CHARS and _SIGNATURE.match(lines[index])
+    }
     for index in sorted(signed):
         removed.add(lines[index], "signature")
     return [line for index, line in enumerate(lines) if index not in signed]
