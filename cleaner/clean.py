@@ -10,6 +10,7 @@ from typing import Any
 from lxml import etree
 
 from cleaner.bounds import MAX_ERROR_CHARS, bounded, cut
+from cleaner.closing import drop_signatures, drop_site_plug
 from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
 from cleaner.language import detect_language
@@ -110,6 +111,7 @@ def _clean(
         agency = agency or named
         removed.add(line, "byline")
     lines = [line for line in lines if line not in bylines]
+    lines = drop_site_plug(drop_signatures(lines, removed), tree, removed, url, metadata.canonical_url)
     place, dateline_agency = dateline(lines[0]) if lines else (None, None)
     body = "\n".join(lines)
     summary = _shown_summary(

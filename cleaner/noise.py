@@ -14,6 +14,7 @@ from lxml import etree
 
 from cleaner.authors import prune_author_boxes
 from cleaner.cards import prune_link_cards
+from cleaner.headlinks import prune_slug_headlines
 from cleaner.lines import MAX_NOISE_LINE, filter_lines
 from cleaner.patterns import (
     CHOICE_TAGS,
@@ -49,6 +50,8 @@ _MIN_TEASER_ITEMS = 3
 _MAX_TEASER_ITEM_CHARS = 400
 _MIN_HEADLINE_WORDS = 4
 _MAX_LABEL_WORDS = 4
+# A link's label ends on a colon or an arrow: "READ ALSO:", "À lire aussi »", "Mehr dazu ›".
+_LABEL_ENDS = (":", "»", "›", ">", "→")
 _SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»", "。", "！", "？", "」")
 _SEPARATORS = " :–—-|."
 _HEADLINE_BLOCKS = ("h2", "h3", "h4", "h5", "h6", "div", "strong", "b", "span")
@@ -230,6 +233,7 @@ def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
     _prune_teaser_items(tree, removed, prose)
     _prune_link_clusters(tree, removed, prose)
     prune_link_cards(tree, removed, prose)
+    prune_slug_headlines(tree, removed)
 
 
 def _prune_link_clusters(tree: Any, removed: Removed, prose: PageProse) -> None:
@@ -272,7 +276,8 @@ def _drop_emptied_box(box: Any, removed: Removed, prose: PageProse) -> None:
 
 
 def _labelled_link(paragraph: Any) -> bool:
-    """A paragraph that is a label and a headline link: "READ ALSO: <a>headline</a>"."""
+    """A paragraph that is a label and a headline link: "READ ALSO: <a>headline</a>", "See also »
+    <a>headline</a>"."""
     outside = " ".join(paragraph.text_content().split())
     linked = 0
     for link in paragraph.iter("a"):
@@ -280,7 +285,8 @@ def _labelled_link(paragraph: Any) -> bool:
         outside = outside.replace(text, " ", 1)
         linked += len(text.split())
     label = outside.strip()
-    return label.endswith(":") and len(label.split()) <= _MAX_LABEL_WORDS and linked >= _MIN_HEADLINE_WORDS
+    short = len(label.split()) <= _MAX_LABEL_WORDS
+    return label.endswith(_LABEL_ENDS) and short and linked >= _MIN_HEADLINE_WORDS
 
 
 def _prune_teaser_items(tree: Any, removed: Removed, prose: PageProse) -> None:
