@@ -25,8 +25,17 @@ branch_labels = None
 depends_on = None
 
 _KEY = "minhash_bands_article_id_fkey"
-# SQLite's key has no name: batch mode names it by this convention to drop it.
-_SQLITE_NAMING = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
+# SQLite cannot drop a constraint: the table is made again from this definition (the key has no
+# name there to drop it by).
+_SQLITE_BANDS = sa.Table(
+    "minhash_bands",
+    sa.MetaData(),
+    sa.Column("band", sa.SmallInteger(), nullable=False),
+    sa.Column("bucket", sa.BigInteger(), nullable=False),
+    sa.Column("article_id", sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint("band", "bucket", "article_id"),
+    sa.Index("ix_minhash_bands_article_id", "article_id"),
+)
 _PG_FUNCTION = """
 CREATE FUNCTION drop_minhash_bands() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -59,19 +68,19 @@ def upgrade() -> None:
         op.execute(_PG_FUNCTION)
         op.execute(_PG_TRIGGER)
         return
-    with op.batch_alter_table("minhash_bands", naming_convention=_SQLITE_NAMING) as table:
-        table.drop_constraint("fk_minhash_bands_article_id_articles", type_="foreignkey")
+    with op.batch_alter_table("minhash_bands", copy_from=_SQLITE_BANDS, recreate="always"):
+        pass
     op.execute(_SQLITE_TRIGGER)
 
 
 def downgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
-    op.execute("DROP TRIGGER articles_drop_bands ON articles" if postgresql else "DROP TRIGGER articles_drop_bands")
+    op.execute(f"DROP TRIGGER articles_drop_bands{' ON articles' if postgresql else ''}")
     if postgresql:
         op.execute("DROP FUNCTION drop_minhash_bands()")
     op.execute(_ORPHANS)
     if postgresql:
         op.create_foreign_key(_KEY, "minhash_bands", "articles", ["article_id"], ["id"], ondelete="CASCADE")
         return
-    with op.batch_alter_table("minhash_bands") as table:
+    with op.batch_alter_table("minhash_bands", copy_from=_SQLITE_BANDS) as table:
         table.create_foreign_key(_KEY, "articles", ["article_id"], ["id"], ondelete="CASCADE")
