@@ -15,10 +15,11 @@ machine, most of it building the indexes again):
   benchmark's varied texts, so the full-text index and the table grow as theirs do), a 64-hex text
   hash, a 512-byte signature.
 
-The band index's indexes and foreign key, and the articles' secondary indexes, are dropped for the
-fill and built again after it (the way a bulk load is done: building a B-tree of 74 million rows
-sorts once, inserting them one by one walks it 74 million times). Site memory is not filled (it is
-bounded per site); the caller stores the fill's last articles through `store_many` for it.
+The band index's indexes (and its foreign key, before migration 0013) and the articles' secondary
+indexes are dropped for the fill and built again after it (the way a bulk load is done: building a
+B-tree of 74 million rows sorts once, inserting them one by one walks it 74 million times). Site
+memory is not filled (it is bounded per site); the caller stores the fill's last articles through
+`store_many` for it.
 """
 
 from __future__ import annotations

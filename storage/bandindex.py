@@ -43,10 +43,7 @@ _PROBE_PG = text(
 _PROBE_SQLITE = (
     "SELECT article_id FROM minhash_bands WHERE band = ? AND bucket = ? ORDER BY article_id DESC LIMIT ?"
 )
-_INSERT_BANDS = text(
-    "INSERT INTO minhash_bands (band, bucket, article_id) "
-    "SELECT * FROM unnest(CAST(:bands AS smallint[]), CAST(:buckets AS bigint[]), CAST(:ids AS bigint[]))"
-)
+_COPY_BANDS = "COPY minhash_bands (band, bucket, article_id) FROM STDIN"
 
 
 def lock_texts(connection: Connection, hashes: Iterable[str]) -> None:
@@ -180,10 +177,11 @@ def write_bands(connection: Connection, replaced: list[int], rows: list[tuple[in
     if not rows:
         return
     if connection.dialect.name == "postgresql":
-        bands, buckets, ids = zip(*rows, strict=True)
-        connection.execute(
-            _INSERT_BANDS, {"bands": pg_array(bands), "buckets": pg_array(buckets), "ids": pg_array(ids)}
-        )
+        # COPY, in the transaction's own connection: the server inserts the heap rows page by page
+        # (one WAL record per page, not per row), a tenth cheaper than INSERT ... SELECT unnest.
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(_COPY_BANDS) as copy:
+            copy.write("".join(f"{band}\t{bucket}\t{article_id}\n" for band, bucket, article_id in rows))
     else:
         connection.execute(
             insert(MinhashBand), [{"band": b, "bucket": k, "article_id": a} for b, k, a in rows]
