@@ -35,15 +35,13 @@ _MAX_PARENT_SHARE = 1 / 3
 _EMPHASIS = frozenset(("em", "i", "small", "sub", "cite"))
 _BOXES = frozenset(("div", "p", "section", "span"))
 _LINE_BREAKS = frozenset(("br",))
-# The page's images outside a figure (whose captions are cleaner/noise.py's).
-_IMAGES = etree.XPath("//body//img[not(ancestor::figure)]")
 _BOX_IMAGES = etree.XPath(".//img")
 
 
 def prune_image_captions(tree: Any, removed: Removed) -> None:
     """Take the captions set under the page's images out of the text, into the captions."""
-    for image in _IMAGES(tree):
-        if declared_small(image) or image.getparent() is None:
+    for image in list(tree.getroottree().getroot().iter("img")):
+        if image.getparent() is None or declared_small(image) or _in_figure(image):
             continue
         wrapper = _wrapper(image)
         caption = _emphasised_follower(wrapper)
@@ -54,6 +52,11 @@ def prune_image_captions(tree: Any, removed: Removed) -> None:
             removed.captions.append(text)
             removed.add(text, "image-caption")
             drop_element(caption)
+
+
+def _in_figure(image: Any) -> bool:
+    """Inside a `figure`, whose caption is cleaner/noise.py's (or dropped with a dropped block)."""
+    return next(image.iterancestors("figure"), None) is not None
 
 
 def _wrapper(image: Any) -> Any:
@@ -112,7 +115,11 @@ def _caption_box(wrapper: Any) -> Any | None:
     box = wrapper.getparent()
     if box is None or box.tag not in _BOXES or len(box) > _MAX_BOX_CHILDREN or box[0] is not wrapper:
         return None
-    if (box.text or "").strip() or box.xpath("ancestor::a") or len(_BOX_IMAGES(box)) != 1:
+    if (
+        (box.text or "").strip()
+        or next(box.iterancestors("a"), None) is not None
+        or len(_BOX_IMAGES(box)) != 1
+    ):
         return None
     after, broken = _next_on_own_line(wrapper)
     if after is None or not (broken or after.tag in _BOXES):

@@ -24,7 +24,11 @@ MIN_STORY_CELL_CHARS = 500
 MAX_FURNITURE_CELL_CHARS = 200
 _MIN_LINK_SHARE = 0.5
 _SENTENCE_ENDS = (".", "!", "?", "…", '"', "”", "»", "。", "！", "？", ")")
-_TABLES = etree.XPath("//body//table")
+# Candidates found in C: tables nesting a table or holding a long cell of their own.
+_TABLES = etree.XPath(
+    "//body//table[.//table or (./tr | ./*/tr)/*[self::td or self::th]"
+    f"[string-length(normalize-space()) >= {MIN_STORY_CELL_CHARS}]]"
+)
 # A table's own cells (not those of a table nested in them), and whether a cell nests a table.
 _OWN_CELLS = etree.XPath("./tr/td | ./tr/th | ./*/tr/td | ./*/tr/th")
 _NESTS_TABLE = etree.XPath("boolean(.//table)")
