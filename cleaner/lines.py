@@ -185,12 +185,14 @@ def _is_credit(line: Line) -> bool:
 
 def _is_picture_credit(line: Line) -> bool:
     """A short line naming a picture library or a free licence ("Beitragsbild via Unsplash", "Lego
-    figures by J. Doe, licence CC BY 2.0"), worded as a credit or ending no sentence: a story's
-    line about such a company ("Getty Images said on Tuesday it would ...") is neither."""
+    figures by J. Doe, licence CC BY 2.0"), worded as a credit besides the name or ending no
+    sentence: a story's line about such a company ("Getty Images said on Tuesday it would ...")
+    is neither."""
     text = line.text
     if len(text) > _MAX_CAPTION_LINE or PICTURE_SOURCES.search(text) is None:
         return False
-    return CREDIT_WORDS.search(text) is not None or not text.rstrip().endswith(_CLOSING)
+    worded = CREDIT_WORDS.search(PICTURE_SOURCES.sub(" ", text)) is not None
+    return worded or not text.rstrip().endswith(_CLOSING)
 
 
 def _is_figure_caption(line: Line) -> bool:

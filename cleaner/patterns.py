@@ -332,7 +332,7 @@ PICTURE_SOURCES = re.compile(
     re.IGNORECASE,
 )
 CREDIT_WORDS = re.compile(
-    r"\b(?:via|by|von|de|par|di|door|foto\w*|photo\w*|bild\w*|image\w*|credits?|crédits?|crédito|"
+    r"\b(?:via|foto\w*|photo\w*|bild\w*|image\w*|credits?|crédits?|crédito|"
     r"licen[cs]\w*|lizenz\w*|urheber\w*|quelle)\b|©|/",
     re.IGNORECASE,
 )
