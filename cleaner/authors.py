@@ -2,8 +2,10 @@
 Jane Doe covers energy for ..."), which reads like prose and so survives the link rules.
 
 The box says what it is in its markup: schema.org's `itemprop="author"` or a `Person` item, or an
-"author" (German, Polish, Spanish "autor") class or id. Such a name also marks bylines and the
-header holding the headline and the byline, so a box goes only when it reads like a biography:
+"author" (German, Polish, Spanish "autor") class or id; or in its first words, a label of its own
+("AUTOR", "About the author", "Über die Autorin") over the name and the biography. Such a name
+also marks bylines and the header holding the headline and the byline, so a box goes only when
+it reads like a biography:
 at least `MIN_BIO_CHARS` of text, at most `MAX_BOX_CHARS` and a quarter of the page's, no heading
 of the page's story (`h1`), and little of the page's prose (`PageProse.is_small_part`). A byline
 alone ("By Jane Doe") is too short to be taken: the line pass reads it for the article's authors
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
+
 from cleaner.prose import TEXT_LENGTH, PageProse
 from cleaner.removal import Removed, drop_element
 
@@ -22,6 +26,39 @@ MAX_BOX_CHARS = 1200
 # Blocks only: an inline `span itemprop="author"` is a name inside a sentence or a byline.
 _BOX_TAGS = ("div", "section", "aside", "footer", "dl")
 _AUTHOR_WORDS = ("author", "autor")
+# The labels an author box opens with, whitespace folded and case folded.
+AUTHOR_LABELS = frozenset(
+    (
+        "author",
+        "authors",
+        "the author",
+        "about the author",
+        "about the authors",
+        "autor",
+        "autorin",
+        "autoren",
+        "der autor",
+        "die autorin",
+        "über den autor",
+        "über die autorin",
+        "über die autoren",
+        "zur person",
+        "sobre el autor",
+        "sobre la autora",
+        "à propos de l'auteur",
+        "l'auteur",
+        "o autorze",
+        "sull'autore",
+        "over de auteur",
+    )
+)
+# Text nodes short enough to be such a label and holding "aut" or "person" (every label does),
+# found in C: a page's many short menu texts never reach Python.
+_SHORT_TEXTS = etree.XPath(
+    "//body//text()[string-length(normalize-space()) > 4][string-length(normalize-space()) <= 24]"
+    "[contains(translate(., 'AUT', 'aut'), 'aut') or contains(translate(., 'PERSON', 'person'), 'person')]"
+    "[not(parent::script or parent::style)]"
+)
 # A box holds at most this share of the page's text: on a page without prose paragraphs (a story
 # in `div` text broken by `br`), `is_small_part` says nothing.
 _MAX_PAGE_SHARE = 0.25
@@ -30,7 +67,7 @@ _MAX_PAGE_SHARE = 0.25
 def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
     """Drop the author boxes: the outermost block marked as an author's that reads as a biography."""
     root = tree.getroottree().getroot()
-    boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box)]
+    boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box)] + _labelled_boxes(tree)
     if not boxes:
         return
     page = TEXT_LENGTH(root)
@@ -45,6 +82,25 @@ def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
             removed.add_element(box, "author-box")
             dropped.append(box)
             drop_element(box)
+
+
+def _labelled_boxes(tree: Any) -> list[Any]:
+    """The blocks that open with an author label: for each label, its nearest block ancestor."""
+    boxes = []
+    for text in _SHORT_TEXTS(tree):
+        if " ".join(text.split()).casefold().rstrip(":") not in AUTHOR_LABELS:
+            continue
+        label = text.getparent()
+        box = next(label.iterancestors(*_BOX_TAGS), None) if label.tag not in _BOX_TAGS else label.getparent()
+        if box is not None and _opens_with(box, label):
+            boxes.append(box)
+    return boxes
+
+
+def _opens_with(box: Any, label: Any) -> bool:
+    """The label is the box's first text."""
+    first = next((piece for piece in box.itertext() if piece.strip()), "")
+    return first.strip() == (label.text or "").strip()
 
 
 def _marked_author(element: Any) -> bool:

@@ -169,3 +169,17 @@ def test_a_more_information_heading_goes_with_its_links() -> None:
     )
     assert filter_lines(text, None, removed) == list(PARAGRAPHS[:2])
     assert {block.reason for block in removed.blocks} == {"related-list"}
+
+
+def test_a_box_labelled_as_the_authors_is_an_author_box() -> None:
+    """No class or schema.org mark: the box says what it is in its first words."""
+    box = (
+        "<div class='box wide'><div class='label'>About the author</div><h3>Jane Roe</h3>"
+        "<p>has covered the lower town's floods for the gazette since 2009 and writes a weekly "
+        "column on local government.</p></div>"
+    )
+    more = "".join(f"<p>{sentence} {sentence.lower()}</p>" for sentence in PARAGRAPHS)
+    article = cleaner.clean(_page(_story(box).replace("</article>", more + "</article>")), URL)
+    assert "weekly column" not in article.text
+    assert PARAGRAPHS[-1] in article.text
+    assert "author-box" in _reasons(article).values()
