@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml import etree
-
 from cleaner.prose import TEXT_LENGTH, PageProse
 from cleaner.removal import Removed, drop_element
 
@@ -52,13 +50,7 @@ AUTHOR_LABELS = frozenset(
         "over de auteur",
     )
 )
-# Text nodes short enough to be such a label and holding "aut" or "person" (every label does),
-# found in C: a page's many short menu texts never reach Python.
-_SHORT_TEXTS = etree.XPath(
-    "//body//text()[string-length(normalize-space()) > 4][string-length(normalize-space()) <= 24]"
-    "[contains(translate(., 'AUT', 'aut'), 'aut') or contains(translate(., 'PERSON', 'person'), 'person')]"
-    "[not(parent::script or parent::style)]"
-)
+_MAX_LABEL_CHARS = 40
 # A box holds at most this share of the page's text: on a page without prose paragraphs (a story
 # in `div` text broken by `br`), `is_small_part` says nothing.
 _MAX_PAGE_SHARE = 0.25
@@ -67,7 +59,7 @@ _MAX_PAGE_SHARE = 0.25
 def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
     """Drop the author boxes: the outermost block marked as an author's that reads as a biography."""
     root = tree.getroottree().getroot()
-    boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box)] + _labelled_boxes(tree)
+    boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box) or _labelled(box)]
     if not boxes:
         return
     page = TEXT_LENGTH(root)
@@ -84,23 +76,17 @@ def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
             drop_element(box)
 
 
-def _labelled_boxes(tree: Any) -> list[Any]:
-    """The blocks that open with an author label: for each label, its nearest block ancestor."""
-    boxes = []
-    for text in _SHORT_TEXTS(tree):
-        if " ".join(text.split()).casefold().rstrip(":") not in AUTHOR_LABELS:
-            continue
-        label = text.getparent()
-        box = next(label.iterancestors(*_BOX_TAGS), None) if label.tag not in _BOX_TAGS else label.getparent()
-        if box is not None and _opens_with(box, label):
-            boxes.append(box)
-    return boxes
-
-
-def _opens_with(box: Any, label: Any) -> bool:
-    """The label is the box's first text."""
-    first = next((piece for piece in box.itertext() if piece.strip()), "")
-    return first.strip() == (label.text or "").strip()
+def _labelled(box: Any) -> bool:
+    """The box opens with an author label: its own first text, or its first child's ("AUTOR" in a
+    `div.header`, "About the author" in an `h4`), read in the walk that looks for marked boxes."""
+    text = box.text
+    if text is None or not text.strip():
+        text = box[0].text if len(box) and isinstance(box[0].tag, str) else None
+    return (
+        bool(text)
+        and len(text) <= _MAX_LABEL_CHARS
+        and " ".join(text.split()).casefold().rstrip(":") in AUTHOR_LABELS
+    )
 
 
 def _marked_author(element: Any) -> bool:
