@@ -7,7 +7,8 @@ comes out as a line of the story. Two shapes are recognised, both from the marku
 
 - a *caption box*: a small block whose first content is the image (alone, or inside a link or a
   wrapper holding nothing else) and whose text sits under it, on a line of its own (after a `br`
-  or in a block), beside the story's paragraphs, not the story itself;
+  or in a block), beside the story's paragraphs, not the story itself, and with no heading (a
+  card or a review under an avatar has one);
 - an *emphasised follower*: right after the image (nothing but line breaks between), a run of
   italics or small print (`em`, `i`, `small`, `sub`, `cite`), alone on its line or alone in its
   paragraph.
@@ -36,6 +37,9 @@ _EMPHASIS = frozenset(("em", "i", "small", "sub", "cite"))
 _BOXES = frozenset(("div", "p", "section", "span"))
 _LINE_BREAKS = frozenset(("br",))
 _BOX_IMAGES = etree.XPath(".//img")
+# A block with a heading under its image is a card or a review (an avatar over "Jane's review"),
+# not a caption.
+_HEADINGS = etree.XPath("boolean(.//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6)")
 
 
 def prune_image_captions(tree: Any, removed: Removed) -> None:
@@ -119,6 +123,7 @@ def _caption_box(wrapper: Any) -> Any | None:
         (box.text or "").strip()
         or next(box.iterancestors("a"), None) is not None
         or len(_BOX_IMAGES(box)) != 1
+        or _HEADINGS(box)
     ):
         return None
     after, broken = _next_on_own_line(wrapper)

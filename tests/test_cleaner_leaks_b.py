@@ -109,6 +109,10 @@ def test_italics_under_an_image_are_a_caption() -> None:
 @pytest.mark.parametrize(
     "paragraph",
     [
+        # A review under its writer's avatar: a heading of its own, no caption.
+        "<section class='review'><div class='avatar'><a href='/people/jr'><img src='/img/jr.jpg'></a>"
+        "</div><div class='review-text'><h3>Jane's verdict</h3><p>The council voted to pay for the "
+        "work from its reserves, and rightly so.</p></div></section>",
         # An image beside the words, on the same line: part of the sentence.
         "<p><img src='/img/flag.png'> The council voted to pay for the work from its reserves.</p>",
         # An icon declared small, then emphasis: no picture, no caption.
