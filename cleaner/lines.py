@@ -202,7 +202,8 @@ def _is_figure_caption(line: Line) -> bool:
 
 def _is_counter(line: Line) -> bool:
     """A listing's counter ("Showing 1-10 of 19 results"), a line of a few words."""
-    return len(line.text.split()) <= _MAX_COUNTER_WORDS and COUNTER_LINE.match(line.text) is not None
+    text = line.text
+    return line.short and COUNTER_LINE.match(text) is not None and len(text.split()) <= _MAX_COUNTER_WORDS
 
 
 # The built-in line rules, in the order they are tried (after the per-site rules and the site
