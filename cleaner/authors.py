@@ -2,8 +2,10 @@
 Jane Doe covers energy for ..."), which reads like prose and so survives the link rules.
 
 The box says what it is in its markup: schema.org's `itemprop="author"` or a `Person` item, or an
-"author" (German, Polish, Spanish "autor") class or id. Such a name also marks bylines and the
-header holding the headline and the byline, so a box goes only when it reads like a biography:
+"author" (German, Polish, Spanish "autor") class or id; or in its first words, a label of its own
+("AUTOR", "About the author", "Über die Autorin") over the name and the biography. Such a name
+also marks bylines and the header holding the headline and the byline, so a box goes only when
+it reads like a biography:
 at least `MIN_BIO_CHARS` of text, at most `MAX_BOX_CHARS` and a quarter of the page's, no heading
 of the page's story (`h1`), and little of the page's prose (`PageProse.is_small_part`). A byline
 alone ("By Jane Doe") is too short to be taken: the line pass reads it for the article's authors
@@ -22,6 +24,33 @@ MAX_BOX_CHARS = 1200
 # Blocks only: an inline `span itemprop="author"` is a name inside a sentence or a byline.
 _BOX_TAGS = ("div", "section", "aside", "footer", "dl")
 _AUTHOR_WORDS = ("author", "autor")
+# The labels an author box opens with, whitespace folded and case folded.
+AUTHOR_LABELS = frozenset(
+    (
+        "author",
+        "authors",
+        "the author",
+        "about the author",
+        "about the authors",
+        "autor",
+        "autorin",
+        "autoren",
+        "der autor",
+        "die autorin",
+        "über den autor",
+        "über die autorin",
+        "über die autoren",
+        "zur person",
+        "sobre el autor",
+        "sobre la autora",
+        "à propos de l'auteur",
+        "l'auteur",
+        "o autorze",
+        "sull'autore",
+        "over de auteur",
+    )
+)
+_MAX_LABEL_CHARS = 40
 # A box holds at most this share of the page's text: on a page without prose paragraphs (a story
 # in `div` text broken by `br`), `is_small_part` says nothing.
 _MAX_PAGE_SHARE = 0.25
@@ -30,7 +59,7 @@ _MAX_PAGE_SHARE = 0.25
 def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
     """Drop the author boxes: the outermost block marked as an author's that reads as a biography."""
     root = tree.getroottree().getroot()
-    boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box)]
+    boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box) or _labelled(box)]
     if not boxes:
         return
     page = TEXT_LENGTH(root)
@@ -45,6 +74,19 @@ def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
             removed.add_element(box, "author-box")
             dropped.append(box)
             drop_element(box)
+
+
+def _labelled(box: Any) -> bool:
+    """The box opens with an author label: its own first text, or its first child's ("AUTOR" in a
+    `div.header`, "About the author" in an `h4`), read in the walk that looks for marked boxes."""
+    text = box.text
+    if text is None or not text.strip():
+        text = box[0].text if len(box) and isinstance(box[0].tag, str) else None
+    return (
+        bool(text)
+        and len(text) <= _MAX_LABEL_CHARS
+        and " ".join(text.split()).casefold().rstrip(":") in AUTHOR_LABELS
+    )
 
 
 def _marked_author(element: Any) -> bool:

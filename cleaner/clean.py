@@ -10,10 +10,12 @@ from typing import Any
 from lxml import etree
 
 from cleaner.bounds import MAX_ERROR_CHARS, bounded, cut
+from cleaner.captions import prune_image_captions
 from cleaner.closing import drop_signatures, drop_site_plug
 from cleaner.extract import extract_document, parse_tree
 from cleaner.html import PageRejected, decode_page
 from cleaner.language import detect_language
+from cleaner.layout import prune_layout_tables
 from cleaner.metadata import read_metadata
 from cleaner.model import CleanArticle, CleanOptions, RemovedBlock
 from cleaner.noise import Removed, displayed_standfirst, filter_lines, prune_tree
@@ -96,6 +98,8 @@ def _clean(
     rules = options.site_rules.for_url(url)
     standfirst = displayed_standfirst(tree, metadata.description)
     prune_tree(tree, removed, rules)
+    prune_layout_tables(tree, removed)
+    prune_image_captions(tree, removed)
     document = extract_document(tree, url)
     if document is None or not (document.text or "").strip():
         return CleanArticle(error="no article found", removed=removed.blocks)

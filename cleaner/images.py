@@ -30,7 +30,7 @@ def story_images(tree: Any, base: str) -> list[dict[str, str | None]]:
     """The story's images in page order, each once, with its figure's caption (None without one)."""
     images: dict[str, str | None] = {}
     for image in _story_image_elements(tree):
-        if _declared_small(image):
+        if declared_small(image):
             continue
         src = image.get("src") or ""
         address = _absolute(image.get("data-src") if src.startswith("data:") or not src else src, base)
@@ -63,7 +63,8 @@ def _in_link(element: Any) -> bool:
     return next(element.iterancestors("a"), None) is not None
 
 
-def _declared_small(image: Any) -> bool:
+def declared_small(image: Any) -> bool:
+    """Declared smaller than a picture (a tracking pixel, a share button, an emoji in a sentence)."""
     for dimension in ("width", "height"):
         value = (image.get(dimension) or "").strip().removesuffix("px")
         if value.isdigit() and int(value) < _MIN_IMAGE_PIXELS:

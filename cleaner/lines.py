@@ -20,11 +20,16 @@ from cleaner.patterns import (
     CONTRIBUTOR_LINE,
     CONTRIBUTOR_TAIL,
     COPYRIGHT_LINES,
+    COUNTER_LINE,
     CREDIT,
+    CREDIT_WORDS,
     DATE_FILLER_WORDS,
     DISCLOSURE_LINES,
+    EMBED_CONSENT,
+    FIGURE_LABEL,
     LIVE_BLOG_POINTER,
     MONTH_AND_DAY_NAMES,
+    PICTURE_SOURCES,
     PROMO_TERMS,
     PROMPT_LINES,
     READER_ADDRESS,
@@ -74,7 +79,10 @@ _MAX_AROUND_HEADLINE = 60
 _HEADLINE_SEPARATORS = "|-–—:›»·•/：｜"
 _MAX_COPYRIGHT_LINE = 400
 _MAX_CREDIT_WORDS = 30
+_MAX_COUNTER_WORDS = 14
 _MIN_LINES_BEFORE_RELATED = 2
+# Lines that are a caption whole, for the article's captions (a "caption" credit may close one).
+_CAPTION_REASONS = ("picture-credit", "figure-caption")
 # Headings whose block (the lines under them that are no sentence) goes with them.
 _LIST_HEADINGS = ("related-list", "contact-block")
 # A heading left at the end of the text: at most this long, not ending a statement; the text
@@ -175,6 +183,29 @@ def _is_credit(line: Line) -> bool:
     return line.short and CREDIT.search(line.text) is not None and len(line.text.split()) <= _MAX_CREDIT_WORDS
 
 
+def _is_picture_credit(line: Line) -> bool:
+    """A short line naming a picture library or a free licence ("Beitragsbild via Unsplash", "Lego
+    figures by J. Doe, licence CC BY 2.0"), worded as a credit besides the name or ending no
+    sentence: a story's line about such a company ("Getty Images said on Tuesday it would ...")
+    is neither."""
+    text = line.text
+    if len(text) > _MAX_CAPTION_LINE or PICTURE_SOURCES.search(text) is None:
+        return False
+    worded = CREDIT_WORDS.search(PICTURE_SOURCES.sub(" ", text)) is not None
+    return worded or not text.rstrip().endswith(_CLOSING)
+
+
+def _is_figure_caption(line: Line) -> bool:
+    """A caption opened by its figure's label and number: "Abbildung 4: ...", "Fig. 2 - ..."."""
+    return line.short and FIGURE_LABEL.match(line.text) is not None
+
+
+def _is_counter(line: Line) -> bool:
+    """A listing's counter ("Showing 1-10 of 19 results"), a line of a few words."""
+    text = line.text
+    return line.short and COUNTER_LINE.match(text) is not None and len(text.split()) <= _MAX_COUNTER_WORDS
+
+
 # The built-in line rules, in the order they are tried (after the per-site rules and the site
 # memory): the first that matches names the reason.
 BUILT_IN_LINE_RULES = (
@@ -195,6 +226,10 @@ BUILT_IN_LINE_RULES = (
     LineRule("related-list", _is_related_heading),
     LineRule("contact-block", _is_contact_heading),
     LineRule("caption", _is_credit),
+    LineRule("picture-credit", _is_picture_credit),
+    LineRule("figure-caption", _is_figure_caption),
+    LineRule("counter", _is_counter),
+    _pattern_rule("embed-consent", EMBED_CONSENT),
     LineRule("date", lambda line: line.short and _date_only(line.text)),
 )
 
@@ -254,6 +289,8 @@ def filter_lines(
             if kept and _caption_text(kept[-1]):
                 removed.add(kept[-1], "caption")
                 line = f"{kept.pop()} {line}"
+            removed.captions.append(line)
+        if reason in _CAPTION_REASONS:
             removed.captions.append(line)
         story = _story_before_notice(line) if reason == "copyright" else ""
         if story:

@@ -111,6 +111,10 @@ UI_LINES = re.compile(
     r"(durchschnittliche )?bewertung: [\d,.]{1,6}|"
     r"rate this (article|story)|(average )?rating: [\d,.]{1,6}|was this (article|story) helpful\?|"
     r"suscr[íi]bete|abonnez-vous|abbonati|"
+    r"loading|wird geladen|lädt|cargando|chargement( en cours)?|caricamento( in corso)?|ładowanie|carregando|"
+    r"(bilder|foto|photo)?gal(l)?er(y|ie|ía|ia)( de fotos| photos?| fotografica)?|photo gallery|fotostrecke|"
+    r"diaporama|slideshow|(\d{1,3} )?(bilder|fotos|photos|images|pictures)|"
+    r"((bild|foto|photo|image|picture|slide) )?\d{1,3} ?(/|von|of|de|sur|di|z|van) ?\d{1,3}|"
     r"\d{4}-\d{2}-\d{2}|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}(,? \d{1,2}:\d{2})?"
     r")\W*+$",
     re.IGNORECASE,
@@ -279,7 +283,8 @@ RELATED_HEADING = re.compile(
     r"sur le même (sujet|thème)|articles similaires|leggi anche|potrebbe interessarti|"
     r"articoli correlati|zobacz (też|także)|przeczytaj (też|także)|les også|läs också|læs også|"
     r"\w+ relacionad[oa]s?|más (noticias|sobre .{0,40})|te recomendamos|empfohlene (beiträge|artikel)|"
-    r"zum weiterlesen|schon gelesen)\W*$",
+    r"zum weiterlesen|schon gelesen|(weitere|mehr) informationen|(more|further) information|"
+    r"más información|plus d['’]informations|ulteriori informazioni|więcej informacji)\W*$",
     re.IGNORECASE,
 )
 
@@ -299,6 +304,46 @@ CREDIT = re.compile(
     r"(ap|pa|pa wire|reuters|afp|getty images|alamy|epa|dpa|shutterstock|pool)\)\s*$|"
     r"\b(pictures?|photos?|images?|fotos?|bilder?|credits?|beitragsbild|titelbild|bildquelle)\s?:\s*\S.{0,60}$|"
     r"(?:^|\s)©\s*+[^\s\d©][^©]{0,60}$",
+    re.IGNORECASE,
+)
+
+# A listing's counter: "Showing 1-10 of 19 results", "Es werden die Artikel 1 bis 10 von insgesamt 19
+# angezeigt", "Mostrando 1 a 10 de 19" (a line of at most this many words, `cleaner/lines.py`).
+COUNTER_LINE = re.compile(
+    r"^\W*+(?:\S++\s++){0,5}?\d{1,5}\s*+(?:-|–|bis|to|à|a|al)\s*+\d{1,5}\s++"
+    r"(?:of|von|sur|de|di|z|van|av)\s++(?:insgesamt\s++|total\s++)?\d{1,7}\b[^\d]{0,60}$",
+    re.IGNORECASE,
+)
+
+# The label that opens a figure's caption: "Abbildung 4: the weak layer", "Fig. 2 - ...", "Grafik 1 |".
+FIGURE_LABEL = re.compile(
+    r"^\W*+(?:abbildung|abb\.|figure|fig\.|grafik|schaubild|infografik|figura|gráfico|rysunek|rys\.|"
+    r"bild|foto|photo|image|illustration|chart|karte|map)\s*+\d{1,3}[a-z]?\s*+[:.|–—-]\s*+\S",
+    re.IGNORECASE,
+)
+
+# Where a picture came from, when a caption's credit names no agency: picture libraries and free
+# licences ("Beitragsbild via Unsplash", "Image: Jane Doe, CC BY-SA 4.0, via Wikimedia Commons").
+# A line naming one is a credit when it also reads as one (`CREDIT_WORDS`) or ends no sentence.
+# The lookahead on the first letters settles most positions before the alternation is tried.
+PICTURE_SOURCES = re.compile(
+    r"\b(?=[cpwugsiafd])(?:creative commons|cc[ -]by(?:[ -](?:sa|nd|nc))*+|cc0|public domain|gemeinfrei|"
+    r"wikimedia( commons)?|unsplash|pixabay|pexels|shutterstock|istock(?:photo)?|adobe ?stock|getty ?images|"
+    r"picture[ -]alliance|imago(?: images)?|alamy|flickr|depositphotos|fotolia)\b",
+    re.IGNORECASE,
+)
+CREDIT_WORDS = re.compile(
+    r"\b(?:via|foto\w*|photo\w*|bild\w*|image\w*|credits?|crédits?|crédito|"
+    r"licen[cs]\w*|lizenz\w*|urheber\w*|quelle)\b|©|/",
+    re.IGNORECASE,
+)
+
+# The placeholder of an embed a consent tool holds back: "Klicken Sie auf den unteren Button, um den
+# Inhalt von ... zu laden", "Click the button below to load the content from ...".
+EMBED_CONSENT = re.compile(
+    r"^(?=.{0,220}$)(?=.*?\b(?=[lcaeu])(?:laden|load|cargar|charger|anzuzeigen|entsperren|unblock)\b)"
+    r"(?=.*?\b(?=[kcbsp])(?:klick\w*|click\w*|button|schaltfläche|botón|bouton|pulsa\w*|cliqu\w*)\b)"
+    r".*?\b(?=[ickvm])(?:inhalt\w*|content|contenido|contenu|video|karte|map)\b",
     re.IGNORECASE,
 )
 
