@@ -1,0 +1,198 @@
+"""The cleaning workers' fork server: one warm template process from which each worker is forked.
+
+A worker spawned from a clean interpreter paid its start-up for itself, each one and each
+replacement: about 1.8 s of CPU (imports 0.9 s, trafilatura's first pages 0.3 s, the language
+model 0.7 s; docs/performance.md, issue 22). The template pays it once: spawned from a clean
+interpreter (not a fork of the crawl's reactor and threads), it imports the cleaner and the calls'
+module, cleans first pages, loads the language model, then forks a worker for each request. A
+forked worker starts warm in a millisecond, and shares the template's memory (the model's 70 MB)
+until it writes to it.
+
+The template is the crawl's child and the workers are its children. Each dies with its parent
+(`PR_SET_PDEATHSIG`): the crawl's death, even by kill -9, kills the template, whose death kills
+the workers. A worker runs the calls of one socket whose other end is the crawl's
+(crawler/workers.py); its first message there is its process id, for the crawl to kill it or wait
+for it (a pidfd: the template, not the crawl, reaps it). A template that dies is started again on
+the next request: its workers' calls fail as on any worker's death.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import importlib
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import socket
+import struct
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+logger = logging.getLogger(__name__)
+PR_SET_NAME = 15
+PR_SET_PDEATHSIG = 1
+# The names `ps` and /proc/PID/comm show (at most 15 bytes).
+TEMPLATE_NAME = b"wiredesk-forker"
+WORKER_NAME = b"wiredesk-clean"
+HELLO = struct.Struct("!Q")
+"""A worker's first message on its socket: its process id."""
+# A page with an article and one without: trafilatura's fallbacks for the latter load their own
+# parts. Both declare their language; the language model is loaded apart (`_warm_up`).
+_WARM_UP_PAGES = (
+    '<html lang="en"><body><article><p>' + "A first page to clean. " * 20 + "</p></article></body></html>",
+    '<html lang="en"><body><nav>Home</nav></body></html>',
+)
+_WARM_UP_TEXT = "A sentence long enough for the language model to say which language it is in."
+
+
+class ForkServer:
+    """The crawl's side: starts the template (at the first request) and asks it for workers."""
+
+    def __init__(self, serve: str, preload: str, memory_limit_mb: int = 0) -> None:
+        """`serve` ("module:function") is what a worker runs, given its socket; `preload` a module
+        the calls to come need, imported by the template."""
+        self.serve = serve
+        self.preload = preload
+        self.memory_limit_mb = memory_limit_mb
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._control: socket.socket | None = None
+
+    def fork(self) -> socket.socket:
+        """A new worker's socket, this process's end: usable at once (the worker reads its calls
+        once forked). A template that died is started again."""
+        ours, theirs = socket.socketpair()
+        with theirs:
+            for _ in range(2):
+                try:
+                    socket.send_fds(self._running(), [b"w"], [theirs.fileno()], socket.MSG_NOSIGNAL)
+                    break
+                except OSError as error:
+                    logger.warning("the cleaning workers' template died (%s): starting a new one", error)
+                    self.close()
+        return ours
+
+    def _running(self) -> socket.socket:
+        if self._control is None or self._process is None or not self._process.is_alive():
+            self.close()
+            self._control, theirs = socket.socketpair()
+            self._process = multiprocessing.get_context("spawn").Process(
+                target=template,
+                args=(theirs, os.getpid(), self.serve, self.preload, self.memory_limit_mb),
+                name="wiredesk-forker",
+                daemon=True,
+            )
+            with sigint_blocked():  # the template, and so its workers, inherit the signal mask
+                self._process.start()
+            theirs.close()
+        return self._control
+
+    def close(self, wait: float = 0) -> None:
+        """Stop the template (its workers die with it): it leaves at the end of its socket; killed
+        if not within `wait` seconds."""
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            self._process.join(wait)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+            self._process = None
+
+
+def template(control: socket.socket, parent: int, serve: str, preload: str, memory_limit_mb: int) -> None:
+    """The template's life: warm up, then fork a worker for each socket the crawl sends, until the
+    crawl closes its end.
+
+    Single-threaded, as forking requires: numpy's BLAS would start a thread per core at its import,
+    for matrices far too small to need them.
+    """
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent, TEMPLATE_NAME)
+    module, name = serve.split(":")
+    run = getattr(importlib.import_module(module), name)
+    importlib.import_module(preload)
+    _warm_up()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    gc.freeze()  # the collector does not touch (and so copy) the template's objects in a worker
+    itself = os.getpid()
+    with control:
+        while True:
+            _, fds, _, _ = socket.recv_fds(control, 1, 1)
+            if not fds:
+                return
+            channel = socket.socket(fileno=fds[0])
+            if os.fork() == 0:
+                _worker(control, channel, itself, run, memory_limit_mb)
+            channel.close()
+
+
+def _worker(
+    control: socket.socket,
+    channel: socket.socket,
+    parent: int,
+    serve: Callable[[socket.socket], None],
+    memory_limit_mb: int,
+) -> None:
+    """A forked worker's life: die with the template, bound memory, say its pid, serve; never
+    return into the template's loop."""
+    status = 1
+    try:
+        control.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        die_with_parent(parent, WORKER_NAME)
+        if memory_limit_mb > 0:
+            limit = memory_limit_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        channel.sendall(HELLO.pack(os.getpid()))
+        serve(channel)
+        status = 0
+    except BaseException:
+        logger.exception("cleaning worker %d failed", os.getpid())
+    finally:
+        os._exit(status)
+
+
+def _warm_up() -> None:
+    """What a worker's first pages would pay otherwise: trafilatura builds parts of itself on its
+    first extractions (a third of a second), the language model loads (0.7 s)."""
+    import cleaner
+    import crawler.cleaning  # noqa: F401  (the cleaning job's module: every worker's calls)
+    from cleaner.language import detect_language
+
+    for page in _WARM_UP_PAGES:
+        cleaner.clean(page)
+    detect_language(_WARM_UP_TEXT)
+
+
+def die_with_parent(parent: int, name: bytes) -> None:
+    """Ask Linux to kill this process when its parent dies, and name it; a parent already gone
+    (killed while this one started): leave at once."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(PR_SET_NAME, name)
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+@contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Block Ctrl-C in this thread while it may start a process, which inherits the mask across
+    fork and exec: the template and its workers never see SIGINT, from their first instruction on.
+
+    Ctrl-C reaches every process of the terminal's group: the crawl stops itself cleanly and shuts
+    its workers down, where a worker dying of it would print a traceback (even while still
+    importing) and lose its page. The crawl itself misses nothing: its other threads do not block
+    SIGINT, so the kernel hands it to one of them and Python runs the handler as usual.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
