@@ -117,7 +117,10 @@ def template(control: socket.socket, parent: int, serve: str, preload: str, memo
     module, name = serve.split(":")
     run = getattr(importlib.import_module(module), name)
     importlib.import_module(preload)
-    _warm_up()
+    try:
+        _warm_up()
+    except Exception as error:  # a speed-up only: workers then pay it themselves, page by page
+        logger.warning("cleaning workers start cold: warm-up failed: %s", error)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
     gc.freeze()  # the collector does not touch (and so copy) the template's objects in a worker
     itself = os.getpid()
