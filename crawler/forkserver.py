@@ -12,8 +12,14 @@ The template is the crawl's child and the workers are its children. Each dies wi
 (`PR_SET_PDEATHSIG`): the crawl's death, even by kill -9, kills the template, whose death kills
 the workers. A worker runs the calls of one socket whose other end is the crawl's
 (crawler/workers.py); its first message there is its process id, for the crawl to kill it or wait
-for it (a pidfd: the template, not the crawl, reaps it). A template that dies is started again on
-the next request: its workers' calls fail as on any worker's death.
+for it (a pidfd: the template, not the crawl, reaps it).
+
+A template that dies costs its workers' calls a try each, as any worker's death: each call is tried
+once more on a worker of a new template. It is never started again in a loop: a template that died
+before it was warm (it says `READY` once it is) would die the same way again, and after
+`TEMPLATES` templates the next death is no accident either; from then on each worker is spawned
+from a clean interpreter by the crawl itself and starts cold (`cold_worker`), as before the fork
+server, and one log line says so.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ TEMPLATE_NAME = b"wiredesk-forker"
 WORKER_NAME = b"wiredesk-clean"
 HELLO = struct.Struct("!Q")
 """A worker's first message on its socket: its process id."""
+READY = b"r"
+"""The template's one message on its control socket, once warm: a death after it is not its start-up's."""
+TEMPLATES = 3
+"""Templates one fork server starts at most; past them, workers start cold."""
 # A page with an article and one without: trafilatura's fallbacks for the latter load their own
 # parts. Both declare their language; the language model is loaded apart (`_warm_up`).
 _WARM_UP_PAGES = (
@@ -50,7 +60,8 @@ _WARM_UP_TEXT = "A sentence long enough for the language model to say which lang
 
 
 class ForkServer:
-    """The crawl's side: starts the template (at the first request) and asks it for workers."""
+    """The crawl's side: starts the template (at the first request) and asks it for workers, or
+    spawns them cold once templates keep dying."""
 
     def __init__(self, serve: str, preload: str, memory_limit_mb: int = 0) -> None:
         """`serve` ("module:function") is what a worker runs, given its socket; `preload` a module
@@ -58,55 +69,107 @@ class ForkServer:
         self.serve = serve
         self.preload = preload
         self.memory_limit_mb = memory_limit_mb
+        self.cold = False
+        """Templates kept dying: each worker is spawned from a clean interpreter."""
+        self._templates = 0
         self._process: multiprocessing.process.BaseProcess | None = None
         self._control: socket.socket | None = None
+        self._spawned: list[multiprocessing.process.BaseProcess] = []
+        """Cold workers, this process's children: reaped once ended."""
 
     def fork(self) -> socket.socket:
         """A new worker's socket, this process's end: usable at once (the worker reads its calls
-        once forked). A template that died is started again."""
+        once forked, or once started cold)."""
         ours, theirs = socket.socketpair()
         with theirs:
-            for _ in range(2):
+            while (control := self._running()) is not None:
                 try:
-                    socket.send_fds(self._running(), [b"w"], [theirs.fileno()], socket.MSG_NOSIGNAL)
-                    break
+                    socket.send_fds(control, [b"w"], [theirs.fileno()], socket.MSG_NOSIGNAL)
+                    return ours
                 except OSError as error:
-                    logger.warning("the cleaning workers' template died (%s): starting a new one", error)
-                    self.close()
+                    self._ended(str(error))
+            self._spawn(theirs)
         return ours
 
-    def _running(self) -> socket.socket:
-        if self._control is None or self._process is None or not self._process.is_alive():
-            self.close()
+    def _running(self) -> socket.socket | None:
+        """The live template's control socket, the template started if need be; None once cold."""
+        if self._process is not None and not self._process.is_alive():
+            self._ended(f"exit code {self._process.exitcode}")
+        if self._control is None and not self.cold:
             self._control, theirs = socket.socketpair()
-            self._process = multiprocessing.get_context("spawn").Process(
+            process = multiprocessing.get_context("spawn").Process(
                 target=template,
                 args=(theirs, os.getpid(), self.serve, self.preload, self.memory_limit_mb),
                 name="wiredesk-forker",
                 daemon=True,
             )
-            with sigint_blocked():  # the template, and so its workers, inherit the signal mask
-                self._process.start()
-            theirs.close()
+            self._templates += 1
+            with theirs, sigint_blocked():  # the template, and so its workers, inherit the signal mask
+                process.start()
+            self._process = process
         return self._control
 
+    def _ended(self, why: str) -> None:
+        """The template died (`why`): the next one is started, unless it died before it was warm
+        or it was the last one; then workers start cold from now on, and one line says so."""
+        warm = self._said_ready()
+        self._stop_template()
+        self.cold = not warm or self._templates >= TEMPLATES
+        if self.cold:
+            logger.warning(
+                "the cleaning workers' template died %s (%s): workers now start cold, one interpreter each",
+                "again" if warm else "before it was warm",
+                why,
+            )
+        else:
+            logger.warning("the cleaning workers' template died (%s): starting a new one", why)
+
+    def _said_ready(self) -> bool:
+        try:
+            return self._control is not None and self._control.recv(1, socket.MSG_DONTWAIT) == READY
+        except OSError:
+            return False
+
+    def _spawn(self, theirs: socket.socket) -> None:
+        """A cold worker on `theirs`, this process's child; the ended ones are reaped meanwhile."""
+        self._spawned = [process for process in self._spawned if process.is_alive()]
+        process = multiprocessing.get_context("spawn").Process(
+            target=cold_worker,
+            args=(theirs, os.getpid(), self.serve, self.memory_limit_mb),
+            name="wiredesk-clean",
+            daemon=True,
+        )
+        with sigint_blocked():
+            process.start()
+        self._spawned.append(process)
+
     def close(self, wait: float = 0) -> None:
-        """Stop the template (its workers die with it): it leaves at the end of its socket; killed
-        if not within `wait` seconds."""
+        """Stop the template (its workers die with it) and the cold workers: each leaves at the
+        end of its socket; killed if not within `wait` seconds."""
+        self._stop_template(wait)
+        for process in self._spawned:
+            _join(process, wait)
+        self._spawned.clear()
+
+    def _stop_template(self, wait: float = 0) -> None:
         if self._control is not None:
             self._control.close()
             self._control = None
         if self._process is not None:
-            self._process.join(wait)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join()
+            _join(self._process, wait)
             self._process = None
 
 
+def _join(process: multiprocessing.process.BaseProcess, wait: float) -> None:
+    process.join(wait)
+    if process.is_alive():
+        process.kill()
+        process.join()
+
+
 def template(control: socket.socket, parent: int, serve: str, preload: str, memory_limit_mb: int) -> None:
-    """The template's life: warm up, then fork a worker for each socket the crawl sends, until the
-    crawl closes its end.
+    """The template's life: warm up, say so (`READY`), then fork a worker for each socket the crawl
+    sends, until the crawl closes its end.
 
     Single-threaded, as forking requires: numpy's BLAS would start a thread per core at its import,
     for matrices far too small to need them.
@@ -114,8 +177,7 @@ def template(control: socket.socket, parent: int, serve: str, preload: str, memo
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent, TEMPLATE_NAME)
-    module, name = serve.split(":")
-    run = getattr(importlib.import_module(module), name)
+    run = _served(serve)
     importlib.import_module(preload)
     try:
         _warm_up()
@@ -125,29 +187,43 @@ def template(control: socket.socket, parent: int, serve: str, preload: str, memo
     gc.freeze()  # the collector does not touch (and so copy) the template's objects in a worker
     itself = os.getpid()
     with control:
+        control.sendall(READY)
         while True:
             _, fds, _, _ = socket.recv_fds(control, 1, 1)
             if not fds:
                 return
             channel = socket.socket(fileno=fds[0])
             if os.fork() == 0:
-                _worker(control, channel, itself, run, memory_limit_mb)
+                control.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _worker(channel, itself, run, memory_limit_mb)
             channel.close()
 
 
+def cold_worker(channel: socket.socket, parent: int, serve: str, memory_limit_mb: int) -> None:
+    """A worker spawned by the crawl itself, once templates keep dying: it imports what it needs
+    and serves, cold (its first pages pay the warm-up)."""
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker(channel, parent, _served(serve), memory_limit_mb)
+
+
+def _served(serve: str) -> Callable[[socket.socket], None]:
+    module, name = serve.split(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
 def _worker(
-    control: socket.socket,
-    channel: socket.socket,
-    parent: int,
-    serve: Callable[[socket.socket], None],
-    memory_limit_mb: int,
+    channel: socket.socket, parent: int, serve: Callable[[socket.socket], None], memory_limit_mb: int
 ) -> None:
-    """A forked worker's life: die with the template, bound memory, say its pid, serve; never
-    return into the template's loop."""
+    """A worker's life: die with its parent, bound its memory, say its pid, serve; never return
+    (into the template's loop, or multiprocessing's).
+
+    The address-space limit is set here, in the worker and after the imports, never in the
+    template: it bounds the worker as a spawned one was bounded, its interpreter and libraries
+    (about 250 MB, shared with the template until written to) and what its page costs."""
     status = 1
     try:
-        control.close()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         die_with_parent(parent, WORKER_NAME)
         if memory_limit_mb > 0:
             limit = memory_limit_mb * 1024 * 1024

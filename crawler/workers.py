@@ -328,10 +328,17 @@ def _receive(channel: socket.socket) -> bytearray | None:
 
 
 def _read_exactly(channel: socket.socket, size: int) -> bytearray | None:
+    """`size` bytes (blocking); None when the crawl closed its end.
+
+    A close can come as a reset: the crawl closed its end with this worker's pid still unread
+    (a worker started, never given a call, at shutdown), and the kernel then resets the socket."""
     buffer = bytearray(size)
     view, filled = memoryview(buffer), 0
     while filled < size:
-        got = channel.recv_into(view[filled:])
+        try:
+            got = channel.recv_into(view[filled:])
+        except ConnectionResetError:
+            return None
         if not got:
             return None
         filled += got

@@ -7,6 +7,7 @@ import asyncio
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +17,8 @@ from pathlib import Path
 from conftest import COMMAND_DEADLINE, REPO
 
 from cleaner.language import _identifier
-from crawler.workers import WorkerPool
+from crawler.forkserver import HELLO
+from crawler.workers import WorkerPool, serve
 
 
 def _portrait() -> tuple[int, int, str, int, bool, int]:
@@ -87,7 +89,8 @@ def test_a_template_that_dies_costs_its_workers_and_no_call() -> None:
 
 _CRAWL = """
 import asyncio, os, sys
-from crawler.workers import WorkerPool
+from crawler.forkserver import HELLO
+from crawler.workers import WorkerPool, serve
 
 async def main():
     pool = WorkerPool(2)
@@ -109,3 +112,13 @@ def test_workers_and_their_template_die_with_the_crawl_killed() -> None:
         crawl.kill()
         crawl.wait()
     _wait(lambda: _gone(template) and _gone(worker), "the template and worker to die with the crawl")
+
+
+def test_a_worker_whose_pid_was_never_read_leaves_quietly_at_shutdown() -> None:
+    """The crawl closes the socket of a worker it gave no call, its pid unread: the kernel resets
+    the socket, and the worker took the reset for a failure (a traceback in the crawl's log)."""
+    ours, theirs = socket.socketpair()
+    theirs.sendall(HELLO.pack(os.getpid()))
+    ours.close()
+    serve(theirs)
+    assert theirs.fileno() == -1
