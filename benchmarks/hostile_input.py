@@ -68,11 +68,14 @@ def adversarial_lines(
 ) -> Iterator[str | bytes]:
     """Lines of about `length` characters built to make `pattern` backtrack: long runs of one
     character and of character pairs, its own words repeated (near misses), after prefixes that
-    get anchored patterns going, each with an ending that makes the match fail late. The same
-    lines in the same order whatever the length (tests/test_patterns.py compares lengths)."""
+    get anchored patterns going, each with an ending that makes the match fail late; and its words
+    as start tags repeated up to an end tag cut off before its `>` (a pattern that fails there
+    would scan again from every earlier start tag). The same lines in the same order whatever the
+    length (tests/test_patterns.py compares lengths)."""
     runs = [character * length for character in _CHARACTERS]
     runs += [(a + b) * (length // 2) for a in " _.a" for b in " _.-aA("]
-    for word in _words(pattern.pattern if isinstance(pattern.pattern, str) else pattern.pattern.decode()):
+    words = _words(pattern.pattern if isinstance(pattern.pattern, str) else pattern.pattern.decode())
+    for word in words:
         runs += [_repeat(word + separator, length) for separator in _SEPARATORS]
         runs += [
             _repeat(word.upper() + " ", length),
@@ -84,6 +87,9 @@ def adversarial_lines(
             for ending in _ENDINGS:
                 line = (prefix + run)[:length] + ending
                 yield line.encode() if isinstance(pattern.pattern, bytes) else line
+    for word in words:
+        line = _repeat(f"<{word}", length)[:length] + f"</{word}"
+        yield line.encode() if isinstance(pattern.pattern, bytes) else line
 
 
 def _repeat(unit: str, length: int) -> str:

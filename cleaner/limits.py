@@ -61,9 +61,11 @@ _NAME_OR_ATTRIBUTE = re.compile(r"""[^\s"'<>/=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+
 # What comes before each attribute of a tag: some whitespace, a slash, or a value's closing quote.
 _BEFORE_ATTRIBUTES = (" ", "\n", "\t", "\r", "\f", "/", '"', "'")
 # What holds no tags: a script's or a style's text, a comment. Each runs to its end tag, or to the
-# end of the page if it has none (as in a browser), so each search scans its stretch once.
+# end of the page if it has none (as in a browser), so each search scans its stretch once. An end
+# tag cut off before its `>` runs to the end of the page too: were it a failed match, the search
+# would try again at every later `<script`, each scan reaching that end tag (quadratic).
 _NO_TAGS_INSIDE = re.compile(
-    r"<(script|style)\b(?:[^<]++|<(?!/\1\b))*+(?:</\1\b[^>]*+>|\Z)|<!--(?:[^-]++|-(?!->))*+(?:-->|\Z)",
+    r"<(script|style)\b(?:[^<]++|<(?!/\1\b))*+(?:</\1\b[^>]*+>?|\Z)|<!--(?:[^-]++|-(?!->))*+(?:-->|\Z)",
     re.IGNORECASE,
 )
 # The page's pieces in order: a stretch that holds no tags (group 1 names a script or a style;

@@ -43,7 +43,7 @@ _BARE_AMPERSAND = re.compile(
 # The start tag of an entry of a sitemap or index; and the document's root start tag (with its
 # namespace declarations), to read an entry on its own.
 _ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(?:url|sitemap)\b", re.IGNORECASE)
-_SITEMAP_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*+:)?(?:urlset|sitemapindex))\b[^>]*+>", re.IGNORECASE)
+_SITEMAP_ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*+:)?(?:urlset|sitemapindex))\b[^<>]*+>", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 # How far into a document its root element and DOCTYPE are looked for, past its leading comments
