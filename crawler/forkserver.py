@@ -36,7 +36,7 @@ import socket
 import struct
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 logger = logging.getLogger(__name__)
 PR_SET_NAME = 15
@@ -187,17 +187,24 @@ def template(control: socket.socket, parent: int, serve: str, preload: str, memo
     gc.freeze()  # the collector does not touch (and so copy) the template's objects in a worker
     itself = os.getpid()
     with control:
-        control.sendall(READY)
-        while True:
-            _, fds, _, _ = socket.recv_fds(control, 1, 1)
-            if not fds:
-                return
+        with suppress(BrokenPipeError):  # the crawl is gone already: the loop ends at once
+            control.sendall(READY)
+        while fds := _next_socket(control):
             channel = socket.socket(fileno=fds[0])
             if os.fork() == 0:
                 control.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 _worker(channel, itself, run, memory_limit_mb)
             channel.close()
+
+
+def _next_socket(control: socket.socket) -> list[int]:
+    """The next worker's socket the crawl sent (blocking); none once it closed its end, which comes
+    as a reset when it never read `READY` (the kernel resets a socket closed with data unread)."""
+    try:
+        return socket.recv_fds(control, 1, 1)[1]
+    except ConnectionResetError:
+        return []
 
 
 def cold_worker(channel: socket.socket, parent: int, serve: str, memory_limit_mb: int) -> None:

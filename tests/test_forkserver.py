@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import COMMAND_DEADLINE, REPO
 
 from cleaner.language import _identifier
@@ -122,3 +123,16 @@ def test_a_worker_whose_pid_was_never_read_leaves_quietly_at_shutdown() -> None:
     ours.close()
     serve(theirs)
     assert theirs.fileno() == -1
+
+
+def test_a_pool_shut_down_leaves_no_traceback(capfd: pytest.CaptureFixture[str]) -> None:
+    """The crawl closes the template's control socket with the template's `READY` unread: the
+    kernel resets it, and the template took the reset for a failure (a traceback at every crawl's
+    end)."""
+    pool = WorkerPool(1)
+    try:
+        ((_, template, *_),) = _run(pool, [_portrait])  # type: ignore[misc]
+    finally:
+        pool.shutdown()
+    _wait(lambda: _gone(template), "the template to end")
+    assert "Traceback" not in capfd.readouterr().err
