@@ -94,8 +94,8 @@ def report(args: argparse.Namespace, crawl: CrawlFigures, alone: Baseline, pool:
 
 
 def _memory(crawl: CrawlFigures) -> str:
-    total, main = crawl.peak_rss / 2**20, crawl.peak_main_rss / 2**20
-    return f"{total:.0f} MiB (all its processes; main process {main:.0f})"
+    total, main, pss = crawl.peak_rss / 2**20, crawl.peak_main_rss / 2**20, crawl.peak_pss / 2**20
+    return f"{total:.0f} MiB (all its processes; main process {main:.0f}; {pss:.0f} PSS, shared pages once)"
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,9 @@ class CrawlFigures:
     seconds: float
     peak_rss: int
     """Summed over the crawl's processes."""
+    peak_pss: int
+    """The same for proportional set sizes: a page the cleaning workers share with their template
+    (crawler/forkserver.py) counts once, where RSS counts it in each."""
     peak_main_rss: int
     main_cpu: float
     """CPU seconds (user + system) of the crawl's own process."""
@@ -180,7 +183,14 @@ def measure_crawl(args: argparse.Namespace, articles: int, tmp: Path) -> CrawlFi
         main_cpu = tree.cpu.get(crawl.pid, 0.0)
         workers_cpu = sum(tree.cpu.values()) - main_cpu
         return CrawlFigures(
-            stored, seconds, tree.peak_rss, tree.peak_main_rss, main_cpu, workers_cpu, server_cpu
+            stored,
+            seconds,
+            tree.peak_rss,
+            tree.peak_pss,
+            tree.peak_main_rss,
+            main_cpu,
+            workers_cpu,
+            server_cpu,
         )
     finally:
         server.terminate()
@@ -278,6 +288,7 @@ class ProcessTree:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.peak_rss = 0
+        self.peak_pss = 0
         self.peak_main_rss = 0
         self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
@@ -289,6 +300,7 @@ class ProcessTree:
             pids = process_tree(self.pid)
             rss = {pid: _rss(pid) for pid in pids}
             self.peak_rss = max(self.peak_rss, sum(rss.values()))
+            self.peak_pss = max(self.peak_pss, sum(map(_pss, pids)))
             self.peak_main_rss = max(self.peak_main_rss, rss[self.pid])
             for pid in pids:
                 self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu_seconds(pid))
@@ -317,6 +329,16 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
 
 
 def _rss(pid: int) -> int:

@@ -1,6 +1,6 @@
 """The cleaning workers: processes that each clean one page at a time, so a dead one costs one page.
 
-Each worker is one spawned process and one socket to it: the reactor thread writes a call (its
+Each worker is one process and one socket to it: the reactor thread writes a call (its
 pickle, then its page's bytes as they are, uncopied) to an idle worker's socket and the event loop
 reads the outcome when it arrives (`add_reader`), so handing a page over costs no thread: no
 `ProcessPoolExecutor` manager or queue feeder threads, nor the GIL passed between them twice a page
@@ -16,8 +16,9 @@ not return to Python (lxml, libxml2). With
 way of a death (tried once more, then `WorkerDied`): a stuck page costs two workers and twice that
 time, where it held its worker, and the crawl, for ever.
 
-Workers start from a clean interpreter (`spawn`, not a fork of the reactor's threads), die with
-the crawl even on its kill -9 (`PR_SET_PDEATHSIG`), and clean first pages before real ones. With
+Workers are forked from a warm template process (crawler/forkserver.py), which starts from a clean
+interpreter (`spawn`, not a fork of the reactor's threads) and pays the imports and warm-up once;
+they die with the crawl even on its kill -9 (`PR_SET_PDEATHSIG`, through the template). With
 WIREDESK_CLEAN_MEMORY_LIMIT, a worker's address space is bounded (RLIMIT_AS): a page that needs
 more gets MemoryError, its own failure, instead of waking the kernel's OOM killer.
 """
@@ -25,34 +26,22 @@ more gets MemoryError, its own failure, instead of waking the kernel's OOM kille
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import importlib
 import logging
-import multiprocessing
 import os
 import pickle
-import resource
+import select
 import signal
 import socket
 import struct
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-import cleaner
+from crawler.forkserver import HELLO, ForkServer
 
 logger = logging.getLogger(__name__)
-PR_SET_PDEATHSIG = 1
 TRIES = 2
 """A call whose worker dies is tried on a new worker once more; the second death is its own."""
-# A page with an article and one without: trafilatura's fallbacks for the latter load their own
-# parts. Both declare their language: the language detector's model (70 MB resident, 100 MB at its
-# peak while loading) is loaded by the first page that needs it, which on most sites is none.
-_WARM_UP_PAGES = (
-    '<html lang="en"><body><article><p>' + "A first page to clean. " * 20 + "</p></article></body></html>",
-    '<html lang="en"><body><nav>Home</nav></body></html>',
-)
 # A message on a worker's socket: its length (8 bytes, network order), then a pickle of that length.
 _HEADER = struct.Struct("!Q")
 # A call adds, after its pickle, a message of its pages' lengths, then the pages (`_call_message`).
@@ -86,6 +75,7 @@ class WorkerPool:
         """Workers known to have started (warmed up): a call's time there is the call's own."""
         self._idle: asyncio.Queue[_Worker] | None = None
         self._workers: set[_Worker] = set()
+        self._forks: ForkServer | None = None
 
     async def run(self, call: Callable[..., Result], *args: Any, name: str = "") -> Result:
         """`call(*args)` in a worker; its exceptions come back as they are, a dead worker as WorkerDied.
@@ -107,6 +97,7 @@ class WorkerPool:
         """On an idle worker; a worker that dies under the call is replaced (_WorkerLost), and so is
         one whose call was cancelled (its outcome, still to come, is no answer to the next call)."""
         if self._idle is None:
+            self._forks = ForkServer(f"{__name__}:serve", call.__module__, self.memory_limit_mb)
             self._idle = asyncio.Queue()
             for _ in range(self.size):
                 self._idle.put_nowait(self._start())
@@ -127,7 +118,8 @@ class WorkerPool:
                 idle.put_nowait(worker)
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.memory_limit_mb)
+        assert self._forks is not None
+        worker = _Worker(self._forks.fork())
         self._workers.add(worker)
         return worker
 
@@ -144,6 +136,9 @@ class WorkerPool:
             worker.close()
         for worker in self._workers:
             worker.stop(_SHUTDOWN_WAIT)
+        if self._forks is not None:
+            self._forks.close(_SHUTDOWN_WAIT)
+            self._forks = None
         self._workers.clear()
         self._started.clear()
         self._idle = None
@@ -156,17 +151,7 @@ class _Worker:
     rest when it can take more (`add_writer`); the outcome is read as it comes (`add_reader`).
     """
 
-    def __init__(self, memory_limit_mb: int) -> None:
-        ours, theirs = socket.socketpair()
-        self.process = multiprocessing.get_context("spawn").Process(
-            target=serve,
-            args=(theirs, os.getpid(), memory_limit_mb),
-            name="wiredesk-clean",
-            daemon=True,
-        )
-        with _sigint_blocked():  # the worker inherits the signal mask: see _sigint_blocked
-            self.process.start()
-        theirs.close()
+    def __init__(self, ours: socket.socket) -> None:
         ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SOCKET_BUFFER)
         ours.setblocking(False)
         self._socket = ours
@@ -174,6 +159,9 @@ class _Worker:
         self._outcome: asyncio.Future[bytearray] | None = None
         self._unsent: list[memoryview] = []
         self._received = bytearray()
+        self._pidfd = -1
+        """The worker's process (a pidfd, -1 until its first message, its pid, has been read): not
+        this process's child, the template's, which reaps it."""
 
     async def run(self, call: Callable[..., Result], args: tuple[Any, ...], stuck_after: float = 0) -> Result:
         """`call(*args)` there; _WorkerLost if the worker dies first (or is killed, stuck after
@@ -204,7 +192,7 @@ class _Worker:
         except OSError as error:
             self._lose(f"writing to it failed ({error})")
             return
-        while written and written >= len(self._unsent[0]):
+        while self._unsent and written >= len(self._unsent[0]):  # empty parts too (no page)
             written -= len(self._unsent.pop(0))
         if written:
             self._unsent[0] = self._unsent[0][written:]
@@ -227,14 +215,21 @@ class _Worker:
             self._lose("it ended")
             return
         self._received += chunk
-        if len(self._received) < _HEADER.size:
+        if self._pidfd < 0 and len(self._received) >= HELLO.size:
+            try:
+                self._pidfd = os.pidfd_open(HELLO.unpack_from(self._received)[0])
+            except ProcessLookupError:  # gone already, reaped by the template
+                self._lose("it ended as it started")
+                return
+            del self._received[: HELLO.size]
+        if self._pidfd < 0 or len(self._received) < _HEADER.size:
             return
         (size,) = _HEADER.unpack_from(self._received)
         if len(self._received) >= _HEADER.size + size and self._outcome and not self._outcome.done():
             self._outcome.set_result(self._received)
 
     def _lose(self, why: str) -> None:
-        logger.debug("cleaning worker %s: %s", self.process.pid, why)
+        logger.debug("cleaning worker %s: %s", self._pidfd, why)
         self._unwatch()
         if self._outcome is not None and not self._outcome.done():
             self._outcome.set_exception(_WorkerLost(why))
@@ -242,7 +237,7 @@ class _Worker:
     def _kill_stuck(self, seconds: float) -> None:
         """Its call passed `stuck_after`: kill it; its socket then ends and the call is lost."""
         logger.warning("a cleaning worker is stuck after %g s: killing it", seconds)
-        self.process.kill()
+        self._kill()
 
     def _unwatch(self) -> None:
         descriptor = self._socket.fileno()
@@ -260,22 +255,23 @@ class _Worker:
             self._outcome.cancel()
 
     def stop(self, wait: float = 0) -> None:
-        """Close its socket, give it `wait` seconds to leave, then kill it."""
+        """Close its socket, give it `wait` seconds to leave, then kill it. A worker whose pid has
+        not come yet has run no call: it leaves at the end of its socket."""
         self.close()
-        self.process.join(wait)
-        if self.process.is_alive():
-            self.process.kill()
+        if self._pidfd >= 0:
+            if not select.select([self._pidfd], [], [], wait)[0]:  # readable once it has ended
+                self._kill()
+            os.close(self._pidfd)
+            self._pidfd = -1
+
+    def _kill(self) -> None:
+        if self._pidfd >= 0:
+            signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
 
 
-def serve(channel: socket.socket, parent: int, memory_limit_mb: int) -> None:
-    """A cleaning worker's life: start (`start_worker`), then run each call the crawl sends on
-    `channel` and send back its outcome, until the crawl closes its end.
-
-    Ctrl-C is ignored here as well as blocked at the start (`_sigint_blocked`): the spawned
-    interpreter does not always keep the mask it inherited, and a worker dying of the terminal's
-    SIGINT printed a traceback in the middle of the crawl's clean stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    start_worker(parent, memory_limit_mb)
+def serve(channel: socket.socket) -> None:
+    """A cleaning worker's life once forked (crawler/forkserver.py): run each call the crawl sends
+    on `channel` and send back its outcome, until the crawl closes its end."""
     with channel:
         while (received := _receive_call(channel)) is not None:
             try:
@@ -332,10 +328,17 @@ def _receive(channel: socket.socket) -> bytearray | None:
 
 
 def _read_exactly(channel: socket.socket, size: int) -> bytearray | None:
+    """`size` bytes (blocking); None when the crawl closed its end.
+
+    A close can come as a reset: the crawl closed its end with this worker's pid still unread
+    (a worker started, never given a call, at shutdown), and the kernel then resets the socket."""
     buffer = bytearray(size)
     view, filled = memoryview(buffer), 0
     while filled < size:
-        got = channel.recv_into(view[filled:])
+        try:
+            got = channel.recv_into(view[filled:])
+        except ConnectionResetError:
+            return None
         if not got:
             return None
         filled += got
@@ -349,46 +352,3 @@ def _send(channel: socket.socket, message: bytes) -> None:
 def _preload(module: str) -> None:
     """In a new worker: import the module of the calls to come (crawler.pipelines: Scrapy, SQLAlchemy)."""
     importlib.import_module(module)
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block Ctrl-C in this thread while it may start a worker process, which inherits the mask
-    across fork and exec: the worker never sees SIGINT, from its first instruction on.
-
-    Ctrl-C reaches every process of the terminal's group: the crawl stops itself cleanly and shuts
-    its workers down, where a worker dying of it would print a traceback (even while still
-    importing) and lose its page. The crawl itself misses nothing: its other threads do not block
-    SIGINT, so the kernel hands it to one of them and Python runs the handler as usual.
-    """
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def start_worker(parent: int, memory_limit_mb: int = 0) -> None:
-    """In a new cleaning worker: die with the crawl, bound memory, then clean first pages.
-
-    trafilatura builds parts of itself on its first extractions (a third of a second); done here,
-    that start-up cost is not charged to the first real pages' time limit.
-    """
-    die_with_parent(parent)
-    if memory_limit_mb > 0:
-        limit = memory_limit_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    for page in _WARM_UP_PAGES:
-        cleaner.clean(page)
-
-
-def die_with_parent(parent: int) -> None:
-    """In a cleaning worker: ask Linux to kill this process when the crawl that started it dies.
-
-    A crawl killed while the worker was still starting has already gone: then leave at once.
-    """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(0)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
+from crawler import workers
 from crawler.workers import TRIES, WorkerDied, WorkerPool
 
 
@@ -89,3 +90,33 @@ def test_a_cancelled_call_leaves_no_outcome_for_the_next_call() -> None:
             pool.shutdown()
 
     assert isinstance(asyncio.run(scenario()), int)
+
+
+def _slow_size(page: bytes = b"") -> int:
+    time.sleep(0.3)
+    return len(page)
+
+
+def test_a_call_written_whole_leaves_the_event_loop_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call without a page ends with an empty part: once it was written, the socket was still
+    watched for writing, and the event loop ran the writer over and over (a core of the crawl's
+    CPU) until the outcome came: for seconds while a new worker started."""
+    writes = []
+    write = workers._Worker._write
+
+    def counted(worker: workers._Worker) -> None:
+        writes.append(worker)
+        write(worker)
+
+    monkeypatch.setattr(workers._Worker, "_write", counted)
+
+    async def scenario() -> list[int]:
+        pool = WorkerPool(1, stuck_after=60)  # its first call, no page, waits for the worker to start
+        try:
+            first = await pool.run(_slow_size, name="no page")
+            return [first, await pool.run(_slow_size, b"page", name="page")]
+        finally:
+            pool.shutdown()
+
+    assert asyncio.run(scenario()) == [0, 4]
+    assert len(writes) == 3, f"{len(writes)} writes for 3 calls (a start-up call and two)"

@@ -34,11 +34,14 @@ def _wait(predicate: Callable[[], bool], seconds: float, what: str) -> None:
 
 
 def _children(pid: int) -> set[int]:
-    return {
+    """The process's descendants: its children (the cleaning workers' template, multiprocessing's
+    resource tracker) and theirs (the cleaning workers, crawler/forkserver.py)."""
+    children = {
         int(child)
         for task in Path(f"/proc/{pid}/task").glob("*/children")
         for child in task.read_text().split()
     }
+    return children.union(*map(_children, children))
 
 
 def _daemon(tmp_path: Path, sources: Path, *names: str) -> subprocess.Popen[bytes]:

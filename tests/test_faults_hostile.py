@@ -128,18 +128,23 @@ def test_the_hostile_site_stores_every_good_article_and_counts_every_loss(
 
 
 def _workers_of(crawl: subprocess.Popen[str]) -> list[int]:
-    """The crawl's cleaning workers: its children started by multiprocessing's spawn."""
-    found = []
+    """The crawl's cleaning workers: the children of its child, the workers' template
+    (crawler/forkserver.py), named `wiredesk-clean`."""
+    parents, names = {}, {}
     for entry in Path("/proc").iterdir():
         try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except (OSError, ValueError):
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
             continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == crawl.pid and b"spawn_main" in command:
-            found.append(int(entry.name))
-    return found
+        if not stat:
+            continue
+        name, rest = stat.split(" (", 1)[1].rsplit(")", 1)
+        parents[int(entry.name)], names[int(entry.name)] = int(rest.split()[1]), name
+    return [
+        pid
+        for pid, parent in parents.items()
+        if names[pid] == "wiredesk-clean" and parents.get(parent) == crawl.pid
+    ]
 
 
 def test_a_cleaning_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) -> None:
