@@ -23,14 +23,22 @@ _MIN_PROBABILITY = 0.9
 
 
 @cache
-def _identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+def _identifier() -> LanguageIdentifier | None:
+    """The model, or None for this process's life when it cannot be loaded: py3langid unpacks it
+    through a temporary file, which a full disk or a file-size limit refuses. A page without a
+    language is still a page; a page lost to a cleaner error is not."""
+    try:
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    except OSError:
+        return None
 
 
 def detect_language(text: str) -> str | None:
-    """The ISO 639-1 code of the text's language ("en", "de"), or None when unsure or too short."""
+    """The ISO 639-1 code of the text's language ("en", "de"), or None when unsure, too short, or
+    when the model cannot be loaded."""
     sample = text[:_SAMPLE_CHARS]
-    if len(sample.strip()) < _MIN_TEXT_CHARS:
+    identifier = _identifier()
+    if identifier is None or len(sample.strip()) < _MIN_TEXT_CHARS:
         return None
-    code, probability = _identifier().classify(sample)
+    code, probability = identifier.classify(sample)
     return str(code) if probability >= _MIN_PROBABILITY else None

@@ -4,8 +4,11 @@ and a language even when the page declares none (issue 18). Small pages of our o
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
+from conftest import COMMAND_DEADLINE
 
 import cleaner
 from cleaner.bounds import MAX_IMAGES, MAX_KEYWORDS
@@ -103,6 +106,24 @@ def test_language_detected_only_when_the_page_declares_none() -> None:
 def test_detection_abstains_on_too_little_text() -> None:
     assert detect_language("Ferry") is None
     assert detect_language(ENGLISH) == "en"
+
+
+# A process that cannot write files (a full disk, a file-size limit) cleans a page that declares
+# no language: py3langid unpacks its model through a temporary file.
+_CLEAN_UNDER_FILE_LIMIT = f"""
+import resource, cleaner
+resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+page = {page(lang=None)!r}
+article = cleaner.clean(page, {PAGE_URL!r})
+print(article.language, len(article.text) > 200)
+"""
+
+
+def test_a_language_model_that_cannot_load_costs_the_language_not_the_page() -> None:
+    command = [sys.executable, "-c", _CLEAN_UNDER_FILE_LIMIT]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_DEADLINE, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["None", "True"]
 
 
 def test_hostile_media_metadata_is_bounded() -> None:
