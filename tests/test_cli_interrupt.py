@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import FAST, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 from warcfiles import bulk_warc
 
 import crawler.run
@@ -75,19 +75,19 @@ def test_ctrl_c_then_resume(tmp_path: Path) -> None:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         articles = {bulk_path(n) for n in range(ARTICLES)}
         crawl = _crawl(sources, db, jobdir)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while _fetched(newsroom, articles) < 4 and crawl.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert crawl.poll() is None, "the crawl ended before it could be interrupted"
         os.killpg(crawl.pid, signal.SIGINT)
-        _, stderr = crawl.communicate(timeout=120)
+        _, stderr = crawl.communicate(timeout=COMMAND_DEADLINE)
         assert crawl.returncode == 130, stderr
         assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
         assert "interrupted" in stderr and "--resume" in stderr
         stored_before = _stored_paths(db)
         assert 0 < len(stored_before) < ARTICLES
         resumed = _crawl(sources, db, jobdir)
-        _, stderr = resumed.communicate(timeout=180)
+        _, stderr = resumed.communicate(timeout=COMMAND_DEADLINE)
         assert resumed.returncode == 0, stderr
         fetches = Counter(path for site, path in newsroom.requests if site == "bulk" and path in articles)
     assert _stored_paths(db) == articles == set(fetches)
