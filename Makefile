@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= sqlite:///wiredesk.db
-# Three test processes: most tests wait on loopback crawls, so three keep two cores busy; the ten
-# slowest tests are printed at the end, to see where the suite's time goes.
-PYTEST_ARGS ?= -n 3 --durations=10
+# Three test processes: most tests wait on loopback crawls, so three keep two cores busy. They take
+# tests two at a time, the `slow`-marked ones first (tests/conftest.py), so no long test starts
+# last; the ten slowest tests are printed at the end, to see where the suite's time goes.
+PYTEST_ARGS ?= -n 3 --maxschedchunk=2 --durations=10
 
 .PHONY: crawl test lint demo bench clean-venv
 

@@ -102,6 +102,7 @@ def _crawl(url: str, db: Path, report: Path, *options: str) -> dict[str, object]
     return figures
 
 
+@pytest.mark.slow
 def test_entries_left_out_by_since_are_fetched_by_a_later_crawl_without_it(tmp_path: Path) -> None:
     with Newsroom(bulk_articles=6) as newsroom:
         entries = "".join(

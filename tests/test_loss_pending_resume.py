@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from conftest import crawl_report, one_source
 from sqlalchemy import Engine, insert, select, text
@@ -96,6 +97,7 @@ def _hub_page(story: Any, url: str) -> str:
     return pages.portal_article(story, url).replace('content="article"', 'content="website"')
 
 
+@pytest.mark.slow
 def test_a_section_link_asked_for_again_is_judged_as_a_link(db_url: str, tmp_path: Path) -> None:
     """The same page is dropped whether its first fetch succeeds or fails and the next crawl resumes it."""
     sources, report = tmp_path / "sources.toml", tmp_path / "report.json"
@@ -117,6 +119,7 @@ def test_a_section_link_asked_for_again_is_judged_as_a_link(db_url: str, tmp_pat
     assert _stored(db_url) == set() and _rows(db_url) == {}
 
 
+@pytest.mark.slow
 def test_an_ad_hoc_crawl_asks_only_for_its_own_sites_pending_urls(db_url: str, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     story = replace(GRAIN_CORRIDOR, slug="grain-corridor-late")
@@ -138,6 +141,7 @@ def test_an_ad_hoc_crawl_asks_only_for_its_own_sites_pending_urls(db_url: str, t
     assert own["new"] == 1 and _stored(db_url) == {portal.url(path)} and _rows(db_url) == {}
 
 
+@pytest.mark.slow
 def test_urls_refused_on_purpose_are_not_asked_for_again_by_the_next_run(db_url: str, tmp_path: Path) -> None:
     sources, report = tmp_path / "sources.toml", tmp_path / "report.json"
     with Newsroom() as newsroom:

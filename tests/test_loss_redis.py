@@ -92,6 +92,7 @@ def _stored(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_a_shared_crawl_survives_redis_away_for_a_while(redis_prefix: str, tmp_path: Path) -> None:
     target = urlsplit(REDIS_URL)
     proxy = PausableProxy((target.hostname or "127.0.0.1", target.port or 6379))

@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
 
 from crawler.newsroom import Newsroom
@@ -45,6 +46,7 @@ def _crawl(sources: Path, db: Path, archive: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_killed_crawls_archive_is_finished_by_the_next_crawl(tmp_path: Path) -> None:
     db, archive, sources = tmp_path / "c.db", tmp_path / "warc", tmp_path / "sources.toml"
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.1) as newsroom:

@@ -172,6 +172,7 @@ def _stored(db: Path) -> set[str]:
         return {url for (url,) in connection.execute("SELECT url FROM articles")}
 
 
+@pytest.mark.slow
 def test_crawl_follows_a_redirect_on_the_same_host_and_port(
     sites: Sites, crawled: tuple[subprocess.CompletedProcess[str], Path]
 ) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import crawl_report, one_source
 
 from crawler.newsroom import Newsroom
 
 
+@pytest.mark.slow
 def test_no_disallowed_page_is_fetched_when_many_requests_wait_for_robots_txt(tmp_path: Path) -> None:
     with Newsroom() as newsroom:
         portal = newsroom.portal
