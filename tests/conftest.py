@@ -39,10 +39,11 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=10"]
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked `slow` first, in their order, the rest after in theirs.
 
-    `make test` hands tests to its three processes two at a time (`--maxschedchunk=2`), so the
-    slow ones (half a minute each on a quiet machine) start at once, side by side, while the
-    hundreds of short ones fill the gaps; run in file order, one of them started last kept the
-    suite waiting on one process while the other two had nothing left to do.
+    `make test` (`--dist loadgroup`) hands tests out one at a time, or one `xdist_group` at a time
+    (tests sharing a module-scoped crawl), to whichever of its three processes runs short, so the
+    slow ones (half a minute each on a quiet machine) start at once, side by side, and the hundreds
+    of short ones fill the gaps; in file order, one started last kept the suite waiting on one
+    process while the other two had nothing left to do.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 

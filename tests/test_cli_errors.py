@@ -132,6 +132,7 @@ def read_only_results(read_only_corpus: Path, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.xdist_group("read_only_corpus")
 def test_a_read_only_sqlite_file(command: str, read_only_results: dict[str, list]) -> None:
     exit_code, stdout, stderr = read_only_results[command]
     _assert_one_line(exit_code, stderr, stdout, "cannot write to")
