@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= sqlite:///wiredesk.db
-# Three test processes: most tests wait on loopback crawls, so three keep two cores busy; the ten
-# slowest tests are printed at the end, to see where the suite's time goes.
-PYTEST_ARGS ?= -n 3 --durations=10
+# Three test processes: most tests wait on loopback crawls, so three keep two cores busy. They take
+# tests one at a time, the `slow`-marked ones first (tests/conftest.py), so no long test starts
+# last; tests that share a module's crawl (`xdist_group`) go to one process, which crawls once.
+# The ten slowest tests are printed at the end, to see where the suite's time goes.
+PYTEST_ARGS ?= -n 3 --dist loadgroup --durations=10
 
 .PHONY: crawl test lint demo bench clean-venv
 

@@ -9,6 +9,7 @@ likewise; each test gets its own key prefix.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -32,6 +34,18 @@ REPO = Path(__file__).resolve().parent.parent
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
 # Loopback crawls need no politeness delay; everything else stays as shipped.
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=10"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow` first, in their order, the rest after in theirs.
+
+    `make test` (`--dist loadgroup`) hands tests out one at a time, or one `xdist_group` at a time
+    (tests sharing a module-scoped crawl), to whichever of its three processes runs short, so the
+    slow ones (half a minute each on a quiet machine) start at once, side by side, and the hundreds
+    of short ones fill the gaps; in file order, one started last kept the suite waiting on one
+    process while the other two had nothing left to do.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def _pg_unreachable_reason() -> str | None:
@@ -131,6 +145,20 @@ def run_wiredesk(
             f"wiredesk {' '.join(args)} exited {result.returncode}:\n{result.stderr}\n{result.stdout}"
         )
     return result
+
+
+def one_source(path: Path, start_urls: list[str], options: str = "") -> list[str]:
+    """Write a sources file of one source, `portal`, that starts from these URLs (and has the TOML
+    lines `options`): the arguments that crawl it."""
+    urls = ", ".join(f'"{url}"' for url in start_urls)
+    path.write_text(f"[sources.portal]\nstart_urls = [{urls}]\n{options}", encoding="utf-8")
+    return ["portal", "--sources", str(path)]
+
+
+def crawl_report(db_url: str, report: Path, *args: str) -> dict[str, Any]:
+    """Run `wiredesk crawl ARGS` into `db_url` at loopback speed (FAST): the figures of its --report."""
+    run_wiredesk("crawl", *args, "--db", db_url, "--report", str(report), *FAST)
+    return dict(json.loads(report.read_text(encoding="utf-8")))
 
 
 def _run_in_process(args: list[str]) -> subprocess.CompletedProcess[str]:

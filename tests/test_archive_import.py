@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, WIREDESK, run_wiredesk
 from sqlalchemy import select
 from warcfiles import DATE, bulk_warc, corpus_rows, record_spans, write_newsroom_warc
 
@@ -200,7 +200,7 @@ def test_kill_9_mid_file_resumes_at_the_last_commit_and_stores_nothing_twice(
     assert not import_states(make_engine(db_url))[str(warc)].finished
 
     report = tmp_path / "resumed.json"
-    result = run_wiredesk(*command[1:], "--report", str(report), timeout=300)
+    result = run_wiredesk(*command[1:], "--report", str(report), timeout=COMMAND_DEADLINE)
     figures = json.loads(report.read_text(encoding="utf-8"))
     assert "resumed ×1" in result.stderr
     assert figures["unchanged"] == 0 and figures["duplicates"] == 0, (

@@ -67,7 +67,7 @@ def test_a_killed_workers_file_is_requeued_and_resumed_by_another(
     expire_heartbeat(redis_prefix, first.pid)
 
     second = _worker(pg_url, redis_prefix, tmp_path / "second.log")
-    assert second.wait(timeout=300) == 0, (tmp_path / "second.log").read_text()
+    assert second.wait(timeout=COMMAND_DEADLINE) == 0, (tmp_path / "second.log").read_text()
     log = (tmp_path / "second.log").read_text()
     assert "resumed ×1" in log
     assert corpus_rows(pg_url) == (BULK, BULK), "every article once"

@@ -52,6 +52,7 @@ def crawled(newsroom: Newsroom, tmp_path_factory: pytest.TempPathFactory) -> tup
     return db_url, sorted(archive.iterdir())
 
 
+@pytest.mark.xdist_group("archive_write_crawled")
 def test_a_crawl_written_as_warc_imports_as_the_same_articles_and_stories(
     crawled: tuple[str, list[Path]], tmp_path: Path
 ) -> None:
@@ -71,6 +72,7 @@ def test_a_crawl_written_as_warc_imports_as_the_same_articles_and_stories(
     assert _corpus(imported) == (articles, stories)
 
 
+@pytest.mark.xdist_group("archive_write_crawled")
 def test_exported_raw_pages_import_as_the_same_articles_and_stories(
     crawled: tuple[str, list[Path]], tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import COMMAND_DEADLINE, REPO
 from faultsite import SLOW_RULES, slow_to_clean
 from scrapy.logformatter import LogFormatter
 
@@ -124,7 +124,7 @@ def read_only_results(read_only_corpus: Path, tmp_path_factory: pytest.TempPathF
         [*_unprivileged(), sys.executable, "-c", _EACH_COMMAND, json.dumps(commands)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=COMMAND_DEADLINE,
         cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
@@ -132,6 +132,7 @@ def read_only_results(read_only_corpus: Path, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.xdist_group("read_only_corpus")
 def test_a_read_only_sqlite_file(command: str, read_only_results: dict[str, list]) -> None:
     exit_code, stdout, stderr = read_only_results[command]
     _assert_one_line(exit_code, stderr, stdout, "cannot write to")

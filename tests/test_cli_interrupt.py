@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import FAST, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 from warcfiles import bulk_warc
 
 import crawler.run
@@ -75,19 +75,19 @@ def test_ctrl_c_then_resume(tmp_path: Path) -> None:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         articles = {bulk_path(n) for n in range(ARTICLES)}
         crawl = _crawl(sources, db, jobdir)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while _fetched(newsroom, articles) < 4 and crawl.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert crawl.poll() is None, "the crawl ended before it could be interrupted"
         os.killpg(crawl.pid, signal.SIGINT)
-        _, stderr = crawl.communicate(timeout=120)
+        _, stderr = crawl.communicate(timeout=COMMAND_DEADLINE)
         assert crawl.returncode == 130, stderr
         assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
         assert "interrupted" in stderr and "--resume" in stderr
         stored_before = _stored_paths(db)
         assert 0 < len(stored_before) < ARTICLES
         resumed = _crawl(sources, db, jobdir)
-        _, stderr = resumed.communicate(timeout=180)
+        _, stderr = resumed.communicate(timeout=COMMAND_DEADLINE)
         assert resumed.returncode == 0, stderr
         fetches = Counter(path for site, path in newsroom.requests if site == "bulk" and path in articles)
     assert _stored_paths(db) == articles == set(fetches)
@@ -97,7 +97,6 @@ def test_ctrl_c_then_resume(tmp_path: Path) -> None:
 # --- Ctrl-C during start-up --------------------------------------------------------------------
 
 IMPORT_TIME = "import time:"
-DEADLINE = 120
 # Moments of start-up, each named by a module imported then (see PYTHONPROFILEIMPORTTIME above):
 # click by the command line itself (the same for every command: main() imports it before it knows
 # the command), crawler.run / crawler.archive / apscheduler by the command, twisted.conch.telnet
@@ -157,7 +156,7 @@ class Command:
     def wait_for_import(self, module: str) -> None:
         with self._changed:
             reached = self._changed.wait_for(
-                lambda: module in self.imported or not self._reader.is_alive(), timeout=DEADLINE
+                lambda: module in self.imported or not self._reader.is_alive(), timeout=COMMAND_DEADLINE
             )
         assert reached and module in self.imported, (module, self.lines)
 
@@ -165,9 +164,16 @@ class Command:
         """Ctrl-C to the whole process group; the exit status and stderr (but the import times)."""
         assert self.process.poll() is None, f"ended before it could be interrupted: {self.lines}"
         os.killpg(self.process.pid, signal.SIGINT)
-        returncode = self.process.wait(timeout=DEADLINE)
-        self._reader.join(timeout=DEADLINE)
+        returncode = self.process.wait(timeout=COMMAND_DEADLINE)
+        self._reader.join(timeout=COMMAND_DEADLINE)
         return returncode, self.lines
+
+    def kill(self) -> None:
+        """Leave no process behind whatever the test found: a daemon that missed its Ctrl-C would
+        serve on after the suite."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
 
 def _assert_interrupted_in_one_line(returncode: int, lines: list[str]) -> None:
@@ -182,6 +188,7 @@ def _assert_interrupted_in_one_line(returncode: int, lines: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("command", "module"), MOMENTS, ids=[f"{c}-{m}" for c, m in MOMENTS])
+@pytest.mark.slow
 def test_ctrl_c_during_start_up_is_one_line(
     command: str, module: str, slow_newsroom: Newsroom, tmp_path: Path
 ) -> None:
@@ -193,8 +200,11 @@ def test_ctrl_c_during_start_up_is_one_line(
         "daemon": ["daemon", "bulk", "--sources", str(sources), "--db", db],
     }[command]
     running = Command(args)
-    running.wait_for_import(module)
-    _assert_interrupted_in_one_line(*running.interrupt())
+    try:
+        running.wait_for_import(module)
+        _assert_interrupted_in_one_line(*running.interrupt())
+    finally:
+        running.kill()
 
 
 def _article_count(db: Path) -> int:
@@ -209,7 +219,7 @@ def test_ctrl_c_during_an_import_keeps_what_it_stored_and_resumes(tmp_path: Path
     warc, db = bulk_warc(tmp_path / "bulk.warc.gz", ARTICLES), tmp_path / "c.db"
     args = ["import", str(warc), "--db", f"sqlite:///{db}", *ONE_BY_ONE]
     running = Command(args)
-    deadline = time.monotonic() + DEADLINE
+    deadline = time.monotonic() + COMMAND_DEADLINE
     while _article_count(db) == 0 and running.process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     returncode, lines = running.interrupt()
@@ -218,7 +228,7 @@ def test_ctrl_c_during_an_import_keeps_what_it_stored_and_resumes(tmp_path: Path
     stored = _article_count(db)
     assert 0 < stored < ARTICLES
     resumed = subprocess.run(
-        [WIREDESK, *args], cwd=REPO, capture_output=True, text=True, timeout=DEADLINE, check=False
+        [WIREDESK, *args], cwd=REPO, capture_output=True, text=True, timeout=COMMAND_DEADLINE, check=False
     )
     assert resumed.returncode == 0, resumed.stderr
     assert _article_count(db) == ARTICLES

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from conftest import COMMAND_DEADLINE, FAST, REPO, run_wiredesk
 
 from crawler.newsroom import REAL_SHAPE_PATHS, Newsroom
@@ -83,6 +84,7 @@ def test_crawl_stores_exactly_the_articles(newsroom: Newsroom, sources_file: Pat
         assert len(text) > 200
 
 
+@pytest.mark.slow
 def test_second_crawl_stores_no_duplicate_and_fetches_no_article(
     newsroom: Newsroom, sources_file: Path, tmp_path: Path
 ) -> None:
@@ -101,6 +103,7 @@ def test_second_crawl_stores_no_duplicate_and_fetches_no_article(
     assert not article_paths & {path for _site, path in newsroom.requests}
 
 
+@pytest.mark.slow
 def test_one_named_source(newsroom: Newsroom, sources_file: Path, tmp_path: Path) -> None:
     db_path = tmp_path / "corpus.db"
     crawl(sources_file, db_path, "portal")
@@ -118,6 +121,7 @@ def test_unknown_source_is_a_clear_error(sources_file: Path, tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_adhoc_urls_of_every_kind(newsroom: Newsroom, tmp_path: Path) -> None:
     """A feed, a sitemap index, a section page and a single article, detected without being told."""
     db_path = tmp_path / "corpus.db"
@@ -135,6 +139,7 @@ def test_adhoc_urls_of_every_kind(newsroom: Newsroom, tmp_path: Path) -> None:
     assert stored_urls(db_path) == expected_urls(newsroom) - wire_only
 
 
+@pytest.mark.slow
 def test_max_articles_bounds_the_crawl(newsroom: Newsroom, sources_file: Path, tmp_path: Path) -> None:
     db_path = tmp_path / "corpus.db"
     run_wiredesk(
@@ -170,6 +175,7 @@ def test_unreachable_sources_end_with_a_summary_not_a_traceback(tmp_path: Path) 
     assert "gone" in result.stderr and "refused" in result.stderr and "failed: gone" in result.stderr
 
 
+@pytest.mark.slow
 def test_scrapy_crawl_from_the_repository_root(newsroom: Newsroom, tmp_path: Path) -> None:
     db_path = tmp_path / "corpus.db"
     scrapy = str(Path(sys.executable).parent / "scrapy")

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
 
 from crawler.newsroom import Newsroom, pages
@@ -47,6 +48,7 @@ def _pending(db: Path) -> int:
         return int(connection.execute("SELECT count(*) FROM pending_articles").fetchone()[0])
 
 
+@pytest.mark.slow
 def test_an_article_whose_fetch_failed_is_stored_after_it_left_the_feed(tmp_path: Path) -> None:
     db, sources = tmp_path / "c.db", tmp_path / "sources.toml"
     with Newsroom() as newsroom:
@@ -63,6 +65,7 @@ def test_an_article_whose_fetch_failed_is_stored_after_it_left_the_feed(tmp_path
     assert _pending(db) == 0
 
 
+@pytest.mark.slow
 def test_an_article_left_in_the_queue_by_max_articles_is_stored_after_it_left_the_feed(
     tmp_path: Path,
 ) -> None:

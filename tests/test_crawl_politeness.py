@@ -63,6 +63,7 @@ def test_since_skips_old_sitemap_entries_before_fetching(fresh_newsroom: Newsroo
     assert len(stored_paths(tmp_path)) == 12
 
 
+@pytest.mark.slow
 def test_listing_date_newer_than_last_fetch_refetches(fresh_newsroom: Newsroom, tmp_path: Path) -> None:
     crawl(fresh_newsroom, tmp_path)
     site = fresh_newsroom.wire
@@ -75,6 +76,7 @@ def test_listing_date_newer_than_last_fetch_refetches(fresh_newsroom: Newsroom, 
     assert "/article/baltic-ferry-safety-talks-valletta" not in fetched
 
 
+@pytest.mark.slow
 def test_revisit_window_refetches_stored_articles(fresh_newsroom: Newsroom, tmp_path: Path) -> None:
     crawl(fresh_newsroom, tmp_path)
     fresh_newsroom.requests.clear()

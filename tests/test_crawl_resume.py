@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 
 from crawler.newsroom import Newsroom
@@ -59,6 +60,7 @@ def _crawl(sources: Path, db: Path, jobdir: Path, *options: str) -> subprocess.P
     )
 
 
+@pytest.mark.slow
 def test_kill_9_mid_crawl_and_resume(tmp_path: Path) -> None:
     db, jobdir, sources = tmp_path / "c.db", tmp_path / "job", tmp_path / "sources.toml"
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.03) as newsroom:
@@ -99,6 +101,7 @@ def _corpus(db: Path) -> tuple[set[tuple[str, str]], set[frozenset[str]]]:
     return articles, {frozenset(urls) for urls in stories.values()}
 
 
+@pytest.mark.slow
 def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> None:
     """The uninterrupted reference crawl runs while the other is killed: its own database and job
     directory, the same newsroom (which answers each request the same whoever asks)."""
@@ -123,6 +126,7 @@ def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> 
     assert _count(db, "pages") == _count(db, "articles") == _count(reference, "articles") == 200
 
 
+@pytest.mark.slow
 def test_ctrl_c_then_resume_fetches_no_stored_article(tmp_path: Path) -> None:
     """Issue 18's leftover: the pages queued at the interruption were asked for twice on --resume,
     by the job directory's queue and by the sitemap read again, and fetched twice."""

@@ -125,6 +125,7 @@ def test_a_run_that_fetches_nothing_is_failed_with_why(tmp_path: Path) -> None:
     assert run["outcome"] == "failed" and "nothing could be fetched" in run["message"]
 
 
+@pytest.mark.slow
 def test_the_crawl_process_is_replaced_after_its_share_of_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,6 +54,7 @@ def test_schema_doc_has_at_least_ten_examples() -> None:
     assert len(EXAMPLES) >= 10
 
 
+@pytest.mark.slow
 def test_every_schema_example_runs_and_returns_rows(crawled_corpus: str) -> None:
     """One test per backend, not one per query: under xdist, queries spread over several processes
     made each crawl the corpus again. Every query is run; the failure names each one that failed."""

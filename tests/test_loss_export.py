@@ -45,6 +45,7 @@ def _export_and_import(corpus: str, mirror: str, output: Path) -> None:
     run_wiredesk("import", *files, "--db", mirror, "--workers", "1")
 
 
+@pytest.mark.slow
 def test_each_warc_export_imports_into_a_mirror(
     newsroom: Newsroom, sources_file: Path, tmp_path: Path
 ) -> None:

@@ -9,10 +9,9 @@ as `bad_url` and the rest are read.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from conftest import FAST, run_wiredesk
+from conftest import crawl_report, one_source
 
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import CHIP_PLANT, FLOOD_DEFENCES, MUSEUM_RETURN, ROMAN_ROAD
@@ -24,7 +23,6 @@ INDEX = (
 
 
 def test_a_broken_url_costs_itself_not_its_listing(tmp_path: Path) -> None:
-    sources, report = tmp_path / "sources.toml", tmp_path / "report.json"
     with Newsroom() as newsroom:
         portal = newsroom.portal
         paths = {
@@ -66,20 +64,8 @@ def test_a_broken_url_costs_itself_not_its_listing(tmp_path: Path) -> None:
         )
         robots = "User-agent: *\nSitemap: //[broken/s.xml\nSitemap: /sitemap-c.xml\n"
         portal.add("/robots.txt", robots, "text/plain")
-        urls = ", ".join(f'"{portal.url(path)}"' for path in ("/sitemap-a.xml", "/index.xml", "/latest/"))
-        source = f"[sources.portal]\nstart_urls = [{urls}]\nrobots_sitemaps = true\n"
-        sources.write_text(source, encoding="utf-8")
-        run_wiredesk(
-            "crawl",
-            "portal",
-            "--sources",
-            str(sources),
-            "--db",
-            f"sqlite:///{tmp_path / 'c.db'}",
-            "--report",
-            str(report),
-            *FAST,
-        )
-    figures = json.loads(report.read_text(encoding="utf-8"))
+        start = [portal.url(path) for path in ("/sitemap-a.xml", "/index.xml", "/latest/")]
+        crawl = one_source(tmp_path / "sources.toml", start, "robots_sitemaps = true\n")
+        figures = crawl_report(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "report.json", *crawl)
     assert figures["new"] == 4 and figures["errors"] == {}
     assert figures["skipped"]["bad_url"] == 4

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FAST, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 
 from crawler.discovery import Kind, detect_kind, parse_feed, parse_sitemap
 from crawler.newsroom import Newsroom
@@ -85,7 +85,7 @@ def test_a_sitemap_bigger_than_an_article_may_be_is_read_whole(tmp_path: Path) -
             cwd=REPO,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=COMMAND_DEADLINE,
         )
     assert result.returncode == 0, result.stderr
     figures = json.loads(report.read_text(encoding="utf-8"))
@@ -95,13 +95,14 @@ def test_a_sitemap_bigger_than_an_article_may_be_is_read_whole(tmp_path: Path) -
 def _crawl(url: str, db: Path, report: Path, *options: str) -> dict[str, object]:
     command = [WIREDESK, "crawl", "--url", url, "--db", f"sqlite:///{db}", "--report", str(report)]
     result = subprocess.run(
-        [*command, *FAST, *options], cwd=REPO, capture_output=True, text=True, timeout=300
+        [*command, *FAST, *options], cwd=REPO, capture_output=True, text=True, timeout=COMMAND_DEADLINE
     )
     assert result.returncode == 0, result.stderr
     figures: dict[str, object] = json.loads(report.read_text(encoding="utf-8"))
     return figures
 
 
+@pytest.mark.slow
 def test_entries_left_out_by_since_are_fetched_by_a_later_crawl_without_it(tmp_path: Path) -> None:
     with Newsroom(bulk_articles=6) as newsroom:
         entries = "".join(

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import FAST, run_wiredesk
 from sqlalchemy import Engine, select
 
@@ -56,6 +57,7 @@ def test_a_listing_naming_a_url_the_gate_gave_up_does_not_keep_it_again(engine: 
     assert _pending(engine) == {FINE}
 
 
+@pytest.mark.slow
 def test_a_section_link_whose_fetch_failed_is_stored_after_it_left_the_section(tmp_path: Path) -> None:
     db, sources = tmp_path / "c.db", tmp_path / "sources.toml"
     story = replace(GRAIN_CORRIDOR, slug="grain-corridor-late")

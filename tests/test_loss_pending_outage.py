@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, make_url, select, text
 from crawler.pending import PendingArticles
 from crawler.sources import Source
 from storage import make_engine
+from storage.engine import SQLITE_BUSY_TIMEOUT_ENV
 from storage.models import PendingArticle
 from storage.pending import FoundBy
 from storage.schema import upgrade
@@ -35,8 +36,14 @@ Outage = tuple[str, Callable[[], None], Callable[[], None]]
 
 
 @pytest.fixture
-def sqlite_outage(tmp_path: Path) -> Iterator[Outage]:
-    """A SQLite corpus, away while another connection holds its write lock."""
+def sqlite_outage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Outage]:
+    """A SQLite corpus, away while another connection holds its write lock.
+
+    Its busy timeout (how long a write waits for the lock before the database counts as away) is
+    0.5 s, not the shipped 30 s ($WIREDESK_SQLITE_BUSY_TIMEOUT): the write is refused by the same
+    path, half a minute sooner. The lock is held until the test lets it go, so no wait is timed.
+    """
+    monkeypatch.setenv(SQLITE_BUSY_TIMEOUT_ENV, "0.5")
     path = tmp_path / "c.db"
     upgrade(make_engine(f"sqlite:///{path}"))
     holder = sqlite3.connect(path, isolation_level=None)
@@ -75,6 +82,19 @@ def outage(request: pytest.FixtureRequest) -> Outage:
     return request.getfixturevalue(f"{request.param}_outage")  # type: ignore[no-any-return]
 
 
+def _pending_while_away(
+    outage: Outage, caplog: pytest.LogCaptureFixture
+) -> tuple[str, PendingArticles, Callable[[], None]]:
+    """The outage's database URL, a PendingArticles writing to it, and what brings it back: the
+    database is away from now on, and the pending-articles warnings are captured."""
+    url, away, back = outage
+    crawler = get_crawler(settings_dict={"WIREDESK_DB": url, "WIREDESK_PENDING_TRIES": 5})
+    pending = PendingArticles(crawler, {SOURCE.name: SOURCE})
+    caplog.set_level(logging.WARNING, logger="crawler.pending")
+    away()
+    return url, pending, back
+
+
 def _pending(url: str) -> set[str]:
     engine = make_engine(url)
     try:
@@ -94,11 +114,7 @@ def _wait_for_warning(caplog: pytest.LogCaptureFixture) -> None:
 def test_urls_listed_while_the_database_is_away_are_kept_once_it_is_back(
     outage: Outage, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url, away, back = outage
-    crawler = get_crawler(settings_dict={"WIREDESK_DB": url, "WIREDESK_PENDING_TRIES": 5})
-    pending = PendingArticles(crawler, {SOURCE.name: SOURCE})
-    caplog.set_level(logging.WARNING, logger="crawler.pending")
-    away()
+    url, pending, back = _pending_while_away(outage, caplog)
     pending.listed(SOURCE, [FIRST], FoundBy.FEED)
     _wait_for_warning(caplog)
     back()
@@ -111,11 +127,7 @@ def test_urls_listed_while_the_database_is_away_are_kept_once_it_is_back(
 def test_records_still_refused_at_the_end_are_counted_in_one_warning(
     pg_outage: Outage, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url, away, back = pg_outage
-    crawler = get_crawler(settings_dict={"WIREDESK_DB": url, "WIREDESK_PENDING_TRIES": 5})
-    pending = PendingArticles(crawler, {SOURCE.name: SOURCE})
-    caplog.set_level(logging.WARNING, logger="crawler.pending")
-    away()
+    url, pending, back = _pending_while_away(pg_outage, caplog)
     pending.listed(SOURCE, [FIRST], FoundBy.FEED)
     pending.listed(SOURCE, [LATER], FoundBy.SECTION)
     pending.finish()

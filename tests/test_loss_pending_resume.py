@@ -12,14 +12,14 @@ Three ways a resumed URL was judged wrong, each on SQLite and PostgreSQL:
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
-from conftest import FAST, run_wiredesk
+from conftest import crawl_report, one_source
 from sqlalchemy import Engine, insert, select, text
 
 from crawler.newsroom import Newsroom, pages
@@ -56,12 +56,6 @@ def _stored(db_url: str) -> set[str]:
             return set(connection.execute(select(Article.url)).scalars())
     finally:
         engine.dispose()
-
-
-def _crawl(db_url: str, report: Path, *args: str) -> dict[str, Any]:
-    """Run a crawl; its --report."""
-    run_wiredesk("crawl", *args, "--db", db_url, "--report", str(report), *FAST)
-    return dict(json.loads(report.read_text(encoding="utf-8")))
 
 
 # Storage: what a row keeps.
@@ -103,6 +97,7 @@ def _hub_page(story: Any, url: str) -> str:
     return pages.portal_article(story, url).replace('content="article"', 'content="website"')
 
 
+@pytest.mark.slow
 def test_a_section_link_asked_for_again_is_judged_as_a_link(db_url: str, tmp_path: Path) -> None:
     """The same page is dropped whether its first fetch succeeds or fails and the next crawl resumes it."""
     sources, report = tmp_path / "sources.toml", tmp_path / "report.json"
@@ -113,21 +108,18 @@ def test_a_section_link_asked_for_again_is_judged_as_a_link(db_url: str, tmp_pat
         portal.add(hubs["harbour"], _hub_page(HARBOUR_REOPENS, portal.url(hubs["harbour"])), failures=1000)
         links = "".join(f"<a href='{path}'>{name}</a>" for name, path in hubs.items())
         section = portal.add("/hub/", f"<html><body>{links}</body></html>")
-        sources.write_text(
-            f'[sources.portal]\nstart_urls = ["{portal.url("/hub/")}"]\narticle_allow = ["/topics/"]\n',
-            encoding="utf-8",
-        )
-        crawl = ("portal", "--sources", str(sources))
-        first = _crawl(db_url, report, *crawl)
+        crawl = one_source(sources, [portal.url("/hub/")], 'article_allow = ["/topics/"]\n')
+        first = crawl_report(db_url, report, *crawl)
         assert first["no_article"] == 1  # grain: fetched at once, dropped as a listing
         assert _rows(db_url)[portal.url(hubs["harbour"])][1] == FoundBy.SECTION
         portal.routes[hubs["harbour"]].failures = 0
         section.body = b"<html><body><p>Nothing new.</p></body></html>"
-        second = _crawl(db_url, report, *crawl)
+        second = crawl_report(db_url, report, *crawl)
     assert (second["articles"], second["new"], second["no_article"]) == (1, 0, 1)
     assert _stored(db_url) == set() and _rows(db_url) == {}
 
 
+@pytest.mark.slow
 def test_an_ad_hoc_crawl_asks_only_for_its_own_sites_pending_urls(db_url: str, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     story = replace(GRAIN_CORRIDOR, slug="grain-corridor-late")
@@ -137,18 +129,19 @@ def test_an_ad_hoc_crawl_asks_only_for_its_own_sites_pending_urls(db_url: str, t
         portal.add(path, pages.portal_article(story, portal.url(path)), failures=1000)
         section = portal.add("/late/", f"<html><body><a href='{path}'>Grain corridor</a></body></html>")
         publisher.add("/quiet/", "<html><body><p>Nothing here.</p></body></html>")
-        _crawl(db_url, report, "--url", portal.url("/late/"))
+        crawl_report(db_url, report, "--url", portal.url("/late/"))
         assert _rows(db_url)[portal.url(path)][0] == "adhoc:127.0.0.3"
         asked = len(newsroom.requests)
-        other = _crawl(db_url, report, "--url", publisher.url("/quiet/"))
+        other = crawl_report(db_url, report, "--url", publisher.url("/quiet/"))
         assert ("portal", path) not in newsroom.requests[asked:]
         assert other["skipped"] == {} and portal.url(path) in _rows(db_url)
         portal.routes[path].failures = 0
         section.body = b"<html><body><p>Nothing new.</p></body></html>"
-        own = _crawl(db_url, report, "--url", portal.url("/late/"))
+        own = crawl_report(db_url, report, "--url", portal.url("/late/"))
     assert own["new"] == 1 and _stored(db_url) == {portal.url(path)} and _rows(db_url) == {}
 
 
+@pytest.mark.slow
 def test_urls_refused_on_purpose_are_not_asked_for_again_by_the_next_run(db_url: str, tmp_path: Path) -> None:
     sources, report = tmp_path / "sources.toml", tmp_path / "report.json"
     with Newsroom() as newsroom:
@@ -162,11 +155,11 @@ def test_urls_refused_on_purpose_are_not_asked_for_again_by_the_next_run(db_url:
         entries = "".join(f"<entry><link href='{portal.url(path)}'/></entry>" for path in (private, moved))
         feed.body = feed.body.replace(b"</feed>", entries.encode() + b"</feed>")
         crawl = ("portal", "--sources", str(sources))
-        first = _crawl(db_url, report, *crawl)
+        first = crawl_report(db_url, report, *crawl)
         assert (first["skipped"].get("robots"), first["skipped"].get("offsite_redirect")) == (1, 1)
         feed.body = listed
         asked = len(newsroom.requests)
-        second = _crawl(db_url, report, *crawl)
+        second = crawl_report(db_url, report, *crawl)
         assert ("portal", moved) not in newsroom.requests[asked:]
     assert "robots" not in second["skipped"] and "offsite_redirect" not in second["skipped"]
     refused = {url: why for url, (_, _, why) in _rows(db_url).items()}

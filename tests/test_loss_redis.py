@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import FAST, REDIS_URL, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK
 from redis.exceptions import RedisError
 
 from crawler.distributed import redis_settings
@@ -92,6 +92,7 @@ def _stored(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_a_shared_crawl_survives_redis_away_for_a_while(redis_prefix: str, tmp_path: Path) -> None:
     target = urlsplit(REDIS_URL)
     proxy = PausableProxy((target.hostname or "127.0.0.1", target.port or 6379))
@@ -108,13 +109,13 @@ def test_a_shared_crawl_survives_redis_away_for_a_while(redis_prefix: str, tmp_p
         ]  # fmt: skip
         crawl = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log.open("w"))
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + COMMAND_DEADLINE
             while _stored(db) < 10 and crawl.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             proxy.pause()
             time.sleep(4)
             proxy.resume()
-            crawl.wait(timeout=240)
+            crawl.wait(timeout=COMMAND_DEADLINE)
         finally:
             crawl.kill()
             crawl.wait()

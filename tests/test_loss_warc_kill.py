@@ -14,7 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import FAST, REPO, WIREDESK, run_wiredesk
+import pytest
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
 
 from crawler.newsroom import Newsroom
 
@@ -45,12 +46,13 @@ def _crawl(sources: Path, db: Path, archive: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_killed_crawls_archive_is_finished_by_the_next_crawl(tmp_path: Path) -> None:
     db, archive, sources = tmp_path / "c.db", tmp_path / "warc", tmp_path / "sources.toml"
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.1) as newsroom:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         killed = _crawl(sources, db, archive)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + COMMAND_DEADLINE
         while _count(db) < 10 and killed.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         killed.send_signal(signal.SIGKILL)
@@ -58,7 +60,7 @@ def test_a_killed_crawls_archive_is_finished_by_the_next_crawl(tmp_path: Path) -
         assert 10 <= _count(db) < ARTICLES
         assert list(archive.glob("*.open")), "the killed crawl left its file open"
         final = _crawl(sources, db, archive)
-        _, stderr = final.communicate(timeout=300)
+        _, stderr = final.communicate(timeout=COMMAND_DEADLINE)
         assert final.returncode == 0, stderr
     assert not list(archive.glob("*.open"))
     mirror = tmp_path / "mirror.db"

@@ -172,6 +172,8 @@ def _stored(db: Path) -> set[str]:
         return {url for (url,) in connection.execute("SELECT url FROM articles")}
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("redirects_crawled")
 def test_crawl_follows_a_redirect_on_the_same_host_and_port(
     sites: Sites, crawled: tuple[subprocess.CompletedProcess[str], Path]
 ) -> None:
@@ -179,6 +181,7 @@ def test_crawl_follows_a_redirect_on_the_same_host_and_port(
     assert _stored(db) == {sites.url(ARTICLE)}
 
 
+@pytest.mark.xdist_group("redirects_crawled")
 def test_crawl_refuses_a_redirect_to_another_port_of_the_same_host(
     sites: Sites, crawled: tuple[subprocess.CompletedProcess[str], Path]
 ) -> None:
@@ -187,6 +190,7 @@ def test_crawl_refuses_a_redirect_to_another_port_of_the_same_host(
     assert sites.other.requests == [], "the other port was connected to"
 
 
+@pytest.mark.xdist_group("redirects_crawled")
 def test_crawl_refuses_redirects_to_other_schemes_and_to_credentials(
     crawled: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -196,6 +200,7 @@ def test_crawl_refuses_redirects_to_other_schemes_and_to_credentials(
     assert "s3cret" not in result.stderr
 
 
+@pytest.mark.xdist_group("redirects_crawled")
 def test_crawl_follows_a_bounded_number_of_redirects(
     sites: Sites, crawled: tuple[subprocess.CompletedProcess[str], Path]
 ) -> None:

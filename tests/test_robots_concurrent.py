@@ -7,35 +7,24 @@ source's start URLs, a resumed crawl's pending articles) fetched pages robots.tx
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from conftest import FAST, run_wiredesk
+import pytest
+from conftest import crawl_report, one_source
 
 from crawler.newsroom import Newsroom
 
 
+@pytest.mark.slow
 def test_no_disallowed_page_is_fetched_when_many_requests_wait_for_robots_txt(tmp_path: Path) -> None:
-    sources, report = tmp_path / "sources.toml", tmp_path / "report.json"
     with Newsroom() as newsroom:
         portal = newsroom.portal
         portal.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", "text/plain")
         private = [f"/private/section-{number}/" for number in range(6)]
         for path in private:
             portal.add(path, "<html><body><p>Members only.</p></body></html>")
-        urls = ", ".join(f'"{portal.url(path)}"' for path in [*private, "/atom.xml"])
-        sources.write_text(f"[sources.portal]\nstart_urls = [{urls}]\n", encoding="utf-8")
-        run_wiredesk(
-            "crawl",
-            "portal",
-            "--sources",
-            str(sources),
-            "--db",
-            f"sqlite:///{tmp_path / 'c.db'}",
-            "--report",
-            str(report),
-            *FAST,
-        )
+        crawl = one_source(tmp_path / "sources.toml", [portal.url(path) for path in [*private, "/atom.xml"]])
+        figures = crawl_report(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "report.json", *crawl)
         fetched = {path for site, path in newsroom.requests if site == "portal"}
     assert fetched & set(private) == set()
-    assert json.loads(report.read_text(encoding="utf-8"))["skipped"]["robots"] == len(private)
+    assert figures["skipped"]["robots"] == len(private)

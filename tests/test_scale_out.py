@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import redis
 from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK, expire_heartbeat
 from sqlalchemy import create_engine, func, select
@@ -86,6 +87,7 @@ def _shared_crawl(newsroom: Newsroom, tmp_path: Path, prefix: str, db: str, kill
     return logs
 
 
+@pytest.mark.slow
 def test_three_workers_fetch_and_store_each_article_once(
     pg_url: str, redis_prefix: str, tmp_path: Path
 ) -> None:
@@ -97,6 +99,7 @@ def test_three_workers_fetch_and_store_each_article_once(
     assert _count(pg_url, Article) == _count(pg_url, Page) == _count(pg_url, Story) == ARTICLES
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_crawl_loses_nothing(pg_url: str, redis_prefix: str, tmp_path: Path) -> None:
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.15) as newsroom:
         logs = _shared_crawl(newsroom, tmp_path, redis_prefix, pg_url, kill_after=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from storage.models import Article, ArticleUrl, Page, Revision, Story
 ARTICLES = 120
 
 
+@pytest.mark.slow
 def test_two_crawls_of_the_same_site_at_once(db_url: str, tmp_path: Path) -> None:
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.005) as newsroom:
         sources = tmp_path / "sources.toml"

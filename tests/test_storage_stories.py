@@ -177,6 +177,7 @@ def test_the_corpus_has_stories_held_together_only_by_their_original() -> None:
     assert sum(len(copies) >= 3 for copies in by_story.values()) >= 20
 
 
+@pytest.mark.slow
 def test_five_orders_give_the_same_stories(fresh_engines: Callable[[], Engine]) -> None:
     partitions = []
     for order in range(5):
