@@ -21,6 +21,7 @@ DATASETS = Path(os.environ.get("WIREDESK_DATASETS", REPO.parent / "shared" / "da
 FLOORS = json.loads((REPO / "benchmarks" / "floors.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", sorted(FLOORS["sample"]))
 def test_quality_on_a_sample_stays_above_the_floors(key: str) -> None:
     dataset = benchmark.DATASETS[key]

@@ -150,6 +150,7 @@ def _stored(url: str) -> int:
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_postgres_goes_away_mid_crawl(pg_database: str, tmp_path: Path) -> None:
     name = make_url(pg_database).database or ""
     upgrade(make_engine(pg_database))

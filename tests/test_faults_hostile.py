@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
 from faultsite import NO_ARTICLE, STORED, HostilePage, HostileSite, hook_environment
 from sqlalchemy import select
@@ -73,6 +74,7 @@ def failed_pages(db_url: str) -> dict[str, str]:
     return rows
 
 
+@pytest.mark.slow
 def test_the_hostile_site_stores_every_good_article_and_counts_every_loss(
     db_url: str, tmp_path: Path
 ) -> None:

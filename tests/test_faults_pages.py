@@ -198,6 +198,7 @@ def test_time_limit_in_the_crawl_thread(tmp_path: Path) -> None:
     assert result.returncode == EXIT_ARTICLES_LOST, result.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_a_page_given_up_is_kept_raw_and_not_fetched_again_past_the_bound(tmp_path: Path) -> None:
     """The failed page is kept in `pages` (nothing is lost) and counted, and the crawl exits non-zero;
     with WIREDESK_CLEAN_FAILURES=1 the next crawl of its listing skips it instead of timing it out

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import FAST, REPO, WIREDESK, run_wiredesk
 
 from crawler.newsroom import Newsroom
@@ -25,6 +26,7 @@ def _urls(db: Path) -> list[str]:
         return [url for (url,) in connection.execute("SELECT url FROM articles")]
 
 
+@pytest.mark.slow
 def test_a_full_sqlite_database_spools_and_replays_every_article(tmp_path: Path) -> None:
     db, spool, report = tmp_path / "c.db", tmp_path / "spool", tmp_path / "report.json"
     run_wiredesk("db", "upgrade", "--db", f"sqlite:///{db}")

@@ -13,6 +13,8 @@ import os
 import signal
 from typing import Any
 
+import pytest
+
 from crawler.workers import TRIES, WorkerDied, WorkerPool
 
 # Iterations of a key derivation (its maximum, about 2^31): one C call of many minutes that checks no signal.
@@ -38,6 +40,7 @@ def _pid() -> int:
     return os.getpid()
 
 
+@pytest.mark.slow
 def test_a_call_stuck_in_c_costs_its_workers_not_the_crawl() -> None:
     async def scenario() -> list[object]:
         pool = WorkerPool(2, stuck_after=STUCK_AFTER)
