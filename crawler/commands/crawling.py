@@ -93,7 +93,8 @@ def crawl(
 
     Example: wiredesk crawl --url https://example.com/rss.xml --db sqlite:///news.db
     """
-    from crawler.run import crawl_settings, exit_status
+    with exit_at_once_on_interrupt(BEFORE_THE_CRAWL):  # importing Scrapy may swallow a KeyboardInterrupt
+        from crawler.run import crawl_settings, exit_status
 
     chosen = _chosen_sources(sources, urls, sources_file, all_sources)
     settings = crawl_settings(
@@ -119,9 +120,9 @@ def crawl(
 
 def _run_crawl(chosen: list[Any], settings: Any, worker: bool = False) -> Any:
     """crawler.run.run_crawl, with Ctrl-C ending the process at once until the crawl has started."""
-    from crawler.run import run_crawl
-
     with exit_at_once_on_interrupt(BEFORE_THE_CRAWL):
+        from crawler.run import run_crawl
+
         return run_crawl(chosen, settings, worker=worker)
 
 
@@ -182,8 +183,9 @@ def worker(
     """
     if not redis_url:
         raise click.UsageError("a worker needs --redis URL (or WIREDESK_REDIS)")
-    from crawler.archive import import_exit_status, import_queued
-    from crawler.run import crawl_settings, exit_status
+    with exit_at_once_on_interrupt(BEFORE_THE_CRAWL):  # importing Scrapy may swallow a KeyboardInterrupt
+        from crawler.archive import import_exit_status, import_queued
+        from crawler.run import crawl_settings, exit_status
 
     extra = {**parse_overrides(overrides), "WIREDESK_WORKER_IDLE": idle}
     settings = crawl_settings(db_url, None, with_redis(extra, redis_url), verbose)
@@ -271,9 +273,9 @@ def import_command(
 
     Example: wiredesk import CC-NEWS-20240101000000-00001.warc.gz --site '*.apnews.com' --lang en
     """
-    from crawler.archive import import_archives, import_exit_status
-
     with exit_at_once_on_interrupt(DURING_AN_IMPORT):
+        from crawler.archive import import_archives, import_exit_status
+
         report = import_archives(
             list(inputs),
             db_url,

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from crawler.cli import INTERRUPTED, exit_at_once_on_interrupt
 from crawler.commands.common import (
     database_option,
     migrated_engine,
@@ -72,16 +73,19 @@ def daemon(
 
     Example: wiredesk daemon --db postgresql+psycopg://wiredesk@db/news --log-format json
     """
-    from crawler.daemon import DaemonConfig, run_once, serve
-    from crawler.sources import load_sources, select_sources
-    from storage.engine import database_url
+    # Until serve() installs the daemon's own handlers, Ctrl-C ends it at once: a KeyboardInterrupt
+    # raised inside a library's imports may be swallowed there, and the daemon would serve on.
+    with exit_at_once_on_interrupt(INTERRUPTED):
+        from crawler.daemon import DaemonConfig, run_once, serve
+        from crawler.sources import load_sources, select_sources
+        from storage.engine import database_url
 
-    parse_overrides(overrides)
-    chosen = select_sources(load_sources(sources_file), list(names))
-    config = DaemonConfig(
-        database_url(db_url), sources_file, crawl_timeout, grace, list(overrides), log_format
-    )
-    migrated_engine(config.db_url).dispose()
+        parse_overrides(overrides)
+        chosen = select_sources(load_sources(sources_file), list(names))
+        config = DaemonConfig(
+            database_url(db_url), sources_file, crawl_timeout, grace, list(overrides), log_format
+        )
+        migrated_engine(config.db_url).dispose()
     if once:
         sys.exit(0 if run_once(chosen, config, wait) else 1)
     serve(chosen, config, wait)
