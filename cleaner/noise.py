@@ -36,7 +36,7 @@ _MAX_PARAGRAPHS_IN_NOISE = 4
 _MAX_NOISE_BLOCK_CHARS = 1200
 _MAX_CAPTION_CHARS = 400
 # Captions: figcaption, caption-named blocks, and what a figure without either holds besides its image.
-_CAPTIONS = (
+_CAPTIONS = etree.XPath(
     "//figcaption | //*[contains(@class, 'caption')][not(self::figure)]"
     " | //figure[not(.//figcaption) and not(.//*[contains(@class, 'caption')])]"
 )
@@ -86,6 +86,11 @@ _FORM_CONTROLS = etree.XPath(
 _ITEMS_OPENING_WITH_LINKS = etree.XPath(
     "//*[self::li or self::p or self::article][(.//text()[normalize-space()])[1][ancestor::a]]"
 )
+# Each expression is compiled once, not on each page and each element it is asked of.
+_LONG_PARAGRAPH_INSIDE = etree.XPath("boolean(.//p[string-length() > 200])")
+_IN_LINK = etree.XPath("boolean(ancestor::a)")
+_PARAGRAPHS_INSIDE = etree.XPath("count(.//p)")
+_NOISE_ELEMENTS = etree.XPath("//" + " | //".join(NOISE_TAGS))
 _SUBMITS = etree.XPath(".//button | .//input[@type='submit' or @type='image']")
 _LISTS_WITH_LINKS = etree.XPath(f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]")
 # The link count first: it settles most elements in C before the costlier ancestor test.
@@ -122,17 +127,17 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
     _unmark_story_teasers(tree, prose)
     _prune_link_blocks(tree, removed, prose)
     _prune_widgets(tree, removed, prose)
-    for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
+    for element in _NOISE_ELEMENTS(tree):
         if _small(element):
             drop_element(element)
 
 
 def _prune_captions(tree: Any, removed: Removed) -> None:
     """Captions and credits out of the text, into `captions`; a teaser image's go with the teaser."""
-    for caption in tree.xpath(_CAPTIONS):
+    for caption in _CAPTIONS(tree):
         text = " ".join(" ".join(caption.itertext()).split())
-        if len(text) < _MAX_CAPTION_CHARS and not caption.xpath(".//p[string-length() > 200]"):
-            if caption.xpath("ancestor::a"):
+        if len(text) < _MAX_CAPTION_CHARS and not _LONG_PARAGRAPH_INSIDE(caption):
+            if _IN_LINK(caption):
                 removed.add(text, "teaser-caption")
             elif text:
                 removed.captions.append(text)
@@ -157,7 +162,7 @@ def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
             found, teaser = TEASER_BLOCK_PATTERN.search(marker), True
             if found is None or _link_density(element) < _MIN_TEASER_LINK_DENSITY:
                 continue
-        if len(element.xpath(".//p")) <= _MAX_PARAGRAPHS_IN_NOISE:
+        if _PARAGRAPHS_INSIDE(element) <= _MAX_PARAGRAPHS_IN_NOISE:
             candidates.append((element, found.group(2).lower(), teaser))
     article_tokens = prose.marking_most([(element, token) for element, token, _ in candidates])
     for element, token, teaser in candidates:
@@ -384,6 +389,6 @@ def _link_density(element: Any) -> float:
 
 def _small(element: Any) -> bool:
     """Small enough to be furniture: a wrapper holding the story is never dropped for its class name."""
-    if len(element.xpath(".//p")) > _MAX_PARAGRAPHS_IN_NOISE:
+    if _PARAGRAPHS_INSIDE(element) > _MAX_PARAGRAPHS_IN_NOISE:
         return False
     return len(element.text_content()) <= _MAX_NOISE_BLOCK_CHARS
