@@ -16,9 +16,9 @@ from cleaner.authors import prune_author_boxes
 from cleaner.cards import prune_link_cards
 from cleaner.headlinks import prune_slug_headlines
 from cleaner.lines import MAX_NOISE_LINE, filter_lines
+from cleaner.names import in_tree, named_elements
 from cleaner.patterns import (
     CHOICE_TAGS,
-    MARKER_PATTERN,
     NOISE_BLOCK_PATTERN,
     NOISE_TAGS,
     STANDFIRST_PATTERN,
@@ -127,10 +127,10 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
         box = element.getparent()
         drop_element(element)
         _drop_emptied_box(box, removed, prose)
-    marked, teaser_named = _named_elements(root)
+    marked, teaser_named = named_elements(root)
     _prune_marked_blocks(marked, removed, prose)
     prune_author_boxes(tree, removed, prose)
-    _unmark_story_teasers([element for element in teaser_named if _in_tree(element, root)], prose)
+    _unmark_story_teasers([element for element in teaser_named if in_tree(element, root)], prose)
     _prune_link_blocks(tree, removed, prose)
     _prune_widgets(tree, removed, prose)
     for element in list(root.iter(*NOISE_TAGS)):
@@ -151,7 +151,7 @@ def _prune_captions(tree: Any, removed: Removed) -> None:
 
 
 def _prune_marked_blocks(marked: list[Any], removed: Removed, prose: PageProse) -> None:
-    """Blocks whose class or id names furniture (`marked`, `_named_elements`); teaser-like names
+    """Blocks whose class or id names furniture (`marked`, `cleaner.names.named_elements`); teaser-like names
     only when the block is links.
 
     A name never drops the page's main run of prose (cleaner/prose.py): not when the blocks one
@@ -191,45 +191,6 @@ def _unmark_story_teasers(teaser_named: list[Any], prose: PageProse) -> None:
                 value = element.get(attribute)
                 if value and "teaser" in value.lower():
                     element.set(attribute, " ".join(t for t in value.split() if "teaser" not in t.lower()))
-
-
-def _named_elements(root: Any) -> tuple[list[Any], list[Any]]:
-    """In one walk, in document order, each once: the elements whose class or id holds a furniture
-    token, and those whose class or id holds "teaser" (or "Teaser").
-
-    Each distinct attribute string is judged once (pages repeat a few dozen class names). A walk
-    over the elements that asks each for its two attributes costs less than the XPath
-    `//@class | //@id` did (it built an object for each attribute and merged two node sets), and
-    a third of `//*[contains(translate(@class, 'T', 't'), 'teaser') or ...]` (libxml2 built two
-    translated strings for every element of the page). Attributes are not changed by the passes
-    before the teaser names are read, but elements are dropped: `_in_tree` says which are left.
-    """
-    verdicts: dict[str, tuple[bool, bool]] = {}
-    marked, teaser_named = [], []
-    for element in root.iter(etree.Element):
-        is_marked = is_teaser = False
-        for value in (element.get("class"), element.get("id")):
-            if value is None:
-                continue
-            verdict = verdicts.get(value)
-            if verdict is None:
-                verdict = verdicts[value] = (
-                    MARKER_PATTERN.search(value) is not None,
-                    "teaser" in value.replace("T", "t"),
-                )
-            is_marked = is_marked or verdict[0]
-            is_teaser = is_teaser or verdict[1]
-        if is_marked:
-            marked.append(element)
-        if is_teaser:
-            teaser_named.append(element)
-    return marked, teaser_named
-
-
-def _in_tree(element: Any, root: Any) -> bool:
-    """Whether the element is still in the page: neither it nor a block holding it was dropped."""
-    ancestors = list(element.iterancestors())
-    return (ancestors[-1] if ancestors else element) is root
 
 
 def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
