@@ -51,18 +51,35 @@ MAX_ERROR_CHARS = 300
 # What UTF-8 cannot encode (lone surrogates), and what no store or XML tool should see: C0 control
 # characters other than tab, newline and carriage return (PostgreSQL refuses NUL in text, lxml
 # any of them) and the non-characters U+FFFE and U+FFFF.
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL_BYTES = bytes((*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)))
+_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
 
 
 def encodable(text: str) -> str:
     """`text` with lone surrogates as U+FFFD (a browser's replacement character), control
     characters and U+FFFE/U+FFFF removed; a surrogate pair left as two code points becomes the
-    one character it encodes. Costs one C-level search when there is nothing to do."""
-    if _UNSAFE.search(text) is None:
+    one character it encodes. Costs a few C-level passes when there is nothing to do."""
+    if _safe(text):
         return text
     text = _CONTROL.sub("", text)
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _safe(text: str) -> bool:
+    """Whether the text holds none of the characters above, told in C several times faster than a
+    regular expression's search over a whole page: strict UTF-8 refuses any surrogate, and in UTF-8
+    the control characters are their own bytes and U+FFFE and U+FFFF two sequences no other
+    character's bytes hold."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return (
+        len(data.translate(None, _CONTROL_BYTES)) == len(data)
+        and _NONCHARACTERS[0] not in data
+        and _NONCHARACTERS[1] not in data
+    )
 
 
 def cut(text: str | None, limit: int) -> str | None:

@@ -60,6 +60,7 @@ _LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{2 * MAX_TAG_ATTRIBUTES},}}+>")
 _NAME_OR_ATTRIBUTE = re.compile(r"""[^\s"'<>/=]++(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s"'<>`]++))?""")
 # What comes before each attribute of a tag: some whitespace, a slash, or a value's closing quote.
 _BEFORE_ATTRIBUTES = (" ", "\n", "\t", "\r", "\f", "/", '"', "'")
+_BEFORE_ATTRIBUTE_BYTES = "".join(_BEFORE_ATTRIBUTES).encode()
 # What holds no tags: a script's or a style's text, a comment. Each runs to its end tag, or to the
 # end of the page if it has none (as in a browser), so each search scans its stretch once. An end
 # tag cut off before its `>` runs to the end of the page too: were it a failed match, the search
@@ -177,7 +178,13 @@ def _end_of_elements(text: str) -> int:
 
 def _too_many_attributes(text: str) -> bool:
     """Whether the page's start tags hold more than MAX_ATTRIBUTES attributes: the characters that
-    can precede one bound their number in C; past that bound, each tag's are counted."""
+    can precede one bound their number in C, first over the whole page (its tags hold no more of
+    them), then over its tags; past that bound, each tag's are counted. The whole page's are
+    counted in its UTF-8 bytes, one `translate` in C (a multi-byte character holds no ASCII byte):
+    that settles most large pages for a third of the cost of taking their scripts out."""
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) - len(data.translate(None, _BEFORE_ATTRIBUTE_BYTES)) <= MAX_ATTRIBUTES:
+        return False
     markup = _NO_TAGS_INSIDE.sub(_kept_tag, text)
     tags = _WHOLE_START_TAG.findall(markup)
     if sum(map("".join(tags).count, _BEFORE_ATTRIBUTES)) <= MAX_ATTRIBUTES:

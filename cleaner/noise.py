@@ -16,9 +16,9 @@ from cleaner.authors import prune_author_boxes
 from cleaner.cards import prune_link_cards
 from cleaner.headlinks import prune_slug_headlines
 from cleaner.lines import MAX_NOISE_LINE, filter_lines
+from cleaner.names import in_tree, named_elements
 from cleaner.patterns import (
     CHOICE_TAGS,
-    MARKER_PATTERN,
     NOISE_BLOCK_PATTERN,
     NOISE_TAGS,
     STANDFIRST_PATTERN,
@@ -36,7 +36,7 @@ _MAX_PARAGRAPHS_IN_NOISE = 4
 _MAX_NOISE_BLOCK_CHARS = 1200
 _MAX_CAPTION_CHARS = 400
 # Captions: figcaption, caption-named blocks, and what a figure without either holds besides its image.
-_CAPTIONS = (
+_CAPTIONS = etree.XPath(
     "//figcaption | //*[contains(@class, 'caption')][not(self::figure)]"
     " | //figure[not(.//figcaption) and not(.//*[contains(@class, 'caption')])]"
 )
@@ -82,10 +82,16 @@ _FORM_CONTROLS = etree.XPath(
     "//input[not(@type) or @type='text' or @type='email' or @type='password' or @type='search']"
     " | //form//input[@type='checkbox'] | //textarea"
 )
-# Items (list items, paragraphs) whose first words are a link's.
+# Items (list items, paragraphs) whose first words are a link's. `/descendant::*`, not `//*`:
+# libxml2 gathers every node of the page (text nodes too) for the `//` step before filtering.
 _ITEMS_OPENING_WITH_LINKS = etree.XPath(
-    "//*[self::li or self::p or self::article][(.//text()[normalize-space()])[1][ancestor::a]]"
+    "/descendant::*[self::li or self::p or self::article]"
+    "[(descendant::text()[normalize-space()])[1][ancestor::a]]"
 )
+# Each expression is compiled once, not on each page and each element it is asked of.
+_LONG_PARAGRAPH_INSIDE = etree.XPath("boolean(.//p[string-length() > 200])")
+_IN_LINK = etree.XPath("boolean(ancestor::a)")
+_PARAGRAPHS_INSIDE = etree.XPath("count(.//p)")
 _SUBMITS = etree.XPath(".//button | .//input[@type='submit' or @type='image']")
 _LISTS_WITH_LINKS = etree.XPath(f"(//ul | //ol | //dl)[count(*) >= {_MIN_LINK_LIST_ITEMS}][.//a]")
 # The link count first: it settles most elements in C before the costlier ancestor test.
@@ -93,13 +99,15 @@ _LINK_CLUSTERS = etree.XPath(
     f"//*[count(a) + count(*/a) >= {_MIN_CLUSTER_LINKS}]"
     "[not(self::ul or self::ol or self::dl or self::a)][not(ancestor-or-self::table)]"
 )
-_CHOICES = etree.XPath("//" + " | //".join(CHOICE_TAGS))
 _SHORT_PARAGRAPHS_WITH_LINKS = etree.XPath(
     f"//p[.//a][string-length(normalize-space(.)) <= {MAX_NOISE_LINE}]"
 )
 # The dek is one text node: comparing text nodes, not every block's whole string value, is cheap.
+# A text node that reads as the dek holds its first word as it is (`$head`, no whitespace in it):
+# `contains` settles most text nodes before libxml2 builds their whitespace-folded copies.
 _BLOCKS_READING = etree.XPath(
-    "//text()[normalize-space(.) = $wanted]/parent::*[self::h2 or self::h3 or self::p or self::div]"
+    "/descendant::text()[contains(., $head)][normalize-space(.) = $wanted]"
+    "/parent::*[self::h2 or self::h3 or self::p or self::div]"
 )
 
 
@@ -112,42 +120,46 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
                 drop_element(element)
     _prune_captions(tree, removed)
     prose = PageProse(tree)
-    for element in _CHOICES(tree):
+    root = tree.getroottree().getroot()
+    # Tags walked in C by lxml (here and below): cheaper than the XPath union, one walk per tag.
+    for element in list(root.iter(*CHOICE_TAGS)):
         removed.add_element(element, "choices")
         box = element.getparent()
         drop_element(element)
         _drop_emptied_box(box, removed, prose)
-    _prune_marked_blocks(tree, removed, prose)
+    marked, teaser_named = named_elements(root)
+    _prune_marked_blocks(marked, removed, prose)
     prune_author_boxes(tree, removed, prose)
-    _unmark_story_teasers(tree, prose)
+    _unmark_story_teasers([element for element in teaser_named if in_tree(element, root)], prose)
     _prune_link_blocks(tree, removed, prose)
     _prune_widgets(tree, removed, prose)
-    for element in tree.xpath("//" + " | //".join(NOISE_TAGS)):
+    for element in list(root.iter(*NOISE_TAGS)):
         if _small(element):
             drop_element(element)
 
 
 def _prune_captions(tree: Any, removed: Removed) -> None:
     """Captions and credits out of the text, into `captions`; a teaser image's go with the teaser."""
-    for caption in tree.xpath(_CAPTIONS):
+    for caption in _CAPTIONS(tree):
         text = " ".join(" ".join(caption.itertext()).split())
-        if len(text) < _MAX_CAPTION_CHARS and not caption.xpath(".//p[string-length() > 200]"):
-            if caption.xpath("ancestor::a"):
+        if len(text) < _MAX_CAPTION_CHARS and not _LONG_PARAGRAPH_INSIDE(caption):
+            if _IN_LINK(caption):
                 removed.add(text, "teaser-caption")
             elif text:
                 removed.captions.append(text)
             drop_element(caption)
 
 
-def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
-    """Blocks whose class or id names furniture; teaser-like names only when the block is links.
+def _prune_marked_blocks(marked: list[Any], removed: Removed, prose: PageProse) -> None:
+    """Blocks whose class or id names furniture (`marked`, `cleaner.names.named_elements`); teaser-like names
+    only when the block is links.
 
     A name never drops the page's main run of prose (cleaner/prose.py): not when the blocks one
     token marks hold most of the page's prose (a CMS that marks every paragraph "paywall" marks
     the article, not a prompt), and not a teaser-named block made of the story's own paragraphs.
     """
     candidates = []
-    for element in _marked_elements(tree):
+    for element in marked:
         if element.getparent() is None or element.tag in _PAGE_BLOCKS:
             continue
         marker = f"{element.get('class', '')} {element.get('id', '')}"
@@ -157,7 +169,7 @@ def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
             found, teaser = TEASER_BLOCK_PATTERN.search(marker), True
             if found is None or _link_density(element) < _MIN_TEASER_LINK_DENSITY:
                 continue
-        if len(element.xpath(".//p")) <= _MAX_PARAGRAPHS_IN_NOISE:
+        if _PARAGRAPHS_INSIDE(element) <= _MAX_PARAGRAPHS_IN_NOISE:
             candidates.append((element, found.group(2).lower(), teaser))
     article_tokens = prose.marking_most([(element, token) for element, token, _ in candidates])
     for element, token, teaser in candidates:
@@ -167,56 +179,18 @@ def _prune_marked_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
         drop_element(element)
 
 
-def _unmark_story_teasers(tree: Any, prose: PageProse) -> None:
+def _unmark_story_teasers(teaser_named: list[Any], prose: PageProse) -> None:
     """Take "teaser" off the names of blocks that hold the story's own paragraphs.
 
     trafilatura drops every block whose class or id contains "teaser", whatever it holds; a site
     that wraps its opening paragraphs in `teaser-content` would lose them.
     """
-    for element in _teaser_named(tree):
+    for element in teaser_named:
         if prose.is_main_run(element):
             for attribute in ("class", "id"):
                 value = element.get(attribute)
                 if value and "teaser" in value.lower():
                     element.set(attribute, " ".join(t for t in value.split() if "teaser" not in t.lower()))
-
-
-def _marked_elements(tree: Any) -> list[Any]:
-    """Elements whose class or id holds a furniture token, in document order, each once.
-
-    Each distinct attribute string is matched once (pages repeat a few dozen class names). A walk
-    over the elements that asks each for its two attributes costs less than the XPath
-    `//@class | //@id` did (it built an object for each attribute and merged two node sets).
-    """
-    verdicts: dict[str, bool] = {}
-    found = []
-    for element in tree.getroottree().getroot().iter(etree.Element):
-        for value in (element.get("class"), element.get("id")):
-            if value is None:
-                continue
-            marked = verdicts.get(value)
-            if marked is None:
-                marked = verdicts[value] = MARKER_PATTERN.search(value) is not None
-            if marked:
-                found.append(element)
-                break
-    return found
-
-
-def _teaser_named(tree: Any) -> list[Any]:
-    """Elements whose class or id holds "teaser" (or "Teaser"), in document order: what the XPath
-    `//*[contains(translate(@class, 'T', 't'), 'teaser') or contains(translate(@id, 'T', 't'),
-    'teaser')]` selects, at a third of its cost (libxml2 built two translated strings for every
-    element of the page)."""
-    return [
-        element
-        for element in tree.getroottree().getroot().iter(etree.Element)
-        if _names_teaser(element.get("class")) or _names_teaser(element.get("id"))
-    ]
-
-
-def _names_teaser(value: str | None) -> bool:
-    return value is not None and "teaser" in value.replace("T", "t")
 
 
 def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
@@ -367,7 +341,8 @@ def displayed_standfirst(tree: Any, summary: str | None) -> str | None:
     so that trafilatura still sees the story's lead where it is.
     """
     wanted = " ".join((summary or "").split())
-    for element in _BLOCKS_READING(tree, wanted=wanted) if wanted else ():
+    head = wanted.partition(" ")[0]
+    for element in _BLOCKS_READING(tree, head=head, wanted=wanted) if wanted else ():
         marker = f"{element.get('class', '')} {element.get('id', '')}"
         if element.tag in ("h2", "h3") or STANDFIRST_PATTERN.search(marker):
             return wanted
@@ -384,6 +359,6 @@ def _link_density(element: Any) -> float:
 
 def _small(element: Any) -> bool:
     """Small enough to be furniture: a wrapper holding the story is never dropped for its class name."""
-    if len(element.xpath(".//p")) > _MAX_PARAGRAPHS_IN_NOISE:
+    if _PARAGRAPHS_INSIDE(element) > _MAX_PARAGRAPHS_IN_NOISE:
         return False
     return len(element.text_content()) <= _MAX_NOISE_BLOCK_CHARS
