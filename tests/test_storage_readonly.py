@@ -195,6 +195,12 @@ def reader_url(pg_url: str) -> Iterator[str]:
     admin.dispose()
 
 
+# Roles and grants live in the server's shared catalogs: two tests granting or dropping at once may
+# update one catalog row together ("tuple concurrently updated"), so these run in one process.
+ROLE_TESTS = pytest.mark.xdist_group("read_only_role")
+
+
+@ROLE_TESTS
 def test_the_read_only_role_reads_the_corpus(reader_url: str, pg_url: str) -> None:
     run_query(pg_url, "SELECT 1")
     assert run_query(reader_url, "SELECT count(*) FROM articles").rows == [(0,)]
@@ -204,6 +210,7 @@ def test_the_read_only_role_reads_the_corpus(reader_url: str, pg_url: str) -> No
     assert json.loads(result.stdout)[0]["who"].startswith("wd_reader_")
 
 
+@ROLE_TESTS
 @pytest.mark.parametrize(
     "statements",
     [
