@@ -113,3 +113,6 @@ def _run_command() -> int:
         error.show()
         return error.exit_code
     return status if isinstance(status, int) else 0
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -30,7 +30,6 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 
 from crawler.report import Skip, crawl_report
@@ -48,10 +47,10 @@ LISTING_META = "wiredesk_listing"
 fetched with its validators (its response may be a 304)."""
 CONDITIONAL = "conditional"
 KIND_META = "wiredesk_kind"
+"""Response meta the spider sets on a listing: what it found it to be (`crawler.discovery.Kind`)."""
 READ_AT_META = "wiredesk_read_at"
 """Request meta of a listing: when a crawl last read it (None: never), for the spider to tell a feed
 that overflowed since (crawler/spiders/feeds.py)."""
-"""Response meta the spider sets on a listing: what it found it to be (`crawler.discovery.Kind`)."""
 # Listings whose validators are kept: an unchanged sitemap index or section page can still lead
 # to new pages, so those are read in full every time.
 _VALIDATED_KINDS = frozenset({"feed", "sitemap"})
@@ -225,7 +224,7 @@ class CorpusGate:
             self._listings.append((response.url, validators, request.meta))
         return response
 
-    def spider_closed(self, spider: Any, reason: str) -> Deferred[None] | None:
+    async def spider_closed(self, spider: Any, reason: str) -> None:
         """Keep when the feeds and sitemaps read were read; their validators only after a complete crawl.
 
         A listing answered 304 next time is not read again, so whatever it listed must be stored
@@ -237,9 +236,8 @@ class CorpusGate:
         partial = skipped[Skip.MAX_ARTICLES] or skipped[Skip.BEFORE_SINCE]
         complete = reason == "finished" and not (self.report.errors or partial)
         read = {url: pair for url, pair, meta in self._listings if meta.get(KIND_META) in _VALIDATED_KINDS}
-        if not read:
-            return None
-        return deferToThread(self.save_validators, read, complete)
+        if read:
+            await maybe_deferred_to_future(deferToThread(self.save_validators, read, complete))
 
     def save_validators(
         self, validators: dict[str, tuple[str | None, str | None]], complete: bool = True

@@ -33,7 +33,8 @@ ROW_FORMATS = ("table", "tsv", "csv", "json", "nl")
 # add up to the "fetched N" of the line below them.
 UNATTRIBUTED = "(robots.txt, no source)"
 # The store outcomes of the summary's columns new, copies, dups, revisions, same.
-SUMMARY_OUTCOMES = (Outcome.NEW, Outcome.COPY, Outcome.DUPLICATE, Outcome.REVISION, Outcome.UNCHANGED)
+# The summary's columns after `new`, which counts copies too (`SourceReport.new`), as the line below it does.
+SUMMARY_OUTCOMES = (Outcome.COPY, Outcome.DUPLICATE, Outcome.REVISION, Outcome.UNCHANGED)
 # A table cell longer than this is cut (with "…"); the other formats keep every character.
 MAX_CELL_CHARS = 200
 
@@ -167,6 +168,7 @@ def print_report(report: CrawlReport, console: Console) -> None:
         table.add_row(
             escape(name),
             str(src.fetched),
+            str(src.new),
             *(str(src.outcomes[outcome]) for outcome in SUMMARY_OUTCOMES),
             f"[red]{errors}[/red]" if src.failed else errors,
         )

@@ -110,6 +110,11 @@ class SourceReport:
     errors: Counter[str] = field(default_factory=Counter)
 
     @property
+    def new(self) -> int:
+        """Articles this source added to the corpus, copies included, as the crawl's `new` counts."""
+        return sum(self.outcomes[outcome] for outcome in STORED)
+
+    @property
     def failed(self) -> bool:
         """Nothing fetched at all: the source is unreachable or every start URL failed."""
         return self.fetched == 0 and bool(self.errors)

@@ -89,6 +89,8 @@ def test_the_figures_are_json_and_the_summary_reads_the_same_report() -> None:
     assert "gone errors: dns ×1" in summary and "failed: gone" in summary
     assert re.search(r"articles lost to errors: 1\b.*time_limit ×1", summary)
     assert "fetched 8 = 7 articles + 1 other pages · articles: stored 2 (copies 1) · duplicates 1" in summary
+    # The rows add up to that line: a source's `new` counts its copies, as `stored` does.
+    assert re.search(r"publisher\W+3\W+1\W+1\W+1\W+0\W+0\W+1\W", summary)
 
 
 def test_each_crawler_has_its_own_report_and_feeds_scrapys_stats() -> None:
