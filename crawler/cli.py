@@ -114,5 +114,6 @@ def _run_command() -> int:
         return error.exit_code
     return status if isinstance(status, int) else 0
 
+
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -33,7 +33,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-from crawler.settings_registry import BY_NAME
+from crawler.settings_registry import BY_NAME, VERSION
 from crawler.warcrecords import SOURCE_HEADER
 from storage.archives import RawPage, count_raw_pages, raw_pages
 from storage.engine import make_engine
@@ -129,7 +129,7 @@ def crawl_file_name(serial: int) -> str:
 def crawl_info(user_agent: str, obey_robots: bool) -> dict[str, str]:
     """The warcinfo fields of a crawl's files (WARC 1.1, annex: warcinfo fields)."""
     return {
-        "software": "wiredesk/0.1 (Scrapy, warcio)",
+        "software": f"wiredesk/{VERSION} (Scrapy, warcio)",
         "format": "WARC File Format 1.1",
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         "hostname": socket.gethostname(),
@@ -289,7 +289,7 @@ def export_warc(
     knows a file by its path, and skips one it finished, so a later export written under an
     earlier one's name was taken for it (its new pages never imported), after overwriting it.
     """
-    info = {"software": "wiredesk/0.1 (export)", "format": "WARC File Format 1.1"}
+    info = {"software": f"wiredesk/{VERSION} (export)", "format": "WARC File Format 1.1"}
     stem = output.name.removesuffix(".gz").removesuffix(".warc")
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     files = RotatingWarcFiles(

@@ -14,7 +14,8 @@ import click
 from crawler.commands.common import database_option, db_option, rules_option
 from crawler.settings import DOWNLOAD_MAXSIZE as MAX_PAGE_BYTES
 from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT as CLEAN_TIME_LIMIT
-from crawler.urlpolicy import UrlRefused, fetch, mask_credentials
+from crawler.settings_registry import BY_NAME, user_agent
+from crawler.urlpolicy import fetch, mask_credentials
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -85,9 +86,8 @@ def _read_page(page: str) -> tuple[bytes, str | None]:
         return sys.stdin.buffer.read(), None
     if "://" in page:
         try:
-            return fetch(page, user_agent="wiredesk (clean command)", max_bytes=MAX_PAGE_BYTES)
-        except UrlRefused as error:
-            raise click.ClickException(str(error)) from error
+            agent = user_agent(BY_NAME["WIREDESK_CONTACT"].value())
+            return fetch(page, user_agent=agent, max_bytes=MAX_PAGE_BYTES)
         except OSError as error:
             raise click.ClickException(f"cannot fetch {mask_credentials(page)}: {error}") from error
     path = Path(page)

@@ -167,7 +167,8 @@ def _since(since: datetime | None, days: int | None) -> datetime | None:
     type=float,
     default=30.0,
     show_default=True,
-    help="Leave after the shared queue has been empty this many seconds.",
+    help="Leave after the shared queue has been empty this many seconds (longer than the "
+    "WIREDESK_WORKER_IDLE a crawl's own process waits: a worker outlives the crawls that feed it).",
 )
 @settings_option
 @verbose_option
