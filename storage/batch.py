@@ -21,10 +21,10 @@ from sqlalchemy import Connection, func, insert, select, update
 from cleaner import CleanArticle
 from cleaner.fingerprint import signature_from_bytes
 from storage import dedup, rows, sitememory
+from storage.claims import Claims, plausible
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
-from storage.claims import Claims, plausible
 from storage.revisions import OlderTexts, withheld
 from storage.steps import Kind, Step, Stored, id_of, story_of
 from storage.stories import Copy, Stories

@@ -116,14 +116,22 @@ def page_identity(page_url: str, declared: str | None) -> Identity:
 # Path segments and query keys that make another rendering of the same page (AMP, print, mobile):
 # a canonical URL without them names the same page.
 _VARIANT_SEGMENTS = frozenset({"amp", "print", "mobile", "m", "embed", "full"})
-_VARIANT_PARAMS = frozenset({"amp", "outputtype", "output", "print", "view", "mobile", "m", "device", "format"})
+_VARIANT_PARAMS = frozenset(
+    {"amp", "outputtype", "output", "print", "view", "mobile", "m", "device", "format"}
+)
 _PAGE_SUFFIX = re.compile(r"(\.amp)?(\.(html?|shtml|php|aspx?|jsp|cms))?$")
+_DIRECTORY_INDEX = re.compile(r"(index|default)\.(html?|shtml|php|aspx?|jsp)")
+"""`/world/index.html` is the page `/world/` (a directory's index)."""
 
 
 def _segments(url: str) -> list[str]:
     """The path's segments, lower-case, without the ones that only name a variant of the page."""
     path = urlsplit(url).path.lower()
-    return [segment for segment in path.split("/") if segment and segment not in _VARIANT_SEGMENTS]
+    return [
+        segment
+        for segment in path.split("/")
+        if segment and segment not in _VARIANT_SEGMENTS and not _DIRECTORY_INDEX.fullmatch(segment)
+    ]
 
 
 def is_section_of(named: str, own: str) -> bool:
