@@ -31,7 +31,15 @@ _ARTICLES, _URLS, _PAGES = Article.__table__, ArticleUrl.__table__, Page.__table
 
 def plausible(page: FetchedPage, url: str) -> bool:
     """The page was fetched at `url`, or at a variant of the page it names."""
-    return any(page_key(normalise_url(own)) == page_key(url) for own in (page.url, page.final_url))
+    return _key(url) in {_key(own) for own in (page.url, page.final_url)} - {None}
+
+
+def _key(url: str) -> str | None:
+    """`page_key` of the URL normalised; None for one that cannot be split (a broken IPv6 host)."""
+    try:
+        return page_key(normalise_url(url))
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -46,8 +54,7 @@ class Claims:
 
     def planned(self, step: Step) -> None:
         """A step of the batch, once planned."""
-        fetched = self.fetched.setdefault(id(step.target), set())
-        fetched.update(normalise_url(url) for url in (step.page.url, step.page.final_url))
+        self.fetched.setdefault(id(step.target), set()).update((step.page.url, step.page.final_url))
         self.steps.update((url, step) for url in step.new_urls)
 
     def false(self, holder: Stored, url: str) -> bool:
@@ -57,9 +64,9 @@ class Claims:
             rows = self.connection.execute(
                 select(_PAGES.c.url, _PAGES.c.final_url).where(_PAGES.c.article_id == holder.id)
             )
-            fetched.update(normalise_url(seen) for row in rows for seen in row)
-        key = page_key(url)
-        return bool(fetched) and all(page_key(seen) != key for seen in fetched)
+            fetched.update(seen for row in rows for seen in row)
+        keys = {_key(seen) for seen in fetched} - {None}
+        return bool(keys) and _key(url) not in keys
 
     def release(self, holder: Stored, url: str) -> bool:
         """`holder` gives `url` back, taking one of its own URLs; False when it has none other."""
