@@ -2,8 +2,10 @@
 
 The first crawl stores three articles while the featured page is not listed yet (one of them holds
 its URL by that false claim); the second crawl finds the featured page in the feed, dated after the
-first crawl. Old code stored it as a revision of the first article: 3 current texts of 4 (the
-first article's text only an old revision row). Now 4 of 4, each under its own URL.
+first crawl (every entry is, so the three are fetched again too). Old code, on both backends:
+3 articles, the featured page's text a revision of the first article, which the first page,
+fetched again in the same crawl, turned back: the featured URL showed another story's text, and
+the featured text was current nowhere. Now 4 articles of 4, each text under its own URL.
 """
 
 from __future__ import annotations
