@@ -130,7 +130,9 @@ def _segments(url: str) -> list[str]:
     return [
         segment
         for segment in path.split("/")
-        if segment and segment not in _VARIANT_SEGMENTS and not _DIRECTORY_INDEX.fullmatch(segment)
+        if segment
+        and _PAGE_SUFFIX.sub("", segment) not in _VARIANT_SEGMENTS
+        and not _DIRECTORY_INDEX.fullmatch(segment)
     ]
 
 

@@ -111,10 +111,11 @@ def test_a_home_or_section_page_is_not_an_articles_identity(declared: str) -> No
     [
         (f"{SITE}/world/ferry-talks/amp/", f"{SITE}/world/ferry-talks/"),
         (f"{SITE}/amp/world/ferry-talks", f"{SITE}/world/ferry-talks"),
+        (f"{SITE}/world/ferry-talks/amp.html", f"{SITE}/world/ferry-talks"),
         (f"{SITE}/politics/ferry-talks-123", f"{SITE}/world/ferry-talks-123"),
         (f"{SITE}/?p=123", f"{SITE}/2026/12/ferry-talks"),
     ],
-    ids=["amp-suffix", "amp-prefix", "category", "shortlink"],
+    ids=["amp-suffix", "amp-prefix", "amp-file", "category", "shortlink"],
 )
 def test_a_variants_canonical_url_is_still_followed(page: str, declared: str) -> None:
     assert page_identity(page, declared) == Identity(declared)
