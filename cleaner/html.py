@@ -61,6 +61,8 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return body.decode("utf-16", errors="replace")
     declared = _declared_codecs(body, declared_charset)
+    if declared[:1] == ["cp1252"] and _utf8_text(body):
+        declared = ["utf-8"]  # a server's latin-1 default over a UTF-8 page: every accent mojibake
     for codec in (*declared, "utf-8"):
         try:
             return body.decode(codec)
@@ -105,6 +107,12 @@ def _declared_codecs(body: bytes, declared_charset: str | None) -> list[str]:
         if name and name not in codecs_found:
             codecs_found.append(name)
     return codecs_found
+
+
+def _utf8_text(body: bytes) -> bool:
+    """Non-ASCII text mostly valid as UTF-8: never windows-1252 text in practice (an accented letter
+    there would need two symbols of 0x80-0xBF after it), so a latin-1 label is wrong."""
+    return len(body.translate(None, _NON_ASCII)) < len(body) and _mostly_valid(body, "utf-8")
 
 
 def _double_byte_text(body: bytes) -> bool:

@@ -1,4 +1,7 @@
-"""A CJK page in a double-byte legacy charset served as UTF-8 (cleaner/html.py `_double_byte_text`).
+"""Pages whose declared charset is wrong, stored as mojibake (cleaner/html.py).
+
+A UTF-8 page under a latin-1 header (`_utf8_text`), below; and a CJK page in a double-byte legacy
+charset served as UTF-8 (`_double_byte_text`):
 
 A page mostly invalid in its declared charset is read as windows-1252 when declared (latin-1 served
 as UTF-8 is by far the usual mislabel). An EUC-JP, EUC-KR or GB2312 page whose server says UTF-8
@@ -61,3 +64,20 @@ def test_a_double_byte_page_served_as_utf8_is_read_in_its_charset(charset: str) 
 def test_western_text_served_as_utf8_is_still_windows_1252(charset: str) -> None:
     article = cleaner.clean(_page(FRENCH).encode(charset), "https://x.example/a/b", declared_charset="utf-8")
     assert all(text in article.text for text in FRENCH)
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "windows-1252", "latin1"])
+@pytest.mark.parametrize("meta", ["<meta charset='utf-8'>", ""], ids=["meta-utf8", "no-meta"])
+def test_a_utf8_page_under_a_latin1_header_is_read_as_utf8(label: str, meta: str) -> None:
+    """A server's default `charset=ISO-8859-1` over a UTF-8 page: the header won, a windows-1252
+    decode never fails, and every accent was stored as mojibake (`approuvÃ©`). Old code: 0 of 6."""
+    page = _page(FRENCH).replace("<head>", f"<head>{meta}").encode("utf-8")
+    article = cleaner.clean(page, "https://x.example/a/b", declared_charset=label)
+    assert all(text in article.text for text in FRENCH), article.text[:80]
+
+
+def test_a_utf8_page_with_one_broken_byte_under_a_latin1_header_is_still_utf8() -> None:
+    page = _page(FRENCH).replace("</article>", "<p>caf\xe9</p></article>").encode("utf-8")
+    page = page.replace("café".encode(), b"caf\xe9")
+    article = cleaner.clean(page, "https://x.example/a/b", declared_charset="iso-8859-1")
+    assert all(text in article.text for text in FRENCH), article.text[:80]
