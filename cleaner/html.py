@@ -19,6 +19,9 @@ _WINDOWS_1252_ALIASES = frozenset({"iso8859-1"})
 _NON_ASCII = bytes(range(128, 256))
 # What "surrogateescape" makes of an undecodable byte: one code point per byte, U+DC80-U+DCFF.
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_DOUBLE_BYTE_TEXT = re.compile(rb"(?:[\x8e\x8f]?[\xa1-\xfe][\xa1-\xfe])+")
+"""Runs of EUC-JP, EUC-KR or GB2312 characters: a page whose every non-ASCII byte is in one is CJK
+text, never Western text (an accent is one byte between ASCII ones)."""
 
 
 class PageRejected(ValueError):
@@ -58,6 +61,8 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return body.decode("utf-16", errors="replace")
     declared = _declared_codecs(body, declared_charset)
+    if declared[:1] == ["cp1252"] and _utf8_text(body):
+        declared = ["utf-8"]  # a server's latin-1 default over a UTF-8 page: every accent mojibake
     for codec in (*declared, "utf-8"):
         try:
             return body.decode(codec)
@@ -72,7 +77,7 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     for codec in dict.fromkeys((primary, "utf-8")):
         if _mostly_valid(body, codec):
             return body.decode(codec, errors="replace")
-    if declared:
+    if declared and not _double_byte_text(body):
         try:
             return body.decode("cp1252")
         except UnicodeDecodeError:
@@ -102,6 +107,19 @@ def _declared_codecs(body: bytes, declared_charset: str | None) -> list[str]:
         if name and name not in codecs_found:
             codecs_found.append(name)
     return codecs_found
+
+
+def _utf8_text(body: bytes) -> bool:
+    """Non-ASCII text mostly valid as UTF-8: never windows-1252 text in practice (an accented letter
+    there would need two symbols of 0x80-0xBF after it), so a latin-1 label is wrong."""
+    return len(body.translate(None, _NON_ASCII)) < len(body) and _mostly_valid(body, "utf-8")
+
+
+def _double_byte_text(body: bytes) -> bool:
+    """Every non-ASCII byte is part of an EUC-style pair: detection, not windows-1252, reads it (an
+    EUC-JP page served as UTF-8 was stored as windows-1252 mojibake)."""
+    rest = _DOUBLE_BYTE_TEXT.sub(b"", body)
+    return len(rest.translate(None, _NON_ASCII)) == len(rest) < len(body)
 
 
 def _mostly_valid(body: bytes, codec: str) -> bool:

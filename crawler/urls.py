@@ -29,6 +29,11 @@ _FILE_SUFFIX = re.compile(
 )
 
 
+def names_a_listing(url: str) -> bool:
+    """The path says tag, topic, section, author, search...: a page that lists or shows other things."""
+    return bool(_NOT_ARTICLE.search(urlsplit(url).path))
+
+
 def looks_like_article(url: str) -> bool:
     """A guess from the URL alone: dated paths, long slugs or numeric ids, and not a listing page.
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from cleaner import CleanArticle
 from cleaner.fingerprint import signature_from_bytes
 from storage import dedup, rows, sitememory
+from storage.claims import Claims, plausible
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
@@ -61,11 +62,13 @@ class Batch:
     sightings: list[sitememory.Sighting] = field(default_factory=list)
     """The lines of every text the batch stores, for the site memory."""
     articles: rows.NewArticles = field(init=False)  # on PostgreSQL written together (storage/rows.py)
+    claims: Claims = field(init=False)
 
     def __post_init__(self) -> None:
         self.stories = Stories(self.connection)
         self.older = OlderTexts(self.connection)
         self.articles = rows.NewArticles(self.connection)
+        self.claims = Claims(self.connection)
 
     def reserve(self, inserts: int) -> None:
         """Ids for the batch's `inserts` new articles and their stories, if new: on PostgreSQL taken
@@ -137,6 +140,9 @@ class Batch:
         own = list(dict.fromkeys((page.final_url, page.url)))
         identity = page.canonical_url
         named = self.by_url.get(identity)
+        if named is not None and named.text_hash != fingerprint.text_hash and self._released(named, identity):
+            named = None
+            identity = identity if plausible(page, identity) else page.final_url
         if named is not None and named.text_hash == fingerprint.text_hash:
             existing: Stored | None = named
         else:
@@ -151,7 +157,17 @@ class Batch:
             step = self._plan_known(existing, page, article, fingerprint, new_urls)
         for url in new_urls:
             self.by_url[url] = step.target
+        self.claims.planned(step)
         return step
+
+    def _released(self, holder: Stored, url: str) -> bool:
+        """`url` came with another text, and its article held it by a false claim (storage/claims.py):
+        given back, so that the page is stored as if the claim had never been made."""
+        if not self.claims.false(holder, url) or not self.claims.release(holder, url):
+            return False
+        logger.info("%s: held by another page's false canonical claim: given back", url)
+        del self.by_url[url]
+        return True
 
     def _plan_known(
         self,

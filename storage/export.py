@@ -50,7 +50,10 @@ COLUMNS = (
     "revision_count",
     "first_fetched_at",
     "last_fetched_at",
+    "declared_original",
 )
+"""`declared_original` (the wire's page a republished copy names) was left out of every export:
+the one record, outside the database, of which article a copy says it republishes."""
 
 
 class ExportError(RuntimeError):

@@ -6,6 +6,7 @@ and bounds URLs: both use these functions, so the two never disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -107,7 +108,54 @@ def page_identity(page_url: str, declared: str | None) -> Identity:
 
     if not is_http(named) or not url_fits(named):
         return Identity(own)
-    return Identity(named) if same_site(named, page_url) else Identity(own, named)
+    if not same_site(named, page_url):
+        return Identity(own, named)
+    return Identity(own) if is_section_of(named, own) else Identity(named)
+
+
+# Path segments and query keys that make another rendering of the same page (AMP, print, mobile):
+# a canonical URL without them names the same page.
+_VARIANT_SEGMENTS = frozenset({"amp", "print", "mobile", "m", "embed", "full"})
+_VARIANT_PARAMS = frozenset(
+    {"amp", "outputtype", "output", "print", "view", "mobile", "m", "device", "format"}
+)
+_PAGE_SUFFIX = re.compile(r"(\.amp)?(\.(html?|shtml|php|aspx?|jsp|cms))?$")
+_DIRECTORY_INDEX = re.compile(r"(index|default)\.(html?|shtml|php|aspx?|jsp)")
+"""`/world/index.html` is the page `/world/` (a directory's index)."""
+
+
+def _segments(url: str) -> list[str]:
+    """The path's segments, lower-case, without the ones that only name a variant of the page."""
+    path = urlsplit(url).path.lower()
+    return [
+        segment
+        for segment in path.split("/")
+        if segment
+        and _PAGE_SUFFIX.sub("", segment) not in _VARIANT_SEGMENTS
+        and not _DIRECTORY_INDEX.fullmatch(segment)
+    ]
+
+
+def is_section_of(named: str, own: str) -> bool:
+    """True when `named` is the site's root or a section above the page `own` (its path a proper
+    prefix of the page's): a template that declares its home or section page as every article's
+    canonical URL names no page of the article's own."""
+    above, page = _segments(named), _segments(own)
+    return len(above) < len(page) and page[: len(above)] == above and not urlsplit(named).query
+
+
+def page_key(url: str) -> str:
+    """What tells one page of a site from another: its last path segment without its suffix, and
+    its query, both without what only names a variant (AMP, print, mobile). Two URLs with the same
+    key plausibly name one page (`/amp/world/ferry-talks` and `/world/ferry-talks.html`)."""
+    segments = _segments(url)
+    last = _PAGE_SUFFIX.sub("", segments[-1]) if segments else ""
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        if key.lower() not in _VARIANT_PARAMS
+    )
+    return f"{last}?{urlencode(query)}"
 
 
 def is_http(url: str) -> bool:

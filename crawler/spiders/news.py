@@ -36,7 +36,7 @@ from crawler.pending import PendingArticles
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.spiders.feeds import feed_page, gap_warning, older_page_meta, overflowed
-from crawler.spiders.pages import article_page, page_links
+from crawler.spiders.pages import article_page, page_links, vouched
 from crawler.urls import looks_like_article
 from storage.engine import one_line
 from storage.pending import FoundBy
@@ -48,7 +48,7 @@ _ARTICLE_MARKERS = re.compile(
     re.IGNORECASE,
 )
 _NEXT_PAGE = re.compile(r"[?&](page|p|pg)=\d+|/page/\d+/?$", re.IGNORECASE)
-# Request meta: a feed or sitemap listed the URL (ArticlePage.listed: its og:type does not drop it).
+# Request meta: a listing or the source's article_allow vouches for it (pages.vouched, ArticlePage.listed).
 LISTED_META = "wiredesk_listed"
 # The sitemap protocol's own bound on a sitemap, uncompressed (sitemaps.org): a listing may be that
 # big whatever DOWNLOAD_MAXSIZE allows an article page. Under it, a full sitemap of 50,000 news
@@ -299,7 +299,7 @@ class NewsSpider(Spider):
         yield from requests
 
     def _article_request(self, url: str, src: Source, wanted: Wanted, listed: bool) -> Request:
-        meta = {ARTICLE_META: wanted, **({LISTED_META: True} if listed else {})}
+        meta = {ARTICLE_META: wanted, **({LISTED_META: True} if vouched(src, url, listed) else {})}
         return self._request(url, src, self.parse_article, **meta)
 
     def _dated_later(self, url: str, entry: Entry) -> bool:
