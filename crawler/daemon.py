@@ -26,7 +26,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine
 
 from crawler.cli import EXIT_INTERRUPTED, exit_interrupted
 from crawler.daemonconfig import DaemonConfig, log_event
@@ -35,7 +34,7 @@ from crawler.sources import Source
 from crawler.warmclient import WarmCrawler
 from storage import make_engine
 from storage.daemonlock import HEARTBEAT_SECONDS, DaemonLock, LockHeld
-from storage.engine import DB_UNAVAILABLE, one_line
+from storage.engine import DB_UNAVAILABLE, one_line, shared_engine
 from storage.runs import abandon_running, finish_run, start_run
 
 logger = logging.getLogger("wiredesk.daemon")
@@ -52,7 +51,6 @@ _stopped_by: set[int] = set()
 """The signals that stopped the daemon: SIGINT makes its exit status 130."""
 _warm: WarmCrawler | None = None
 _warm_lock = threading.Lock()
-_engines: dict[str, Engine] = {}
 _SIGNALLED = {0, EXIT_INTERRUPTED, -signal.SIGTERM, -signal.SIGINT}
 """Exit statuses of a crawl process told to stop (SIGTERM from an operator or systemd, which Scrapy
 turns into a clean exit 0, or SIGINT): the runs it still held are interrupted, not failed."""
@@ -61,7 +59,7 @@ turns into a clean exit 0, or SIGINT): the runs it still held are interrupted, n
 def run_source(name: str, config: dict[str, Any]) -> str:
     """One scheduled crawl of one source, in the warm crawl process; returns and records its outcome."""
     settings = DaemonConfig(**config)
-    engine = _engine(settings.db_url)
+    engine = shared_engine(settings.db_url)  # one per database: the runs reuse its pooled connection
     run_id = start_run(engine, name)
     log_event(settings.log_format, "run_start", source=name, run=run_id)
     outcome, message, figures = _run_warm(run_id, name, settings)
@@ -77,12 +75,6 @@ def run_source(name: str, config: dict[str, Any]) -> str:
         **{k: v for k, v in figures.items() if k != "finish_reason"},
     )
     return outcome
-
-
-def _engine(db_url: str) -> Engine:
-    """The daemon's one engine per database: its runs reuse the pooled connection."""
-    with _warm_lock:
-        return _engines.setdefault(db_url, make_engine(db_url))
 
 
 def warm_crawler(settings: DaemonConfig) -> WarmCrawler:
@@ -158,9 +150,7 @@ def serve(sources: list[Source], config: DaemonConfig, wait: bool = False) -> No
 
 def _run_schedule(sources: list[Source], config: DaemonConfig) -> None:
     """Holding the lock: run every source on its schedule until the daemon is stopped."""
-    engine = make_engine(config.db_url)
-    abandoned = abandon_running(engine)
-    engine.dispose()
+    abandoned = abandon_running(shared_engine(config.db_url))
     scheduler = make_scheduler(config.db_url)
     scheduler.start(paused=True)
     schedule_sources(scheduler, sources, run_source, config.__dict__)
@@ -248,9 +238,7 @@ def run_once(sources: list[Source], config: DaemonConfig, wait: bool = False) ->
     with daemon_lock(config, wait) as lock:
         if lock is None:
             return False
-        engine = make_engine(config.db_url)
-        abandon_running(engine)
-        engine.dispose()
+        abandon_running(shared_engine(config.db_url))
         try:
             # Every source, whatever the others' outcome: `all()` over a generator stopped at the first
             # run that did not finish, and the sources after it were not crawled at all.

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import Request
+from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy import Engine
-from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
@@ -135,9 +135,9 @@ class PendingArticles:
         else:
             self._add(self._failed, (key, url, kind))
 
-    def close(self) -> Deferred[None]:
+    async def close(self) -> None:
         """Write what is left and wait for every write: the crawl ends with its records made."""
-        return deferToThread(self.finish)
+        await maybe_deferred_to_future(deferToThread(self.finish))
 
     def finish(self) -> None:
         """Write what is left, those a database away refused included, and wait for every write;

@@ -14,24 +14,20 @@ stored before its memory formed, and must not keep the furniture the later ones 
 from __future__ import annotations
 
 import logging
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-import click
 from sqlalchemy import Engine
 
 import cleaner
-from cleaner.rules import RulesError
-from crawler.cleaning import clean_in_time, declared_charset, site_rules
+from crawler.cleaning import clean_in_time, declared_charset
 from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT
-from storage import Corpus, make_engine
-from storage.engine import check_connection, one_line
+from storage import Corpus
+from storage.engine import one_line
 from storage.reclean import RawPage, Selection, article_ids, carrying, raw_pages, sites_fetched_since
 from storage.repository import Recleaned
-from storage.schema import upgrade
 from storage.sitememory import SiteMemory, furniture_formed_since, site_of
 
 logger = logging.getLogger(__name__)
@@ -66,7 +62,7 @@ def reclean(
     engine: Engine,
     selection: Selection,
     options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
-    time_limit: float = 20.0,
+    time_limit: float = WIREDESK_CLEAN_TIME_LIMIT,
     progress: Callable[[RecleanReport], None] | None = None,
 ) -> RecleanReport:
     """Re-clean the chosen articles, a chunk at a time in id order."""
@@ -88,7 +84,7 @@ def reclean_chunks(
     engine: Engine,
     chunks: Iterable[list[int]],
     options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
-    time_limit: float = 20.0,
+    time_limit: float = WIREDESK_CLEAN_TIME_LIMIT,
     progress: Callable[[RecleanReport], None] | None = None,
 ) -> RecleanReport:
     """Re-clean these chunks of article ids, each committed on its own."""
@@ -158,55 +154,12 @@ def _store(corpus: Corpus, items: list[Recleaned], report: RecleanReport) -> Non
             report.unchanged += 1
 
 
-def site_furniture(db_url: str | None, url: str | None) -> frozenset[str]:
-    """`wiredesk clean --db`: the memory of the page's site, read-only (none without --db)."""
-    if db_url is None:
-        return frozenset()
-    if not url:
-        raise click.UsageError("--db needs the page's URL: give a URL, or --url with a file")
-    engine = make_engine(db_url, read_only=True)
-    try:
-        return SiteMemory(engine).furniture(site_of(url))
-    finally:
-        engine.dispose()
-
-
-def reclean_command_run(
-    db_url: str | None,
-    source: str | None,
-    site: str | None,
-    since: datetime | None,
-    everything: bool,
-    rules_file: str | None,
-) -> RecleanReport:
-    """`wiredesk reclean`: the chosen articles re-cleaned, with a progress line on a terminal."""
-    if not (source or site or since or everything):
-        raise click.UsageError("choose articles with --source, --site or --since, or give --all")
-    try:
-        options = cleaner.CleanOptions(site_rules=site_rules(rules_file))
-    except RulesError as error:
-        raise click.ClickException(str(error)) from error
-    selection = Selection(source, site, since.replace(tzinfo=UTC) if since else None)
-    engine = make_engine(db_url)
-    check_connection(engine)
-    upgrade(engine)
-    try:
-        return reclean(engine, selection, options, WIREDESK_CLEAN_TIME_LIMIT, _progress)
-    finally:
-        engine.dispose()
-
-
-def _progress(report: RecleanReport) -> None:
-    if sys.stderr.isatty():
-        print(f"\r{report.line()}", end="", file=sys.stderr, flush=True)
-
-
 def reclean_after_crawl(
     engine: Engine,
     started_at: datetime,
     sources: list[str],
     options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
-    time_limit: float = 20.0,
+    time_limit: float = WIREDESK_CLEAN_TIME_LIMIT,
 ) -> RecleanReport:
     """Re-clean what a crawl of `sources` that started at `started_at` left with furniture its sites
     now know.

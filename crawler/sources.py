@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from crawler.settings_registry import BY_NAME, user_agent
 from crawler.urlpolicy import start_url_problem
 from storage.urls import site_of
 
@@ -190,6 +191,10 @@ class StartUrlCheck:
     ok: bool
 
 
+_USER_AGENT = user_agent(BY_NAME["WIREDESK_CONTACT"].value())
+"""A check asks as the crawl will: a site that refuses the crawler's User-Agent shows here."""
+
+
 def check_sources(sources: list[Source], timeout: float = 20.0) -> list[StartUrlCheck]:
     """Fetch every start URL once (in parallel) and report its HTTP status or the error."""
     jobs = [(source.name, url) for source in sources for url in source.start_urls]
@@ -198,7 +203,7 @@ def check_sources(sources: list[Source], timeout: float = 20.0) -> list[StartUrl
 
 
 def _check(source: str, url: str, timeout: float) -> StartUrlCheck:
-    request = urllib.request.Request(url, headers={"User-Agent": "wiredesk (sources --check)"})
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return StartUrlCheck(

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.commands.common import database_option, db_option, rules_option
+from crawler.commands.common import (
+    database_option,
+    db_option,
+    migrated_engine,
+    read_only_engine,
+    rules_option,
+)
 from crawler.settings import DOWNLOAD_MAXSIZE as MAX_PAGE_BYTES
 from crawler.settings import WIREDESK_CLEAN_TIME_LIMIT as CLEAN_TIME_LIMIT
 from crawler.settings_registry import BY_NAME, user_agent
@@ -21,6 +27,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from cleaner import CleanArticle
+    from crawler.reclean import RecleanReport
 
 
 @click.command("clean")
@@ -60,11 +67,10 @@ def clean_command(
     """
     from cleaner import CleanOptions
     from crawler.cleaning import TIME_LIMIT, clean_in_time, site_rules
-    from crawler.reclean import site_furniture
 
     options = CleanOptions(site_rules=site_rules(rules_file))
     body, url = _read_page(page)
-    furniture = site_furniture(memory_db, page_url or url)
+    furniture = _site_furniture(memory_db, page_url or url)
     article = clean_in_time(body, page_url or url, None, time_limit, options, furniture)  # type: ignore[arg-type]
     if (article.error or "").startswith(TIME_LIMIT):
         raise click.ClickException(
@@ -185,6 +191,38 @@ def reclean_command(
 
     Example: wiredesk reclean --site example.com --since 2024-12-01
     """
-    from crawler.reclean import reclean_command_run
+    from cleaner import CleanOptions
+    from crawler.cleaning import site_rules
+    from crawler.reclean import reclean
+    from storage.reclean import Selection
 
-    click.echo(reclean_command_run(db_url, source, site, since, everything, rules_file).line())
+    if not (source or site or since or everything):
+        raise click.UsageError("choose articles with --source, --site or --since, or give --all")
+    options = CleanOptions(site_rules=site_rules(rules_file))
+    selection = Selection(source, site, since.replace(tzinfo=UTC) if since else None)
+    engine = migrated_engine(db_url)
+    try:
+        report = reclean(engine, selection, options, CLEAN_TIME_LIMIT, _show_progress)
+    finally:
+        engine.dispose()
+    click.echo(report.line())
+
+
+def _show_progress(report: RecleanReport) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{report.line()}", end="", file=sys.stderr, flush=True)
+
+
+def _site_furniture(db_url: str | None, url: str | None) -> frozenset[str]:
+    """`wiredesk clean --db`: the memory of the page's site, read-only (none without --db)."""
+    if db_url is None:
+        return frozenset()
+    if not url:
+        raise click.UsageError("--db needs the page's URL: give a URL, or --url with a file")
+    from storage.sitememory import SiteMemory, site_of
+
+    engine = read_only_engine(db_url)
+    try:
+        return SiteMemory(engine).furniture(site_of(url))
+    finally:
+        engine.dispose()
