@@ -144,9 +144,10 @@ class Fingerprint:
         """Its smallest shingle hashes, by which containment candidates are found (storage/containment.py)."""
         return anchors(self.shingles)
 
-    @property
+    @cached_property
     def index_keys(self) -> list[tuple[int, int]]:
-        """Its (band, bucket) keys in `minhash_bands`: the LSH bands, then the anchors."""
+        """Its (band, bucket) keys in `minhash_bands`: the LSH bands, then the anchors (made once:
+        the probe, the batch's own buckets and the rows written each read them)."""
         return [*enumerate(self.bands), *((containment.ANCHOR_BAND, anchor) for anchor in self.anchors)]
 
 

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
+from storage.copyrows import copy_rows
 from storage.dedup import Link
 from storage.models import Article, Story, StoryMerge
 
@@ -122,7 +123,7 @@ class Stories:
         """Write the new stories created since the last flush: before the articles that refer to
         them, and before a merge (it updates stories by id)."""
         if self._new:
-            self.connection.execute(_CREATE, self._new)
+            copy_rows(self.connection, _STORIES, self._new)
             self._new = []
 
     def live(self, story_id: int) -> int:
