@@ -333,8 +333,9 @@ class Batch:
     def _keep_page(self, step: Step, outcome: Outcome) -> None:
         """The raw page and the revision it carries, written at the end of the batch."""
         page, target = step.page, step.target
-        row, revision = rows.page_row(page, target.id, outcome), rows.revision_row(
-            step.article, target.id, step.number, page, step.fingerprint
+        row, revision = (
+            rows.page_row(page, target.id, outcome),
+            rows.revision_row(step.article, target.id, step.number, page, step.fingerprint),
         )
         if self.page_ids:
             row["id"] = revision["page_id"] = self.page_ids.pop()
