@@ -244,8 +244,7 @@ class NearIndex:
     ) -> list[Link]:
         """Links by containment, to candidates found by anchors in stories not linked already."""
         stories = {link.story_id for link in linked_already}
-        keys = fingerprint.index_keys[len(fingerprint.bands) :]
-        shared = Counter(found for key in keys for found in self._bucket(key))
+        shared = self._shared(fingerprint.index_keys[len(fingerprint.bands) :])
         chosen: list[tuple[int, Candidate]] = []
         for article_id in sorted(shared, key=lambda found: (-shared[found], found)):
             candidate = self._candidates.get(article_id)
@@ -287,9 +286,7 @@ class NearIndex:
     def _ranked(
         self, fingerprint: Fingerprint, story_of: Callable[[int], int]
     ) -> list[tuple[int, Candidate]]:
-        # One count over every bucket: a Counter.update per bucket cost more than the counting.
-        keys = fingerprint.index_keys[: len(fingerprint.bands)]
-        shared = Counter(found for key in keys for found in self._bucket(key))
+        shared = self._shared(fingerprint.index_keys[: len(fingerprint.bands)])
         chosen: list[tuple[int, Candidate]] = []
         per_story: Counter[int] = Counter()
         for article_id in sorted(shared, key=lambda found: (-shared[found], found)):
@@ -303,6 +300,19 @@ class NearIndex:
                 if len(chosen) == CANDIDATE_LIMIT:
                     break
         return chosen
+
+    def _shared(self, keys: list[tuple[int, int]]) -> Counter[int]:
+        """How many of these buckets each article is in now: one count over all of them (a
+        Counter.update per bucket cost more than the counting; most buckets are empty)."""
+        if self._replaced:
+            return Counter(found for key in keys for found in self._bucket(key))
+        stored, own, found = self._stored, self._own, []
+        for key in keys:
+            if key in own:
+                found += self._bucket(key)
+            elif key in stored:
+                found += stored[key][:PER_BAND]
+        return Counter(found)
 
     def _bucket(self, key: tuple[int, int]) -> list[int]:
         """The bucket's PER_BAND newest entries now: those stored (less the batch's re-indexed
