@@ -40,9 +40,7 @@ def _items(first: int, count: int) -> list[tuple[FetchedPage, CleanArticle]]:
     items = []
     for number in range(first, first + count):
         rng = random.Random(number)
-        body = "\n".join(
-            " ".join(f"word{rng.randrange(50_000)}" for _ in range(40)) + "." for _ in range(4)
-        )
+        body = "\n".join(" ".join(f"word{rng.randrange(50_000)}" for _ in range(40)) + "." for _ in range(4))
         url = f"https://site{number % 3}.example/story/{number}"
         page = FetchedPage(url, url, url, "bench", T0 + timedelta(minutes=number), 200, body.encode())
         items.append((page, CleanArticle(text=body, title=f"Story {number}", published=T0)))
