@@ -337,7 +337,7 @@ class Batch:
             rows.page_row(page, target.id, outcome),
             rows.revision_row(step.article, target.id, step.number, page, step.fingerprint),
         )
-        if self.page_ids:
+        if self.connection.dialect.name == "postgresql":  # written by COPY: its id reserved (`reserve`)
             row["id"] = revision["page_id"] = self.page_ids.pop()
         self.pages.append(row)
         self.revisions.append(revision)
