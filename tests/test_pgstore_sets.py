@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Table, event, select
 from sqlalchemy.exc import IntegrityError
 
 from cleaner import CleanArticle
 from storage import Corpus, FetchedPage, Outcome, make_engine
 from storage.copyrows import copy_rows
 from storage.engine import database_away
-from storage.models import Story
+from storage.models import Article, ArticleUrl, Page, Revision, Story
 from storage.schema import upgrade
 
 T0 = datetime(2024, 12, 5, 12, tzinfo=UTC)
@@ -77,3 +77,54 @@ def test_a_failed_copy_is_raised_as_the_statement_error(engine: Engine) -> None:
     with pytest.raises(IntegrityError) as raised, engine.begin() as connection:
         copy_rows(connection, Story.__table__, [row])
     assert not database_away(raised.value)
+
+
+def _rows(url: str, table: Table) -> list[tuple[object, ...]]:
+    """The table's rows, but for ids (sequences differ by backend), in a stable order."""
+    engine = make_engine(url)
+    columns = [column for column in table.c if not column.name.endswith("id")]
+    with engine.connect() as connection:
+        found = sorted(connection.execute(select(*columns)).all(), key=repr)
+    engine.dispose()
+    return found
+
+
+def test_copied_rows_read_back_as_sqlite_stores_them(pg_url: str, sqlite_url: str) -> None:
+    """COPY binds values as SQLAlchemy does: JSON lists and an absent free_access, naive fetch
+    times taken as UTC, bytes, booleans read back the same from both backends."""
+    naive = datetime(2024, 12, 5, 12, 30)
+    page = FetchedPage(
+        "https://a.example/n/1",
+        "https://a.example/n/1",
+        "https://a.example/n/1",
+        "a",
+        naive,
+        200,
+        b"<html>\x00\xff</html>",
+        "text/html",
+        '"etag"',
+        "Thu, 05 Dec 2024 12:00:00 GMT",
+    )
+    article = CleanArticle(
+        text="First line of the story.\nSecond line, with a tab\there and a backslash \\ too.",
+        title="Tab\tand\nnewline",
+        authors=["Jane Doe", "Kim Lee"],
+        published=naive - timedelta(hours=1),
+        language="en",
+        language_detected=True,
+        images=[{"url": "https://a.example/i.jpg", "caption": None}],
+        keywords=["treaty"],
+    )
+    for url in (pg_url, sqlite_url):
+        engine = make_engine(url)
+        upgrade(engine)
+        assert Corpus(engine).store_many([(page, article), *_items(0, 3)])[0].outcome is Outcome.NEW
+        engine.dispose()
+    for table in (
+        Article.__table__,
+        Story.__table__,
+        Page.__table__,
+        Revision.__table__,
+        ArticleUrl.__table__,
+    ):
+        assert _rows(pg_url, table) == _rows(sqlite_url, table), table.name
