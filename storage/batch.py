@@ -4,8 +4,9 @@
 batch needs to know of the stored articles is read with two queries for the whole batch, the
 batch's own earlier items are kept in memory, and rows that nothing in the batch reads back (URLs,
 raw pages, revisions, refreshed fetch times, story updates, site memory, on PostgreSQL new
-stories and articles) are written together (`Batch.finish`); on SQLite new stories and articles as
-it goes."""
+stories and articles) are written together (`Batch.finish`): on PostgreSQL the new rows by COPY
+(storage/copyrows.py), their ids reserved from the sequences first, so that a batch's SQL is the
+same whatever its size; on SQLite new stories and articles as it goes."""
 
 from __future__ import annotations
 
