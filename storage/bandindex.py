@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from cleaner.fingerprint import signature_from_bytes
+from storage.copyrows import copy_in
 from storage.models import Article, MinhashBand
 
 IN_CHUNK = 500
@@ -179,8 +180,7 @@ def write_bands(connection: Connection, replaced: list[int], rows: list[tuple[in
     if connection.dialect.name == "postgresql":
         # COPY, in the transaction's own connection: the server inserts the heap rows page by page
         # (one WAL record per page, not per row), a tenth cheaper than INSERT ... SELECT unnest.
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor, cursor.copy(_COPY_BANDS) as copy:
+        with copy_in(connection, _COPY_BANDS) as copy:
             copy.write("".join(f"{band}\t{bucket}\t{article_id}\n" for band, bucket, article_id in rows))
     else:
         connection.execute(

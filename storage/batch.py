@@ -4,8 +4,9 @@
 batch needs to know of the stored articles is read with two queries for the whole batch, the
 batch's own earlier items are kept in memory, and rows that nothing in the batch reads back (URLs,
 raw pages, revisions, refreshed fetch times, story updates, site memory, on PostgreSQL new
-stories and articles) are written together (`Batch.finish`); on SQLite new stories and articles as
-it goes."""
+stories and articles) are written together (`Batch.finish`): on PostgreSQL the new rows by COPY
+(storage/copyrows.py), their ids reserved from the sequences first, so that a batch's SQL is the
+same whatever its size; on SQLite new stories and articles as it goes."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from cleaner import CleanArticle
 from cleaner.fingerprint import signature_from_bytes
 from storage import dedup, rows, sitememory
 from storage.claims import Claims, plausible
+from storage.copyrows import copy_rows
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
@@ -63,6 +65,8 @@ class Batch:
     """The lines of every text the batch stores, for the site memory."""
     articles: rows.NewArticles = field(init=False)  # on PostgreSQL written together (storage/rows.py)
     claims: Claims = field(init=False)
+    page_ids: list[int] = field(default_factory=list)
+    """Ids reserved for the batch's raw pages (PostgreSQL), taken from the end."""
 
     def __post_init__(self) -> None:
         self.stories = Stories(self.connection)
@@ -70,12 +74,14 @@ class Batch:
         self.articles = rows.NewArticles(self.connection)
         self.claims = Claims(self.connection)
 
-    def reserve(self, inserts: int) -> None:
-        """Ids for the batch's `inserts` new articles and their stories, if new: on PostgreSQL taken
-        from the sequences in one statement, so that their rows are written together (`_flush`)."""
-        articles, stories = rows.reserve_ids(self.connection, inserts)
-        self.articles.reserve(articles)
-        self.stories.reserve(stories)
+    def reserve(self, inserts: int, pages: int) -> None:
+        """Ids for the batch's `inserts` new articles and their stories, if new, and its `pages` raw
+        pages: on PostgreSQL taken from the sequences in one statement, so that their rows are
+        written together by COPY (`_flush`, `finish`)."""
+        reserved = rows.reserve_ids(self.connection, inserts, pages)
+        self.articles.reserve(reserved.articles)
+        self.stories.reserve(reserved.stories)
+        self.page_ids = reserved.pages[::-1]
 
     def _flush(self) -> None:
         """Write the new stories, then the new articles that refer to them."""
@@ -344,12 +350,37 @@ class Batch:
     def _keep_page(self, step: Step, outcome: Outcome) -> None:
         """The raw page and the revision it carries, written at the end of the batch."""
         page, target = step.page, step.target
-        self.pages.append(rows.page_row(page, target.id, outcome))
-        self.revisions.append(rows.revision_row(step.article, target.id, step.number, page, step.fingerprint))
+        row, revision = (
+            rows.page_row(page, target.id, outcome),
+            rows.revision_row(step.article, target.id, step.number, page, step.fingerprint),
+        )
+        if self.connection.dialect.name == "postgresql":  # written by COPY: its id reserved (`reserve`)
+            row["id"] = revision["page_id"] = self.page_ids.pop()
+        self.pages.append(row)
+        self.revisions.append(revision)
 
     def finish(self) -> None:
         """Write what the batch deferred: a few statements of many rows each."""
         self._flush()
+        if self.connection.dialect.name == "postgresql":
+            copy_rows(self.connection, _URLS, self.new_urls)
+            copy_rows(self.connection, _PAGES, self.pages)
+            copy_rows(self.connection, _REVISIONS, self.revisions)
+        else:
+            self._insert_pages()
+        self.older.finish()
+        if self.refreshed:
+            self.connection.execute(rows.REFRESH, list(self.refreshed.values()))
+        if self.near is not None:
+            self.near.finish()
+        self.stories.finish()
+        sitememory.learn(
+            self.connection,
+            (replace(seen, story_id=self.stories.live(seen.story_id)) for seen in self.sightings),
+        )
+
+    def _insert_pages(self) -> None:
+        """SQLite: the URLs, then the raw pages, whose ids their revisions take."""
         if self.new_urls:
             self.connection.execute(insert(_URLS), self.new_urls)
         if self.pages:
@@ -363,16 +394,6 @@ class Batch:
                     for revision, page_id in zip(self.revisions, page_ids, strict=True)
                 ],
             )
-        self.older.finish()
-        if self.refreshed:
-            self.connection.execute(rows.REFRESH, list(self.refreshed.values()))
-        if self.near is not None:
-            self.near.finish()
-        self.stories.finish()
-        sitememory.learn(
-            self.connection,
-            (replace(seen, story_id=self.stories.live(seen.story_id)) for seen in self.sightings),
-        )
 
 
 def page_urls(page: FetchedPage) -> list[str]:

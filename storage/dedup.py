@@ -144,9 +144,10 @@ class Fingerprint:
         """Its smallest shingle hashes, by which containment candidates are found (storage/containment.py)."""
         return anchors(self.shingles)
 
-    @property
+    @cached_property
     def index_keys(self) -> list[tuple[int, int]]:
-        """Its (band, bucket) keys in `minhash_bands`: the LSH bands, then the anchors."""
+        """Its (band, bucket) keys in `minhash_bands`: the LSH bands, then the anchors (made once:
+        the probe, the batch's own buckets and the rows written each read them)."""
         return [*enumerate(self.bands), *((containment.ANCHOR_BAND, anchor) for anchor in self.anchors)]
 
 
@@ -243,9 +244,7 @@ class NearIndex:
     ) -> list[Link]:
         """Links by containment, to candidates found by anchors in stories not linked already."""
         stories = {link.story_id for link in linked_already}
-        shared: Counter[int] = Counter()
-        for anchor in fingerprint.anchors:
-            shared.update(self._bucket((containment.ANCHOR_BAND, anchor)))
+        shared = self._shared(fingerprint.index_keys[len(fingerprint.bands) :])
         chosen: list[tuple[int, Candidate]] = []
         for article_id in sorted(shared, key=lambda found: (-shared[found], found)):
             candidate = self._candidates.get(article_id)
@@ -287,9 +286,7 @@ class NearIndex:
     def _ranked(
         self, fingerprint: Fingerprint, story_of: Callable[[int], int]
     ) -> list[tuple[int, Candidate]]:
-        shared: Counter[int] = Counter()
-        for key in enumerate(fingerprint.bands):
-            shared.update(self._bucket(key))
+        shared = self._shared(fingerprint.index_keys[: len(fingerprint.bands)])
         chosen: list[tuple[int, Candidate]] = []
         per_story: Counter[int] = Counter()
         for article_id in sorted(shared, key=lambda found: (-shared[found], found)):
@@ -303,6 +300,19 @@ class NearIndex:
                 if len(chosen) == CANDIDATE_LIMIT:
                     break
         return chosen
+
+    def _shared(self, keys: list[tuple[int, int]]) -> Counter[int]:
+        """How many of these buckets each article is in now: one count over all of them (a
+        Counter.update per bucket cost more than the counting; most buckets are empty)."""
+        if self._replaced:
+            return Counter(found for key in keys for found in self._bucket(key))
+        stored, own, found = self._stored, self._own, []
+        for key in keys:
+            if key in own:
+                found += self._bucket(key)
+            elif key in stored:
+                found += stored[key][:PER_BAND]
+        return Counter(found)
 
     def _bucket(self, key: tuple[int, int]) -> list[int]:
         """The bucket's PER_BAND newest entries now: those stored (less the batch's re-indexed
@@ -324,11 +334,16 @@ class NearIndex:
         site: str | None = None,
     ) -> None:
         """Index the article's text (its rows are written by `finish`); `replace` its stored entries."""
+        own = self._own
         for key in self._own_keys.pop(article_id, []):
-            self._own[key].discard(article_id)
+            own[key].discard(article_id)
         keys = fingerprint.index_keys
         for key in keys:
-            self._own.setdefault(key, set()).add(article_id)
+            bucket = own.get(key)
+            if bucket is None:
+                own[key] = {article_id}
+            else:
+                bucket.add(article_id)
         self._own_keys[article_id] = keys
         self._candidates[article_id] = Candidate(story_id, fingerprint.signature, published, site)
         self._written[article_id] = fingerprint  # its shingles are made if a later text needs them

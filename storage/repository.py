@@ -213,7 +213,10 @@ class Corpus:
                 (fingerprint.text_hash for *_, fingerprint in ready),
             )
             steps = [batch.plan(page, article, fingerprint) for _, page, article, fingerprint in ready]
-            batch.reserve(sum(step.kind is Kind.INSERT for step in steps))
+            batch.reserve(
+                sum(step.kind is Kind.INSERT for step in steps),
+                sum(step.kind is Kind.INSERT or step.outcome is Outcome.REVISION for step in steps),
+            )
             indexed = [step.fingerprint for step in steps if step.kind in INDEXED]
             batch.share_signatures(indexed)
             dedup.lock_bands(connection, indexed)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, case, insert, text, update
 
 from cleaner import CleanArticle
 from storage import dedup
+from storage.copyrows import copy_rows
 from storage.dedup import Fingerprint
 from storage.models import Article
 from storage.records import FetchedPage, Outcome
@@ -26,10 +27,11 @@ _ARTICLES = Article.__table__
 RAW_PAGE_LEVEL = 3
 
 INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
-_INSERT_ARTICLES = insert(_ARTICLES).returning(_ARTICLES.c.id)
 _RESERVE_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence('articles', 'id')), "
-    "nextval(pg_get_serial_sequence('stories', 'id')) FROM generate_series(1, :count)"
+    "SELECT CASE WHEN g <= :count THEN nextval(pg_get_serial_sequence('articles', 'id')) END, "
+    "CASE WHEN g <= :count THEN nextval(pg_get_serial_sequence('stories', 'id')) END, "
+    "CASE WHEN g <= :pages THEN nextval(pg_get_serial_sequence('pages', 'id')) END "
+    "FROM generate_series(1, GREATEST(:count, :pages)) AS g"
 )
 REFRESH = (
     update(_ARTICLES)
@@ -127,14 +129,26 @@ def revision_row(
     }
 
 
-def reserve_ids(connection: Connection, count: int) -> tuple[list[int], list[int]]:
-    """Ids for a batch's `count` new articles and as many new stories, in one statement (PostgreSQL;
-    SQLite: none, its rows are inserted one by one). A new article that joins a stored story leaves
-    its story id unused: a gap in the sequence, as a rolled-back insert leaves."""
-    if not count or connection.dialect.name != "postgresql":
-        return [], []
-    pairs = connection.execute(_RESERVE_IDS, {"count": count}).all()
-    return [article for article, _ in pairs], [story for _, story in pairs]
+@dataclass(frozen=True)
+class Reserved:
+    """Ids a batch takes from the sequences before writing, so that its rows go by COPY."""
+
+    articles: list[int]
+    stories: list[int]
+    pages: list[int]
+
+
+def reserve_ids(connection: Connection, count: int, pages: int) -> Reserved:
+    """Ids for a batch's `count` new articles, as many new stories, and its `pages` raw pages, in
+    one statement (PostgreSQL; SQLite: none, its rows are inserted one by one). A new article that
+    joins a stored story leaves its story id unused: a gap in the sequence, as a rolled-back insert
+    leaves."""
+    if not (count or pages) or connection.dialect.name != "postgresql":
+        return Reserved([], [], [])
+    rows = connection.execute(_RESERVE_IDS, {"count": count, "pages": pages}).all()
+    return Reserved(
+        [row[0] for row in rows[:count]], [row[1] for row in rows[:count]], [row[2] for row in rows[:pages]]
+    )
 
 
 @dataclass
@@ -144,7 +158,7 @@ class NewArticles:
     On PostgreSQL each insert was a round trip of its own, about a third of what a new article cost
     the writer and the server together (its row's index and full-text work is the rest): here the
     batch's article ids are taken from the sequence with one statement (`reserve`), each new
-    article gets its id at once, and the rows go in one statement when something is about to read
+    article gets its id at once, and the rows go by one COPY when something is about to read
     or change them in the database (`flush`: before an update of articles, a story merge, and the
     rows that refer to them at the end of the batch). On SQLite, in process, a row costs no round
     trip: it is inserted at once. Their new stories go first (`Stories.flush`): the caller flushes both.
@@ -169,5 +183,5 @@ class NewArticles:
     def flush(self) -> None:
         """Write the rows added since the last flush."""
         if self._rows:
-            self.connection.execute(_INSERT_ARTICLES, self._rows)
+            copy_rows(self.connection, _ARTICLES, self._rows)
             self._rows = []

@@ -24,13 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
     Connection,
     Engine,
-    Select,
     and_,
     case,
     column,
@@ -134,12 +134,12 @@ def _write_round(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """One round's rows: on PostgreSQL one statement over arrays (`unnest`), the same SQL text
     whatever the count; on SQLite, in process, one execution per row."""
     if connection.dialect.name != "postgresql":
-        connection.execute(_upsert(connection), rows)
+        connection.execute(_upsert(connection.dialect.name), rows)
         return
     columns = {name: [row[name] for row in rows] for name in ("site", "key", "story_ids", "last_seen_at")}
     seen = [UTCDateTime().process_bind_param(at, connection.dialect) for at in columns["last_seen_at"]]
     connection.execute(
-        _upsert(connection, _PG_ROWS),
+        _upsert(connection.dialect.name, from_rows=True),
         {"sites": columns["site"], "keys": columns["key"], "ids": columns["story_ids"], "seen": seen},
     )
 
@@ -163,15 +163,17 @@ _PG_ROWS = (
 )
 
 
-def _upsert(connection: Connection, rows: Select[Any] | None = None) -> Any:
+@cache
+def _upsert(dialect_name: str, from_rows: bool = False) -> Any:
     """INSERT ... ON CONFLICT (site, key) DO UPDATE: add the story if new and the set not full.
 
-    The rows are bound values (executemany), or those of `rows` (INSERT ... SELECT).
+    The rows are bound values (executemany), or those of `_PG_ROWS` (INSERT ... SELECT). Built once
+    per form: building it and its cache key each round cost the writer more than the round's rows.
     """
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(_LINES)
-    if rows is not None:
-        statement = statement.from_select(["site", "key", "story_ids", "stories", "last_seen_at"], rows)
+    if from_rows:
+        statement = statement.from_select(["site", "key", "story_ids", "stories", "last_seen_at"], _PG_ROWS)
     new = statement.excluded
     adds = and_(
         _LINES.c.stories < FURNITURE_STORIES,

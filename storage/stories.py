@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
+from storage.copyrows import copy_rows
 from storage.dedup import Link
 from storage.models import Article, Story, StoryMerge
+from storage.types import UTCDateTime
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +124,7 @@ class Stories:
         """Write the new stories created since the last flush: before the articles that refer to
         them, and before a merge (it updates stories by id)."""
         if self._new:
-            self.connection.execute(_CREATE, self._new)
+            copy_rows(self.connection, _STORIES, self._new)
             self._new = []
 
     def live(self, story_id: int) -> int:
@@ -234,8 +236,17 @@ class Stories:
             for story_id, state in self._states.items()
             if state.changed
         ]
-        if changed:
+        if not changed:
+            return
+        if self.connection.dialect.name != "postgresql":
             self.connection.execute(_UPDATE, changed)
+            return
+        # One statement over arrays: an executemany sent one UPDATE per story, most of a batch's
+        # statements. The rows are locked already (`_load`) or this transaction's own.
+        columns = {name: [row[f"b_{name}"] for row in changed] for name in _UPDATED}
+        for name in ("first_seen_at", "first_published_at"):  # naive times are UTC, as UTCDateTime says
+            columns[name] = [_UTC.process_bind_param(at, self.connection.dialect) for at in columns[name]]
+        self.connection.execute(_UPDATE_PG, columns)
 
 
 def _load_statement() -> Select[Any]:
@@ -270,6 +281,16 @@ _UPDATE = (
         first_published_at=bindparam("b_first_published_at"),
         representative_article_id=bindparam("b_representative"),
     )
+)
+
+_UTC = UTCDateTime()
+_UPDATED = ("id", "title", "first_seen_at", "first_published_at", "representative")
+_UPDATE_PG = text(
+    "UPDATE stories AS s SET title = u.title, first_seen_at = u.first_seen_at, "
+    "first_published_at = u.first_published_at, representative_article_id = u.representative "
+    "FROM unnest(CAST(:id AS bigint[]), CAST(:title AS text[]), CAST(:first_seen_at AS timestamptz[]), "
+    "CAST(:first_published_at AS timestamptz[]), CAST(:representative AS bigint[])) "
+    "AS u(id, title, first_seen_at, first_published_at, representative) WHERE s.id = u.id"
 )
 
 

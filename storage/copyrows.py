@@ -1,0 +1,68 @@
+"""A batch's new rows written by COPY on PostgreSQL: one statement per table, the same SQL each time.
+
+A multi-row `INSERT ... VALUES` of a batch's 50 articles is new SQL whenever the row count changes
+and has some 1,300 parameters: psycopg parses such a statement in Python every time (it caches only
+short ones), and the server parses and plans it every time. That was about a fifth of what a batch
+cost the writer. COPY sends the rows as data (psycopg formats them in C) and the server inserts
+them page by page. Only rows whose ids are known beforehand go this way (no RETURNING): the batch
+takes its ids from the sequences first (storage/rows.py, `reserve_ids`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+import psycopg
+from sqlalchemy import JSON, Connection, Table
+
+from storage.types import UTCDateTime
+
+_Convert = Callable[[Any], Any]
+
+
+def copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys, every column a value) into `table` by COPY, in the
+    transaction's own connection; bound as SQLAlchemy would bind them (JSON text, datetimes in UTC)."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    converts = _converters(table, columns, connection.dialect)
+    with copy_in(connection, f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([convert(row[name]) for name, convert in zip(columns, converts, strict=True)])
+
+
+@contextmanager
+def copy_in(connection: Connection, statement: str) -> Iterator[psycopg.Copy]:
+    """A `COPY ... FROM STDIN` in the transaction's own connection. The driver's errors are raised as
+    SQLAlchemy raises those of any statement (IntegrityError, OperationalError, a lost connection
+    invalidated), which is what the store's retries and `database_away` look at."""
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        with cursor, cursor.copy(statement) as copy:
+            yield copy
+    except psycopg.Error as error:
+        connection._handle_dbapi_exception(error, statement, None, cursor, None)  # raises, wrapped
+
+
+@cache
+def _converters(table: Table, columns: tuple[str, ...], dialect: Any) -> list[_Convert]:
+    """Per column, what turns a Python value into the value COPY takes."""
+    found: list[_Convert] = []
+    for name in columns:
+        kind = table.c[name].type
+        if isinstance(kind, JSON):
+            found.append(json.dumps)  # None too: SQLAlchemy's JSON stores it as JSON null
+        elif isinstance(kind, UTCDateTime):
+            found.append(lambda value, _type=kind: _type.process_bind_param(value, dialect))
+        else:
+            found.append(_same)
+    return found
+
+
+def _same(value: Any) -> Any:
+    return value
