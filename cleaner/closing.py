@@ -78,6 +78,8 @@ _MAX_SUFFIX_LABEL = 3
 def drop_signatures(lines: list[str], removed: Removed) -> list[str]:
     """The lines without the writers' or agency's signature among the closing ones ("aja/PAP",
     "(dmk)", "RIRM"): reason `signature`."""
+    if not removed.allows("signature"):
+        return lines
     first = max(_MIN_STORY_LINES, len(lines) - _CLOSING_LINES)
     signed = {
         index
@@ -91,7 +93,7 @@ def drop_signatures(lines: list[str], removed: Removed) -> list[str]:
 
 def drop_site_plug(lines: list[str], tree: Any, removed: Removed, *urls: str | None) -> list[str]:
     """The lines without the site's closing plug; what went is in `removed` as `site-plug`."""
-    if len(lines) <= _MIN_STORY_LINES:
+    if len(lines) <= _MIN_STORY_LINES or not removed.allows("site-plug"):
         return lines
     sites = {site for site in map(_site_of, urls) if site}
     base = next((url for url in urls if url), None)

@@ -247,6 +247,9 @@ DATE_FILLER_WORDS = frozenset(
         )
     ).split()
 )
+# A date line's words and numbers, and the numeric dates that make a line of numbers a date.
+DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
+NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 
 # Agency furniture (AP, Reuters, PA, AFP): copyright and redistribution lines, coverage plugs.
 COPYRIGHT_LINES = re.compile(
