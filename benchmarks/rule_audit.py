@@ -91,27 +91,33 @@ def _clean(task: Task) -> tuple[str, int, str | None, Scores, frozenset[str]]:
     return key, index, rule, DATASETS[key].score(scored_output(article), page), frozenset(fired)
 
 
-def _run(tasks: list[Task], workers: int) -> Iterator[tuple[Any, ...]]:
-    """The tasks' results, in any order, over `workers` processes forked with the pages loaded."""
-    done = 0
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for result in pool.imap_unordered(_clean, tasks, chunksize=4):
-            done += 1
-            if done % 100 == 0 or done == len(tasks):
-                print(f"  {done}/{len(tasks)} cleanings", end="\r", file=sys.stderr, flush=True)
-            yield result
+def _run(pool: Any, tasks: list[Task]) -> Iterator[tuple[Any, ...]]:
+    """The tasks' results, in any order, from the pool's processes (forked with the pages loaded)."""
+    for done, result in enumerate(pool.imap_unordered(_clean, tasks, chunksize=4), 1):
+        if done % 100 == 0 or done == len(tasks):
+            print(f"  {done}/{len(tasks)} cleanings", end="\r", file=sys.stderr, flush=True)
+        yield result
     print(file=sys.stderr)
 
 
-def baseline(workers: int) -> Baseline:
+def baseline(pool: Any, saved: Path | None) -> Baseline:
+    """Every page cleaned as the cleaner stands; read from `saved` when it exists (a run of the
+    same code: an interrupted audit starts again at its rules), else written there."""
+    if saved and saved.exists():
+        data = json.loads(saved.read_text(encoding="utf-8"))
+        fired = {key: [frozenset(reasons) for reasons in sets] for key, sets in data["fired"].items()}
+        return Baseline(data["rows"], fired)
     found = Baseline()
     for key, pages in _SETS.items():
         found.rows[key] = [{} for _ in pages]
         found.fired[key] = [frozenset() for _ in pages]
     tasks = [(key, index, None) for key, pages in _SETS.items() for index in range(len(pages))]
-    for key, index, _, row, fired in _run(tasks, workers):
+    for key, index, _, row, fired in _run(pool, tasks):
         found.rows[key][index] = row
         found.fired[key][index] = fired
+    if saved:
+        fired_lists = {key: [sorted(reasons) for reasons in sets] for key, sets in found.fired.items()}
+        saved.write_text(json.dumps({"rows": found.rows, "fired": fired_lists}), encoding="utf-8")
     return found
 
 
@@ -126,19 +132,23 @@ def _trigger(rule: str) -> str:
     return _HIDDEN_RULES.get(rule, rule)
 
 
-def audit(base: Baseline, rules: list[str], workers: int) -> dict[str, dict[str, dict[int, Scores]]]:
-    """For each rule, the scores of the pages it fired on, cleaned with it switched off."""
-    tasks = [
+def tasks_of(base: Baseline, rule: str) -> list[Task]:
+    """The pages the rule fired on, to be cleaned again with it off."""
+    trigger = _HIDDEN_RULES.get(rule, rule)
+    return [
         (key, index, rule)
-        for rule in rules
         for key, fired in base.fired.items()
         for index, reasons in enumerate(fired)
-        if not _trigger(rule) or _trigger(rule) in reasons
+        if not trigger or trigger in reasons
     ]
-    changed: dict[str, dict[str, dict[int, Scores]]] = {rule: defaultdict(dict) for rule in rules}
-    for key, index, rule, row, _ in _run(tasks, workers):
-        changed[rule][key][index] = row
-    return changed
+
+
+def audit(pool: Any, base: Baseline, rule: str) -> dict[str, dict[str, Any]]:
+    """One rule's effects on each set: its pages cleaned again with it switched off."""
+    changed: dict[str, dict[int, Scores]] = defaultdict(dict)
+    for key, index, _, row, _ in _run(pool, tasks_of(base, rule)):
+        changed[key][index] = row
+    return {key: effects(base, key, changed[key]) for key in _SETS}
 
 
 def _summary(key: str, rows: list[dict[str, float]], pages: list[Page], half: str | None) -> dict[str, float]:
@@ -236,22 +246,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rules", help="comma-separated rule names (default: every rule that fired)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, help="write each rule's figures and pages here")
+    parser.add_argument("--baseline", type=Path, help="baseline scores: read if there, else written")
     parser.add_argument("--markdown", action="store_true", help="print the table in Markdown")
     args = parser.parse_args(argv)
     for key in args.only.split(","):
         _SETS[key] = select(DATASETS[key], args.datasets, args.sample)
     print(f"baseline: {sum(map(len, _SETS.values()))} pages", file=sys.stderr)
-    base = baseline(args.workers)
-    rules = args.rules.split(",") if args.rules else rules_fired(base)
-    changed = audit(base, rules, args.workers)
-    found = {rule: {key: effects(base, key, changed[rule][key]) for key in _SETS} for rule in rules}
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+        base = baseline(pool, args.baseline)
+        rules = args.rules.split(",") if args.rules else rules_fired(base)
+        # The cheapest rules first, each written out when done: a long audit is read as it goes.
+        for rule in sorted(rules, key=lambda rule: len(tasks_of(base, rule))):
+            print(f"{rule}: {len(tasks_of(base, rule))} pages", file=sys.stderr)
+            found[rule] = audit(pool, base, rule)
+            if args.json:
+                args.json.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
     print(
         "Change of each figure ×1000 when the rule alone is off (leaks: pages): negative (leaks "
         "positive) = the rule earns its place. +/−/sites: pages it helps, hurts; sites it helps."
     )
-    print(table(found, args.markdown))
-    if args.json:
-        args.json.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
+    print(table(dict(sorted(found.items())), args.markdown))
 
 
 if __name__ == "__main__":
