@@ -81,6 +81,7 @@ _MAX_COUNTER_WORDS = 14
 _MIN_LINES_BEFORE_RELATED = 2
 # Lines that are a caption whole, for the article's captions (a "caption" credit may close one).
 _CAPTION_REASONS = ("picture-credit", "figure-caption")
+_CREDITED = ("caption", *_CAPTION_REASONS)
 # Headings whose block (the lines under them that are no sentence) goes with them.
 _LIST_HEADINGS = ("related-list", "contact-block")
 # A heading left at the end of the text: at most this long, not ending a statement; the text
@@ -267,6 +268,7 @@ def filter_lines(
     """
     kept: list[str] = []
     under = ""  # the reason of the list heading the lines now follow, if any
+    credited = False  # a caption or a photo credit went after the last line kept
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     table = line_rules(rules, usable_furniture(lines, furniture, min_chars))
     if removed.disabled:
@@ -290,29 +292,36 @@ def filter_lines(
             removed.captions.append(line)
         if reason in _CAPTION_REASONS:
             removed.captions.append(line)
+        credited = credited or reason in _CREDITED
         story = _story_before_notice(line) if reason == "copyright" else ""
         if story:
             removed.add(line[len(story) :], reason)
             kept.append(story)
+            credited = False
             continue
         if reason:
             removed.add(line, reason)
             continue
         kept.append(line)
+        credited = False
     if kept and removed.allows("contributor-tail"):
         tail = CONTRIBUTOR_TAIL.search(kept[-1])
         if tail:
             removed.contributors.append(tail.group(1))
             removed.add(tail.group(0), "contributor")
             kept[-1] = kept[-1][: tail.start()].rstrip()
-    _drop_closing(kept, removed, names)
+    _drop_closing(kept, removed, names, credited)
     return kept
 
 
-def _drop_closing(kept: list[str], removed: Removed, names: frozenset[str]) -> None:
-    """The text's last line when a heading is left dangling, then when it is a closing appeal."""
-    long_enough = len(kept) > _MIN_LINES_BEFORE_DANGLING
-    if long_enough and removed.allows("dangling-heading") and _dangling_heading(kept[-1], kept[-2]):
+def _drop_closing(kept: list[str], removed: Removed, names: frozenset[str], credited: bool) -> None:
+    """The text's last line when a heading is left dangling, then when it is a closing appeal.
+
+    A line that a photo's caption or credit followed (`credited`) heads nothing the passes took
+    out: it is the story's last line, printed above the closing picture, whatever its shape (a
+    closing slogan, "We have no future without free research")."""
+    long_enough = len(kept) > _MIN_LINES_BEFORE_DANGLING and removed.allows("dangling-heading")
+    if long_enough and not credited and _dangling_heading(kept[-1], kept[-2]):
         removed.add(kept.pop(), "dangling-heading")
     long_enough = len(kept) > _MIN_LINES_BEFORE_DANGLING
     if long_enough and removed.allows("closing-promo") and _promo(kept[-1], closing=True, names=names):
