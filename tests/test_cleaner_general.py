@@ -66,3 +66,33 @@ def test_a_line_rule_and_a_closing_rule_switch_off_apart() -> None:
     assert "Advertisement" in kept and "From the archive" not in kept
     kept = filter_lines(text, None, Removed(disabled=frozenset({"dangling-heading"})))
     assert "Advertisement" not in kept and kept[-1] == "From the archive"
+
+
+def _with_box(box: str) -> str:
+    return (
+        "<html><head><title>Ferry timetable changes</title></head><body><article>"
+        + f"<p>{PARAGRAPHS[0]}</p>{box}"
+        + "".join(f"<p>{paragraph}</p>" for paragraph in PARAGRAPHS[1:])
+        + "</article></body></html>"
+    )
+
+
+def test_a_block_named_comment_is_no_furniture_for_its_name() -> None:
+    """trafilatura drops comment threads itself; the name alone took a photo story's captioned
+    block with its gallery link."""
+    box = (
+        "<div class='photo-comment'><p><a href='/gallery/dry-dock'>The older boat in dry dock at "
+        "Harbour Yard</a>, where its steering gear is being replaced.</p></div>"
+    )
+    article = cleaner.clean(_with_box(box), URL)
+    assert "where its steering gear is being replaced" in article.text
+
+
+def test_a_block_named_ticker_is_no_furniture_for_its_name() -> None:
+    """A stock ticker's lines or a live ticker are the story as often as furniture."""
+    box = (
+        "<div class='ticker'><p>Shares of <a href='/quote/HLN'>Harbour Lines</a> fell two per cent "
+        "after the announcement on Tuesday.</p></div>"
+    )
+    article = cleaner.clean(_with_box(box), URL)
+    assert "fell two per cent after the announcement" in article.text
