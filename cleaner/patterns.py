@@ -252,10 +252,15 @@ DATE_FILLER_WORDS = frozenset(
 DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
 NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 
-# Agency furniture (AP, Reuters, PA, AFP): copyright and redistribution lines, coverage plugs.
+# Agency furniture (AP, Reuters, PA, AFP): copyright and redistribution lines, coverage plugs; the
+# rights notice in the languages of the sets' pages, not only English.
 COPYRIGHT_LINES = re.compile(
     r"^\W*(copyright|©|\(c\))\s*\d{0,4}.{0,200}$|"
-    r"all rights reserved|may not be (published|broadcast|rewritten|redistributed)|"
+    r"all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|"
+    r"tutti i diritti riservati|wszelkie prawa zastrzeżone|todos os direitos reservados|"
+    r"alle rechten voorbehouden|alle rettigheder forbeholdes|alle rettigheter reservert|"
+    r"alla rättigheter förbehållna|všechna práva vyhrazena|"
+    r"may not be (published|broadcast|rewritten|redistributed)|"
     r"for your personal,? non-commercial use|"
     r"^\W*follow (ap|reuters|afp)['’]s coverage .{0,200}$|^\W*our standards:",
     re.IGNORECASE,
