@@ -96,3 +96,16 @@ def test_a_block_named_ticker_is_no_furniture_for_its_name() -> None:
     )
     article = cleaner.clean(_with_box(box), URL)
     assert "fell two per cent after the announcement" in article.text
+
+
+def test_the_rights_notice_goes_in_the_languages_of_news_sites() -> None:
+    story = "\n".join(PARAGRAPHS)
+    for notice in (
+        "© 2025 Hafenbote. Alle Rechte vorbehalten.",
+        "Tous droits réservés – Le Courrier du Port",
+        "Todos los derechos reservados.",
+        "Wszelkie prawa zastrzeżone.",
+    ):
+        removed = Removed()
+        assert filter_lines(f"{story}\n{notice}", None, removed) == list(PARAGRAPHS)
+        assert [block.reason for block in removed.blocks] == ["copyright"]
