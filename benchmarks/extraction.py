@@ -77,9 +77,13 @@ Extractor = Callable[["bytes | str", "str | None"], Output]
 
 
 def wiredesk(page: bytes | str, url: str | None) -> Output:
+    """The cleaner's output on the page, as scored."""
+    return scored_output(cleaner.clean(page, url))
+
+
+def scored_output(article: cleaner.CleanArticle) -> Output:
     """The cleaner's text, title, and summary when it was printed on the page as the standfirst
     (a summary read only from a meta tag is no part of what the reader sees)."""
-    article = cleaner.clean(page, url)
     shown = any(block.reason == "standfirst" for block in article.removed)
     return Output(article.text, article.title or "", (article.summary or "") if shown else "")
 

@@ -58,6 +58,8 @@ _MAX_PAGE_SHARE = 0.25
 
 def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
     """Drop the author boxes: the outermost block marked as an author's that reads as a biography."""
+    if not removed.allows("author-box"):
+        return
     root = tree.getroottree().getroot()
     boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box) or _labelled(box)]
     if not boxes:

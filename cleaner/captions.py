@@ -44,6 +44,8 @@ _HEADINGS = etree.XPath("boolean(.//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6)"
 
 def prune_image_captions(tree: Any, removed: Removed) -> None:
     """Take the captions set under the page's images out of the text, into the captions."""
+    if not removed.allows("image-caption"):
+        return
     for image in list(tree.getroottree().getroot().iter("img")):
         if image.getparent() is None or declared_small(image) or _in_figure(image):
             continue

@@ -26,7 +26,7 @@ _CARDS = etree.XPath("//a[.//p or .//h1 or .//h2 or .//h3 or .//h4 or .//h5 or .
 def prune_link_cards(tree: Any, removed: Removed, prose: PageProse) -> None:
     """Drop the links that hold a paragraph or a heading: teaser cards. The outermost link of a
     nest is judged, once."""
-    for card in _CARDS(tree):
+    for card in _CARDS(tree) if removed.allows("link-card") else ():
         if card.getparent() is None or any(ancestor.tag == "a" for ancestor in card.iterancestors()):
             continue
         if 0 < TEXT_LENGTH(card) <= MAX_CARD_CHARS and prose.is_small_part(card):

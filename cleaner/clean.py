@@ -94,7 +94,7 @@ def _clean(
     if tree is None:
         return CleanArticle(error="unparseable HTML")
     metadata = read_metadata(tree, url)
-    removed = Removed(blocks=losses + cut)
+    removed = Removed(blocks=losses + cut, disabled=options.disabled_rules)
     rules = options.site_rules.for_url(url)
     standfirst = displayed_standfirst(tree, metadata.description)
     prune_tree(tree, removed, rules)
@@ -108,7 +108,7 @@ def _clean(
         document.text, metadata.title, removed, rules, standfirst, furniture, options.min_text_chars, names
     )
     authors, agency = _people_and_agency(metadata.authors or [])
-    bylines = [line for line in lines if is_byline(line)]
+    bylines = [line for line in lines if is_byline(line)] if removed.allows("byline") else []
     for line in bylines:
         people, named = byline(line)
         authors = authors or people

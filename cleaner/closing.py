@@ -18,7 +18,8 @@ printing it, widened to its largest ancestor of at most `_MAX_BOX_CHARS` charact
 none of the first lines) holds such a link. A link alone is not enough: news sites link a name
 in a story's last paragraph to their topic page on it (`/topics/donald-trump`, `/tags/x/`).
 The run of lines the block prints around that line goes with it (the plug's heading, its
-button).
+button). A page whose story speaks to its reader throughout (a service page, a guide) has no
+plug: its closing line in the second person is more of the same.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from cleaner.removal import Removed
 _CLOSING_LINES = 3
 _MIN_STORY_LINES = 3
 _MAX_PLUG_CHARS = 600
+# A story that speaks to its reader on this share of its lines has no plug to turn to.
+_MAX_ADDRESSED_SHARE = 0.4
 _MAX_BOX_CHARS = 800
 # Lines above the plug's line that go with it are at most this long (a heading, a slogan).
 _MAX_HEADING_CHARS = 100
@@ -78,6 +81,8 @@ _MAX_SUFFIX_LABEL = 3
 def drop_signatures(lines: list[str], removed: Removed) -> list[str]:
     """The lines without the writers' or agency's signature among the closing ones ("aja/PAP",
     "(dmk)", "RIRM"): reason `signature`."""
+    if not removed.allows("signature"):
+        return lines
     first = max(_MIN_STORY_LINES, len(lines) - _CLOSING_LINES)
     signed = {
         index
@@ -91,12 +96,13 @@ def drop_signatures(lines: list[str], removed: Removed) -> list[str]:
 
 def drop_site_plug(lines: list[str], tree: Any, removed: Removed, *urls: str | None) -> list[str]:
     """The lines without the site's closing plug; what went is in `removed` as `site-plug`."""
-    if len(lines) <= _MIN_STORY_LINES:
+    if len(lines) <= _MIN_STORY_LINES or not removed.allows("site-plug"):
         return lines
     sites = {site for site in map(_site_of, urls) if site}
     base = next((url for url in urls if url), None)
     plug: set[int] = set()
-    for index in range(max(_MIN_STORY_LINES, len(lines) - _CLOSING_LINES), len(lines)):
+    first = max(_MIN_STORY_LINES, len(lines) - _CLOSING_LINES)
+    for index in range(first, len(lines)):
         line = lines[index]
         if (
             index in plug
@@ -105,12 +111,22 @@ def drop_site_plug(lines: list[str], tree: Any, removed: Removed, *urls: str | N
             or not _SECOND_PERSON.search(line)
         ):
             continue
+        if _speaks_to_reader(lines[:first]):
+            break
         box = _box(tree, lines, index)
         if box is not None and any(_own_service_link(link, base, sites) for link in box.iter("a")):
             plug |= _run_printed(lines, index, " ".join(box.text_content().split()))
     for index in sorted(plug):
         removed.add(lines[index], "site-plug")
     return [line for index, line in enumerate(lines) if index not in plug]
+
+
+def _speaks_to_reader(story: list[str]) -> bool:
+    """The story itself speaks to its reader, on `_MAX_ADDRESSED_SHARE` of its lines or more (a
+    service page, a guide, a tutorial): a plug is the site turning to its reader after a story
+    that did not, and such a page has no such turn; its closing line is more of the same."""
+    addressed = sum(1 for line in story if _SECOND_PERSON.search(line))
+    return addressed >= len(story) * _MAX_ADDRESSED_SHARE
 
 
 def _run_printed(lines: list[str], index: int, printed: str) -> set[int]:

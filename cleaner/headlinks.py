@@ -45,7 +45,7 @@ _WORDS = re.compile(r"[^\W_]+")
 
 def prune_slug_headlines(tree: Any, removed: Removed) -> None:
     """Drop the short blocks that print the headline their link's address spells."""
-    for block in _SHORT_BLOCKS_WITH_LINKS(tree):
+    for block in _SHORT_BLOCKS_WITH_LINKS(tree) if removed.allows("slug-headline") else ():
         text = " ".join(block.text_content().split())
         if not text or text.endswith(_SENTENCE_ENDS):
             continue

@@ -36,7 +36,7 @@ _NESTS_TABLE = etree.XPath("boolean(.//table)")
 
 def prune_layout_tables(tree: Any, removed: Removed) -> None:
     """Drop the furniture cells of the tables that lay out the page, then the rows they empty."""
-    for table in _TABLES(tree):
+    for table in _TABLES(tree) if removed.allows("layout-cell") else ():
         if table.getparent() is None:
             continue
         cells = [(cell, _NESTS_TABLE(cell)) for cell in _OWN_CELLS(table)]

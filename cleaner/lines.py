@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from cleaner.dates import date_only
 from cleaner.memory import furniture_key, usable_furniture
 from cleaner.patterns import (
     CONTACT_HEADING,
@@ -23,12 +24,10 @@ from cleaner.patterns import (
     COUNTER_LINE,
     CREDIT,
     CREDIT_WORDS,
-    DATE_FILLER_WORDS,
     DISCLOSURE_LINES,
     EMBED_CONSENT,
     FIGURE_LABEL,
     LIVE_BLOG_POINTER,
-    MONTH_AND_DAY_NAMES,
     PICTURE_SOURCES,
     PROMO_TERMS,
     PROMPT_LINES,
@@ -47,7 +46,6 @@ from cleaner.sitename import names_itself, self_names
 # A line at most this long is short enough to be furniture: most rules look at no longer line.
 MAX_NOISE_LINE = 220
 _MAX_CAPTION_LINE = 160
-_MAX_DATE_LINE = 80
 # Closing punctuation, with the full-width marks of Chinese and Japanese text (a sentence there ends
 # in "。", not "."; without them every line of such a story read as a heading or a headline).
 _FULL_WIDTH_ENDS = ("。", "！", "？", "」", "』", "）")
@@ -83,6 +81,7 @@ _MAX_COUNTER_WORDS = 14
 _MIN_LINES_BEFORE_RELATED = 2
 # Lines that are a caption whole, for the article's captions (a "caption" credit may close one).
 _CAPTION_REASONS = ("picture-credit", "figure-caption")
+_CREDITED = ("caption", *_CAPTION_REASONS)
 # Headings whose block (the lines under them that are no sentence) goes with them.
 _LIST_HEADINGS = ("related-list", "contact-block")
 # A heading left at the end of the text: at most this long, not ending a statement; the text
@@ -93,8 +92,6 @@ _STATEMENT_ENDS = (".", "!", "…", '"', "”", "“", "»", "«", ")", *_FULL_W
 # A phrase: from its first visible character up to and with its closing punctuation. It starts on a
 # visible character so that a long run of spaces is crossed once, not once per space (quadratic).
 _PHRASE = re.compile(r"[^\s.!?…](?:[^.!?…]*[^\s.!?…])?\s*[.!?…]*")
-_DATE_TOKEN = re.compile(r"[ap]\.m\.|[^\W\d_]+\.?|\d+", re.UNICODE)
-_NUMERIC_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 
 
 @dataclass(slots=True)
@@ -230,7 +227,7 @@ BUILT_IN_LINE_RULES = (
     LineRule("figure-caption", _is_figure_caption),
     LineRule("counter", _is_counter),
     _pattern_rule("embed-consent", EMBED_CONSENT),
-    LineRule("date", lambda line: line.short and _date_only(line.text)),
+    LineRule("date", lambda line: line.short and date_only(line.text)),
 )
 
 
@@ -271,8 +268,11 @@ def filter_lines(
     """
     kept: list[str] = []
     under = ""  # the reason of the list heading the lines now follow, if any
+    credited = False  # a caption or a photo credit went after the last line kept
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     table = line_rules(rules, usable_furniture(lines, furniture, min_chars))
+    if removed.disabled:
+        table = tuple(rule for rule in table if removed.allows(rule.reason))
     names = self_names(lines, names)
     for line in lines:
         if under and _teaser_line(line):
@@ -292,26 +292,40 @@ def filter_lines(
             removed.captions.append(line)
         if reason in _CAPTION_REASONS:
             removed.captions.append(line)
+        credited = credited or reason in _CREDITED
         story = _story_before_notice(line) if reason == "copyright" else ""
         if story:
             removed.add(line[len(story) :], reason)
             kept.append(story)
+            credited = False
             continue
         if reason:
             removed.add(line, reason)
             continue
         kept.append(line)
-    if kept:
+        credited = False
+    if kept and removed.allows("contributor-tail"):
         tail = CONTRIBUTOR_TAIL.search(kept[-1])
         if tail:
             removed.contributors.append(tail.group(1))
             removed.add(tail.group(0), "contributor")
             kept[-1] = kept[-1][: tail.start()].rstrip()
-    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _dangling_heading(kept[-1], kept[-2]):
-        removed.add(kept.pop(), "dangling-heading")
-    if len(kept) > _MIN_LINES_BEFORE_DANGLING and _promo(kept[-1], closing=True, names=names):
-        removed.add(kept.pop(), "promo")
+    _drop_closing(kept, removed, names, credited)
     return kept
+
+
+def _drop_closing(kept: list[str], removed: Removed, names: frozenset[str], credited: bool) -> None:
+    """The text's last line when a heading is left dangling, then when it is a closing appeal.
+
+    A line that a photo's caption or credit followed (`credited`) heads nothing the passes took
+    out: it is the story's last line, printed above the closing picture, whatever its shape (a
+    closing slogan, "We have no future without free research")."""
+    long_enough = len(kept) > _MIN_LINES_BEFORE_DANGLING and removed.allows("dangling-heading")
+    if long_enough and not credited and _dangling_heading(kept[-1], kept[-2]):
+        removed.add(kept.pop(), "dangling-heading")
+    long_enough = len(kept) > _MIN_LINES_BEFORE_DANGLING
+    if long_enough and removed.allows("closing-promo") and _promo(kept[-1], closing=True, names=names):
+        removed.add(kept.pop(), "promo")
 
 
 def _only_ui_phrases(line: str) -> bool:
@@ -382,13 +396,3 @@ def _caption_text(line: str) -> bool:
 def _teaser_line(line: str) -> bool:
     """A line of a teaser list: a headline or an image description, not a sentence of the story."""
     return len(line) <= MAX_NOISE_LINE and not line.rstrip().endswith(_CLOSING)
-
-
-def _date_only(line: str) -> bool:
-    """A line that is only a date or a time: "Updated at 1:23 p.m.", "Montag, 3. Mai 2021, 12:00 Uhr"."""
-    if len(line) > _MAX_DATE_LINE or not any(character.isdigit() for character in line):
-        return False
-    words = [word.rstrip(".") for word in _DATE_TOKEN.findall(line.casefold())]
-    if not all(word.isdigit() or word in MONTH_AND_DAY_NAMES or word in DATE_FILLER_WORDS for word in words):
-        return False
-    return any(word in MONTH_AND_DAY_NAMES for word in words) or bool(_NUMERIC_DATE.search(line))

@@ -20,6 +20,11 @@ class CleanOptions:
     """Below this many characters of body text a page holds no article (a section page, a stub)."""
     site_rules: SiteRules = field(default_factory=lambda: PACKAGED_RULES)
     """Per-site rules (cleaner/rules.py): the packaged ones, or those merged with a user's file."""
+    disabled_rules: frozenset[str] = frozenset()
+    """Removal rules switched off, by the reason they record (`link-card`, `promo`) or its family
+    before a colon (`block` for every `block:share`), plus the few names of rules that record
+    another's reason (`closing-promo`, `contributor-tail`, `caption-markup`, `noise-tag`): how
+    benchmarks/rule_audit.py measures what each rule is worth. Empty in production."""
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,8 @@ _BLOCKS_READING = etree.XPath(
 def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> None:
     """Drop furniture blocks from the parsed page before extraction; keep captions apart."""
     for rule in rules:
+        if not removed.allows(f"site-rule:{rule.domain}"):
+            continue
         for path in rule.drop:
             for element in compiled_xpath(path)(tree):
                 removed.add_element(element, f"site-rule:{rule.domain}")
@@ -122,7 +124,7 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
     prose = PageProse(tree)
     root = tree.getroottree().getroot()
     # Tags walked in C by lxml (here and below): cheaper than the XPath union, one walk per tag.
-    for element in list(root.iter(*CHOICE_TAGS)):
+    for element in list(root.iter(*CHOICE_TAGS)) if removed.allows("choices") else ():
         removed.add_element(element, "choices")
         box = element.getparent()
         drop_element(element)
@@ -133,7 +135,7 @@ def prune_tree(tree: Any, removed: Removed, rules: Sequence[SiteRule] = ()) -> N
     _unmark_story_teasers([element for element in teaser_named if in_tree(element, root)], prose)
     _prune_link_blocks(tree, removed, prose)
     _prune_widgets(tree, removed, prose)
-    for element in list(root.iter(*NOISE_TAGS)):
+    for element in list(root.iter(*NOISE_TAGS)) if removed.allows("noise-tag") else ():
         if _small(element):
             drop_element(element)
 
@@ -143,7 +145,10 @@ def _prune_captions(tree: Any, removed: Removed) -> None:
     for caption in _CAPTIONS(tree):
         text = " ".join(" ".join(caption.itertext()).split())
         if len(text) < _MAX_CAPTION_CHARS and not _LONG_PARAGRAPH_INSIDE(caption):
-            if _IN_LINK(caption):
+            teaser = _IN_LINK(caption)
+            if not removed.allows("teaser-caption" if teaser else "caption-markup"):
+                continue
+            if teaser:
                 removed.add(text, "teaser-caption")
             elif text:
                 removed.captions.append(text)
@@ -169,8 +174,9 @@ def _prune_marked_blocks(marked: list[Any], removed: Removed, prose: PageProse) 
             found, teaser = TEASER_BLOCK_PATTERN.search(marker), True
             if found is None or _link_density(element) < _MIN_TEASER_LINK_DENSITY:
                 continue
-        if _PARAGRAPHS_INSIDE(element) <= _MAX_PARAGRAPHS_IN_NOISE:
-            candidates.append((element, found.group(2).lower(), teaser))
+        token = found.group(2).lower()
+        if _PARAGRAPHS_INSIDE(element) <= _MAX_PARAGRAPHS_IN_NOISE and removed.allows("block:" + token):
+            candidates.append((element, token, teaser))
     article_tokens = prose.marking_most([(element, token) for element, token, _ in candidates])
     for element, token, teaser in candidates:
         if prose.held_by(element) and (token in article_tokens or (teaser and prose.is_main_run(element))):
@@ -196,11 +202,11 @@ def _unmark_story_teasers(teaser_named: list[Any], prose: PageProse) -> None:
 def _prune_link_blocks(tree: Any, removed: Removed, prose: PageProse) -> None:
     """Menus and teaser lists whatever their class: lists of links, paragraphs that are one link,
     clusters of links, and links that hold a paragraph or a heading (cleaner/cards.py)."""
-    for element in _LISTS_WITH_LINKS(tree):
+    for element in _LISTS_WITH_LINKS(tree) if removed.allows("link-list") else ():
         if _link_density(element) >= _MIN_LINK_LIST_DENSITY:
             removed.add_element(element, "link-list")
             drop_element(element)
-    for element in _SHORT_PARAGRAPHS_WITH_LINKS(tree):
+    for element in _SHORT_PARAGRAPHS_WITH_LINKS(tree) if removed.allows("link") else ():
         if _link_density(element) >= _MIN_LINK_PARAGRAPH_DENSITY or _labelled_link(element):
             removed.add_element(element, "link")
             drop_element(element)
@@ -216,7 +222,7 @@ def _prune_link_clusters(tree: Any, removed: Removed, prose: PageProse) -> None:
     none of the page's prose; the box heading it leaves behind ("More photos") goes with it, or
     the heading stays in the text with nothing under it."""
     dropped: set[Any] = set()
-    for element in _LINK_CLUSTERS(tree):
+    for element in _LINK_CLUSTERS(tree) if removed.allows("link-cluster") else ():
         if element.tag in _PAGE_BLOCKS or element.getparent() is None:
             continue
         if any(ancestor in dropped for ancestor in element.iterancestors()):
@@ -244,7 +250,7 @@ def _drop_emptied_box(box: Any, removed: Removed, prose: PageProse) -> None:
         and not prose.held_by(box)
     ):
         emptied, box = box, box.getparent()
-    if emptied is not None:
+    if emptied is not None and removed.allows("box-heading"):
         removed.add_element(emptied, "box-heading")
         drop_element(emptied)
 
@@ -271,7 +277,7 @@ def _prune_teaser_items(tree: Any, removed: Removed, prose: PageProse) -> None:
     is such a list (a news round-up: then the items hold more text than the page's prose
     paragraphs besides them)."""
     by_parent: dict[Any, list[Any]] = {}
-    for item in _ITEMS_OPENING_WITH_LINKS(tree):
+    for item in _ITEMS_OPENING_WITH_LINKS(tree) if removed.allows("teaser-list") else ():
         if TEXT_LENGTH(item) <= _MAX_TEASER_ITEM_CHARS and _headline_and_summary(item):
             by_parent.setdefault(item.getparent(), []).append(item)
     for items in by_parent.values():
@@ -320,7 +326,7 @@ def _prune_widgets(tree: Any, removed: Removed, prose: PageProse) -> None:
     button to send what was typed. A form larger than that is content (a calculator), and so is a
     field with nothing to send (a recipe's servings field).
     """
-    for control in _FORM_CONTROLS(tree):
+    for control in _FORM_CONTROLS(tree) if removed.allows("widget") else ():
         widget = next(control.iterancestors("form"), control)
         if TEXT_LENGTH(widget) > _MAX_WIDGET_CHARS:
             continue

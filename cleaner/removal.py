@@ -19,6 +19,15 @@ class Removed:
     blocks: list[RemovedBlock] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     contributors: list[str] = field(default_factory=list)
+    disabled: frozenset[str] = frozenset()
+    """Rules the options switch off (`CleanOptions.disabled_rules`): carried with the record that
+    every pass already receives, so no pass needs another parameter."""
+
+    def allows(self, reason: str) -> bool:
+        """Whether the rule recording `reason` may remove: not switched off by its reason or by
+        its family ("block" switches off "block:share")."""
+        disabled = self.disabled
+        return not disabled or (reason not in disabled and reason.partition(":")[0] not in disabled)
 
     def add(self, text: str, reason: str) -> None:
         text = " ".join(text.split())
