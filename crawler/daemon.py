@@ -35,7 +35,7 @@ from crawler.warmclient import WarmCrawler
 from storage import make_engine
 from storage.daemonlock import HEARTBEAT_SECONDS, DaemonLock, LockHeld
 from storage.engine import DB_UNAVAILABLE, one_line, shared_engine
-from storage.runs import abandon_running, finish_run, start_run
+from storage.runs import RunFigures, abandon_running, finish_run, start_run
 
 logger = logging.getLogger("wiredesk.daemon")
 # Seconds between two tries at the daemon lock with --wait.
@@ -65,7 +65,7 @@ def run_source(name: str, config: dict[str, Any]) -> str:
     outcome, message, figures = _run_warm(run_id, name, settings)
     if outcome == "finished" and figures.get("finish_reason") not in (None, "finished"):
         outcome = "interrupted" if figures["finish_reason"] == "shutdown" else "failed"
-    finish_run(engine, run_id, outcome, figures, message)
+    finish_run(engine, run_id, outcome, RunFigures.of(figures), message)
     log_event(
         settings.log_format,
         "run_end",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +11,24 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import CrawlRun
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """What a `crawl_runs` row keeps of a run's report (`CrawlReport.figures`, the keys `--report`
+    writes): typed once, where the figures arrive from the crawl's process as JSON. A run killed
+    before it reported has none: zeros."""
+
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    revisions: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, figures: Mapping[str, Any]) -> RunFigures:
+        """The figures a run record keeps, out of a report's (which holds more)."""
+        return cls(**{name.name: figures[name.name] for name in fields(cls) if name.name in figures})
 
 
 def start_run(engine: Engine, source: str) -> int:
@@ -21,9 +41,9 @@ def start_run(engine: Engine, source: str) -> int:
 
 
 def finish_run(
-    engine: Engine, run_id: int, outcome: str, figures: dict[str, Any], message: str | None = None
+    engine: Engine, run_id: int, outcome: str, figures: RunFigures, message: str | None = None
 ) -> None:
-    """Record how a run ended, with its figures (pages, new articles, duplicates, revisions, errors)."""
+    """Record how a run ended, with its figures."""
     with Session(engine) as session, session.begin():
         session.execute(
             update(CrawlRun)
@@ -31,11 +51,11 @@ def finish_run(
             .values(
                 finished_at=datetime.now(UTC),
                 outcome=outcome,
-                pages_fetched=figures.get("fetched", 0),
-                articles_new=figures.get("new", 0),
-                duplicates=figures.get("duplicates", 0),
-                revisions=figures.get("revisions", 0),
-                errors=figures.get("errors", {}),
+                pages_fetched=figures.fetched,
+                articles_new=figures.new,
+                duplicates=figures.duplicates,
+                revisions=figures.revisions,
+                errors=figures.errors,
                 message=message,
             )
         )

@@ -28,7 +28,7 @@ from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import ROMAN_ROAD
 from storage import make_engine
 from storage.export import FORMATS
-from storage.runs import finish_run, start_run
+from storage.runs import RunFigures, finish_run, start_run
 from storage.schema import upgrade
 
 MARKUP = "[ferries] and [red]x[/red] [update]"
@@ -200,7 +200,7 @@ def test_export_to_stdout_and_by_extension(corpus: str, tmp_path: Path) -> None:
 def test_runs_json_has_objects_not_strings(corpus: str) -> None:
     engine = make_engine(corpus)
     run = start_run(engine, "wire")
-    finish_run(engine, run, "finished", {"fetched": 3, "new": 2, "errors": {"http_404": 1}})
+    finish_run(engine, run, "finished", RunFigures(fetched=3, new=2, errors={"http_404": 1}))
     engine.dispose()
     (row,) = json.loads(wiredesk("runs", "--db", corpus, "--json").stdout)
     assert row["errors"] == {"http_404": 1} and row["source"] == "wire"

@@ -20,7 +20,7 @@ from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import FERRY_TALKS, Story
 from crawler.schedules import ScheduleError, trigger_for
 from storage import make_engine
-from storage.runs import abandon_running, finish_run, last_runs, list_runs, start_run
+from storage.runs import RunFigures, abandon_running, finish_run, last_runs, list_runs, start_run
 from storage.schema import upgrade
 
 
@@ -40,7 +40,7 @@ def test_run_record(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine)
     first = start_run(engine, "ap")
-    finish_run(engine, first, "finished", {"fetched": 12, "new": 3, "duplicates": 2, "errors": {"dns": 1}})
+    finish_run(engine, first, "finished", RunFigures(fetched=12, new=3, duplicates=2, errors={"dns": 1}))
     second = start_run(engine, "ap")
     start_run(engine, "upi")
     assert abandon_running(engine) == 2
