@@ -19,7 +19,10 @@ once more on a worker of a new template. It is never started again in a loop: a 
 before it was warm (it says `READY` once it is) would die the same way again, and after
 `TEMPLATES` templates the next death is no accident either; from then on each worker is spawned
 from a clean interpreter by the crawl itself and starts cold (`cold_worker`), as before the fork
-server, and one log line says so.
+server, and one log line says so. Cold is not for ever: what killed the templates (a full disk, a
+file-size limit at the warm-up) may pass, and a daemon's warm crawl process lives for hours, so the
+first worker needed `WARM_AGAIN_AFTER` seconds later tries a template once more, the wait doubling
+each time templates fail again: one try per wait, never a loop.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
@@ -49,7 +53,11 @@ HELLO = struct.Struct("!Q")
 READY = b"r"
 """The template's one message on its control socket, once warm: a death after it is not its start-up's."""
 TEMPLATES = 3
-"""Templates one fork server starts at most; past them, workers start cold."""
+"""Templates one fork server starts in a row at most; past them, workers start cold."""
+WARM_AGAIN_AFTER = 300.0
+"""Seconds a cold fork server waits before its next worker tries a template again; doubled each
+time templates fail again, up to WARM_AGAIN_LONGEST."""
+WARM_AGAIN_LONGEST = 3600.0
 # A page with an article and one without: trafilatura's fallbacks for the latter load their own
 # parts. Both declare their language; the language model is loaded apart (`_warm_up`).
 _WARM_UP_PAGES = (
@@ -70,7 +78,10 @@ class ForkServer:
         self.preload = preload
         self.memory_limit_mb = memory_limit_mb
         self.cold = False
-        """Templates kept dying: each worker is spawned from a clean interpreter."""
+        """Templates kept dying: each worker is spawned from a clean interpreter, until `_warm_at`."""
+        self._warm_at = float("inf")
+        """When (monotonic) a cold fork server's next worker tries a template again."""
+        self._cold_wait = WARM_AGAIN_AFTER
         self._templates = 0
         self._process: multiprocessing.process.BaseProcess | None = None
         self._control: socket.socket | None = None
@@ -95,6 +106,9 @@ class ForkServer:
         """The live template's control socket, the template started if need be; None once cold."""
         if self._process is not None and not self._process.is_alive():
             self._ended(f"exit code {self._process.exitcode}")
+        if self.cold and time.monotonic() >= self._warm_at:
+            logger.warning("trying the cleaning workers' template again")
+            self.cold, self._templates = False, 0
         if self._control is None and not self.cold:
             self._control, theirs = socket.socketpair()
             process = multiprocessing.get_context("spawn").Process(
@@ -116,6 +130,8 @@ class ForkServer:
         self._stop_template()
         self.cold = not warm or self._templates >= TEMPLATES
         if self.cold:
+            self._warm_at = time.monotonic() + self._cold_wait
+            self._cold_wait = min(2 * self._cold_wait, WARM_AGAIN_LONGEST)
             logger.warning(
                 "the cleaning workers' template died %s (%s): workers now start cold, one interpreter each",
                 "again" if warm else "before it was warm",
