@@ -29,9 +29,10 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 import cleaner
+from crawler.cleaning import site_rules
 from crawler.importprogress import NoProgress, ProgressBar, ProgressSink
 from crawler.items import ArticlePage
-from crawler.pipelines import STORE_FAILED, CleanPipeline, record_failure, site_rules
+from crawler.pipelines import CleanPipeline, record_failure
 from crawler.report import CrawlReport, ImportFigures, LossKind
 from crawler.warcrecords import COMMON_CRAWL, Entry, ImportOptions, RecordReader, expand_inputs
 from storage import Corpus, Outcome, make_engine
@@ -244,7 +245,7 @@ class ArchiveImport:
             ) from interrupted
         for source, result in zip(sources, results, strict=True):
             if result.outcome is Outcome.FAILED:
-                self.report.lose(source, STORE_FAILED)
+                self.report.lose(source, LossKind.STORE_FAILED)
                 continue
             self.report.store(source, result.outcome)
 

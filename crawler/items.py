@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage.records import FetchedPage
+
+if TYPE_CHECKING:
+    from crawler.report import LossKind
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class ArticlePage(FetchedPage):
 
 @dataclass(frozen=True)
 class Loss:
-    """A page lost to an error: its kind (a stats key: time_limit, worker_died...) and what happened."""
+    """A page lost to an error: its kind and what happened."""
 
-    kind: str
+    kind: LossKind
     reason: str

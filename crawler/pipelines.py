@@ -25,7 +25,13 @@ import cleaner
 from cleaner.fingerprint import TextPrint
 from crawler.cleaning import TIME_LIMIT, FurnitureCache, clean_and_hash, declared_charset, site_rules
 from crawler.items import ArticlePage, Loss
-from crawler.report import CrawlReport, crawl_report
+from crawler.report import CrawlReport, LossKind, crawl_report
+from crawler.settings import (
+    WIREDESK_CLEAN_TIME_LIMIT,
+    WIREDESK_SITE_MEMORY_REFRESH,
+    WIREDESK_STORE_BATCH,
+    WIREDESK_STORE_WAIT,
+)
 from crawler.urls import looks_like_article
 from crawler.workers import WorkerDied, WorkerPool
 from storage import Corpus, Outcome, StoreResult, open_corpus
@@ -35,13 +41,6 @@ from storage.repository import StoreInterrupted
 from storage.spool import replay, spool, spool_dir, spooled
 
 logger = logging.getLogger(__name__)
-# Kinds of loss: why an article page fetched was not stored (crawler.report.LossKind).
-TIME_LIMIT_KIND = "time_limit"
-WORKER_DIED = "worker_died"
-CLEANER_ERROR = "cleaner_error"
-STORE_FAILED = "store_failed"
-SPOOL_FAILED = "spool_failed"
-"""Also the crawl's finish reason when it stopped because the spool could not be written."""
 # og:type / JSON-LD types that say a page is a listing or a profile, not an article.
 _NOT_ARTICLE_TYPES = frozenset(
     {"website", "collectionpage", "webpage", "profile", "profilepage", "searchresultspage"}
@@ -64,11 +63,11 @@ class CleanPipeline:
         self,
         report: CrawlReport,
         workers: int,
-        time_limit: float = 20.0,
+        time_limit: float = WIREDESK_CLEAN_TIME_LIMIT,
         options: cleaner.CleanOptions = cleaner.DEFAULT_OPTIONS,
         db_url: str | None = None,
         memory_limit_mb: int = 0,
-        memory_refresh: float | None = 2.0,
+        memory_refresh: float | None = WIREDESK_SITE_MEMORY_REFRESH,
     ) -> None:
         self.report = report
         self.time_limit = time_limit
@@ -98,11 +97,11 @@ class CleanPipeline:
         try:
             article, prints = await self._clean(item)
         except WorkerDied as error:
-            return self._lose(item, WORKER_DIED, str(error))
+            return self._lose(item, LossKind.WORKER_DIED, str(error))
         except Exception as error:
-            return self._lose(item, CLEANER_ERROR, f"the cleaner raised {one_line(error)}")
+            return self._lose(item, LossKind.CLEANER_ERROR, f"the cleaner raised {one_line(error)}")
         if (article.error or "").startswith(TIME_LIMIT):
-            return self._lose(item, TIME_LIMIT_KIND, article.error or TIME_LIMIT)
+            return self._lose(item, LossKind.TIME_LIMIT, article.error or TIME_LIMIT)
         if not article.found:
             self.report.drop(_slug(article.error or "no text"))
             raise DropItem(f"{item.final_url}: {article.error}", log_level="INFO")
@@ -127,7 +126,7 @@ class CleanPipeline:
         charset = declared_charset(item.content_type)
         return (item.body, item.final_url, charset, self.time_limit, self.options, furniture)
 
-    def _lose(self, item: ArticlePage, kind: str, reason: str) -> ArticlePage:
+    def _lose(self, item: ArticlePage, kind: LossKind, reason: str) -> ArticlePage:
         """Count the page as lost; it goes on to be kept raw as failed (so later crawls stop trying)."""
         self.report.lose(item.source, kind)
         logger.warning("%s: lost: %s", item.final_url, reason)
@@ -143,7 +142,7 @@ class _Written:
     """What became of one page of a batch; `loss` is the kind of error when it was lost."""
 
     result: StoreResult
-    loss: str | None = None
+    loss: LossKind | None = None
 
 
 class StorePipeline:
@@ -163,8 +162,8 @@ class StorePipeline:
         corpus: Corpus,
         report: CrawlReport,
         spool: Path,
-        batch_size: int = 50,
-        max_wait: float = 0.5,
+        batch_size: int = WIREDESK_STORE_BATCH,
+        max_wait: float = WIREDESK_STORE_WAIT,
         crawler: Any = None,
     ) -> None:
         self.corpus = corpus
@@ -227,7 +226,7 @@ class StorePipeline:
         except Exception as error:
             # Not a database away nor a bad page (both handled): a bug. Each page is still counted.
             logger.error("storing a batch failed: %s", one_line(error))
-            lost = _Written(StoreResult(Outcome.FAILED, error=one_line(error)), STORE_FAILED)
+            lost = _Written(StoreResult(Outcome.FAILED, error=one_line(error)), LossKind.STORE_FAILED)
             written = [lost] * len(batch)
         for (_, _, done), outcome in zip(batch, written, strict=True):
             done.set_result(outcome)
@@ -260,7 +259,7 @@ class StorePipeline:
         for index, result in zip(indexes, stored, strict=True):
             if result is not None:
                 failed = result.outcome is Outcome.FAILED
-                results[index] = _Written(result, STORE_FAILED if failed else None)
+                results[index] = _Written(result, LossKind.STORE_FAILED if failed else None)
 
     def _to_spool(self, items: list[tuple[ArticlePage, cleaner.CleanArticle]], reason: str) -> list[_Written]:
         """The database is away: each page waits in the spool, or is lost if the spool cannot take it."""
@@ -273,7 +272,8 @@ class StorePipeline:
                 spool(self.spool, page, article)
             except OSError as error:
                 self._spool_error = f"{one_line(error)} writing to {self.spool}"
-                written.append(_Written(StoreResult(Outcome.FAILED, error=self._spool_error), SPOOL_FAILED))
+                failed = StoreResult(Outcome.FAILED, error=self._spool_error)
+                written.append(_Written(failed, LossKind.SPOOL_FAILED))
                 continue
             self._spooled += 1
             written.append(_Written(StoreResult(Outcome.SPOOLED)))
@@ -288,7 +288,8 @@ class StorePipeline:
             self._spool_error,
         )
         self.report.spool_failed(self._spool_error or "")
-        self._stopping = asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=SPOOL_FAILED))
+        closing = self.crawler.engine.close_spider_async(reason=LossKind.SPOOL_FAILED)
+        self._stopping = asyncio.ensure_future(closing)
 
     def _replay(self) -> bool:
         """Write back what was spooled, entry by entry; False when the database is still away."""

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-VERSION = "0.1"
+VERSION = "0.1.0"
 
 
 @dataclass(frozen=True)

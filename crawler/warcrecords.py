@@ -25,7 +25,7 @@ from warcio.bufferedreaders import BufferedReader
 
 from crawler.items import ArticlePage
 from crawler.report import CrawlReport
-from crawler.settings import DOWNLOAD_MAXSIZE
+from crawler.settings import DOWNLOAD_MAXSIZE, WIREDESK_CLEAN_TIME_LIMIT, WIREDESK_STORE_BATCH
 from storage.engine import one_line
 from storage.urls import site_of
 
@@ -52,9 +52,9 @@ class ImportOptions:
     until: datetime | None = None
     languages: frozenset[str] = frozenset()
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    time_limit: float = 20.0
+    time_limit: float = WIREDESK_CLEAN_TIME_LIMIT
     rules: str | None = None
-    batch_size: int = 50
+    batch_size: int = WIREDESK_STORE_BATCH
     max_bytes: int = DOWNLOAD_MAXSIZE
     prefix: str = COMMON_CRAWL
 
