@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from crawler.newsroom import Newsroom
 from storage import make_engine
@@ -46,6 +49,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     process while the other two had nothing left to do.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children reaped so far (crawls, workers, daemons)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+    """With $WIREDESK_TEST_CPU set to a file, append each test's CPU seconds (its own and its
+    children's, set-up and tear-down included) and wall seconds: the suite's cost is CPU, and on a
+    shared machine wall time mostly measures the neighbours (docs/testing.md)."""
+    record = os.environ.get("WIREDESK_TEST_CPU")
+    cpu, wall = _cpu_seconds(), time.monotonic()
+    result = yield
+    if record:
+        line = {"test": item.nodeid, "cpu": _cpu_seconds() - cpu, "wall": time.monotonic() - wall}
+        with open(record, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+    return result
 
 
 def _pg_unreachable_reason() -> str | None:
@@ -82,6 +107,38 @@ def pg_url(pg_available: None) -> Iterator[str]:
     yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
     with admin.connect() as connection:
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+Outage = tuple[str, Callable[[], None], Callable[[], None]]
+"""A corpus's URL, what takes its database away, and what brings it back."""
+
+
+@pytest.fixture
+def pg_outage(pg_available: None) -> Iterator[Outage]:
+    """A migrated PostgreSQL database of this test's own, away while closed to connections and its
+    connections terminated (what a restart does to a crawl); dropped after the test."""
+    name = f"wd_loss_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+    def allow(allowed: bool) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}"))
+            if not allowed:
+                connection.execute(
+                    text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+                )
+
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    migrating = make_engine(url)
+    upgrade(migrating)
+    migrating.dispose()
+    yield url, lambda: allow(False), lambda: allow(True)
+    allow(False)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE {name}"))
     admin.dispose()
 
 
@@ -174,6 +231,32 @@ def _run_in_process(args: list[str]) -> subprocess.CompletedProcess[str]:
         stderr += "".join(traceback.format_exception(*result.exc_info))
     stdout = result.stdout_bytes.decode("utf-8", "replace")
     return subprocess.CompletedProcess([WIREDESK, *args], result.exit_code, stdout, stderr)
+
+
+def column_values(db: str | Path, sql: str, missing_ok: bool = False) -> list[Any]:
+    """The first column of `sql`'s rows in the corpus at `db` (a database URL, or a SQLite file).
+
+    `missing_ok`: no rows, rather than an error, while the database or its tables do not exist yet
+    (a test polling a crawl that is still starting, or one killed before it migrated).
+    """
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    waits = {"timeout": 30} if url.startswith("sqlite") else {}
+    engine = create_engine(url, poolclass=NullPool, connect_args=waits)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)).scalars())
+    except DBAPIError:
+        if missing_ok:
+            return []
+        raise
+    finally:
+        engine.dispose()
+
+
+def row_count(db: str | Path, table: str, missing_ok: bool = False) -> int:
+    """How many rows `table` holds (0 while it does not exist, with `missing_ok`)."""
+    counted = column_values(db, f"SELECT count(*) FROM {table}", missing_ok)
+    return int(counted[0]) if counted else 0
 
 
 @pytest.fixture

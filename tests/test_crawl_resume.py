@@ -13,22 +13,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, column_values, row_count
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
 
 ARTICLES = 150
-
-
-def _count(db: Path, table: str) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=5) as connection:
-            return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    except sqlite3.OperationalError:
-        return 0
 
 
 def _crawl(sources: Path, db: Path, jobdir: Path, *options: str) -> subprocess.Popen[str]:
@@ -68,11 +58,15 @@ def test_kill_9_mid_crawl_and_resume(tmp_path: Path) -> None:
         for kill_at in (20, 60, 100):
             process = _crawl(sources, db, jobdir)
             deadline = time.monotonic() + COMMAND_DEADLINE
-            while _count(db, "articles") < kill_at and process.poll() is None and time.monotonic() < deadline:
+            while (
+                row_count(db, "articles", missing_ok=True) < kill_at
+                and process.poll() is None
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.05)
             process.send_signal(signal.SIGKILL)
             process.wait()
-        killed_at = _count(db, "articles")
+        killed_at = row_count(db, "articles")
         final = _crawl(sources, db, jobdir)
         _, stderr = final.communicate(timeout=COMMAND_DEADLINE)
         assert final.returncode == 0, stderr
@@ -123,7 +117,7 @@ def test_twenty_random_kills_end_like_an_uninterrupted_crawl(tmp_path: Path) -> 
         _, stderr = uninterrupted.communicate(timeout=COMMAND_DEADLINE)
         assert uninterrupted.returncode == 0, stderr
     assert _corpus(db) == _corpus(reference)
-    assert _count(db, "pages") == _count(db, "articles") == _count(reference, "articles") == 200
+    assert row_count(db, "pages") == row_count(db, "articles") == row_count(reference, "articles") == 200
 
 
 @pytest.mark.slow
@@ -145,7 +139,7 @@ def test_ctrl_c_then_resume_fetches_no_stored_article(tmp_path: Path) -> None:
         os.killpg(crawl.pid, signal.SIGINT)
         _, stderr = crawl.communicate(timeout=COMMAND_DEADLINE)
         assert crawl.returncode == 130, stderr
-        stored_before = _stored_urls(db)
+        stored_before = set(column_values(db, "SELECT url FROM articles"))
         assert 0 < len(stored_before) < len(articles)
         before_resume = len(newsroom.requests)
         resumed = _crawl(sources, db, jobdir)
@@ -154,15 +148,10 @@ def test_ctrl_c_then_resume_fetches_no_stored_article(tmp_path: Path) -> None:
         fetched = Counter(
             path for site, path in newsroom.requests[before_resume:] if site == "bulk" and path in paths
         )
-    assert _stored_urls(db) == articles
+    assert set(column_values(db, "SELECT url FROM articles")) == articles
     assert {path for path, times in fetched.items() if times > 1} == set()
     assert {newsroom.bulk.url(path) for path in fetched} & stored_before == set()
 
 
 def _fetched(requests: list[tuple[str, str]], paths: set[str]) -> int:
     return sum(1 for site, path in list(requests) if site == "bulk" and path in paths)
-
-
-def _stored_urls(db: Path) -> set[str]:
-    with sqlite3.connect(db, timeout=5) as connection:
-        return {url for (url,) in connection.execute("SELECT url FROM articles")}
