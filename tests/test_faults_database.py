@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, Outage, row_count, run_wiredesk
-from faultsite import NO_ARTICLE, HostileSite, poison_trigger
+from hostilesite import NO_ARTICLE, HostileSite, poison_trigger
 from scrapy.settings import Settings
 from sqlalchemy import func, select
 
