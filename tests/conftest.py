@@ -36,7 +36,16 @@ REDIS_URL = os.environ.get("WIREDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parent.parent
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
 # Loopback crawls need no politeness delay; everything else stays as shipped.
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=10"]
+LOOPBACK = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=10"]
+FAST = [*LOOPBACK, "-s", "WIREDESK_CLEAN_WORKERS=1"]
+"""The settings of a test crawl: LOOPBACK, and one cleaning worker instead of the shipped one per CPU.
+
+The suite's cost is CPU (docs/testing.md), and a crawl's second worker is one more process forked
+for a dozen pages. A test whose claim is about several workers (tests/test_faults_hostile.py, the
+pool's own tests) sets its number, and the end-to-end crawl of the whole newsroom
+(tests/test_crawl_end_to_end.py) runs on the shipped default (LOOPBACK only). A later `-s` of the
+same name wins, so a test may still ask for another number after FAST.
+"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
