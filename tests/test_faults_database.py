@@ -108,6 +108,7 @@ def test_spool_folders_are_per_database(tmp_path: Path) -> None:
     assert spool_dir(tmp_path, "sqlite:///a.db") != spool_dir(tmp_path, "sqlite:///b.db")
 
 
+@pytest.mark.slow
 def test_postgres_goes_away_mid_crawl(pg_outage: Outage, tmp_path: Path) -> None:
     pg_database, away, back = pg_outage
     env = {**os.environ, "WIREDESK_SPOOL": str(tmp_path / "spool")}
