@@ -80,12 +80,14 @@ class Crawled:
 
 
 # The tests that only read the crawl of every source share one (a crawl is some 4 CPU-seconds, most
-# of it Scrapy's start-up): `xdist_group` sends them to one process, which crawls once. It runs on
-# the shipped number of cleaning workers (LOOPBACK, not FAST): the one end-to-end crawl that does.
+# of it Scrapy's start-up): `xdist_group` sends them to one process, and the fixture is
+# session-scoped so that it crawls once there (tests/conftest.py says why not module-scoped). It
+# runs on the shipped number of cleaning workers (LOOPBACK, not FAST): the one end-to-end crawl
+# that does.
 WHOLE_NEWSROOM = pytest.mark.xdist_group("whole_newsroom_crawled")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def crawled(newsroom: Newsroom, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     directory = tmp_path_factory.mktemp("whole-newsroom")
     sources, db_path, report = directory / "sources.toml", directory / "corpus.db", directory / "report.json"

@@ -43,11 +43,12 @@ class FirstCrawl:
 
 
 # The three tests that only read a fresh newsroom's first crawl share one, on a newsroom of the
-# module's own: `xdist_group` sends them to one process, which crawls once (docs/testing.md).
+# module's own: `xdist_group` sends them to one process, and the session scope makes it crawl once
+# there (tests/conftest.py).
 FIRST_CRAWL = pytest.mark.xdist_group("politeness_first_crawl")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstCrawl]:
     directory = tmp_path_factory.mktemp("politeness")
     with Newsroom() as newsroom:

@@ -48,7 +48,7 @@ class Sites:
         return self.home.wire.url(path)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sites() -> Iterator[Sites]:
     with Newsroom() as home, Newsroom() as other:
         assert home.wire.port != other.wire.port
@@ -154,7 +154,7 @@ def test_mask_credentials() -> None:
 # --- the crawl ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def crawled(
     sites: Sites, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
