@@ -48,7 +48,7 @@ same name wins, so a test may still ask for another number after FAST.
 """
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `slow` first, in their order, the rest after in theirs.
 
     `make test` (`--dist loadgroup`) hands tests out one at a time, or one `xdist_group` at a time
@@ -63,6 +63,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     redirect tests crawled three times, the WARC-writing ones twice (docs/testing.md).
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if getattr(config.option, "loadgroup", False):
+        _name_groups(items)
+
+
+def _name_groups(items: list[pytest.Item]) -> None:
+    """In a worker of `--dist loadgroup`, end each grouped test's id with `@group`, as
+    pytest-xdist means to: the scheduler sends the tests of one suffix to one worker.
+
+    pytest-xdist 3.8 sets `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`), so
+    every `xdist_group` was split over the workers and each of them crawled the group's corpus
+    again (docs/testing.md). This hook does what xdist's no longer does, on pytest's own field.
+    """
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group") if mark.args})
+        if groups and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 def _cpu_seconds() -> float:
