@@ -57,10 +57,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     of short ones fill the gaps; in file order, one started last kept the suite waiting on one
     process while the other two had nothing left to do.
 
-    A crawl that a group shares is a session-scoped fixture of its module, set up once per process.
-    A module-scoped one was torn down whenever the process ran another module's test between two
-    of the group's, which this order makes likely, and the next one crawled again: on main the
-    redirect tests crawled three times, the WARC-writing ones twice (docs/testing.md).
+    A crawl that a group shares is a session-scoped fixture of its module, set up once per process:
+    a module-scoped one is torn down whenever the process runs another module's test between two
+    of the group's, which this order makes likely, and the next one crawls again (docs/testing.md).
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if getattr(config.option, "loadgroup", False):

@@ -15,7 +15,7 @@ from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK, expire_h
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
 
-ARTICLES = 80
+ARTICLES = 120
 
 
 def _start(args: list[str], prefix: str, db: str, log: Path) -> subprocess.Popen[str]:
@@ -88,7 +88,7 @@ def test_three_workers_fetch_and_store_each_article_once(
 @pytest.mark.slow
 def test_a_worker_killed_mid_crawl_loses_nothing(pg_url: str, redis_prefix: str, tmp_path: Path) -> None:
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.15) as newsroom:
-        logs = _shared_crawl(newsroom, tmp_path, redis_prefix, pg_url, kill_after=20)
+        logs = _shared_crawl(newsroom, tmp_path, redis_prefix, pg_url, kill_after=10)
         fetched = Counter(path for site, path, status in newsroom.answers if site == "bulk" and status == 200)
     assert "requeued" in logs
     assert all(fetched[bulk_path(n)] >= 1 for n in range(ARTICLES))
