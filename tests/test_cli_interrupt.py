@@ -66,7 +66,10 @@ def _crawl(sources: Path, db: Path, jobdir: Path) -> subprocess.Popen[str]:
 
 def test_ctrl_c_then_resume(tmp_path: Path) -> None:
     db, jobdir, sources = tmp_path / "c.db", tmp_path / "job", tmp_path / "sources.toml"
-    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.2) as newsroom:
+    """Articles a second each, two at a time: a crawl lasts some twelve seconds past its start-up, so
+    it is still running when a test that lags behind the crawl's import lines (on a loaded machine)
+    sends its Ctrl-C. At 0.2 s it had sometimes finished by then, and exited 0."""
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=1.0) as newsroom:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         articles = {bulk_path(n) for n in range(ARTICLES)}
         crawl = _crawl(sources, db, jobdir)
@@ -112,7 +115,10 @@ ONE_BY_ONE = ["-s", "WIREDESK_STORE_BATCH=1", "--workers", "1"]
 
 @pytest.fixture(scope="module")
 def slow_newsroom() -> Iterator[Newsroom]:
-    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.2) as newsroom:
+    """Articles a second each, two at a time: a crawl lasts some twelve seconds past its start-up, so
+    it is still running when a test that lags behind the crawl's import lines (on a loaded machine)
+    sends its Ctrl-C. At 0.2 s it had sometimes finished by then, and exited 0."""
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=1.0) as newsroom:
         yield newsroom
 
 
@@ -190,7 +196,7 @@ def test_ctrl_c_during_start_up_is_one_line(
     sources, db = tmp_path / "sources.toml", f"sqlite:///{tmp_path / 'c.db'}"
     sources.write_text(slow_newsroom.sources_toml(), encoding="utf-8")
     args = {
-        "crawl": ["crawl", "bulk", "--sources", str(sources), "--db", db, *FAST],
+        "crawl": ["crawl", "bulk", "--sources", str(sources), "--db", db, *FAST, *SLOW_ENOUGH],
         "import": ["import", str(bulk_warc(tmp_path / "bulk.warc.gz", ARTICLES)), "--db", db],
         "daemon": ["daemon", "bulk", "--sources", str(sources), "--db", db],
     }[command]
