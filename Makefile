@@ -20,8 +20,12 @@ $(BIN)/wiredesk: pyproject.toml
 crawl: $(BIN)/wiredesk
 	$(BIN)/wiredesk crawl --days 2 --db $(DB)
 
+# The suite starts some two hundred Python processes (crawls, imports, daemons, cleaning workers) that
+# import the project; with PYTHONDONTWRITEBYTECODE set, as on some machines, each would compile its
+# modules again (a fifth of a second of CPU a crawl): they are compiled once, first (docs/testing.md).
 test: $(BIN)/wiredesk
 	$(BIN)/ruff check .
+	$(BIN)/python -m compileall -q crawler cleaner storage benchmarks
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(BIN)/wiredesk

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from crawler.newsroom import Newsroom
 from storage import make_engine
@@ -33,10 +36,19 @@ REDIS_URL = os.environ.get("WIREDESK_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parent.parent
 WIREDESK = str(Path(sys.executable).parent / "wiredesk")
 # Loopback crawls need no politeness delay; everything else stays as shipped.
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=10"]
+LOOPBACK = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=10"]
+FAST = [*LOOPBACK, "-s", "WIREDESK_CLEAN_WORKERS=1"]
+"""The settings of a test crawl: LOOPBACK, and one cleaning worker instead of the shipped one per CPU.
+
+The suite's cost is CPU (docs/testing.md), and a crawl's second worker is one more process forked
+for a dozen pages. A test whose claim is about several workers (tests/test_faults_hostile.py, the
+pool's own tests) sets its number, and the end-to-end crawl of the whole newsroom
+(tests/test_crawl_end_to_end.py) runs on the shipped default (LOOPBACK only). A later `-s` of the
+same name wins, so a test may still ask for another number after FAST.
+"""
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `slow` first, in their order, the rest after in theirs.
 
     `make test` (`--dist loadgroup`) hands tests out one at a time, or one `xdist_group` at a time
@@ -44,8 +56,52 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     slow ones (half a minute each on a quiet machine) start at once, side by side, and the hundreds
     of short ones fill the gaps; in file order, one started last kept the suite waiting on one
     process while the other two had nothing left to do.
+
+    A crawl that a group shares is a session-scoped fixture of its module, set up once per process:
+    a module-scoped one is torn down whenever the process runs another module's test between two
+    of the group's, which this order makes likely, and the next one crawls again (docs/testing.md).
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if getattr(config.option, "loadgroup", False):
+        _name_groups(items)
+
+
+def _name_groups(items: list[pytest.Item]) -> None:
+    """In a worker of `--dist loadgroup`, end each grouped test's id with `@group`, as
+    pytest-xdist means to: the scheduler sends the tests of one suffix to one worker.
+
+    pytest-xdist 3.8 sets `item._nodeid`, which pytest 9 no longer reads (the id is `item._id`), so
+    every `xdist_group` was split over the workers and each of them crawled the group's corpus
+    again (docs/testing.md). This hook does what xdist's no longer does, on pytest's own field.
+    """
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted({str(mark.args[0]) for mark in item.iter_markers("xdist_group") if mark.args})
+        if groups and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children reaped so far (crawls, workers, daemons)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+    """With $WIREDESK_TEST_CPU set to a file, append each test's CPU seconds (its own and its
+    children's, set-up and tear-down included) and wall seconds: the suite's cost is CPU, and on a
+    shared machine wall time mostly measures the neighbours (docs/testing.md)."""
+    record = os.environ.get("WIREDESK_TEST_CPU")
+    cpu, wall = _cpu_seconds(), time.monotonic()
+    result = yield
+    if record:
+        line = {"test": item.nodeid, "cpu": _cpu_seconds() - cpu, "wall": time.monotonic() - wall}
+        with open(record, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+    return result
 
 
 def _pg_unreachable_reason() -> str | None:
@@ -82,6 +138,38 @@ def pg_url(pg_available: None) -> Iterator[str]:
     yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
     with admin.connect() as connection:
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+Outage = tuple[str, Callable[[], None], Callable[[], None]]
+"""A corpus's URL, what takes its database away, and what brings it back."""
+
+
+@pytest.fixture
+def pg_outage(pg_available: None) -> Iterator[Outage]:
+    """A migrated PostgreSQL database of this test's own, away while closed to connections and its
+    connections terminated (what a restart does to a crawl); dropped after the test."""
+    name = f"wd_loss_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+    def allow(allowed: bool) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}"))
+            if not allowed:
+                connection.execute(
+                    text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+                )
+
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    migrating = make_engine(url)
+    upgrade(migrating)
+    migrating.dispose()
+    yield url, lambda: allow(False), lambda: allow(True)
+    allow(False)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE {name}"))
     admin.dispose()
 
 
@@ -174,6 +262,32 @@ def _run_in_process(args: list[str]) -> subprocess.CompletedProcess[str]:
         stderr += "".join(traceback.format_exception(*result.exc_info))
     stdout = result.stdout_bytes.decode("utf-8", "replace")
     return subprocess.CompletedProcess([WIREDESK, *args], result.exit_code, stdout, stderr)
+
+
+def column_values(db: str | Path, sql: str, missing_ok: bool = False) -> list[Any]:
+    """The first column of `sql`'s rows in the corpus at `db` (a database URL, or a SQLite file).
+
+    `missing_ok`: no rows, rather than an error, while the database or its tables do not exist yet
+    (a test polling a crawl that is still starting, or one killed before it migrated).
+    """
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    waits = {"timeout": 30} if url.startswith("sqlite") else {}
+    engine = create_engine(url, poolclass=NullPool, connect_args=waits)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)).scalars())
+    except DBAPIError:
+        if missing_ok:
+            return []
+        raise
+    finally:
+        engine.dispose()
+
+
+def row_count(db: str | Path, table: str, missing_ok: bool = False) -> int:
+    """How many rows `table` holds (0 while it does not exist, with `missing_ok`)."""
+    counted = column_values(db, f"SELECT count(*) FROM {table}", missing_ok)
+    return int(counted[0]) if counted else 0
 
 
 @pytest.fixture

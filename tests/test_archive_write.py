@@ -41,7 +41,7 @@ def _records(files: list[Path]) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def crawled(newsroom: Newsroom, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[Path]]:
     """The newsroom crawled once with --warc: the corpus, and the WARC files written."""
     directory = tmp_path_factory.mktemp("crawled")

@@ -70,7 +70,7 @@ def test_postgresql_refuses_the_login(command: str, tmp_path: Path, pg_available
     assert "no_such_wiredesk_role:***@" in result.stderr
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def read_only_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A corpus whose file and directory are read-only; writable again after the tests.
 
@@ -114,7 +114,7 @@ print(json.dumps(results))
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def read_only_results(read_only_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
     """Every command on the read-only corpus, in one unprivileged process (not one each: 1-3 s of
     imports apiece), run as the `wiredesk` command runs them."""

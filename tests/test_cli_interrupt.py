@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, column_values, row_count
 from warcfiles import bulk_warc
 
 import crawler.run
@@ -45,11 +44,7 @@ SLOW_ENOUGH = [
 
 
 def _stored_paths(db: Path) -> set[str]:
-    try:
-        with sqlite3.connect(db, timeout=5) as connection:
-            return {urlsplit(url).path for (url,) in connection.execute("SELECT url FROM articles")}
-    except sqlite3.OperationalError:  # not created yet
-        return set()
+    return {urlsplit(url).path for url in column_values(db, "SELECT url FROM articles", missing_ok=True)}
 
 
 def _fetched(newsroom: Newsroom, articles: set[str]) -> int:
@@ -71,7 +66,10 @@ def _crawl(sources: Path, db: Path, jobdir: Path) -> subprocess.Popen[str]:
 
 def test_ctrl_c_then_resume(tmp_path: Path) -> None:
     db, jobdir, sources = tmp_path / "c.db", tmp_path / "job", tmp_path / "sources.toml"
-    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.2) as newsroom:
+    """Articles a second each, two at a time: a crawl lasts some twelve seconds past its start-up, so
+    it is still running when a test that lags behind the crawl's import lines (on a loaded machine)
+    sends its Ctrl-C. At 0.2 s it had sometimes finished by then, and exited 0."""
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=1.0) as newsroom:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         articles = {bulk_path(n) for n in range(ARTICLES)}
         crawl = _crawl(sources, db, jobdir)
@@ -117,7 +115,10 @@ ONE_BY_ONE = ["-s", "WIREDESK_STORE_BATCH=1", "--workers", "1"]
 
 @pytest.fixture(scope="module")
 def slow_newsroom() -> Iterator[Newsroom]:
-    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.2) as newsroom:
+    """Articles a second each, two at a time: a crawl lasts some twelve seconds past its start-up, so
+    it is still running when a test that lags behind the crawl's import lines (on a loaded machine)
+    sends its Ctrl-C. At 0.2 s it had sometimes finished by then, and exited 0."""
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=1.0) as newsroom:
         yield newsroom
 
 
@@ -195,7 +196,7 @@ def test_ctrl_c_during_start_up_is_one_line(
     sources, db = tmp_path / "sources.toml", f"sqlite:///{tmp_path / 'c.db'}"
     sources.write_text(slow_newsroom.sources_toml(), encoding="utf-8")
     args = {
-        "crawl": ["crawl", "bulk", "--sources", str(sources), "--db", db, *FAST],
+        "crawl": ["crawl", "bulk", "--sources", str(sources), "--db", db, *FAST, *SLOW_ENOUGH],
         "import": ["import", str(bulk_warc(tmp_path / "bulk.warc.gz", ARTICLES)), "--db", db],
         "daemon": ["daemon", "bulk", "--sources", str(sources), "--db", db],
     }[command]
@@ -207,31 +208,27 @@ def test_ctrl_c_during_start_up_is_one_line(
         running.kill()
 
 
-def _article_count(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=5) as connection:
-            return int(connection.execute("SELECT count(*) FROM articles").fetchone()[0])
-    except sqlite3.OperationalError:  # not created yet
-        return 0
-
-
 def test_ctrl_c_during_an_import_keeps_what_it_stored_and_resumes(tmp_path: Path) -> None:
     warc, db = bulk_warc(tmp_path / "bulk.warc.gz", ARTICLES), tmp_path / "c.db"
     args = ["import", str(warc), "--db", f"sqlite:///{db}", *ONE_BY_ONE]
     running = Command(args)
     deadline = time.monotonic() + COMMAND_DEADLINE
-    while _article_count(db) == 0 and running.process.poll() is None and time.monotonic() < deadline:
+    while (
+        row_count(db, "articles", missing_ok=True) == 0
+        and running.process.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     returncode, lines = running.interrupt()
     _assert_interrupted_in_one_line(returncode, lines)
     assert "run the same command again" in lines[0]
-    stored = _article_count(db)
+    stored = row_count(db, "articles", missing_ok=True)
     assert 0 < stored < ARTICLES
     resumed = subprocess.run(
         [WIREDESK, *args], cwd=REPO, capture_output=True, text=True, timeout=COMMAND_DEADLINE, check=False
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert _article_count(db) == ARTICLES
+    assert row_count(db, "articles", missing_ok=True) == ARTICLES
 
 
 def test_ctrl_c_during_the_recleaning_after_a_crawl_stops_it(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, LOOPBACK, REPO, column_values, run_wiredesk
 
 from crawler.newsroom import REAL_SHAPE_PATHS, Newsroom
 from crawler.newsroom.stories import (
@@ -57,8 +60,7 @@ def expected_urls(newsroom: Newsroom) -> set[str]:
 
 
 def stored_urls(db_path: Path) -> set[str]:
-    with sqlite3.connect(db_path) as connection:
-        return {url for (url,) in connection.execute("SELECT url FROM articles")}
+    return set(column_values(db_path, "SELECT url FROM articles"))
 
 
 def crawl(sources_file: Path, db_path: Path, *names: str) -> subprocess.CompletedProcess[str]:
@@ -67,12 +69,43 @@ def crawl(sources_file: Path, db_path: Path, *names: str) -> subprocess.Complete
     )
 
 
-def test_crawl_stores_exactly_the_articles(newsroom: Newsroom, sources_file: Path, tmp_path: Path) -> None:
-    db_path = tmp_path / "corpus.db"
-    result = crawl(sources_file, db_path)
+@dataclass(frozen=True)
+class Crawled:
+    """The whole newsroom crawled once: its corpus, summary, --report figures and the paths asked for."""
+
+    db_path: Path
+    summary: str
+    figures: dict[str, object]
+    requested: frozenset[str]
+
+
+# The tests that only read the crawl of every source share one (a crawl is some 4 CPU-seconds, most
+# of it Scrapy's start-up): `xdist_group` sends them to one process, and the fixture is
+# session-scoped so that it crawls once there (tests/conftest.py says why not module-scoped). It
+# runs on the shipped number of cleaning workers (LOOPBACK, not FAST): the one end-to-end crawl
+# that does.
+WHOLE_NEWSROOM = pytest.mark.xdist_group("whole_newsroom_crawled")
+
+
+@pytest.fixture(scope="session")
+def crawled(newsroom: Newsroom, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    directory = tmp_path_factory.mktemp("whole-newsroom")
+    sources, db_path, report = directory / "sources.toml", directory / "corpus.db", directory / "report.json"
+    sources.write_text(newsroom.sources_toml(), encoding="utf-8")
+    asked = len(newsroom.requests)
+    result = run_wiredesk(
+        "crawl", "--sources", str(sources), "--db", f"sqlite:///{db_path}", "--report", str(report), *LOOPBACK
+    )
+    requested = frozenset(path for _site, path in newsroom.requests[asked:])
+    yield Crawled(db_path, result.stderr, json.loads(report.read_text(encoding="utf-8")), requested)
+
+
+@WHOLE_NEWSROOM
+def test_crawl_stores_exactly_the_articles(newsroom: Newsroom, crawled: Crawled) -> None:
+    db_path = crawled.db_path
     assert stored_urls(db_path) == expected_urls(newsroom)
     assert real_shape_urls(newsroom) <= stored_urls(db_path)
-    assert "crawl summary" in result.stderr
+    assert "crawl summary" in crawled.summary
     with sqlite3.connect(db_path) as connection:
         rows = connection.execute(
             "SELECT a.title, a.text, a.http_status, length(p.body_zlib) "
@@ -85,11 +118,13 @@ def test_crawl_stores_exactly_the_articles(newsroom: Newsroom, sources_file: Pat
 
 
 @pytest.mark.slow
+@WHOLE_NEWSROOM
 def test_second_crawl_stores_no_duplicate_and_fetches_no_article(
-    newsroom: Newsroom, sources_file: Path, tmp_path: Path
+    newsroom: Newsroom, crawled: Crawled, sources_file: Path, tmp_path: Path
 ) -> None:
+    """The second crawl of the shared first one, on a copy of its corpus."""
     db_path = tmp_path / "corpus.db"
-    crawl(sources_file, db_path)
+    shutil.copy(crawled.db_path, db_path)
     newsroom.requests.clear()
     summary = crawl(sources_file, db_path).stderr
     assert "(HTTP 304): 5" in summary
@@ -201,14 +236,13 @@ def test_scrapy_crawl_from_the_repository_root(newsroom: Newsroom, tmp_path: Pat
     }
 
 
-def test_sql_json_over_a_crawled_corpus(newsroom: Newsroom, sources_file: Path, tmp_path: Path) -> None:
-    db_path = tmp_path / "corpus.db"
-    crawl(sources_file, db_path)
+@WHOLE_NEWSROOM
+def test_sql_json_over_a_crawled_corpus(crawled: Crawled) -> None:
     result = run_wiredesk(
         "sql",
         "SELECT source, count(*) AS n FROM articles GROUP BY source ORDER BY source",
         "--db",
-        f"sqlite:///{db_path}",
+        f"sqlite:///{crawled.db_path}",
         "--format",
         "json",
     )
@@ -219,18 +253,15 @@ def test_sql_json_over_a_crawled_corpus(newsroom: Newsroom, sources_file: Path, 
     ]
 
 
-def test_every_url_not_fetched_is_counted_with_its_reason(
-    newsroom: Newsroom, sources_file: Path, tmp_path: Path
-) -> None:
+@WHOLE_NEWSROOM
+def test_every_url_not_fetched_is_counted_with_its_reason(crawled: Crawled) -> None:
     """The summary and --report name why each URL was left: the wire's section page links a tag,
     a video and an author page (not article-shaped), its feed a partner site's story (off-site), its
     robots.txt forbids a draft; a listed page that is no article is fetched and dropped."""
-    db_path, report = tmp_path / "corpus.db", tmp_path / "report.json"
-    summary = crawl(sources_file, db_path, "--report", str(report)).stderr
-    figures = json.loads(report.read_text(encoding="utf-8"))
+    summary, figures = crawled.summary, crawled.figures
     assert figures["skipped"] == {"not_article_shaped": 3, "offsite": 1, "robots": 1, "offsite_redirect": 1}
     assert "skipped: " in summary
     for label in ("not article-shaped ×3", "off-site ×1", "robots.txt ×1", "redirected off-site ×1"):
         assert label in summary, summary
     assert "no article (fetched, not stored)" in summary
-    assert any(path == "/about/" for _site, path in newsroom.requests)
+    assert "/about/" in crawled.requested

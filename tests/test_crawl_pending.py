@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, column_values, row_count, run_wiredesk
 
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import GRAIN_CORRIDOR, HARBOUR_REOPENS
@@ -38,14 +37,8 @@ def _crawl(sources: Path, db: Path, *options: str) -> None:
 
 
 def _stored_paths(db: Path, newsroom: Newsroom) -> set[str]:
-    with sqlite3.connect(db, timeout=30) as connection:
-        urls = [url for (url,) in connection.execute("SELECT url FROM articles")]
+    urls = column_values(db, "SELECT url FROM articles")
     return {url.removeprefix(newsroom.portal.url("")) for url in urls}
-
-
-def _pending(db: Path) -> int:
-    with sqlite3.connect(db, timeout=30) as connection:
-        return int(connection.execute("SELECT count(*) FROM pending_articles").fetchone()[0])
 
 
 @pytest.mark.slow
@@ -62,7 +55,7 @@ def test_an_article_whose_fetch_failed_is_stored_after_it_left_the_feed(tmp_path
         newsroom.portal.routes["/atom.xml"].body = listed
         _crawl(sources, db)
         assert path in _stored_paths(db, newsroom)
-    assert _pending(db) == 0
+    assert row_count(db, "pending_articles") == 0
 
 
 @pytest.mark.slow
@@ -79,7 +72,7 @@ def test_an_article_left_in_the_queue_by_max_articles_is_stored_after_it_left_th
         newsroom.portal.routes["/atom.xml"].body = listed
         _crawl(sources, db)
         assert paths <= _stored_paths(db, newsroom)
-    assert _pending(db) == 0
+    assert row_count(db, "pending_articles") == 0
 
 
 def test_a_second_crawl_on_a_busy_jobdir_stops_with_one_line(tmp_path: Path) -> None:

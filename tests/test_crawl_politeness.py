@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import FAST, run_wiredesk
+from conftest import FAST, column_values, run_wiredesk
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.stories import FERRY_FIRE_2019, RAIL_STRIKE
@@ -30,29 +30,50 @@ def crawl(newsroom: Newsroom, tmp_path: Path, *extra: str) -> str:
 
 
 def stored_paths(tmp_path: Path) -> set[str]:
-    with sqlite3.connect(tmp_path / "c.db") as connection:
-        return {url.split("/", 3)[3] for (url,) in connection.execute("SELECT url FROM articles")}
+    return {url.split("/", 3)[3] for url in column_values(tmp_path / "c.db", "SELECT url FROM articles")}
 
 
-def test_robots_txt_forbidden_paths_are_never_requested(fresh_newsroom: Newsroom, tmp_path: Path) -> None:
-    summary = crawl(fresh_newsroom, tmp_path)
-    assert not [path for _site, path in fresh_newsroom.requests if path.startswith("/private/")]
-    assert "robots.txt ×1" in summary
+@dataclass(frozen=True)
+class FirstCrawl:
+    """A fresh newsroom's first crawl: where it stored, its summary, and the paths it asked for."""
+
+    directory: Path
+    summary: str
+    requested: list[str]
 
 
-def test_429_is_retried_after_retry_after(fresh_newsroom: Newsroom, tmp_path: Path) -> None:
-    crawl(fresh_newsroom, tmp_path)
+# The three tests that only read a fresh newsroom's first crawl share one, on a newsroom of the
+# module's own: `xdist_group` sends them to one process, and the session scope makes it crawl once
+# there (tests/conftest.py).
+FIRST_CRAWL = pytest.mark.xdist_group("politeness_first_crawl")
+
+
+@pytest.fixture(scope="session")
+def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstCrawl]:
+    directory = tmp_path_factory.mktemp("politeness")
+    with Newsroom() as newsroom:
+        summary = crawl(newsroom, directory)
+        yield FirstCrawl(directory, summary, [path for _site, path in newsroom.requests])
+
+
+@FIRST_CRAWL
+def test_robots_txt_forbidden_paths_are_never_requested(first_crawl: FirstCrawl) -> None:
+    assert not [path for path in first_crawl.requested if path.startswith("/private/")]
+    assert "robots.txt ×1" in first_crawl.summary
+
+
+@FIRST_CRAWL
+def test_429_is_retried_after_retry_after(first_crawl: FirstCrawl) -> None:
     path = f"/news/world-news/{RAIL_STRIKE.slug}/"
-    assert [p for _site, p in fresh_newsroom.requests].count(path) == 2
-    assert path.lstrip("/") in stored_paths(tmp_path)
+    assert first_crawl.requested.count(path) == 2
+    assert path.lstrip("/") in stored_paths(first_crawl.directory)
 
 
-def test_redirect_off_the_source_is_dropped_and_counted(fresh_newsroom: Newsroom, tmp_path: Path) -> None:
-    summary = crawl(fresh_newsroom, tmp_path)
-    assert "redirected off-site ×1" in summary
-    with sqlite3.connect(tmp_path / "c.db") as connection:
-        portal_rows = connection.execute("SELECT source FROM articles WHERE url LIKE '%184522%'").fetchall()
-    assert portal_rows == [("portal",)]
+@FIRST_CRAWL
+def test_redirect_off_the_source_is_dropped_and_counted(first_crawl: FirstCrawl) -> None:
+    assert "redirected off-site ×1" in first_crawl.summary
+    sql = "SELECT source FROM articles WHERE url LIKE '%184522%'"
+    assert column_values(first_crawl.directory / "c.db", sql) == ["portal"]
 
 
 def test_since_skips_old_sitemap_entries_before_fetching(fresh_newsroom: Newsroom, tmp_path: Path) -> None:

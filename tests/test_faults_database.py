@@ -8,19 +8,16 @@ import resource
 import sqlite3
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, PG_URL, REPO, WIREDESK, run_wiredesk
-from faultsite import NO_ARTICLE, HostileSite, poison_trigger
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, Outage, row_count, run_wiredesk
+from hostilesite import NO_ARTICLE, HostileSite, poison_trigger
 from scrapy.settings import Settings
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from cleaner import CleanArticle
 from crawler.corpusgate import CorpusGate
@@ -111,49 +108,9 @@ def test_spool_folders_are_per_database(tmp_path: Path) -> None:
     assert spool_dir(tmp_path, "sqlite:///a.db") != spool_dir(tmp_path, "sqlite:///b.db")
 
 
-@pytest.fixture
-def pg_database(pg_available: None) -> Iterator[str]:
-    """A database of its own, which the test can close to new connections and open again."""
-    name = f"wd_down_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
-        connection.execute(
-            text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-        )
-        connection.execute(text(f"DROP DATABASE {name}"))
-    admin.dispose()
-
-
-def _set_reachable(name: str, reachable: bool) -> None:
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(reachable).lower()}"))
-        if not reachable:
-            connection.execute(
-                text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-            )
-    admin.dispose()
-
-
-def _stored(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return connection.scalar(select(func.count()).select_from(Article)) or 0
-    except Exception:
-        return 0
-    finally:
-        engine.dispose()
-
-
 @pytest.mark.slow
-def test_postgres_goes_away_mid_crawl(pg_database: str, tmp_path: Path) -> None:
-    name = make_url(pg_database).database or ""
-    upgrade(make_engine(pg_database))
+def test_postgres_goes_away_mid_crawl(pg_outage: Outage, tmp_path: Path) -> None:
+    pg_database, away, back = pg_outage
     env = {**os.environ, "WIREDESK_SPOOL": str(tmp_path / "spool")}
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.05) as newsroom:
         sources = tmp_path / "sources.toml"
@@ -176,11 +133,11 @@ def test_postgres_goes_away_mid_crawl(pg_database: str, tmp_path: Path) -> None:
             command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
         deadline = time.monotonic() + COMMAND_DEADLINE
-        while _stored(pg_database) < 10 and time.monotonic() < deadline:
+        while row_count(pg_database, "articles", missing_ok=True) < 10 and time.monotonic() < deadline:
             time.sleep(0.1)
-        _set_reachable(name, False)
+        away()
         time.sleep(3)
-        _set_reachable(name, True)
+        back()
         _, stderr = crawl.communicate(timeout=COMMAND_DEADLINE)
     assert crawl.returncode == 0, stderr
     assert "spooling" in stderr, stderr
@@ -206,13 +163,12 @@ def _poison(db_url: str) -> None:
 
 
 def test_the_database_away_with_a_poisoned_page_waiting_costs_that_page_only(
-    pg_database: str, tmp_path: Path
+    pg_outage: Outage, tmp_path: Path
 ) -> None:
     """The issue this answers: a page the database refuses, spooled while it was away, then failed
     the replay before every batch, so every later article was lost, in that crawl and every later
     one. Now it is quarantined on its own, counted, and everything else is stored once."""
-    name = make_url(pg_database).database or ""
-    upgrade(make_engine(pg_database))
+    pg_database, away, back = pg_outage
     _poison(pg_database)
     spool_root = tmp_path / "spool"
     env = {**os.environ, "WIREDESK_SPOOL": str(spool_root)}
@@ -229,11 +185,11 @@ def test_the_database_away_with_a_poisoned_page_waiting_costs_that_page_only(
         while "/feed.xml" not in hostile.requests and time.monotonic() < deadline:
             time.sleep(0.05)
         # Away while the hostile pages are cleaned and batched, until the poisoned one waits in the spool.
-        _set_reachable(name, False)
+        away()
         poisoned = next(hostile.url + page.path for page in hostile.listed() if page.fate == POISONED)
         while not _spooled_url(spool_dir(spool_root, pg_database), poisoned) and time.monotonic() < deadline:
             time.sleep(0.1)
-        _set_reachable(name, True)
+        back()
         _, stderr = crawl.communicate(timeout=300)
         good = [
             hostile.article_url(page) for page in hostile.listed() if page.fate not in (NO_ARTICLE, POISONED)
@@ -267,11 +223,12 @@ def _spooled_url(directory: Path, url: str) -> bool:
     return False
 
 
-def test_a_spool_that_cannot_be_written_stops_the_crawl_in_one_line(pg_database: str, tmp_path: Path) -> None:
+def test_a_spool_that_cannot_be_written_stops_the_crawl_in_one_line(
+    pg_outage: Outage, tmp_path: Path
+) -> None:
     """The database goes away for good and the spool cannot take a file (a file-size limit on the
     crawl: EFBIG, as ENOSPC on a full disk): the crawl stops fetching, says why once, exits 3."""
-    name = make_url(pg_database).database or ""
-    upgrade(make_engine(pg_database))
+    pg_database, away, back = pg_outage
     env = {**os.environ, "WIREDESK_SPOOL": str(tmp_path / "spool")}
 
     def small_files() -> None:
@@ -301,11 +258,11 @@ def test_a_spool_that_cannot_be_written_stops_the_crawl_in_one_line(pg_database:
             preexec_fn=small_files,
         )
         deadline = time.monotonic() + COMMAND_DEADLINE
-        while _stored(pg_database) < 10 and time.monotonic() < deadline:
+        while row_count(pg_database, "articles", missing_ok=True) < 10 and time.monotonic() < deadline:
             time.sleep(0.1)
-        _set_reachable(name, False)
+        away()
         _, stderr = crawl.communicate(timeout=300)
-        _set_reachable(name, True)
+        back()
     figures = json.loads(report.read_text())
     assert crawl.returncode == EXIT_ARTICLES_LOST, stderr[-5000:]
     assert "Traceback" not in stderr, stderr[-5000:]
@@ -339,7 +296,7 @@ def test_sqlite_locked_by_another_writer_mid_crawl(tmp_path: Path) -> None:
             command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
         deadline = time.monotonic() + COMMAND_DEADLINE
-        while _stored(db_url) < 5 and time.monotonic() < deadline:
+        while row_count(db_url, "articles", missing_ok=True) < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
         locker = sqlite3.connect(path, timeout=30, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")

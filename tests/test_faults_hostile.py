@@ -1,4 +1,4 @@
-"""A crawl of the hostile site (tests/faultsite.HostileSite), on SQLite and PostgreSQL: every good
+"""A crawl of the hostile site (tests/hostilesite.HostileSite), on SQLite and PostgreSQL: every good
 article is stored, every hostile page is stored within bounds or counted with its reason, a lost
 article makes the exit status non-zero, and a dead cleaning worker costs at most its page."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
-from faultsite import NO_ARTICLE, STORED, HostilePage, HostileSite, hook_environment
+from hostilesite import NO_ARTICLE, STORED, HostilePage, HostileSite, hook_environment
 from sqlalchemy import select
 
 from crawler.newsroom import Newsroom

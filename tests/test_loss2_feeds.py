@@ -9,13 +9,12 @@ entries (RFC 5005 `next`), and where it does not, the gap is counted and logged.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from conftest import FAST, run_wiredesk
+from conftest import FAST, column_values, run_wiredesk
 
 from crawler.newsroom import Newsroom, Site, bulk, pages
 
@@ -53,8 +52,7 @@ def _crawl(tmp_path: Path, newsroom: Newsroom, run: int) -> tuple[dict[str, obje
 
 
 def _stored(tmp_path: Path) -> set[str]:
-    with sqlite3.connect(tmp_path / "c.db", timeout=30) as connection:
-        return {urlsplit(url).path for (url,) in connection.execute("SELECT url FROM articles")}
+    return {urlsplit(url).path for url in column_values(tmp_path / "c.db", "SELECT url FROM articles")}
 
 
 def _between_two_crawls(tmp_path: Path, paged: bool) -> tuple[Newsroom, dict[str, object], str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 from shutil import which
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, row_count, run_wiredesk
 
 from crawler.newsroom import Newsroom
 
@@ -56,13 +55,7 @@ def redis_port(tmp_path: Path) -> Iterator[int]:
 
 def _stored(db: Path) -> tuple[int, int]:
     """Articles stored, and raw pages kept (one each when nothing was stored twice)."""
-    try:
-        with sqlite3.connect(db, timeout=30) as connection:
-            articles = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
-            pages = connection.execute("SELECT count(*) FROM pages").fetchone()[0]
-    except sqlite3.Error:
-        return 0, 0
-    return int(articles), int(pages)
+    return row_count(db, "articles", missing_ok=True), row_count(db, "pages", missing_ok=True)
 
 
 def test_articles_a_redis_restart_dropped_are_stored_by_the_next_crawl(

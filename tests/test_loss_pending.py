@@ -17,14 +17,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FAST, run_wiredesk
-from sqlalchemy import Engine, select
+from conftest import FAST, column_values, run_wiredesk
+from sqlalchemy import Engine
 
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import GRAIN_CORRIDOR
 from storage import FetchedPage, note_listed, take_due
 from storage.failures import record_failed_page
-from storage.models import PendingArticle
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 LOST = "http://example.com/lost"
@@ -37,24 +36,21 @@ def _lose(engine: Engine, url: str, times: int) -> None:
         record_failed_page(engine, page, "worker_died")
 
 
-def _pending(engine: Engine) -> set[str]:
-    with engine.connect() as connection:
-        return set(connection.execute(select(PendingArticle.url)).scalars())
-
-
-def test_a_pending_url_lost_as_often_as_the_gate_allows_is_given_up(engine: Engine) -> None:
+def test_a_pending_url_lost_as_often_as_the_gate_allows_is_given_up(engine: Engine, db_url: str) -> None:
     note_listed(engine, "s", [LOST, FINE], NOW, max_failures=2)
     _lose(engine, LOST, 2)
     _lose(engine, FINE, 1)
     due = take_due(engine, "s", 5, NOW, max_failures=2)
     assert (list(due.urls), due.given_up) == ([FINE], 1)
-    assert _pending(engine) == {FINE}
+    assert set(column_values(db_url, "SELECT url FROM pending_articles")) == {FINE}
 
 
-def test_a_listing_naming_a_url_the_gate_gave_up_does_not_keep_it_again(engine: Engine) -> None:
+def test_a_listing_naming_a_url_the_gate_gave_up_does_not_keep_it_again(
+    engine: Engine, db_url: str
+) -> None:
     _lose(engine, LOST, 2)
     note_listed(engine, "s", [LOST, FINE], NOW, max_failures=2)
-    assert _pending(engine) == {FINE}
+    assert set(column_values(db_url, "SELECT url FROM pending_articles")) == {FINE}
 
 
 @pytest.mark.slow

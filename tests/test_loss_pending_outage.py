@@ -13,26 +13,22 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import COMMAND_DEADLINE, PG_URL
+from conftest import COMMAND_DEADLINE, Outage, column_values
 from scrapy.utils.test import get_crawler
-from sqlalchemy import create_engine, make_url, select, text
 
 from crawler.pending import PendingArticles
 from crawler.sources import Source
 from storage import make_engine
 from storage.engine import SQLITE_BUSY_TIMEOUT_ENV
-from storage.models import PendingArticle
 from storage.pending import FoundBy
 from storage.schema import upgrade
 
 SOURCE = Source("s", ("http://example.com/feed.xml",))
 FIRST, LATER = "http://example.com/news/first-story-of-the-day", "http://example.com/news/a-later-story"
-Outage = tuple[str, Callable[[], None], Callable[[], None]]
 
 
 @pytest.fixture
@@ -49,32 +45,6 @@ def sqlite_outage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[O
     holder = sqlite3.connect(path, isolation_level=None)
     yield f"sqlite:///{path}", lambda: holder.execute("BEGIN EXCLUSIVE"), lambda: holder.execute("COMMIT")
     holder.close()
-
-
-@pytest.fixture
-def pg_outage(pg_available: None) -> Iterator[Outage]:
-    """A PostgreSQL database of this test's own, away while closed to connections and its
-    connections terminated (what a restart does to a crawl)."""
-    name = f"wd_loss_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-
-    def allow(allowed: bool) -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS {str(allowed).lower()}"))
-            if not allowed:
-                connection.execute(
-                    text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
-                )
-
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(make_engine(url))
-    yield url, lambda: allow(False), lambda: allow(True)
-    allow(False)
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE {name}"))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -95,15 +65,6 @@ def _pending_while_away(
     return url, pending, back
 
 
-def _pending(url: str) -> set[str]:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return set(connection.execute(select(PendingArticle.url)).scalars())
-    finally:
-        engine.dispose()
-
-
 def _wait_for_warning(caplog: pytest.LogCaptureFixture) -> None:
     deadline = time.monotonic() + COMMAND_DEADLINE
     while "pending articles not recorded" not in caplog.text:
@@ -120,7 +81,7 @@ def test_urls_listed_while_the_database_is_away_are_kept_once_it_is_back(
     back()
     pending.listed(SOURCE, [LATER], FoundBy.FEED)
     pending.finish()
-    assert _pending(url) == {FIRST, LATER}
+    assert set(column_values(url, "SELECT url FROM pending_articles")) == {FIRST, LATER}
     assert "not written" not in caplog.text
 
 
@@ -133,4 +94,4 @@ def test_records_still_refused_at_the_end_are_counted_in_one_warning(
     pending.finish()
     back()
     assert "2 pending-article records not written" in caplog.text
-    assert _pending(url) == set()
+    assert set(column_values(url, "SELECT url FROM pending_articles")) == set()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK
+from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK, row_count
 from redis.exceptions import RedisError
 
 from crawler.distributed import redis_settings
@@ -84,14 +83,6 @@ class PausableProxy:
         self.listener.close()
 
 
-def _stored(db: Path) -> int:
-    try:
-        with sqlite3.connect(db) as connection:
-            return int(connection.execute("SELECT count(*) FROM articles").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.slow
 def test_a_shared_crawl_survives_redis_away_for_a_while(redis_prefix: str, tmp_path: Path) -> None:
     target = urlsplit(REDIS_URL)
@@ -110,7 +101,11 @@ def test_a_shared_crawl_survives_redis_away_for_a_while(redis_prefix: str, tmp_p
         crawl = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log.open("w"))
         try:
             deadline = time.monotonic() + COMMAND_DEADLINE
-            while _stored(db) < 10 and crawl.poll() is None and time.monotonic() < deadline:
+            while (
+                row_count(db, "articles", missing_ok=True) < 10
+                and crawl.poll() is None
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.05)
             proxy.pause()
             time.sleep(4)
@@ -121,7 +116,7 @@ def test_a_shared_crawl_survives_redis_away_for_a_while(redis_prefix: str, tmp_p
             crawl.wait()
             proxy.close()
     assert crawl.returncode == 0, log.read_text()[-3000:]
-    assert _stored(db) == ARTICLES
+    assert row_count(db, "articles") == ARTICLES
 
 
 def test_a_redis_that_does_not_answer_at_the_start_is_refused_at_once() -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 import resource
-import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FAST, REPO, WIREDESK, run_wiredesk
+from conftest import FAST, REPO, WIREDESK, column_values, run_wiredesk
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
@@ -19,11 +18,6 @@ from crawler.newsroom.bulk import bulk_path
 ARTICLES = 60
 ROOM = 300_000
 """Bytes the database may grow by: a few batches of articles, far from all of them."""
-
-
-def _urls(db: Path) -> list[str]:
-    with sqlite3.connect(db) as connection:
-        return [url for (url,) in connection.execute("SELECT url FROM articles")]
 
 
 @pytest.mark.slow
@@ -54,4 +48,4 @@ def test_a_full_sqlite_database_spools_and_replays_every_article(tmp_path: Path)
     assert figures["spooled"] > 0 and figures["lost"] == 0
     assert figures["new"] + figures["spooled"] == ARTICLES
     run_wiredesk("replay", "--db", f"sqlite:///{db}", "--spool", str(spool))
-    assert sorted(_urls(db)) == expected
+    assert sorted(column_values(db, "SELECT url FROM articles")) == expected

@@ -9,30 +9,16 @@ whole record.
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, column_values, row_count, run_wiredesk
 
 from crawler.newsroom import Newsroom
 
 ARTICLES = 60
-
-
-def _count(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=5) as connection:
-            return int(connection.execute("SELECT count(*) FROM articles").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-
-
-def _urls(db: Path) -> set[str]:
-    with sqlite3.connect(db) as connection:
-        return {url for (url,) in connection.execute("SELECT url FROM articles")}
 
 
 def _crawl(sources: Path, db: Path, archive: Path) -> subprocess.Popen[str]:
@@ -53,11 +39,15 @@ def test_a_killed_crawls_archive_is_finished_by_the_next_crawl(tmp_path: Path) -
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         killed = _crawl(sources, db, archive)
         deadline = time.monotonic() + COMMAND_DEADLINE
-        while _count(db) < 10 and killed.poll() is None and time.monotonic() < deadline:
+        while (
+            row_count(db, "articles", missing_ok=True) < 10
+            and killed.poll() is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         killed.send_signal(signal.SIGKILL)
         killed.wait()
-        assert 10 <= _count(db) < ARTICLES
+        assert 10 <= row_count(db, "articles") < ARTICLES
         assert list(archive.glob("*.open")), "the killed crawl left its file open"
         final = _crawl(sources, db, archive)
         _, stderr = final.communicate(timeout=COMMAND_DEADLINE)
@@ -66,5 +56,6 @@ def test_a_killed_crawls_archive_is_finished_by_the_next_crawl(tmp_path: Path) -
     mirror = tmp_path / "mirror.db"
     files = sorted(map(str, archive.glob("*.warc.gz")))
     run_wiredesk("import", *files, "--db", f"sqlite:///{mirror}", "--workers", "1")
-    assert _urls(mirror) == _urls(db)
-    assert len(_urls(db)) == ARTICLES
+    urls = column_values(db, "SELECT url FROM articles")
+    assert sorted(column_values(mirror, "SELECT url FROM articles")) == sorted(urls)
+    assert len(set(urls)) == ARTICLES

@@ -6,14 +6,13 @@ the same host on another port, another server, and must not be followed.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import FAST, run_wiredesk
+from conftest import FAST, column_values, run_wiredesk
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.stories import FERRY_TALKS, RATES_HOLD
@@ -49,7 +48,7 @@ class Sites:
         return self.home.wire.url(path)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sites() -> Iterator[Sites]:
     with Newsroom() as home, Newsroom() as other:
         assert home.wire.port != other.wire.port
@@ -155,7 +154,7 @@ def test_mask_credentials() -> None:
 # --- the crawl ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def crawled(
     sites: Sites, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
@@ -167,18 +166,13 @@ def crawled(
     return result, db
 
 
-def _stored(db: Path) -> set[str]:
-    with sqlite3.connect(db) as connection:
-        return {url for (url,) in connection.execute("SELECT url FROM articles")}
-
-
 @pytest.mark.slow
 @pytest.mark.xdist_group("redirects_crawled")
 def test_crawl_follows_a_redirect_on_the_same_host_and_port(
     sites: Sites, crawled: tuple[subprocess.CompletedProcess[str], Path]
 ) -> None:
     _, db = crawled
-    assert _stored(db) == {sites.url(ARTICLE)}
+    assert set(column_values(db, "SELECT url FROM articles")) == {sites.url(ARTICLE)}
 
 
 @pytest.mark.xdist_group("redirects_crawled")

@@ -10,15 +10,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK, expire_heartbeat
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.exc import DBAPIError
+from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK, expire_heartbeat, row_count
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
-from storage.models import Article, Page, Story
 
-ARTICLES = 240
+ARTICLES = 120
 
 
 def _start(args: list[str], prefix: str, db: str, log: Path) -> subprocess.Popen[str]:
@@ -43,17 +40,6 @@ def _start(args: list[str], prefix: str, db: str, log: Path) -> subprocess.Popen
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
 
 
-def _count(db: str, model: type) -> int:
-    engine = create_engine(db)
-    try:
-        with engine.connect() as connection:
-            return connection.scalar(select(func.count()).select_from(model)) or 0
-    except DBAPIError:
-        return 0
-    finally:
-        engine.dispose()
-
-
 def _busiest(workers: list[subprocess.Popen[str]], prefix: str) -> subprocess.Popen[str] | None:
     """The worker holding the most leased requests right now (the one whose death matters)."""
     server = redis.Redis.from_url(REDIS_URL)
@@ -72,7 +58,7 @@ def _shared_crawl(newsroom: Newsroom, tmp_path: Path, prefix: str, db: str, kill
     if kill_after is not None:
         deadline = time.monotonic() + COMMAND_DEADLINE
         while (
-            _count(db, Article) < kill_after or _busiest(workers, prefix) is None
+            row_count(db, "articles", missing_ok=True) < kill_after or _busiest(workers, prefix) is None
         ) and time.monotonic() < deadline:
             time.sleep(0.1)
         victim = _busiest(workers, prefix)
@@ -96,14 +82,14 @@ def test_three_workers_fetch_and_store_each_article_once(
         fetched = Counter(path for site, path, status in newsroom.answers if site == "bulk" and status == 200)
     articles = {bulk_path(n) for n in range(ARTICLES)}
     assert {path: fetched[path] for path in articles} == dict.fromkeys(articles, 1)
-    assert _count(pg_url, Article) == _count(pg_url, Page) == _count(pg_url, Story) == ARTICLES
+    assert [row_count(pg_url, table) for table in ("articles", "pages", "stories")] == [ARTICLES] * 3
 
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_crawl_loses_nothing(pg_url: str, redis_prefix: str, tmp_path: Path) -> None:
     with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.15) as newsroom:
-        logs = _shared_crawl(newsroom, tmp_path, redis_prefix, pg_url, kill_after=30)
+        logs = _shared_crawl(newsroom, tmp_path, redis_prefix, pg_url, kill_after=10)
         fetched = Counter(path for site, path, status in newsroom.answers if site == "bulk" and status == 200)
     assert "requeued" in logs
     assert all(fetched[bulk_path(n)] >= 1 for n in range(ARTICLES))
-    assert _count(pg_url, Article) == _count(pg_url, Page) == _count(pg_url, Story) == ARTICLES
+    assert [row_count(pg_url, table) for table in ("articles", "pages", "stories")] == [ARTICLES] * 3

@@ -1,7 +1,7 @@
-"""Test hooks for crawls of tests/faultsite.HostileSite, in the crawl and its cleaning workers.
+"""Test hooks for crawls of tests/hostilesite.HostileSite, in the crawl and its cleaning workers.
 
 Python imports `sitecustomize` at start-up from the path; tests put this folder on PYTHONPATH with
-faultsite.hook_environment(), which also says which sentences trigger what. A page carrying:
+hostilesite.hook_environment(), which also says which sentences trigger what. A page carrying:
 
 - WIREDESK_TEST_KILL: the process cleaning it kills itself with SIGKILL, as the kernel's OOM
   killer would;
