@@ -53,7 +53,7 @@ from crawler.newsroom.transplant import (
 from storage import Corpus, FetchedPage, make_engine, sitememory
 from storage.models import Article, ArticleUrl, SiteLine
 from storage.schema import upgrade
-from storage.sitememory import SiteMemory, site_of
+from storage.sitememory import SiteMemory, registered_site
 from storage.urls import normalise_url
 
 WIREDESK = Path(sys.executable).parent / "wiredesk"
@@ -204,12 +204,12 @@ def cleaner_time(served: list[Served], urls: list[str], memory_db: str) -> None:
     """Cleaner time per page without and with each site's learnt memory, alternating page by page."""
     engine = make_engine(memory_db)
     memory = SiteMemory(engine)
-    furniture = {site: memory.furniture(site) for site in {site_of(url) for url in urls}}
+    furniture = {site: memory.furniture(site) for site in {registered_site(url) for url in urls}}
     engine.dispose()
     learnt = sum(map(len, furniture.values()))
     spent = {"without": 0.0, "with": 0.0}
     for item, url in zip(served, urls, strict=True):
-        for label, keys in (("without", frozenset()), ("with", furniture[site_of(url)])):
+        for label, keys in (("without", frozenset()), ("with", furniture[registered_site(url)])):
             started = time.perf_counter()
             cleaner.clean(item.page.html, url, furniture=keys)
             spent[label] += time.perf_counter() - started

@@ -151,9 +151,9 @@ class FurnitureCache:
         host = urlsplit(url).hostname or ""
         site = self._sites.get(host)
         if site is None:
-            from storage.sitememory import site_of  # the crawl's side only: see the module's docstring
+            from storage.sitememory import registered_site  # the crawl's side only: see the docstring
 
-            site = self._sites[host] = site_of(url)
+            site = self._sites[host] = registered_site(url)
         return site
 
     def _load(self, site: str, known: frozenset[str]) -> frozenset[str]:

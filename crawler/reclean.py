@@ -28,7 +28,7 @@ from storage import Corpus
 from storage.engine import one_line
 from storage.reclean import RawPage, Selection, article_ids, carrying, raw_pages, sites_fetched_since
 from storage.repository import Recleaned
-from storage.sitememory import SiteMemory, furniture_formed_since, site_of
+from storage.sitememory import SiteMemory, furniture_formed_since, registered_site
 
 logger = logging.getLogger(__name__)
 CHUNK = 50
@@ -114,7 +114,7 @@ def _clean(
     report: RecleanReport,
 ) -> Recleaned | None:
     """The page cleaned with its site's memory (read once a chunk), or None, counted as failed."""
-    site = site_of(page.final_url)
+    site = registered_site(page.final_url)
     if site not in furniture:
         furniture[site] = memory.furniture(site)
     try:

@@ -294,7 +294,7 @@ class Batch:
     def saw(self, url: str, article: CleanArticle, story_id: int, seen_at: datetime) -> None:
         """The site memory sees the text's lines on its story (written at the end of the batch)."""
         keys = frozenset(sitememory.article_keys(article))
-        self.sightings.append(sitememory.Sighting(sitememory.site_of(url), story_id, keys, seen_at))
+        self.sightings.append(sitememory.Sighting(sitememory.registered_site(url), story_id, keys, seen_at))
 
     def _revise(self, step: Step) -> None:
         page, article, fingerprint, target = step.page, step.article, step.fingerprint, step.target

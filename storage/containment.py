@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cleaner.fingerprint import ANCHORS, anchors
-from storage.sitememory import site_of
+from storage.sitememory import registered_site
 
 __all__ = [
     "ANCHORS",
@@ -80,7 +80,7 @@ def apart(site: str | None, other: str | None) -> bool:
 
 @lru_cache(maxsize=4096)
 def _publisher(host: str) -> str:
-    return site_of(f"http://{host}/")
+    return registered_site(f"http://{host}/")
 
 
 @dataclass(frozen=True)

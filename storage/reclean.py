@@ -17,7 +17,7 @@ from sqlalchemy import Connection, or_, select
 
 from cleaner import furniture_key
 from storage.models import Article, Page, Revision
-from storage.sitememory import site_of
+from storage.sitememory import registered_site
 
 _ARTICLES, _PAGES, _REVISIONS = Article.__table__, Page.__table__, Revision.__table__
 
@@ -116,7 +116,7 @@ def sites_fetched_since(connection: Connection, since: datetime, sources: list[s
     )
     sites: dict[str, list[str]] = {}
     for host in hosts:
-        sites.setdefault(site_of(f"http://{host}/"), []).append(host)
+        sites.setdefault(registered_site(f"http://{host}/"), []).append(host)
     return sites
 
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import (
     Connection,
@@ -47,6 +46,7 @@ from tld import get_fld
 from cleaner import CleanArticle, furniture_key
 from storage.models import SiteLine
 from storage.types import UTCDateTime
+from storage.urls import site_of
 
 # A line seen on this many different stories of a site is its furniture.
 FURNITURE_STORIES = 3
@@ -58,13 +58,13 @@ SITE_MEMORY = "site-memory"
 _LINES = SiteLine.__table__
 
 
-def site_of(url: str) -> str:
+def registered_site(url: str) -> str:
     """The site a URL's page belongs to for its memory: its registered domain (news.bbc.co.uk ->
     bbc.co.uk), since one publisher's subdomains share a template; the host for an IP address."""
     domain = get_fld(url, fail_silently=True)
     if domain:
         return str(domain).lower()
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return site_of(url)
 
 
 def article_keys(article: CleanArticle) -> set[str]:

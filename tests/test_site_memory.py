@@ -13,7 +13,7 @@ from cleaner import CleanArticle, RemovedBlock, furniture_key
 from crawler.newsroom.bulk import bulk_story
 from storage import Corpus, FetchedPage, make_engine, sitememory
 from storage.models import SiteLine
-from storage.sitememory import FURNITURE_STORIES, Sighting, SiteMemory, learn, site_of
+from storage.sitememory import FURNITURE_STORIES, Sighting, SiteMemory, learn, registered_site
 
 UI_LINE = "Tap the little bell to hear tomorrow's bulletin first."
 T0 = datetime(2024, 12, 5, 12, tzinfo=UTC)
@@ -44,9 +44,9 @@ def article(text: str) -> CleanArticle:
 
 
 def test_site_is_the_registered_domain() -> None:
-    assert site_of("https://news.example.co.uk/a/b") == "example.co.uk"
-    assert site_of("https://www.example.com/a") == "example.com"
-    assert site_of("http://127.0.0.7:8080/a") == "127.0.0.7"
+    assert registered_site("https://news.example.co.uk/a/b") == "example.co.uk"
+    assert registered_site("https://www.example.com/a") == "example.com"
+    assert registered_site("http://127.0.0.7:8080/a") == "127.0.0.7"
 
 
 def test_a_line_on_enough_different_stories_is_furniture(engine: Engine) -> None:

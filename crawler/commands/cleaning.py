@@ -219,10 +219,10 @@ def _site_furniture(db_url: str | None, url: str | None) -> frozenset[str]:
         return frozenset()
     if not url:
         raise click.UsageError("--db needs the page's URL: give a URL, or --url with a file")
-    from storage.sitememory import SiteMemory, site_of
+    from storage.sitememory import SiteMemory, registered_site
 
     engine = read_only_engine(db_url)
     try:
-        return SiteMemory(engine).furniture(site_of(url))
+        return SiteMemory(engine).furniture(registered_site(url))
     finally:
         engine.dispose()
