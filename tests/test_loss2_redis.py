@@ -25,6 +25,11 @@ from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, row_count, run_wire
 from crawler.newsroom import Newsroom
 
 ARTICLES = 60
+# Each article page is served this late, two at a time: the whole crawl lasts at least 15 s, so the
+# restart after the first few articles comes well before the end even when this test's own polling
+# is starved on a loaded machine (at 0.2 s, the crawl once stored all 60 before the restart).
+ARTICLE_DELAY = 0.5
+RESTART_AFTER = 5
 
 
 def _free_port() -> int:
@@ -65,7 +70,7 @@ def test_articles_a_redis_restart_dropped_are_stored_by_the_next_crawl(
     report = tmp_path / "report.json"
     server = _redis_server(redis_port, tmp_path)
     try:
-        with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.2) as newsroom:
+        with Newsroom(bulk_articles=ARTICLES, bulk_delay=ARTICLE_DELAY) as newsroom:
             sources.write_text(newsroom.sources_toml(), "utf-8")
             crawl = ("crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}", *FAST)
             shared = [
@@ -80,7 +85,7 @@ def test_articles_a_redis_restart_dropped_are_stored_by_the_next_crawl(
             shared += ["-s", "WIREDESK_STORE_BATCH=2", "-s", "CONCURRENT_REQUESTS=2"]
             first = subprocess.Popen(shared, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log.open("w"))
             deadline = time.monotonic() + COMMAND_DEADLINE
-            while _stored(db)[0] < 10:
+            while _stored(db)[0] < RESTART_AFTER:
                 assert first.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.05)
             server.terminate()  # everything it held is gone: nothing is on disk
