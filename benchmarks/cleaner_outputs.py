@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import cleaner
-from benchmarks.extraction import DATASETS, REPO, select
+from benchmarks.extraction import DATASETS, select
+from benchmarks.extraction_sets import datasets_dir
 
 
 def outputs(directory: Path, keys: list[str]) -> dict[str, dict[str, Any]]:
@@ -48,8 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    default = Path(os.environ.get("WIREDESK_DATASETS", str(REPO.parent / "shared" / "datasets")))
-    parser.add_argument("--datasets", type=Path, default=default)
+    parser.add_argument("--datasets", type=Path, default=datasets_dir())
     parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", type=Path, help="write every page's result here (JSON)")

@@ -21,7 +21,6 @@ Prints ms of CPU per page of each side, per slice and over all, and the ratio cl
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +28,8 @@ from pathlib import Path
 import trafilatura
 
 import cleaner
-from benchmarks.extraction import DATASETS, REPO, Page, select
+from benchmarks.extraction import DATASETS, Page, select
+from benchmarks.extraction_sets import datasets_dir
 from cleaner.language import detect_language
 
 Side = Callable[[Page], object]
@@ -80,8 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    default = os.environ.get("WIREDESK_DATASETS", str(REPO.parent / "shared" / "datasets"))
-    parser.add_argument("--datasets", type=Path, default=Path(default))
+    parser.add_argument("--datasets", type=Path, default=datasets_dir())
     parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
     parser.add_argument("--sample", type=int, help="this many pages of each set, spread evenly")
     parser.add_argument("--slices", type=int, default=8, help="alternate the two sides over this many slices")

@@ -29,7 +29,6 @@ alone"), in publication order and in --orders shuffled orders, whose partitions 
 from __future__ import annotations
 
 import argparse
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -44,11 +43,10 @@ from benchmarks.dedup_scoring import (
     sweep_table,
     text_item,
 )
+from benchmarks.extraction_sets import datasets_dir
 from cleaner import CleanArticle
 from crawler.newsroom.syndication import Copy, corpus
 from storage import FetchedPage, linkrule
-
-DEFAULT_DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 
 
 def main() -> None:
@@ -69,7 +67,7 @@ def main() -> None:
     parser.add_argument("--contained", default="0.6,0.7,0.8,0.9", help="containment thresholds swept")
     args = parser.parse_args()
     if args.real:
-        datasets = args.datasets or Path(os.environ.get("WIREDESK_DATASETS", DEFAULT_DATASETS))
+        datasets = args.datasets or datasets_dir()
         real_text(datasets, args.db, args.orders, args.seed, _floats(args.contained))
         return
     if not args.scale:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -48,7 +47,7 @@ from typing import Any
 import trafilatura
 
 import cleaner
-from benchmarks.extraction_sets import DATASETS, Dataset, Output, Page, in_split, sample, select
+from benchmarks.extraction_sets import DATASETS, Dataset, Output, Page, datasets_dir, in_split, sample, select
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -210,8 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    default = os.environ.get("WIREDESK_DATASETS", str(REPO.parent / "shared" / "datasets"))
-    parser.add_argument("--datasets", type=Path, default=Path(default))
+    parser.add_argument("--datasets", type=Path, default=datasets_dir())
     parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
     parser.add_argument("--sample", type=int, help="score this many pages of each dataset")
     parser.add_argument("--split", choices=("dev", "holdout"), help="only the sites of one half")

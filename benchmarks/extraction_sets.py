@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import unicodedata
 import zlib
@@ -23,6 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+
+def datasets_dir() -> Path:
+    """Where the shared datasets are: $WIREDESK_DATASETS, else `shared/datasets` beside the project."""
+    default = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    return Path(os.environ.get("WIREDESK_DATASETS", default))
+
 
 _SHINGLE_TOKEN = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+", re.UNICODE)

@@ -11,13 +11,13 @@ share that is storage, without the cleaning workers' noise (benchmarks/warc_impo
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cleaner
+from benchmarks.extraction_sets import datasets_dir
 from crawler.newsroom.__main__ import read_pages
 from storage import Corpus, FetchedPage, make_engine
 from storage.schema import upgrade
@@ -33,8 +33,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=500)
     parser.add_argument("--pages", type=Path, help="directory of *.html[.gz] pages (default: the AEB pages)")
     args = parser.parse_args()
-    datasets = Path(os.environ.get("WIREDESK_DATASETS", "/work/shared/datasets"))
-    pages = read_pages(args.pages or datasets / "article-extraction-benchmark" / "html")
+    pages = read_pages(args.pages or datasets_dir() / "article-extraction-benchmark" / "html")
     cleaned = [(page, cleaner.clean(page, "http://site0.bench.test/story/0")) for page in pages]
     cleaned = [(page, article) for page, article in cleaned if article.error is None]
     print(f"{len(cleaned)} pages cleaned, stored to {args.records} records")

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
@@ -37,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import cleaner
-from benchmarks.extraction import DATASETS, REPO, scored_output
-from benchmarks.extraction_sets import Page, in_split, select
+from benchmarks.extraction import DATASETS, scored_output
+from benchmarks.extraction_sets import Page, datasets_dir, in_split, select
 
 # Rules recorded under another rule's reason, or not recorded: the reasons that show where they
 # may fire ("" for every page; "captions" for pages with a caption).
@@ -241,8 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    default = os.environ.get("WIREDESK_DATASETS", str(REPO.parent / "shared" / "datasets"))
-    parser.add_argument("--datasets", type=Path, default=Path(default))
+    parser.add_argument("--datasets", type=Path, default=datasets_dir())
     parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
     parser.add_argument("--sample", type=int, help="audit on this many pages of each dataset")
     parser.add_argument("--rules", help="comma-separated rule names (default: every rule that fired)")

@@ -21,7 +21,6 @@ batch by batch alternately, one learning the site memory and one not; prints art
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import subprocess
@@ -38,6 +37,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, func, select, text
 
 import cleaner
+from benchmarks.extraction_sets import datasets_dir
 from cleaner import CleanArticle
 from crawler.newsroom.bulk import bulk_story
 from crawler.newsroom.transplant import (
@@ -76,10 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    default = os.environ.get(
-        "WIREDESK_DATASETS", str(Path(__file__).resolve().parents[2] / "shared" / "datasets")
-    )
-    parser.add_argument("--datasets", type=Path, default=Path(default))
+    parser.add_argument("--datasets", type=Path, default=datasets_dir())
     parser.add_argument("--sample", type=int, default=30, help="recorded pages (one site each)")
     parser.add_argument("--siblings", type=int, default=4, help="transplanted pages per site")
     parser.add_argument("--seed", type=int, default=1)

@@ -31,6 +31,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from benchmarks.extraction_sets import datasets_dir
 from benchmarks.throughput import ProcessTree
 from crawler.newsroom.__main__ import read_pages
 
@@ -95,8 +96,7 @@ def main() -> None:
 
 
 def _aeb_pages() -> Path:
-    datasets = Path(os.environ.get("WIREDESK_DATASETS", REPO.parent / "shared" / "datasets"))
-    return datasets / "article-extraction-benchmark" / "html"
+    return datasets_dir() / "article-extraction-benchmark" / "html"
 
 
 def _mib(size: int) -> str:
