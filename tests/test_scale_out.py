@@ -60,6 +60,8 @@ def _shared_crawl(newsroom: Newsroom, tmp_path: Path, prefix: str, db: str, kill
         while (
             row_count(db, "articles", missing_ok=True) < kill_after or _busiest(workers, prefix) is None
         ) and time.monotonic() < deadline:
+            running = [process for process in [seed, *workers] if process.poll() is None]
+            assert running, "the crawl ended before the kill"
             time.sleep(0.1)
         victim = _busiest(workers, prefix)
         assert victim is not None, "no worker ever held a lease"
@@ -87,7 +89,10 @@ def test_three_workers_fetch_and_store_each_article_once(
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_crawl_loses_nothing(pg_url: str, redis_prefix: str, tmp_path: Path) -> None:
-    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.15) as newsroom:
+    # Each article served 1 s late, eight at a time: the crawl lasts at least 15 s, so the kill after
+    # the first ten comes mid-crawl even when this test's polling is starved (at 0.15 s the crawl
+    # once ended before the test saw a worker holding a lease).
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=1.0) as newsroom:
         logs = _shared_crawl(newsroom, tmp_path, redis_prefix, pg_url, kill_after=10)
         fetched = Counter(path for site, path, status in newsroom.answers if site == "bulk" and status == 200)
     assert "requeued" in logs
