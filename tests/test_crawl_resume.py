@@ -54,7 +54,9 @@ def _crawl(sources: Path, db: Path, jobdir: Path, *options: str) -> subprocess.P
 @pytest.mark.slow
 def test_kill_9_mid_crawl_and_resume(tmp_path: Path) -> None:
     db, jobdir, sources = tmp_path / "c.db", tmp_path / "job", tmp_path / "sources.toml"
-    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.03) as newsroom:
+    # Articles served 0.3 s late, four at a time: a whole crawl lasts at least 4.5 s, so each kill
+    # comes before the end even when this test's polling lags on a loaded machine.
+    with Newsroom(bulk_articles=ARTICLES, bulk_delay=0.3) as newsroom:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
         for kill_at in (10, 25, 40):
             process = _crawl(sources, db, jobdir)
