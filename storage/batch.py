@@ -146,7 +146,8 @@ class Batch:
         own = list(dict.fromkeys((page.final_url, page.url)))
         identity = page.canonical_url
         named = self.by_url.get(identity)
-        if named is not None and named.text_hash != fingerprint.text_hash and self._released(named, identity):
+        another_text = named is not None and named.text_hash != fingerprint.text_hash
+        if another_text and self.claims.given_back(named, identity, self.by_url):
             named = None
             identity = identity if plausible(page, identity) else page.final_url
         if named is not None and named.text_hash == fingerprint.text_hash:
@@ -165,15 +166,6 @@ class Batch:
             self.by_url[url] = step.target
         self.claims.planned(step)
         return step
-
-    def _released(self, holder: Stored, url: str) -> bool:
-        """`url` came with another text, and its article held it by a false claim (storage/claims.py):
-        given back, so that the page is stored as if the claim had never been made."""
-        if not self.claims.false(holder, url) or not self.claims.release(holder, url):
-            return False
-        logger.info("%s: held by another page's false canonical claim: given back", url)
-        del self.by_url[url]
-        return True
 
     def _plan_known(
         self,

@@ -17,6 +17,7 @@ that came is stored as the batch would have stored it had the claim never been m
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, delete, select, update
@@ -26,6 +27,7 @@ from storage.records import FetchedPage
 from storage.steps import Kind, Step, Stored
 from storage.urls import normalise_url, page_key
 
+logger = logging.getLogger(__name__)
 _ARTICLES, _URLS, _PAGES = Article.__table__, ArticleUrl.__table__, Page.__table__
 
 
@@ -67,6 +69,15 @@ class Claims:
             fetched.update(seen for row in rows for seen in row)
         keys = {_key(seen) for seen in fetched} - {None}
         return bool(keys) and _key(url) not in keys
+
+    def given_back(self, holder: Stored, url: str, by_url: dict[str, Stored]) -> bool:
+        """`url` came with another text, and `holder` held it by a false claim: given back (and out of
+        the batch's `by_url`), so that the page is stored as if the claim had never been made."""
+        if not self.false(holder, url) or not self.release(holder, url):
+            return False
+        logger.info("%s: held by another page's false canonical claim: given back", url)
+        del by_url[url]
+        return True
 
     def release(self, holder: Stored, url: str) -> bool:
         """`holder` gives `url` back, taking one of its own URLs; False when it has none other."""
