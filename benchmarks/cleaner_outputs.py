@@ -10,7 +10,6 @@ and exits 1 when any does. DIR defaults to $WIREDESK_DATASETS, else ../shared/da
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import cleaner
 from benchmarks.extraction import DATASETS, select
-from benchmarks.extraction_sets import datasets_dir
+from benchmarks.extraction_sets import dataset_parser
 
 
 def outputs(directory: Path, keys: list[str]) -> dict[str, dict[str, Any]]:
@@ -45,11 +44,7 @@ def differences(before: dict[str, dict[str, Any]], after: dict[str, dict[str, An
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--datasets", type=Path, default=datasets_dir())
-    parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
+    parser = dataset_parser(__doc__)
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", type=Path, help="write every page's result here (JSON)")
     action.add_argument("--against", type=Path, help="an earlier --write file: list the pages that differ")

@@ -20,16 +20,14 @@ Prints ms of CPU per page of each side, per slice and over all, and the ratio cl
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import trafilatura
 
 import cleaner
 from benchmarks.extraction import DATASETS, Page, select
-from benchmarks.extraction_sets import datasets_dir
+from benchmarks.extraction_sets import dataset_parser
 from cleaner.language import detect_language
 
 Side = Callable[[Page], object]
@@ -77,11 +75,7 @@ def report(rows: list[dict[str, float]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--datasets", type=Path, default=datasets_dir())
-    parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
+    parser = dataset_parser(__doc__)
     parser.add_argument("--sample", type=int, help="this many pages of each set, spread evenly")
     parser.add_argument("--slices", type=int, default=8, help="alternate the two sides over this many slices")
     args = parser.parse_args(argv)

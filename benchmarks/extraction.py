@@ -33,7 +33,6 @@ tests/test_cleaner_floors.py holds the cleaner to on a sample.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
@@ -47,7 +46,16 @@ from typing import Any
 import trafilatura
 
 import cleaner
-from benchmarks.extraction_sets import DATASETS, Dataset, Output, Page, datasets_dir, in_split, sample, select
+from benchmarks.extraction_sets import (
+    DATASETS,
+    Dataset,
+    Output,
+    Page,
+    dataset_parser,
+    in_split,
+    sample,
+    select,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -206,11 +214,7 @@ def compare(earlier: dict[str, Any], runs: dict[str, Run]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--datasets", type=Path, default=datasets_dir())
-    parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
+    parser = dataset_parser(__doc__)
     parser.add_argument("--sample", type=int, help="score this many pages of each dataset")
     parser.add_argument("--split", choices=("dev", "holdout"), help="only the sites of one half")
     parser.add_argument("--json", type=Path, help="write every page's scores here")

@@ -12,6 +12,7 @@ sites (dev or holdout) a page belongs to.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import os
@@ -30,6 +31,16 @@ def datasets_dir() -> Path:
     """Where the shared datasets are: $WIREDESK_DATASETS, else `shared/datasets` beside the project."""
     default = Path(__file__).resolve().parents[2] / "shared" / "datasets"
     return Path(os.environ.get("WIREDESK_DATASETS", default))
+
+
+def dataset_parser(description: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line with what every benchmark over the three sets takes."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--datasets", type=Path, default=datasets_dir())
+    parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
+    return parser
 
 
 _SHINGLE_TOKEN = re.compile(r"\w+", re.UNICODE)

@@ -25,7 +25,6 @@ whose gain is one or two sites' is fitted to them.
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing
 import sys
@@ -37,7 +36,7 @@ from typing import Any
 
 import cleaner
 from benchmarks.extraction import DATASETS, scored_output
-from benchmarks.extraction_sets import Page, datasets_dir, in_split, select
+from benchmarks.extraction_sets import Page, dataset_parser, in_split, select
 
 # Rules recorded under another rule's reason, or not recorded: the reasons that show where they
 # may fire ("" for every page; "captions" for pages with a caption).
@@ -237,11 +236,7 @@ def _change(value: float, figure: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--datasets", type=Path, default=datasets_dir())
-    parser.add_argument("--only", default="aeb,eval,fundus", help="comma-separated: aeb, eval, fundus")
+    parser = dataset_parser(__doc__)
     parser.add_argument("--sample", type=int, help="audit on this many pages of each dataset")
     parser.add_argument("--rules", help="comma-separated rule names (default: every rule that fired)")
     parser.add_argument("--workers", type=int, default=2)
