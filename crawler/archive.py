@@ -35,11 +35,10 @@ from crawler.items import ArticlePage
 from crawler.pipelines import CleanPipeline, record_failure
 from crawler.report import CrawlReport, ImportFigures, LossKind
 from crawler.warcrecords import COMMON_CRAWL, Entry, ImportOptions, RecordReader, expand_inputs
-from storage import Corpus, Outcome, make_engine
+from storage import Corpus, Outcome
 from storage.archives import begin_import, finish_import, progress_step
-from storage.engine import check_connection, one_line
+from storage.engine import one_line, release_shared_engine, shared_engine
 from storage.repository import StoreInterrupted
-from storage.schema import upgrade
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class ArchiveImport:
         self.progress = progress or NoProgress()
         self.figures = ImportFigures()
         self.report = CrawlReport(archive=self.figures)
-        self.engine = make_engine(db_url)
+        self.engine = shared_engine(db_url)  # the site memory's reads share it
         self.corpus = Corpus(self.engine)
         self._cleaning: CleanPipeline | None = None
         self._filters = options
@@ -93,8 +92,7 @@ class ArchiveImport:
 
     def prepare(self) -> None:
         """Before any file: the database answers and is up to date; the rules file reads."""
-        check_connection(self.engine)
-        upgrade(self.engine)
+        shared_engine(self.db_url, migrate=True)
         site_rules(self.options.rules)
 
     def run(self, tasks: Iterable[FileTask | str]) -> CrawlReport:
@@ -110,7 +108,7 @@ class ArchiveImport:
             asyncio.run(self._run(tasks))
         finally:
             self._writer.shutdown(wait=True)
-            self.engine.dispose()
+            release_shared_engine(self.db_url)
         self.report.elapsed = time.monotonic() - started
         return self.report
 
