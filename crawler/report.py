@@ -18,6 +18,7 @@ record, and commands that only read the corpus must start fast.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from storage.records import Outcome
 
 if TYPE_CHECKING:
+    from crawler.discovery import Kind
     from crawler.reclean import RecleanReport
 
 
@@ -81,6 +83,37 @@ _SKIP_LABELS = {
     Skip.PENDING_GIVEN_UP: "pending, given up",
     Skip.FEED_GAP: "feed overflowed since its last read",
 }
+
+
+class DropReason(StrEnum):
+    """Why an article page fetched was not stored on purpose: no article in it (the cleaner's
+    reason), not an article, or not in the languages an import keeps."""
+
+    EMPTY_BODY = "empty_body"
+    BINARY_BODY = "binary_body"
+    UNPARSEABLE_HTML = "unparseable_html"
+    NO_ARTICLE_FOUND = "no_article_found"
+    NO_TEXT = "no_text"
+    """The cleaner gave no error and no text."""
+    CLEANER_FAILED = "cleaner_failed"
+    """A pass of the cleaner raised (its kind is in the page's error and the log)."""
+    OTHER = "other"
+    """An error of the cleaner none of the above names."""
+    NOT_ARTICLE = "not_article"
+    """The page says it is a listing or a profile (crawler.pipelines.not_an_article)."""
+    OTHER_LANGUAGE = "other_language"
+
+    @classmethod
+    def of_error(cls, error: str | None) -> DropReason:
+        """The reason of a page the cleaner found no article in, from its error ("binary body",
+        "cleaner failed: RecursionError (...)", docs/cleaning.md): its words before any detail."""
+        if not error:
+            return cls.NO_TEXT
+        words = re.sub(r"[^a-z0-9]+", "_", error.split("(")[0].split(":")[0].lower()).strip("_")
+        try:
+            return cls(words)
+        except ValueError:
+            return cls.OTHER
 
 
 class LossKind(StrEnum):
@@ -158,8 +191,8 @@ class CrawlReport:
     """Article pages handed to the pipelines."""
     stored: Counter[Outcome] = field(default_factory=Counter)
     """What storing did to the article pages: new, copy, duplicate, revision, unchanged, spooled."""
-    no_article: Counter[str] = field(default_factory=Counter)
-    """Article pages fetched and not stored on purpose, by reason (no text, not_article...)."""
+    no_article: Counter[DropReason] = field(default_factory=Counter)
+    """Article pages fetched and not stored on purpose, by reason."""
     lost: Counter[LossKind] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     """Every error by kind: failed fetches (dns, http-503...), unreadable listings, lost articles."""
@@ -168,6 +201,13 @@ class CrawlReport:
     replayed: Counter[Outcome] = field(default_factory=Counter)
     """Spooled articles written back, by outcome; `failed`: refused, quarantined (each an error)."""
     listings_not_modified: int = 0
+    listings: Counter[Kind] = field(default_factory=Counter)
+    """Start URLs and listings read, by what they turned out to be (feed, sitemap, html...)."""
+    older_feed_pages: int = 0
+    """Older pages of feeds that overflowed since their last read, asked for (crawler/spiders/feeds.py)."""
+    database_unavailable: int = 0
+    """Questions the corpus gate could not ask, the database away: their URLs were fetched as if
+    nothing was stored (storing them again changes nothing)."""
     spool_error: str | None = None
     """Why the spool could not be written (the crawl stopped then)."""
     recleaned: RecleanReport | None = None
@@ -215,11 +255,12 @@ class CrawlReport:
         self._feed(f"wiredesk/store/{outcome.value}")
         self._feed(f"wiredesk/source/{source}/{outcome.value}")
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: DropReason) -> None:
         """An article page fetched and not stored on purpose: no article in it, not an article."""
+        drop = DropReason(reason)
         with self._lock:
-            self.no_article[reason] += 1
-        self._feed(f"wiredesk/clean/{reason}")
+            self.no_article[drop] += 1
+        self._feed(f"wiredesk/clean/{drop.value}")
 
     def lose(self, source: str, kind: LossKind | str) -> None:
         """An article page lost to an error: an error of its source, and the crawl exits non-zero."""
@@ -260,6 +301,24 @@ class CrawlReport:
         with self._lock:
             self.listings_not_modified += 1
         self._feed("wiredesk/listing/not_modified")
+
+    def listing_read(self, kind: Kind) -> None:
+        """A start URL or listing read, found to be of `kind` (crawler.discovery.Kind)."""
+        with self._lock:
+            self.listings[kind] += 1
+        self._feed(f"wiredesk/discovery/{kind.value}")
+
+    def older_feed_page(self) -> None:
+        """The older page of a feed that overflowed since its last read, asked for."""
+        with self._lock:
+            self.older_feed_pages += 1
+        self._feed("wiredesk/listing/feed_older_page")
+
+    def corpus_unavailable(self) -> None:
+        """The corpus gate's question failed, the database away: fetched as if nothing was stored."""
+        with self._lock:
+            self.database_unavailable += 1
+        self._feed("wiredesk/listing/database_unavailable")
 
     def spool_failed(self, why: str) -> None:
         """The spool could not be written: the crawl stops, and the summary says why."""
@@ -325,7 +384,8 @@ class CrawlReport:
 
     def figures(self) -> dict[str, Any]:
         """What `--report` writes and a daemon's run keeps (docs/cli.md): pages, what became of the
-        articles, errors by kind (failed fetches and lost articles alike), URLs not fetched by reason.
+        articles, errors by kind (failed fetches and lost articles alike), URLs not fetched by reason,
+        listings read by kind, corpus questions the database was away for.
         `new` holds the copies too; `lost` counts the articles lost, of `articles` fetched."""
         return {
             "finish_reason": self.finish_reason,
@@ -341,6 +401,9 @@ class CrawlReport:
             "lost": self.articles_lost,
             "errors": dict(self.errors),
             "skipped": self.not_fetched,
+            "listings": {kind.value: count for kind, count in self.listings.items()},
+            "older_feed_pages": self.older_feed_pages,
+            "database_unavailable": self.database_unavailable,
         }
 
 
