@@ -15,7 +15,7 @@ Every read and write runs in `PendingArticles`' own thread, in order, off the re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from scrapy import Request, signals
@@ -57,21 +57,11 @@ class PendingKeeper:
         async for output in start:
             yield output
 
-    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        listing: list[Request] = []
-        for output in result:
-            if listing and not _same_listing(listing[0], output):
-                yield from self._recorded(listing)
-                listing = []
-            if _found_by(output) is None:
-                yield output
-            else:
-                listing.append(output)
-        yield from self._recorded(listing)
-
-    async def process_spider_output_async(
+    async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
+        """The spider's output as it comes, a listing's article requests held until their rows are
+        on their way (a run of requests of one listing: one write)."""
         listing: list[Request] = []
         async for output in result:
             if listing and not _same_listing(listing[0], output):

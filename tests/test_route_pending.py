@@ -6,7 +6,7 @@ of each request and page through signals."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import pytest
@@ -67,6 +67,11 @@ def keeper(monkeypatch: pytest.MonkeyPatch) -> PendingKeeper:
     return PendingKeeper(scrapy_crawler)
 
 
+async def _each(outputs: Iterable[Any]) -> AsyncIterator[Any]:
+    for output in outputs:
+        yield output
+
+
 def _response(url: str, body: str, content_type: str) -> TextResponse:
     request = Request(url, meta={"source": SOURCE.name})
     return TextResponse(url, body=body.encode(), headers={"Content-Type": content_type}, request=request)
@@ -74,12 +79,18 @@ def _response(url: str, body: str, content_type: str) -> TextResponse:
 
 def test_a_listings_rows_are_written_before_its_requests_go_on(keeper: PendingKeeper) -> None:
     spider, calls = keeper.crawler.spider, keeper.pending.calls
-    outputs = []
-    for response in (_response(f"{SITE}/rss.xml", FEED, "application/rss+xml"),
-                     _response(f"{SITE}/world/", SECTION, "text/html")):  # fmt: skip
-        for output in keeper.process_spider_output(response, spider.parse_start(response)):
+
+    async def passed(response: TextResponse) -> list[str]:
+        urls = []
+        async for output in keeper.process_spider_output(response, _each(spider.parse_start(response))):
             assert any(output.url in call[2] for call in calls), f"{output.url} went on unrecorded"
-            outputs.append(output.url)
+            urls.append(output.url)
+        return urls
+
+    outputs = [
+        *asyncio.run(passed(_response(f"{SITE}/rss.xml", FEED, "application/rss+xml"))),
+        *asyncio.run(passed(_response(f"{SITE}/world/", SECTION, "text/html"))),
+    ]
     assert outputs == [*ARTICLES, f"{SITE}/2024/12/06/drought"]
     assert calls == [
         ("listed", "ex", ARTICLES, FoundBy.FEED),
@@ -93,12 +104,9 @@ def test_other_requests_pass_as_they_come_and_end_a_listings_run(keeper: Pending
     article = next(iter(spider.parse_start(page)))
     listing = Request(f"{SITE}/world/?page=2", meta={"source": SOURCE.name})
 
-    async def outputs() -> AsyncIterator[Any]:
-        for output in (listing, article, listing, article):
-            yield output
-
     async def passed() -> list[Any]:
-        return [output async for output in keeper.process_spider_output_async(page, outputs())]
+        outputs = _each([listing, article, listing, article])
+        return [output async for output in keeper.process_spider_output(page, outputs)]
 
     assert asyncio.run(passed()) == [listing, article, listing, article]
     assert [call[0] for call in keeper.pending.calls] == ["listed", "listed"]
