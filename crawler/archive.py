@@ -33,7 +33,7 @@ from crawler.cleaning import site_rules
 from crawler.importprogress import NoProgress, ProgressBar, ProgressSink
 from crawler.items import ArticlePage
 from crawler.pipelines import CleanPipeline, record_failure
-from crawler.report import CrawlReport, ImportFigures, LossKind
+from crawler.report import CrawlReport, DropReason, ImportFigures, LossKind
 from crawler.warcrecords import COMMON_CRAWL, Entry, ImportOptions, RecordReader, expand_inputs
 from storage import Corpus, Outcome
 from storage.archives import begin_import, finish_import, progress_step
@@ -214,7 +214,7 @@ class ArchiveImport:
             return
         language = (item.article.language or "").split("-")[0].lower()
         if self._filters.languages and language not in self._filters.languages:
-            self.report.drop("other_language")
+            self.report.drop(DropReason.OTHER_LANGUAGE)
             return
         batch.items.append(item)
 

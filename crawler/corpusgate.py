@@ -209,7 +209,7 @@ class CorpusGate:
         try:
             return await maybe_deferred_to_future(deferToThread(question))
         except DB_UNAVAILABLE as error:
-            self.stats.inc_value("wiredesk/listing/database_unavailable")
+            self.report.corpus_unavailable()
             if not self._warned:
                 self._warned = True
                 logger.warning(

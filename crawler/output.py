@@ -195,6 +195,14 @@ def print_report(report: CrawlReport, console: Console) -> None:
         )
     if report.listings_not_modified:
         say(f"listings unchanged since the last crawl (HTTP 304): {report.listings_not_modified}")
+    if report.listings:
+        older = f"; older feed pages asked for: {report.older_feed_pages}" if report.older_feed_pages else ""
+        say(f"listings read: {_tally(report.listings)}{older}")
+    if report.database_unavailable:
+        say(
+            f"database unavailable to {report.database_unavailable} corpus questions: their URLs were"
+            " fetched as if nothing was stored"
+        )
     failed = [name for name, src in report.sources.items() if src.failed]
     if failed:
         console.print(

@@ -1,8 +1,9 @@
 """The crawl's side of the pending articles (storage/pending.py): an article a listing named is asked
 for by later crawls of its source until it is stored, even once no listing names it any more.
 
-The spider tells this what its feeds, sitemaps and section pages lead it to ask for, which
-article fetches failed and what became of each article page; each write is one statement for many
+The pending keeper (crawler/pendingkeeper.py) tells this what the spider's feeds, sitemaps and
+section pages lead it to ask for, which article fetches failed and what became of each article
+page, and asks it for the URLs due at the start; each write is one statement for many
 URLs, made in this object's one thread, in order, off the reactor thread (as the corpus gate asks
 its questions). A database that cannot take a write costs that record, never the crawl: the URL is
 then only as safe as before.

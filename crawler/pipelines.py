@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -25,7 +24,7 @@ import cleaner
 from cleaner.fingerprint import TextPrint
 from crawler.cleaning import TIME_LIMIT, FurnitureCache, clean_and_hash, declared_charset, site_rules
 from crawler.items import ArticlePage, Loss
-from crawler.report import CrawlReport, LossKind, crawl_report
+from crawler.report import CrawlReport, DropReason, LossKind, crawl_report
 from crawler.settings import (
     WIREDESK_CLEAN_TIME_LIMIT,
     WIREDESK_SITE_MEMORY_REFRESH,
@@ -103,10 +102,10 @@ class CleanPipeline:
         if (article.error or "").startswith(TIME_LIMIT):
             return self._lose(item, LossKind.TIME_LIMIT, article.error or TIME_LIMIT)
         if not article.found:
-            self.report.drop(_slug(article.error or "no text"))
+            self.report.drop(DropReason.of_error(article.error))
             raise DropItem(f"{item.final_url}: {article.error}", log_level="INFO")
         if not_an_article(item, article):
-            self.report.drop("not_article")
+            self.report.drop(DropReason.NOT_ARTICLE)
             raise DropItem(f"{item.final_url}: a {article.page_type} page, not an article", log_level="INFO")
         return replace(item.claiming(article.canonical_url), article=article).printed(prints)
 
@@ -350,7 +349,3 @@ def not_an_article(item: ArticlePage, article: cleaner.CleanArticle) -> bool:
         return False
     return not (item.listed or looks_like_article(item.final_url))
 
-
-def _slug(reason: str) -> str:
-    """A stats key for a reason, without its details in brackets (sizes, seconds): one kind, one key."""
-    return re.sub(r"[^a-z0-9]+", "_", reason.split("(")[0].lower()).strip("_")[:40]

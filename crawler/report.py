@@ -21,80 +21,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from crawler.reasons import DropReason, LossKind, Skip
 from storage.records import Outcome
 
 if TYPE_CHECKING:
+    from crawler.discovery import Kind
     from crawler.reclean import RecleanReport
-
-
-class Skip(StrEnum):
-    """Why a URL was not fetched: the spider's choices, the corpus gate's and the middlewares'."""
-
-    NOT_ARTICLE_SHAPED = "not_article_shaped"
-    NOT_IN_ARTICLE_ALLOW = "not_in_article_allow"
-    ARTICLE_DENY = "article_deny"
-    BEFORE_SINCE = "before_since"
-    OFFSITE = "offsite"
-    NOT_HTTP = "not_http"
-    BAD_URL = "bad_url"
-    SECTION_PAGE_LIMIT = "section_page_limit"
-    STORED_UNCHANGED = "stored_unchanged"
-    FAILED_BEFORE = "failed_before"
-    MAX_ARTICLES = "max_articles"
-    PENDING_GIVEN_UP = "pending_given_up"
-    ROBOTS = "robots"
-    IGNORED = "ignored"
-    OFFSITE_REDIRECT = "offsite_redirect"
-    BAD_SCHEME = "bad_scheme"
-    CREDENTIALS = "credentials"
-    PRIVATE_ADDRESS = "private_address"
-    FEED_GAP = "feed_gap"
-    """A feed whose entries were all newer than its last read, with no older page to follow: the
-    entries published in between scrolled off unseen (counted once per feed; crawler/spiders/feeds.py)."""
-
-    @property
-    def label(self) -> str:
-        """How the summary names the reason (docs/discovery.md's table)."""
-        return _SKIP_LABELS.get(self, self.value)
-
-
-_SKIP_LABELS = {
-    Skip.NOT_ARTICLE_SHAPED: "not article-shaped",
-    Skip.NOT_IN_ARTICLE_ALLOW: "not in article_allow",
-    Skip.BEFORE_SINCE: "older than --days",
-    Skip.OFFSITE: "off-site",
-    Skip.NOT_HTTP: "not http(s)",
-    Skip.BAD_URL: "unreadable URL",
-    Skip.SECTION_PAGE_LIMIT: "past WIREDESK_SECTION_PAGES",
-    Skip.STORED_UNCHANGED: "stored, unchanged",
-    Skip.FAILED_BEFORE: "failed before",
-    Skip.MAX_ARTICLES: "past --max-articles",
-    Skip.ROBOTS: "robots.txt",
-    Skip.IGNORED: "refused by a middleware",
-    Skip.OFFSITE_REDIRECT: "redirected off-site",
-    Skip.BAD_SCHEME: "not http(s)",
-    Skip.CREDENTIALS: "credentials in the URL",
-    Skip.PRIVATE_ADDRESS: "public to private address",
-    Skip.PENDING_GIVEN_UP: "pending, given up",
-    Skip.FEED_GAP: "feed overflowed since its last read",
-}
-
-
-class LossKind(StrEnum):
-    """Why an article page fetched was lost to an error (docs/reliability.md): each is also an error."""
-
-    TIME_LIMIT = "time_limit"
-    WORKER_DIED = "worker_died"
-    CLEANER_ERROR = "cleaner_error"
-    STORE_FAILED = "store_failed"
-    SPOOL_FAILED = "spool_failed"
-    INTERNAL_ERROR = "internal_error"
-    """A pipeline raised on the page instead of dropping it (a bug)."""
-    DAMAGED_ARCHIVE = "damaged_archive"
-    """A WARC file that cannot be read past some record: what follows it is not imported."""
 
 
 STORED = (Outcome.NEW, Outcome.COPY)
@@ -158,8 +92,8 @@ class CrawlReport:
     """Article pages handed to the pipelines."""
     stored: Counter[Outcome] = field(default_factory=Counter)
     """What storing did to the article pages: new, copy, duplicate, revision, unchanged, spooled."""
-    no_article: Counter[str] = field(default_factory=Counter)
-    """Article pages fetched and not stored on purpose, by reason (no text, not_article...)."""
+    no_article: Counter[DropReason] = field(default_factory=Counter)
+    """Article pages fetched and not stored on purpose, by reason."""
     lost: Counter[LossKind] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     """Every error by kind: failed fetches (dns, http-503...), unreadable listings, lost articles."""
@@ -168,6 +102,13 @@ class CrawlReport:
     replayed: Counter[Outcome] = field(default_factory=Counter)
     """Spooled articles written back, by outcome; `failed`: refused, quarantined (each an error)."""
     listings_not_modified: int = 0
+    listings: Counter[Kind] = field(default_factory=Counter)
+    """Start URLs and listings read, by what they turned out to be (feed, sitemap, html...)."""
+    older_feed_pages: int = 0
+    """Older pages of feeds that overflowed since their last read, asked for (crawler/spiders/feeds.py)."""
+    database_unavailable: int = 0
+    """Questions the corpus gate could not ask, the database away: their URLs were fetched as if
+    nothing was stored (storing them again changes nothing)."""
     spool_error: str | None = None
     """Why the spool could not be written (the crawl stopped then)."""
     recleaned: RecleanReport | None = None
@@ -215,11 +156,12 @@ class CrawlReport:
         self._feed(f"wiredesk/store/{outcome.value}")
         self._feed(f"wiredesk/source/{source}/{outcome.value}")
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: DropReason) -> None:
         """An article page fetched and not stored on purpose: no article in it, not an article."""
+        drop = DropReason(reason)
         with self._lock:
-            self.no_article[reason] += 1
-        self._feed(f"wiredesk/clean/{reason}")
+            self.no_article[drop] += 1
+        self._feed(f"wiredesk/clean/{drop.value}")
 
     def lose(self, source: str, kind: LossKind | str) -> None:
         """An article page lost to an error: an error of its source, and the crawl exits non-zero."""
@@ -260,6 +202,24 @@ class CrawlReport:
         with self._lock:
             self.listings_not_modified += 1
         self._feed("wiredesk/listing/not_modified")
+
+    def listing_read(self, kind: Kind) -> None:
+        """A start URL or listing read, found to be of `kind` (crawler.discovery.Kind)."""
+        with self._lock:
+            self.listings[kind] += 1
+        self._feed(f"wiredesk/discovery/{kind.value}")
+
+    def older_feed_page(self) -> None:
+        """The older page of a feed that overflowed since its last read, asked for."""
+        with self._lock:
+            self.older_feed_pages += 1
+        self._feed("wiredesk/listing/feed_older_page")
+
+    def corpus_unavailable(self) -> None:
+        """The corpus gate's question failed, the database away: fetched as if nothing was stored."""
+        with self._lock:
+            self.database_unavailable += 1
+        self._feed("wiredesk/listing/database_unavailable")
 
     def spool_failed(self, why: str) -> None:
         """The spool could not be written: the crawl stops, and the summary says why."""
@@ -325,7 +285,8 @@ class CrawlReport:
 
     def figures(self) -> dict[str, Any]:
         """What `--report` writes and a daemon's run keeps (docs/cli.md): pages, what became of the
-        articles, errors by kind (failed fetches and lost articles alike), URLs not fetched by reason.
+        articles, errors by kind (failed fetches and lost articles alike), URLs not fetched by reason,
+        listings read by kind, corpus questions the database was away for.
         `new` holds the copies too; `lost` counts the articles lost, of `articles` fetched."""
         return {
             "finish_reason": self.finish_reason,
@@ -341,6 +302,9 @@ class CrawlReport:
             "lost": self.articles_lost,
             "errors": dict(self.errors),
             "skipped": self.not_fetched,
+            "listings": {kind.value: count for kind, count in self.listings.items()},
+            "older_feed_pages": self.older_feed_pages,
+            "database_unavailable": self.database_unavailable,
         }
 
 

@@ -63,6 +63,9 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {
     # Only counts depths (request_depth_max) when DEPTH_LIMIT is 0, as here: read by nothing.
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    # Next to the spider: the due pending articles before its start requests, the listed ones
+    # recorded as the spider yields them (crawler/pendingkeeper.py).
+    "crawler.pendingkeeper.PendingKeeper": 950,
 }
 EXTENSIONS = {
     "crawler.progress.Progress": 500,

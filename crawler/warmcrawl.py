@@ -52,9 +52,7 @@ from crawler.run import (
 from crawler.sources import Source, load_sources, select_sources
 from crawler.spiders.news import NewsSpider
 from crawler.workers import WorkerPool
-from storage import make_engine
-from storage.engine import check_connection, one_line
-from storage.schema import upgrade
+from storage.engine import one_line, release_shared_engine, shared_engine
 
 _CLEAN_PIPELINE = "crawler.pipelines.CleanPipeline"
 # Why a run whose crawl would have exited non-zero failed (crawler/run.py's exit statuses).
@@ -201,10 +199,8 @@ def serve(db_url: str, sources_file: str | None, overrides: list[str]) -> None:
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not garble a reply
     settings = warm_settings(db_url, overrides)
-    engine = make_engine(db_url)
-    check_connection(engine)
-    upgrade(engine)
-    engine.dispose()
+    # The process's one engine for its database, migrated once: every run's components share it.
+    shared_engine(settings.get("WIREDESK_DB"), migrate=True)
     install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
     process = CrawlerProcess(settings)
     from twisted.internet import reactor
@@ -216,6 +212,7 @@ def serve(db_url: str, sources_file: str | None, overrides: list[str]) -> None:
         process.start(stop_after_crawl=False)
     finally:
         WarmCleanPipeline.shut_down_kept()
+        release_shared_engine(settings.get("WIREDESK_DB"))
 
 
 def _start_workers(settings: Settings) -> None:

@@ -27,6 +27,9 @@ FIGURES = {
     "lost",
     "errors",
     "skipped",
+    "listings",
+    "older_feed_pages",
+    "database_unavailable",
 }
 """The keys of `--report` (docs/reliability.md): a daemon's runs and scripts read them."""
 

@@ -32,7 +32,7 @@ from crawler.distributed import LEASE_META, lease_done, start_shared_crawl
 from crawler.fetchfailures import SKIP_KINDS, failure_kind
 from crawler.items import ArticlePage
 from crawler.middlewares import LeftSourceError
-from crawler.pending import PendingArticles
+from crawler.pendingkeeper import FOUND_BY_META, request_failed
 from crawler.report import Skip, crawl_report
 from crawler.sources import Source, adhoc_source, load_sources, select_sources
 from crawler.spiders.feeds import feed_page, gap_warning, older_page_meta, overflowed
@@ -60,7 +60,8 @@ class NewsSpider(Spider):
     """Crawl sources: feeds and sitemaps list articles, section pages link to them, articles are yielded.
 
     Discovery and requests only: what the corpus already holds is the corpus gate's question, at
-    download time (crawler/corpusgate.py).
+    download time (crawler/corpusgate.py); the articles pending from earlier crawls and the records
+    of those listed now are the pending keeper's (crawler/pendingkeeper.py).
     """
 
     name = "news"
@@ -101,11 +102,13 @@ class NewsSpider(Spider):
         spider.revisit_hours = float(revisit) if revisit not in (None, "") else None
         spider.distributed = bool(crawler.settings.get("WIREDESK_REDIS"))
         crawler.signals.connect(spider.callback_failed, signals.spider_error)
-        spider.pending = PendingArticles(crawler, spider.sources)
-        crawler.signals.connect(spider.pending.stored, signals.item_scraped)
-        crawler.signals.connect(spider.pending.dropped, signals.item_dropped)
-        crawler.signals.connect(spider.pending.close, signals.spider_closed)
+        crawler.signals.connect(spider.opened, signals.spider_opened)
         return spider
+
+    def opened(self) -> None:
+        """A shared crawl is seeded before any request reaches Redis, the pending ones included."""
+        if self.distributed and not self.worker:
+            start_shared_crawl(self.crawler.settings)
 
     def source_of(self, meta: dict[str, Any]) -> Source:
         """The source a request belongs to; a worker learns sources from the requests it is given."""
@@ -117,16 +120,16 @@ class NewsSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         if self.worker:
             return
-        if self.distributed:
-            start_shared_crawl(self.crawler.settings)
         for src in self.sources.values():
-            for url, found_by in (await self.pending.due(src)).items():  # asked for as first found
-                yield self._article_request(url, src, Wanted(None, self._revisit_hours(src)), found_by.listed)
             for url in src.start_urls:
                 yield self._request(url, src, self.parse_start, priority=10)
             if src.robots_sitemaps:
                 for origin in dict.fromkeys(_origin(url) for url in src.start_urls):
                     yield self._request(f"{origin}/robots.txt", src, self.parse_robots, priority=10)
+
+    def due_request(self, url: str, src: Source, found_by: FoundBy) -> Request:
+        """The request for an article pending from an earlier crawl, asked for as first found."""
+        return self._article_request(url, src, Wanted(None, self._revisit_hours(src)), found_by.listed)
 
     def _request(self, url: str, src: Source, callback: Any, priority: int = 0, **meta: Any) -> Request:
         """Listings are fetched every run; the run's own set and the corpus gate keep a URL to one fetch.
@@ -183,7 +186,7 @@ class NewsSpider(Spider):
             return
         kind = detect_kind(body, response.headers.get("Content-Type", b"").decode("latin-1"))
         response.meta[KIND_META] = kind.value  # the corpus gate keeps the validators of feeds and sitemaps
-        self.crawler.stats.inc_value(f"wiredesk/discovery/{kind.value}")
+        crawl_report(self.crawler).listing_read(kind)
         if kind is Kind.FEED:
             feed = read_feed(body, response.url)
             yield from self._article_requests(feed.entries, src, FoundBy.FEED)
@@ -202,7 +205,6 @@ class NewsSpider(Spider):
         elif kind is Kind.HTML:
             yield from self.parse_section(response)
         else:
-            self.crawler.stats.inc_value("wiredesk/discovery/unknown_document")
             self.logger.warning("%s: not a feed, sitemap or HTML page: %s", src.name, response.url)
         self._release(response.meta)
 
@@ -230,7 +232,7 @@ class NewsSpider(Spider):
         if not overflowed(feed.entries, meta) or feed.older in self.requested:
             return
         if feed.older and feed_page(meta) < self.section_pages and not self._bounds_problem(feed.older, src):
-            self.crawler.stats.inc_value("wiredesk/listing/feed_older_page")
+            crawl_report(self.crawler).older_feed_page()
             yield self._request(feed.older, src, self.parse_start, priority=5, **older_page_meta(meta))
             return
         crawl_report(self.crawler).skip(Skip.FEED_GAP)
@@ -289,17 +291,15 @@ class NewsSpider(Spider):
                 self._skip(url, reason)
             else:
                 fresh[url] = entry
-        requests = []
         for url, entry in fresh.items():
             self.listed_at[url] = entry.updated or self.listed_at.get(url)
             wanted = Wanted(entry.updated, self._revisit_hours(src))
-            requests.append(self._article_request(url, src, wanted, found_by.listed))
-        # Kept until stored, section links too: later crawls ask for them even once off the listing.
-        self.pending.listed(src, [request.url for request in requests], found_by)
-        yield from requests
+            # Kept pending until stored, section links too: later crawls ask for them even once off
+            # the listing (crawler/pendingkeeper.py records them as they go by).
+            yield self._article_request(url, src, wanted, found_by.listed, **{FOUND_BY_META: found_by.value})
 
-    def _article_request(self, url: str, src: Source, wanted: Wanted, listed: bool) -> Request:
-        meta = {ARTICLE_META: wanted, **({LISTED_META: True} if vouched(src, url, listed) else {})}
+    def _article_request(self, url: str, src: Source, wanted: Wanted, listed: bool, **meta: Any) -> Request:
+        meta.update({ARTICLE_META: wanted, **({LISTED_META: True} if vouched(src, url, listed) else {})})
         return self._request(url, src, self.parse_article, **meta)
 
     def _dated_later(self, url: str, entry: Entry) -> bool:
@@ -380,7 +380,7 @@ class NewsSpider(Spider):
             return
         kind = failure_kind(failure)
         if request is not None:  # an article's pending row: a failed try, or held back if refused
-            self.pending.request_failed(request, failure, kind)
+            self.crawler.signals.send_catch_log(request_failed, request=request, failure=failure, kind=kind)
         if kind in SKIP_KINDS:
             if not failure.check(LeftSourceError):
                 crawl_report(self.crawler).skip(Skip(kind))
