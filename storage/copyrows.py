@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -31,9 +32,13 @@ def copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) 
         return
     columns = tuple(rows[0])
     converts = _converters(table, columns, connection.dialect)
+    values_of = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     with copy_in(connection, f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([convert(row[name]) for name, convert in zip(columns, converts, strict=True)])
+            values = list(values_of(row))
+            for at, convert in converts:
+                values[at] = convert(values[at])
+            copy.write_row(values)
 
 
 @contextmanager
@@ -50,19 +55,14 @@ def copy_in(connection: Connection, statement: str) -> Iterator[psycopg.Copy]:
 
 
 @cache
-def _converters(table: Table, columns: tuple[str, ...], dialect: Any) -> list[_Convert]:
-    """Per column, what turns a Python value into the value COPY takes."""
-    found: list[_Convert] = []
-    for name in columns:
+def _converters(table: Table, columns: tuple[str, ...], dialect: Any) -> list[tuple[int, _Convert]]:
+    """The columns whose Python value is not the value COPY takes (by position), and what turns it
+    into that value; the others are passed as they are (no call per value)."""
+    found: list[tuple[int, _Convert]] = []
+    for at, name in enumerate(columns):
         kind = table.c[name].type
         if isinstance(kind, JSON):
-            found.append(json.dumps)  # None too: SQLAlchemy's JSON stores it as JSON null
+            found.append((at, json.dumps))  # None too: SQLAlchemy's JSON stores it as JSON null
         elif isinstance(kind, UTCDateTime):
-            found.append(lambda value, _type=kind: _type.process_bind_param(value, dialect))
-        else:
-            found.append(_same)
+            found.append((at, lambda value, _type=kind: _type.process_bind_param(value, dialect)))
     return found
-
-
-def _same(value: Any) -> Any:
-    return value
