@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from cleaner.fingerprint import signature_from_bytes
-from storage.copyrows import copy_in
+from storage.copyrows import copy_in, execute_many
 from storage.models import Article, MinhashBand
 
 IN_CHUNK = 500
@@ -44,6 +44,7 @@ _PROBE_PG = text(
 _PROBE_SQLITE = (
     "SELECT article_id FROM minhash_bands WHERE band = ? AND bucket = ? ORDER BY article_id DESC LIMIT ?"
 )
+_INSERT_BANDS = insert(MinhashBand)
 _COPY_BANDS = "COPY minhash_bands (band, bucket, article_id) FROM STDIN (FORMAT BINARY)"
 # A band row in COPY's binary format: its field count, then each field's length and value, big-endian.
 _BAND_ROW = np.dtype(
@@ -223,8 +224,9 @@ def write_bands(connection: Connection, replaced: list[int], rows: BandRows) -> 
         with copy_in(connection, _COPY_BANDS) as copy:
             copy.write(rows.binary_copy())
     else:
-        connection.execute(
-            insert(MinhashBand),
+        execute_many(
+            connection,
+            _INSERT_BANDS,
             [
                 {"band": band, "bucket": bucket, "article_id": article_id}
                 for band, bucket, article_id in zip(rows.bands, rows.buckets, rows.article_ids, strict=True)

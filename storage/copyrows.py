@@ -18,11 +18,12 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, Connection, Executable, Table
 
 from storage.types import UTCDateTime
 
 _Convert = Callable[[Any], Any]
+_Bind = tuple[str, Any, _Convert]
 
 
 def copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -66,3 +67,42 @@ def _converters(table: Table, columns: tuple[str, ...], dialect: Any) -> list[tu
         elif isinstance(kind, UTCDateTime):
             found.append((at, lambda value, _type=kind: _type.process_bind_param(value, dialect)))
     return found
+
+
+def execute_many(connection: Connection, statement: Executable, rows: list[dict[str, Any]]) -> None:
+    """SQLite: run `statement` once per row (dicts with the same keys) through the driver's own
+    executemany, each value bound as SQLAlchemy binds it (its type's bind processor), the fixed
+    values of the statement and the columns' fixed defaults as compiled. SQLAlchemy's executemany
+    builds a parameter dict per row in Python: for a batch's 3,700 band rows and its site memory's
+    lines, most of what they cost."""
+    if not rows:
+        return
+    sql, binds = _compiled(statement, tuple(rows[0]), connection.dialect)
+    values = [tuple(process(row.get(name, fixed)) for name, fixed, process in binds) for row in rows]
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(sql, values)
+    except connection.dialect.loaded_dbapi.Error as error:
+        connection._handle_dbapi_exception(error, sql, values, cursor, None)  # raises, wrapped
+    finally:
+        cursor.close()
+
+
+@cache
+def _compiled(statement: Executable, keys: tuple[str, ...], dialect: Any) -> tuple[str, list[_Bind]]:
+    """The statement's SQL with positional parameters, and per parameter: its row key, its fixed
+    value, and its bind processor (the identity when its type has none)."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    assert compiled.positiontup is not None, "a positional paramstyle (SQLite's qmark)"
+    defaults = {column.key: column.default for column in compiled.insert_prefetch}
+    binds = []
+    for name in compiled.positiontup:
+        bind, default = compiled.binds[name], defaults.get(name)
+        assert default is None or default.is_scalar, f"{name}: only a fixed default is filled in here"
+        process = bind.type._cached_bind_processor(dialect) or _same
+        binds.append((name, bind.value if default is None else default.arg, process))
+    return compiled.string, binds
+
+
+def _same(value: Any) -> Any:
+    return value
