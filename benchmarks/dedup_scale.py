@@ -29,7 +29,7 @@ from benchmarks.dedup_scoring import BATCH, fresh_database, text_item
 from cleaner.fingerprint import signature_bytes
 from crawler.newsroom.syndication import Copy, corpus
 from storage import Corpus, make_engine
-from storage.bandindex import probe, read_candidates, write_bands
+from storage.bandindex import BandRows, probe, read_candidates, write_bands
 from storage.dedup import PER_BAND, Fingerprint, NearIndex
 from storage.models import Article, Story
 from storage.schema import upgrade
@@ -179,11 +179,9 @@ def _write(engine: Engine, chunk: list[Copy], rows: list[tuple[str, bytes, list[
                 for copy, story_id, (digest, signature, _) in zip(chunk, stories, rows, strict=False)
             ],
         ).scalars()
-        bands = [
-            (band, bucket, article_id)
-            for article_id, (_, _, keys) in zip(articles, rows, strict=False)
-            for band, bucket in keys
-        ]
+        bands = BandRows()
+        for article_id, (_, _, keys) in zip(articles, rows, strict=False):
+            bands.add(article_id, keys)
         write_bands(connection, [], bands)
 
 

@@ -18,13 +18,13 @@ nothing else: 2,000 ms / (writers + server CPU per article). The pages carry the
 (hash, MinHash, anchors) as a crawl's cleaning workers give it (`--no-prints`: not, the writers
 compute it); its CPU per article, spent in those workers, is printed apart (`prints ms`). On a
 machine shared with other jobs the wall-clock rate says more about the others' load than about the
-code; the CPU figure does not.
+code; the CPU figure does not. Each writer first stores one batch of its own, not counted, so that
+the figures are those of a running writer, not of a new process's start (`--no-warm-up`: counted).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import tempfile
@@ -37,10 +37,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from benchmarks.storage_fill import bench_article, reserve_ids, sql_fill
+from benchmarks.storage_fill import bench_article, bulk_write, reserve_ids, sql_fill
 from cleaner.fingerprint import text_print
 from storage import Corpus, make_engine
-from storage.dedup import Fingerprint, stored_signature
 from storage.schema import upgrade
 
 BATCH = 50
@@ -108,6 +107,14 @@ def main() -> None:
         help="pages carry no text print (hash, MinHash, anchors) as a crawl's cleaning workers give "
         "them: the writers compute it, as for a WARC import or a replay",
     )
+    parser.add_argument(
+        "--no-warm-up",
+        action="store_false",
+        dest="warm_up",
+        help="do not let each writer store one batch of its own, not counted, before the sample (a "
+        "new process's first batch costs it several times a later one: imports, the public-suffix "
+        "list, SQLAlchemy's first compilation of each statement, the new backend's caches)",
+    )
     parser.add_argument("--bulk", action="store_const", const="copy", dest="fill", help="--fill copy")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -161,8 +168,9 @@ def measure(url: str, sizes: list[int], args: argparse.Namespace) -> Iterator[tu
 
 
 def _together(pool: ProcessPoolExecutor, url: str, first: int, count: int, args: argparse.Namespace) -> Run:
-    """The writers store numbers first .. first+count, interleaved (writer w every writers-th)."""
-    started = time.perf_counter()
+    """The writers store numbers first .. first+count, interleaved (writer w every writers-th), each
+    after a warm-up batch of its own (not counted: `--no-warm-up` says why); the time runs from the
+    first writer's start to the last one's end."""
     futures = [
         pool.submit(
             _write,
@@ -170,45 +178,77 @@ def _together(pool: ProcessPoolExecutor, url: str, first: int, count: int, args:
             first + writer,
             first + count,
             args.writers,
-            args.copies,
-            args.text == "varied",
-            args.prints,
+            Texts(args.copies, args.text == "varied", args.prints),
+            args.warm_up,
         )
         for writer in range(args.writers)
     ]
     results = [future.result() for future in futures]
-    seconds = time.perf_counter() - started
-    writers_cpu = sum(cpu for cpu, _, _ in results)
-    server = [server for _, server, _ in results]
-    prints = sum(prints for *_, prints in results)
-    return Run(count, seconds, writers_cpu, None if None in server else sum(filter(None, server)), prints)
+    seconds = max(result.ended for result in results) - min(result.started for result in results)
+    server = [result.server for result in results]
+    return Run(
+        count,
+        seconds,
+        sum(result.cpu for result in results),
+        None if None in server else sum(filter(None, server)),
+        sum(result.prints for result in results),
+    )
 
 
-def _write(
-    url: str, start: int, end: int, step: int, copies: float, varied: bool, prints: bool
-) -> tuple[float, float | None, float]:
+@dataclass(frozen=True)
+class Texts:
+    """What the writers' articles are: the share of near copies, varied or bulk texts, printed or not."""
+
+    copies: float
+    varied: bool
+    prints: bool
+
+
+@dataclass(frozen=True)
+class Written:
+    """One writer's figures: its CPU storing, its backend's, the prints', when it started and ended."""
+
+    cpu: float
+    server: float | None
+    prints: float
+    started: float
+    ended: float
+
+
+WARM_UP_NUMBERS = 10**9
+"""Warm-up articles are numbered from here on, apart from the corpus' (numbered by count)."""
+
+
+def _write(url: str, start: int, end: int, step: int, texts: Texts, warm_up: bool) -> Written:
     """One writer: store its numbers in batches; its CPU storing them (not making them), its server
     backend's, and the text prints' (what a crawl's cleaning workers compute), in seconds."""
     engine = make_engine(url)
     corpus = Corpus(engine)
     with engine.connect() as connection:
         backend = connection.execute(text("SELECT pg_backend_pid()")).scalar() if _is_pg(url) else None
-    cpu, prints_cpu, server_before = 0.0, 0.0, _process_cpu(backend)
-    numbers = list(range(start, end, step))
+    if warm_up:
+        _store(corpus, range(WARM_UP_NUMBERS + start, WARM_UP_NUMBERS + start + BATCH * step, step), texts)
+    started, server_before = time.perf_counter(), _process_cpu(backend)
+    cpu, prints_cpu = _store(corpus, range(start, end, step), texts)
+    server_after = _process_cpu(backend)
+    engine.dispose()
+    server = None if server_before is None or server_after is None else server_after - server_before
+    return Written(cpu, server, prints_cpu, started, time.perf_counter())
+
+
+def _store(corpus: Corpus, numbers: range, texts: Texts) -> tuple[float, float]:
+    """Store these articles in batches: the CPU it took, and the CPU of their text prints."""
+    cpu, prints_cpu = 0.0, 0.0
     for at in range(0, len(numbers), BATCH):
-        batch = [bench_article(number, copies, varied) for number in numbers[at : at + BATCH]]
+        batch = [bench_article(number, texts.copies, texts.varied) for number in numbers[at : at + BATCH]]
         cpu_before = time.process_time()
-        if prints:
+        if texts.prints:
             batch = [(page.printed(text_print(article.text)), article) for page, article in batch]
             prints_cpu += time.process_time() - cpu_before
             cpu_before = time.process_time()
         corpus.store_many(batch)
         cpu += time.process_time() - cpu_before
-    server_after = _process_cpu(backend)
-    engine.dispose()
-    if server_before is None or server_after is None:
-        return cpu, None, prints_cpu
-    return cpu, server_after - server_before, prints_cpu
+    return cpu, prints_cpu
 
 
 def _bulk_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args: argparse.Namespace) -> Run:
@@ -228,7 +268,7 @@ def _bulk_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args
     started = time.perf_counter()
     futures = [
         pool.submit(
-            _bulk_write, url, first, first + writer, first + count, args.writers, bases, args.text == "varied"
+            bulk_write, url, first, first + writer, first + count, args.writers, bases, args.text == "varied"
         )
         for writer in range(args.writers)
     ]
@@ -253,92 +293,6 @@ def _sql_fill(pool: ProcessPoolExecutor, url: str, first: int, count: int, args:
         connection.execute(text("ANALYZE"))
     engine.dispose()
     return Run(count, time.perf_counter() - started, cpu, None)
-
-
-def _bulk_write(
-    url: str, first: int, start: int, end: int, step: int, bases: list[int], varied: bool
-) -> float:
-    """One loader: its numbers in transactions of 1,000 articles; its CPU in seconds."""
-    engine = make_engine(url)
-    cpu_before = time.process_time()
-    numbers = list(range(start, end, step))
-    connection = engine.raw_connection()
-    try:
-        driver = connection.driver_connection
-        for at in range(0, len(numbers), 1000):
-            rows = _bulk_rows(
-                [(number, *(base + number - first for base in bases)) for number in numbers[at : at + 1000]],
-                varied,
-            )
-            with driver.transaction(), driver.cursor() as cursor:
-                for table, columns in _BULK_COLUMNS.items():
-                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                        for row in rows[table]:
-                            copy.write_row(row)
-    finally:
-        connection.close()
-        engine.dispose()
-    return time.process_time() - cpu_before
-
-
-_BULK_COLUMNS = {
-    "stories": ("id", "title", "first_seen_at", "first_published_at"),
-    "articles": (
-        "id",
-        "url",
-        "source",
-        "site",
-        "story_id",
-        "title",
-        "authors",
-        "published_at",
-        "language",
-        "text",
-        "text_hash",
-        "minhash",
-        "revision_count",
-        "http_status",
-        "first_fetched_at",
-        "last_fetched_at",
-    ),
-    "article_urls": ("url", "article_id", "first_seen_at"),
-    "revisions": ("article_id", "number", "fetched_at", "title", "text", "text_hash", "cause"),
-    "minhash_bands": ("band", "bucket", "article_id"),
-}
-
-
-def _bulk_rows(numbered: list[tuple[int, int, int]], varied: bool) -> dict[str, list[tuple[object, ...]]]:
-    """The rows of these articles (number, article id, story id), table by table."""
-    rows: dict[str, list[tuple[object, ...]]] = {table: [] for table in _BULK_COLUMNS}
-    for number, article_id, story_id in numbered:
-        page, article = bench_article(number, 0, varied)
-        fingerprint = Fingerprint.of(article.text)
-        at, title = page.fetched_at, article.title
-        rows["stories"].append((story_id, title, at, article.published))
-        rows["articles"].append(
-            (
-                article_id,
-                page.url,
-                page.source,
-                "bench.example",
-                story_id,
-                title,
-                json.dumps(list(article.authors)),
-                article.published,
-                article.language,
-                article.text,
-                fingerprint.text_hash,
-                stored_signature(fingerprint),
-                1,
-                200,
-                at,
-                at,
-            )
-        )
-        rows["article_urls"].append((page.url, article_id, at))
-        rows["revisions"].append((article_id, 1, at, title, article.text, fingerprint.text_hash, "fetch"))
-        rows["minhash_bands"] += [(band, bucket, article_id) for band, bucket in enumerate(fingerprint.bands)]
-    return rows
 
 
 _FILLS = {"store": _together, "copy": _bulk_fill, "sql": _sql_fill}

@@ -42,6 +42,7 @@ _ANCHOR_KEY = b"wiredesk-anchors"
 # Keyed hashers copied for each shingle (`_digests`): the minhash's 4-byte values, the anchors' 8.
 _MINHASH_HASHER = hashlib.blake2b(digest_size=4, key=_HASH_KEY)
 _ANCHOR_HASHER = hashlib.blake2b(digest_size=8, key=_ANCHOR_KEY)
+_BAND_HASHER = hashlib.blake2b(digest_size=8, key=_HASH_KEY)
 
 
 def normalise_text(text: str) -> str:
@@ -179,8 +180,7 @@ def similarity(first: np.ndarray, second: np.ndarray) -> float:
 
 def band_keys(signature: np.ndarray) -> list[int]:
     """One key per band: a 63-bit hash of the band's rows (fits a signed BIGINT on every backend)."""
-    rows = signature[: BANDS * ROWS].astype("<u4").reshape(BANDS, ROWS)
-    return [
-        int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8, key=_HASH_KEY).digest(), "little") >> 1
-        for row in rows
-    ]
+    data = signature[: BANDS * ROWS].astype("<u4").tobytes()
+    width = 4 * ROWS
+    digests = _digests(_BAND_HASHER, (data[start : start + width] for start in range(0, len(data), width)))
+    return (np.frombuffer(digests, dtype="<u8") >> np.uint64(1)).tolist()  # type: ignore[no-any-return]

@@ -23,7 +23,7 @@ from cleaner import CleanArticle
 from cleaner.fingerprint import signature_from_bytes
 from storage import dedup, rows, sitememory
 from storage.claims import Claims, plausible
-from storage.copyrows import copy_rows
+from storage.copyrows import copy_rows, execute_many
 from storage.dedup import Fingerprint
 from storage.models import Article, ArticleUrl, Page, Revision
 from storage.records import FetchedPage, Outcome, StoreResult
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 _ARTICLES, _URLS, _PAGES = Article.__table__, ArticleUrl.__table__, Page.__table__
 _REVISIONS = Revision.__table__
+_INSERT_URLS, _INSERT_REVISIONS = insert(_URLS), insert(_REVISIONS)
 
 
 @dataclass
@@ -373,14 +374,14 @@ class Batch:
 
     def _insert_pages(self) -> None:
         """SQLite: the URLs, then the raw pages, whose ids their revisions take."""
-        if self.new_urls:
-            self.connection.execute(insert(_URLS), self.new_urls)
+        execute_many(self.connection, _INSERT_URLS, self.new_urls)
         if self.pages:
             page_ids = self.connection.execute(
                 insert(_PAGES).returning(_PAGES.c.id, sort_by_parameter_order=True), self.pages
             ).scalars()
-            self.connection.execute(
-                insert(_REVISIONS),
+            execute_many(
+                self.connection,
+                _INSERT_REVISIONS,
                 [
                     {**revision, "page_id": page_id}
                     for revision, page_id in zip(self.revisions, page_ids, strict=True)

@@ -33,6 +33,7 @@ from cleaner.fingerprint import (
 )
 from storage import containment
 from storage.bandindex import (
+    BandRows,
     Candidate,
     lock_band_keys,
     lock_texts,
@@ -358,11 +359,9 @@ class NearIndex:
 
     def finish(self) -> None:
         """Write the batch's band rows: the re-indexed articles' old rows go first."""
-        rows = [
-            (band, bucket, article_id)
-            for article_id, fingerprint in self._written.items()
-            for band, bucket in fingerprint.index_keys
-        ]
+        rows = BandRows()
+        for article_id, fingerprint in self._written.items():
+            rows.add(article_id, fingerprint.index_keys)
         write_bands(self.connection, sorted(self._replaced), rows)
 
 

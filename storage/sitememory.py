@@ -21,6 +21,7 @@ text stays fresh while stories' own lines, seen once, age out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +34,6 @@ from sqlalchemy import (
     and_,
     case,
     column,
-    delete,
     func,
     literal,
     not_,
@@ -44,6 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tld import get_fld
 
 from cleaner import CleanArticle, furniture_key
+from storage.copyrows import execute_many
 from storage.models import SiteLine
 from storage.types import UTCDateTime
 from storage.urls import site_of
@@ -105,8 +106,7 @@ def learn(connection: Connection, sightings: Iterable[Sighting]) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(_AGE_OUT_PG, {"sites": sites, "keep": MAX_LINES_PER_SITE})
         return
-    for site in sites:
-        _age_out(connection, site)
+    _age_out_sqlite(connection, sites)
 
 
 def _rounds(seen: dict[tuple[str, str], dict[int, datetime]]) -> list[list[dict[str, Any]]]:
@@ -134,7 +134,7 @@ def _write_round(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """One round's rows: on PostgreSQL one statement over arrays (`unnest`), the same SQL text
     whatever the count; on SQLite, in process, one execution per row."""
     if connection.dialect.name != "postgresql":
-        connection.execute(_upsert(connection.dialect.name), rows)
+        execute_many(connection, _upsert(connection.dialect.name), rows)
         return
     columns = {name: [row[name] for row in rows] for name in ("site", "key", "story_ids", "last_seen_at")}
     seen = [UTCDateTime().process_bind_param(at, connection.dialect) for at in columns["last_seen_at"]]
@@ -195,24 +195,28 @@ def _upsert(dialect_name: str, from_rows: bool = False) -> Any:
     )
 
 
-def _age_out(connection: Connection, site: str) -> None:
-    """Drop the site's lines seen before its `MAX_LINES_PER_SITE`-th most recent one.
+def _age_out_sqlite(connection: Connection, sites: list[str]) -> None:
+    """Drop each site's lines seen before its `MAX_LINES_PER_SITE`-th most recent one.
 
     Lines seen at the same time as that one stay (one batch's lines are never half dropped), so a
-    site may hold a batch's worth more than the bound.
+    site may hold a batch's worth more than the bound. The cutoffs of all the batch's sites are
+    read with one statement (two per site before: an import's batch touches dozens of sites), and
+    compared as SQLite holds them; only the sites that have one delete anything.
     """
-    cutoff = connection.execute(
-        select(_LINES.c.last_seen_at)
-        .where(_LINES.c.site == site)
-        .order_by(_LINES.c.last_seen_at.desc())
-        .offset(MAX_LINES_PER_SITE - 1)
-        .limit(1)
-    ).scalar()
-    if cutoff is not None:
-        connection.execute(delete(_LINES).where(_LINES.c.site == site, _LINES.c.last_seen_at < cutoff))
+    cutoffs = connection.execute(_CUTOFFS_SQLITE, {"sites": json.dumps(sites), "keep": MAX_LINES_PER_SITE})
+    for site, cutoff in cutoffs.all():
+        if cutoff is not None:
+            connection.execute(_AGE_OUT_SQLITE, {"site": site, "cutoff": cutoff})
 
 
-# `_age_out` for every site of a batch in one statement (a round trip per site cost more than the
+_CUTOFFS_SQLITE = text(
+    "SELECT s.value, (SELECT last_seen_at FROM site_lines WHERE site = s.value "
+    "ORDER BY last_seen_at DESC LIMIT 1 OFFSET CAST(:keep AS integer) - 1) FROM json_each(:sites) AS s"
+)
+_AGE_OUT_SQLITE = text("DELETE FROM site_lines WHERE site = :site AND last_seen_at < :cutoff")
+
+
+# `_age_out_sqlite` for every site of a batch in one statement (a round trip per site cost more than the
 # work: a batch of an import spread over many sites touches dozens), sites in order as before.
 _AGE_OUT_PG = text(
     "DELETE FROM site_lines AS l USING ("
