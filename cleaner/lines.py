@@ -233,7 +233,7 @@ BUILT_IN_LINE_RULES = (
 
 def line_rules(rules: Sequence[SiteRule], memory: frozenset[str]) -> tuple[LineRule, ...]:
     """The page's line rules: its site's rules first, then its site memory, then the built-in ones."""
-    site = tuple(LineRule(f"site-rule:{rule.domain}", _site_test(rule)) for rule in rules)
+    site = tuple(LineRule(rule.reason, _site_test(rule)) for rule in rules)
     remembered = (LineRule("site-memory", _memory_test(memory)),) if memory else ()
     return site + remembered + BUILT_IN_LINE_RULES
 
