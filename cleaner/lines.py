@@ -37,7 +37,6 @@ from cleaner.patterns import (
     SITE_TERMS,
     SOURCE_LINE,
     UI_LINES,
-    URL_LINE,
 )
 from cleaner.removal import Removed
 from cleaner.rules import SiteRule
@@ -211,7 +210,6 @@ BUILT_IN_LINE_RULES = (
     _pattern_rule("ui-string", UI_LINES),
     _pattern_rule("prompt", PROMPT_LINES),
     _pattern_rule("contact", CONTACT_LINES),
-    _pattern_rule("url", URL_LINE),
     _pattern_rule("related-link", RELATED_LINE),
     _pattern_rule("related-link", LIVE_BLOG_POINTER),
     _pattern_rule("source", SOURCE_LINE),
