@@ -145,7 +145,9 @@ def _prune_marked_blocks(page: TreePage, limits: Limits) -> None:
 
     A name never drops the page's main run of prose (cleaner/prose.py): not when the blocks one
     token marks hold most of the page's prose (a CMS that marks every paragraph "paywall" marks
-    the article, not a prompt), and not a teaser-named block made of the story's own paragraphs.
+    the article, not a prompt), not a teaser-named block made of the story's own paragraphs, and
+    not a prose paragraph or a part of one (a `p.paywall` of the story, a `span.paywall` in its
+    sentence): running text is the story's whatever its name says.
     """
     removed, prose = page.removed, page.prose
     candidates = []
@@ -165,6 +167,8 @@ def _prune_marked_blocks(page: TreePage, limits: Limits) -> None:
     article_tokens = prose.marking_most([(element, token) for element, token, _ in candidates])
     for element, token, teaser in candidates:
         if prose.held_by(element) and (token in article_tokens or (teaser and prose.is_main_run(element))):
+            continue
+        if prose.in_paragraph(element):
             continue
         removed.add_element(element, "block:" + token)
         drop_element(element)
