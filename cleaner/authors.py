@@ -6,7 +6,7 @@ The box says what it is in its markup: schema.org's `itemprop="author"` or a `Pe
 ("AUTOR", "About the author", "Über die Autorin") over the name and the biography. Such a name
 also marks bylines and the header holding the headline and the byline, so a box goes only when
 it reads like a biography:
-at least `MIN_BIO_CHARS` of text, at most `MAX_BOX_CHARS` and a quarter of the page's, no heading
+at least `min_chars` of text, at most `max_chars` and `max_page_share` of the page's, no heading
 of the page's story (`h1`), and little of the page's prose (`PageProse.is_small_part`). A byline
 alone ("By Jane Doe") is too short to be taken: the line pass reads it for the article's authors
 (cleaner/wire.py).
@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cleaner.prose import TEXT_LENGTH, PageProse
-from cleaner.removal import Removed, drop_element
+from cleaner.prose import TEXT_LENGTH
+from cleaner.removal import Limits, TreePage, TreePass, drop_element
 
-MIN_BIO_CHARS = 80
-MAX_BOX_CHARS = 1200
 # Blocks only: an inline `span itemprop="author"` is a name inside a sentence or a byline.
 _BOX_TAGS = ("div", "section", "aside", "footer", "dl")
 _AUTHOR_WORDS = ("author", "autor")
@@ -51,29 +49,24 @@ AUTHOR_LABELS = frozenset(
     )
 )
 _MAX_LABEL_CHARS = 40
-# A box holds at most this share of the page's text: on a page without prose paragraphs (a story
-# in `div` text broken by `br`), `is_small_part` says nothing.
-_MAX_PAGE_SHARE = 0.25
 
 
-def prune_author_boxes(tree: Any, removed: Removed, prose: PageProse) -> None:
+def _prune_author_boxes(page: TreePage, limits: Limits) -> None:
     """Drop the author boxes: the outermost block marked as an author's that reads as a biography."""
-    if not removed.allows("author-box"):
-        return
-    root = tree.getroottree().getroot()
+    root = page.root
     boxes = [box for box in root.iter(*_BOX_TAGS) if _marked_author(box) or _labelled(box)]
     if not boxes:
         return
-    page = TEXT_LENGTH(root)
+    largest = min(limits["max_chars"], TEXT_LENGTH(root) * limits["max_page_share"])
     dropped: list[Any] = []
     for box in boxes:
         if box.getparent() is None or any(ancestor in dropped for ancestor in box.iterancestors()):
             continue
         size = TEXT_LENGTH(box)
-        if not MIN_BIO_CHARS <= size <= min(MAX_BOX_CHARS, page * _MAX_PAGE_SHARE):
+        if not limits["min_chars"] <= size <= largest:
             continue
-        if next(box.iter("h1"), None) is None and prose.is_small_part(box):
-            removed.add_element(box, "author-box")
+        if next(box.iter("h1"), None) is None and page.prose.is_small_part(box):
+            page.removed.add_element(box, "author-box")
             dropped.append(box)
             drop_element(box)
 
@@ -98,3 +91,13 @@ def _marked_author(element: Any) -> bool:
         return True
     marker = f"{element.get('class', '')} {element.get('id', '')}".lower()
     return any(word in marker for word in _AUTHOR_WORDS)
+
+
+# A box holds at most `max_page_share` of the page's text: on a page without prose paragraphs (a
+# story in `div` text broken by `br`), `is_small_part` says nothing.
+AUTHOR_BOXES = TreePass(
+    "author-box",
+    _prune_author_boxes,
+    ("author-box",),
+    {"min_chars": 80, "max_chars": 1200, "max_page_share": 0.25},
+)

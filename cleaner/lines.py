@@ -37,7 +37,6 @@ from cleaner.patterns import (
     SITE_TERMS,
     SOURCE_LINE,
     UI_LINES,
-    URL_LINE,
 )
 from cleaner.removal import Removed
 from cleaner.rules import SiteRule
@@ -211,7 +210,6 @@ BUILT_IN_LINE_RULES = (
     _pattern_rule("ui-string", UI_LINES),
     _pattern_rule("prompt", PROMPT_LINES),
     _pattern_rule("contact", CONTACT_LINES),
-    _pattern_rule("url", URL_LINE),
     _pattern_rule("related-link", RELATED_LINE),
     _pattern_rule("related-link", LIVE_BLOG_POINTER),
     _pattern_rule("source", SOURCE_LINE),
@@ -233,7 +231,7 @@ BUILT_IN_LINE_RULES = (
 
 def line_rules(rules: Sequence[SiteRule], memory: frozenset[str]) -> tuple[LineRule, ...]:
     """The page's line rules: its site's rules first, then its site memory, then the built-in ones."""
-    site = tuple(LineRule(f"site-rule:{rule.domain}", _site_test(rule)) for rule in rules)
+    site = tuple(LineRule(rule.reason, _site_test(rule)) for rule in rules)
     remembered = (LineRule("site-memory", _memory_test(memory)),) if memory else ()
     return site + remembered + BUILT_IN_LINE_RULES
 

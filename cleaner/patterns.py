@@ -192,9 +192,6 @@ CONTACT_LINES = re.compile(
     re.IGNORECASE,
 )
 
-# A line that is only an address: the page's own URL printed for print-outs, a bare link.
-URL_LINE = re.compile(r"^\W*+(https?://|www\.)\S++\W*+$", re.IGNORECASE)
-
 # A teaser inside the text: "Related: ...", "READ MORE: ...", "Lesen Sie auch: ...".
 RELATED_LINE = re.compile(
     r"^\W*(related|read more|see more|read also|also read|more|lesen sie auch|mehr zum thema|lire aussi|"

@@ -98,6 +98,10 @@ class PageProse:
             if sum(self.sizes[p] for p in paragraphs) > self.total * _MARKED_ARTICLE_SHARE
         }
 
+    def in_paragraph(self, element: Any) -> bool:
+        """The element is one of the prose paragraphs, or lies inside one (a span of its sentence)."""
+        return element in self.sizes or any(p in self.sizes for p in element.iterancestors("p"))
+
     def is_small_part(self, element: Any) -> bool:
         """Holds at most `_SMALL_SHARE` of the page's prose: a box beside the story, not the story."""
         return self.held_by(element) <= self.total * _SMALL_SHARE

@@ -51,6 +51,12 @@ class SiteRule:
         """Whether a line pattern of the rule matches `line`; never for a line over MAX_RULE_LINE."""
         return len(line) <= MAX_RULE_LINE and any(pattern.search(line) for pattern in self.drop_lines)
 
+    @property
+    def reason(self) -> str:
+        """What its removals record, and the name `CleanOptions.disabled_rules` switches it off by:
+        the rule runs as one of the tree passes (cleaner/noise.py `site_pass`)."""
+        return f"site-rule:{self.domain}"
+
 
 @dataclass(frozen=True)
 class SiteRules:

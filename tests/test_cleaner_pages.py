@@ -111,7 +111,6 @@ def test_reuters_style_dateline_and_credits() -> None:
         ("Montag, 3. Mai 2021, 12:00 Uhr", "date"),
         ("Write to Jane Doe at jane.doe@example.com", "contact"),
         ("Follow her on Twitter @janedoe or on Facebook.", "contact"),
-        ("https://www.example.com/news/article-123.html", "url"),
         ("READ MORE: China plague outbreak confirmed in Beijing", "related-link"),
         ("Lesen Sie auch: Die Bahn streikt wieder", "related-link"),
         ("CLICK HERE TO GET THE NEWS APP", "prompt"),
