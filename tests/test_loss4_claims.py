@@ -1,10 +1,11 @@
 """A URL held by a false canonical claim: the real page there is fetched (crawler/corpusgate.py).
 
-A template that names one article's URL on every page (a stale og:url) makes the first page stored
-hold that URL (storage/claims.py gives it back once the real page, or a second claimant, comes). But the corpus gate took
-the URL for stored: the real page, listed no later than the claimant's fetch, was skipped as
-`stored_unchanged`, crawl after crawl, and never fetched. Old code, on both backends: 3 articles of
-4 after the second crawl (the featured story never fetched); now 4 of 4, each under its own URL.
+A template that names one article's URL in a page's og:url (a stale head) makes the first page
+stored hold that URL; storage/claims.py gives it back once the real page, or a second claimant,
+comes. But while a single false claim held it, the corpus gate took the URL for stored: the real
+page, listed no later than the claimant's fetch, was skipped as `stored_unchanged`, crawl after
+crawl, and never fetched. Old code, on both backends: 3 articles of 4 after the second crawl
+(the featured story never fetched); now 4 of 4, each under its own URL.
 """
 
 from __future__ import annotations
