@@ -66,8 +66,9 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return body.decode("utf-16", errors="replace")
     declared = _declared_codecs(body, declared_charset)
-    if declared[:1] == ["cp1252"] and _utf8_text(body):
-        declared = ["utf-8"]  # a server's latin-1 default over a UTF-8 page: every accent mojibake
+    if declared[:1] == ["cp1252"]:  # a server's latin-1 default over another charset's page?
+        actual = "utf-8" if _utf8_text(body) else _double_byte_charset(body, declared[1:])
+        declared = [actual] if actual else declared
     for codec in (*declared, "utf-8"):
         try:
             return body.decode(codec)
@@ -137,9 +138,25 @@ def _multi_byte_guess(body: bytes) -> CharsetMatch | None:
     if not _mostly_in_runs(body):
         return None
     best = from_bytes(body[:_DETECTED_BYTES]).best()
-    if best is None or not is_multi_byte_encoding(best.encoding) or not _ascii_compatible(best.encoding):
+    return best if best is not None and _double_byte_codec(body, best.encoding) else None
+
+
+def _double_byte_charset(body: bytes, named: list[str]) -> str | None:
+    """The multi-byte charset of a page under a latin-1 label whose non-ASCII bytes stand in runs
+    (windows-1252 text never does): its `<meta>` charset when the page is mostly valid in it, else
+    detection's multi-byte guess. A CJK page under a server's `ISO-8859-1` default was mojibake."""
+    if not _mostly_in_runs(body):
         return None
-    return best if _mostly_valid(body, best.encoding) else None
+    for codec in named:
+        if _double_byte_codec(body, codec):
+            return codec
+    guess = _multi_byte_guess(body)
+    return guess.encoding if guess is not None else None
+
+
+def _double_byte_codec(body: bytes, codec: str) -> bool:
+    """`codec` is a multi-byte, ASCII-compatible charset the page is mostly valid in."""
+    return is_multi_byte_encoding(codec) and _ascii_compatible(codec) and _mostly_valid(body, codec)
 
 
 def _mostly_in_runs(body: bytes) -> bool:

@@ -12,6 +12,7 @@ Old code: 0 of 4 texts right; now 4 of 4. Western text served as UTF-8 is read a
 from __future__ import annotations
 
 import pytest
+from test_loss3_charset import PARAGRAPHS
 
 import cleaner
 from cleaner.html import decode_page
@@ -27,6 +28,7 @@ SIMPLIFIED = [
     "商户代表对停车问题没有得到讨论表示失望。最终表决将于下个月举行，镕基喆玥堃也出席了会议。",
 ]
 CASES = {"big5": TRADITIONAL, "cp950": TRADITIONAL, "gbk": SIMPLIFIED, "gb18030": SIMPLIFIED}
+UNDER_LATIN1 = {**PARAGRAPHS, "big5": TRADITIONAL, "gbk": SIMPLIFIED}
 WESTERN = {
     "fr": "Le conseil a approuvé mercredi le budget de l'année prochaine, après un débat très animé à côté.",
     "de": "Der Stadtrat hat am Mittwoch den Haushalt für das nächste Jahr gebilligt, trotz Kritik.",
@@ -50,9 +52,21 @@ def test_a_big5_or_gbk_page_served_as_utf8_is_read_in_its_charset(charset: str) 
     assert all(text in article.text for text in paragraphs), article.text[:80]
 
 
+@pytest.mark.parametrize("charset", sorted(UNDER_LATIN1))
+@pytest.mark.parametrize("meta", [True, False], ids=["meta", "no-meta"])
+def test_a_cjk_page_under_a_latin1_header_is_read_in_its_charset(charset: str, meta: bool) -> None:
+    """A server's default `charset=ISO-8859-1` over a double-byte page (the header wins over the
+    meta tag): windows-1252 decoded it without error, all mojibake. Old code: 0 of 10 right."""
+    paragraphs = UNDER_LATIN1[charset]
+    page = _page(paragraphs).replace("<head>", f"<head><meta charset='{charset}'>" if meta else "<head>")
+    text = decode_page(page.encode(charset), "iso-8859-1")
+    assert all(paragraph in text for paragraph in paragraphs), text[60:120]
+
+
+@pytest.mark.parametrize("label", ["utf-8", "iso-8859-1", "windows-1252"])
 @pytest.mark.parametrize("charset", ["cp1252", "latin-1"])
 @pytest.mark.parametrize("language", sorted(WESTERN))
-def test_western_text_served_as_utf8_is_still_windows_1252(language: str, charset: str) -> None:
+def test_western_text_is_still_windows_1252(language: str, charset: str, label: str) -> None:
     paragraph = WESTERN[language]
     body = _page([paragraph] * 3).encode(charset)
-    assert paragraph in decode_page(body, "utf-8")
+    assert paragraph in decode_page(body, label)
