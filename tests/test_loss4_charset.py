@@ -12,7 +12,6 @@ Old code: 0 of 4 texts right; now 4 of 4. Western text served as UTF-8 is read a
 from __future__ import annotations
 
 import pytest
-from test_loss3_charset import PARAGRAPHS
 
 import cleaner
 from cleaner.html import decode_page
@@ -28,7 +27,21 @@ SIMPLIFIED = [
     "商户代表对停车问题没有得到讨论表示失望。最终表决将于下个月举行，镕基喆玥堃也出席了会议。",
 ]
 CASES = {"big5": TRADITIONAL, "cp950": TRADITIONAL, "gbk": SIMPLIFIED, "gb18030": SIMPLIFIED}
-UNDER_LATIN1 = {**PARAGRAPHS, "big5": TRADITIONAL, "gbk": SIMPLIFIED}
+JAPANESE = [
+    "東京都は水曜日、来年度の予算案を発表した。新しい学校の建設と公園の整備に重点を置いた内容だ。",
+    "知事は記者会見で、この決定は子どもたちの未来のために必要だと述べた。最終的な採決は来月行われる。",
+]
+KOREAN = [
+    "서울시는 수요일 내년도 예산안을 발표했다. 새로운 학교 건설과 공원 정비에 중점을 둔 내용이다.",
+    "시장은 기자회견에서 이번 결정은 아이들의 미래를 위해 필요하다고 말했다. 최종 표결은 다음 달이다.",
+]
+UNDER_LATIN1 = {
+    "euc_jp": JAPANESE,
+    "euc_kr": KOREAN,
+    "gb2312": SIMPLIFIED[:2],
+    "gbk": SIMPLIFIED,
+    "big5": TRADITIONAL,
+}
 WESTERN = {
     "fr": "Le conseil a approuvé mercredi le budget de l'année prochaine, après un débat très animé à côté.",
     "de": "Der Stadtrat hat am Mittwoch den Haushalt für das nächste Jahr gebilligt, trotz Kritik.",

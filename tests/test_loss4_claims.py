@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import crawl_report, one_source
+from feedsite import FEED, FeedSite, article_path
 from sqlalchemy import Engine, select
-from test_loss3_canonical_crawl import FEATURED, NUMBERS, FeaturedSite, _page, _path
 
 from cleaner import CleanArticle
 from crawler.newsroom.bulk import bulk_story
@@ -25,15 +25,8 @@ from storage.models import Article
 
 SITE = "https://news.example"
 T0 = datetime(2026, 12, 3, 9, tzinfo=UTC)
-
-
-class OneFalseClaimSite(FeaturedSite):
-    """One page's og:url names the featured story (a stale head); the others name their own URL."""
-
-    def build(self) -> None:
-        super().build()
-        for number in NUMBERS[1:]:
-            self.site.add(_path(number), _page(number, self.site.url(_path(number))))
+FEATURED, NUMBERS = 4204, (4201, 4202, 4203)
+EARLY = "2026-12-03T08:00:00Z"
 
 
 def _store(corpus: Corpus, path: str, number: int, canonical: str) -> None:
@@ -62,15 +55,20 @@ def test_a_url_held_by_a_claim_only_is_known_as_such(engine: Engine) -> None:
 def test_the_real_page_under_a_false_claim_is_fetched_though_listed_earlier(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    with OneFalseClaimSite() as site:
-        args = one_source(tmp_path / "sources.toml", [site.site.url("/feed.xml")])
+    with FeedSite("127.0.0.62") as site:
+        featured = site.url(article_path(FEATURED))
+        site.article(NUMBERS[0], og_url=featured)  # a stale og:url: the featured story's
+        for number in (*NUMBERS[1:], FEATURED):
+            site.article(number)
+        site.feed(*((number, EARLY) for number in NUMBERS))
+        args = one_source(tmp_path / "sources.toml", [site.url(FEED)])
         first = crawl_report(db_url, tmp_path / "first.json", *args)
         assert first["new"] == 3, first
         # The featured story appears in the feed, dated as the others were: before the first crawl.
-        site.list((FEATURED, *NUMBERS), "2026-12-03T08:00:00Z")
+        site.feed(*((number, EARLY) for number in (FEATURED, *NUMBERS)))
         second = crawl_report(db_url, tmp_path / "second.json", *args)
     assert second["new"] == 1, second
     with engine.connect() as connection:
         current = {url: body for url, body in connection.execute(select(Article.url, Article.text))}
-    expected = {site.site.url(_path(n)): bulk_story(n).paragraphs[0] for n in (*NUMBERS, FEATURED)}
+    expected = {site.url(article_path(n)): bulk_story(n).paragraphs[0] for n in (*NUMBERS, FEATURED)}
     assert {url: body.split("\n")[0] for url, body in current.items()} == expected

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, one_source
+from feedsite import FEED, FeedSite
 from sqlalchemy import func, select
-from test_loss4_listings import EditedSite
 
 from crawler.schedules import make_scheduler, trigger_for
 from storage import make_engine
@@ -56,8 +56,10 @@ def _ended_runs(log: Path) -> list[dict[str, object]]:
 def test_a_run_the_daemon_died_in_runs_again_at_start(tmp_path: Path) -> None:
     db_url, log = f"sqlite:///{tmp_path / 'corpus.db'}", tmp_path / "daemon.log"
     _died_during_a_run(db_url)
-    with EditedSite() as site:
-        args = one_source(tmp_path / "sources.toml", [site.site.url("/feed.xml")], f'schedule = "{SCHEDULE}"')
+    with FeedSite("127.0.0.63") as site:
+        site.article(4401)
+        site.feed((4401, "2026-12-03T08:00:00Z"))
+        args = one_source(tmp_path / "sources.toml", [site.url(FEED)], f'schedule = "{SCHEDULE}"')
         command = [WIREDESK, "daemon", *args, "--db", db_url, "--log-format", "json", "--grace", "10", *FAST]
         daemon = subprocess.Popen(command, cwd=REPO, stderr=log.open("w"))
         try:

@@ -11,31 +11,20 @@ still asked for once.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 
 import pytest
 from conftest import crawl_report, one_source
+from feedsite import FEED, FeedSite, article_path
 from sqlalchemy import Engine, select
 
 from crawler.discovery import parse_sitemap, read_feed
-from crawler.newsroom import Loopback, Site
-from crawler.newsroom.bulk import bulk_story
 from storage.models import Article
 
-PATH = "/news/2026/12/03/ferry-talks.html"
+NUMBER = 4301
+PATH = article_path(NUMBER)
 EARLY, LATE = "2026-12-03T08:00:00Z", "2026-12-03T11:30:00Z"
 EDIT = "The talks were suspended again on Thursday evening, a spokesman for the ferry operator said."
-
-
-def _article(paragraphs: list[str]) -> str:
-    headline = bulk_story(4301).headline
-    body = "".join(f"<p>{escape(text)}</p>" for text in paragraphs)
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{escape(headline)}</title><meta property='og:type' content='article'></head>"
-        f"<body><main><article><h1>{escape(headline)}</h1>{body}</article></main></body></html>"
-    )
 
 
 def _feed(*dates: str) -> str:
@@ -44,28 +33,17 @@ def _feed(*dates: str) -> str:
     return f"<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title>{entries}</feed>"
 
 
-class EditedSite(Loopback):
-    """One article in an Atom feed."""
-
-    def __init__(self) -> None:
-        self.site = Site("edited", "127.0.0.61")
-        super().__init__((self.site,))
-
-    def build(self) -> None:
-        self.site.add(PATH, _article(bulk_story(4301).paragraphs))
-        self.site.add("/feed.xml", _feed(EARLY), "application/atom+xml")
-
-
 @pytest.mark.slow
 def test_an_edit_listed_below_the_pages_first_entry_is_fetched(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
-    with EditedSite() as site:
-        args = one_source(tmp_path / "sources.toml", [site.site.url("/feed.xml")])
+    with FeedSite("127.0.0.61") as site:
+        site.article(NUMBER)
+        site.feed((NUMBER, EARLY))
+        args = one_source(tmp_path / "sources.toml", [site.url(FEED)])
         assert crawl_report(db_url, tmp_path / "first.json", *args)["new"] == 1
-        site.site.add(PATH, _article([*bulk_story(4301).paragraphs, EDIT]))
-        now = datetime.now(UTC).isoformat()
-        site.site.add("/feed.xml", _feed(EARLY, now), "application/atom+xml")  # the first entry, older
+        site.article(NUMBER, extra=(EDIT,))
+        site.feed((NUMBER, EARLY), (NUMBER, datetime.now(UTC).isoformat()))  # the first entry, older
         second = crawl_report(db_url, tmp_path / "second.json", *args)
     assert second["revisions"] == 1, second
     with engine.connect() as connection:
