@@ -77,8 +77,9 @@ def _decode(body: bytes, declared_charset: str | None) -> str:
     # Broken bytes. The declared charset (or UTF-8) still wins when most of the page is valid in
     # it: a truncated character, a pasted latin-1 word or a CESU-8 emoji in a UTF-8 page must not
     # turn every other accent into mojibake. A page mostly not valid in it is mislabelled: as UTF-8,
-    # overwhelmingly Western legacy text (latin-1 served as utf-8): windows-1252. Detection is the
-    # last resort.
+    # overwhelmingly Western legacy text (latin-1 served as utf-8): windows-1252, unless its bytes
+    # stand in double-byte pairs or runs (EUC, or a Big5/GBK page detection reads as one). Detection
+    # is the last resort.
     primary = declared[0] if declared else "utf-8"
     for codec in dict.fromkeys((primary, "utf-8")):
         if _mostly_valid(body, codec):
