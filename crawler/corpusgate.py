@@ -156,8 +156,10 @@ class CorpusGate:
                     answer.set_result(self._admit(url, wanted, facts))
 
     def _facts(self, urls: list[str]) -> _Facts:
-        """In a thread: what the corpus knows of these URLs."""
-        known = {url: row.last_fetched_at for url, row in self.corpus.known_urls(urls).items()}
+        """In a thread: what the corpus knows of these URLs (a URL held by a claim only is unknown:
+        its page was never fetched)."""
+        rows = self.corpus.known_urls(urls).items()
+        known = {url: row.last_fetched_at for url, row in rows if not row.claimed}
         unknown = [url for url in urls if url not in known]
         return _Facts(known, failed_attempts(self.corpus.engine, unknown) if unknown else {})
 

@@ -29,13 +29,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.cli import EXIT_INTERRUPTED, exit_interrupted
 from crawler.daemonconfig import DaemonConfig, log_event
-from crawler.schedules import make_scheduler, schedule_sources
+from crawler.schedules import make_scheduler, run_now, schedule_sources
 from crawler.sources import Source
 from crawler.warmclient import WarmCrawler
 from storage import make_engine
 from storage.daemonlock import HEARTBEAT_SECONDS, DaemonLock, LockHeld
 from storage.engine import DB_UNAVAILABLE, one_line, shared_engine
-from storage.runs import RunFigures, abandon_running, finish_run, start_run
+from storage.runs import RunFigures, abandon_running, finish_run, running_sources, start_run
 
 logger = logging.getLogger("wiredesk.daemon")
 # Seconds between two tries at the daemon lock with --wait.
@@ -150,10 +150,12 @@ def serve(sources: list[Source], config: DaemonConfig, wait: bool = False) -> No
 
 def _run_schedule(sources: list[Source], config: DaemonConfig) -> None:
     """Holding the lock: run every source on its schedule until the daemon is stopped."""
+    died_in = running_sources(shared_engine(config.db_url))
     abandoned = abandon_running(shared_engine(config.db_url))
     scheduler = make_scheduler(config.db_url)
     scheduler.start(paused=True)
     schedule_sources(scheduler, sources, run_source, config.__dict__)
+    run_now(scheduler, died_in)  # a run a dead daemon held, not one a stopped daemon interrupted
     log_event(
         config.log_format,
         "daemon_start",

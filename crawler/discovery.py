@@ -20,7 +20,7 @@ import calendar
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -31,6 +31,8 @@ import feedparser
 from feedparser.datetimes import _parse_date as feedparser_date
 from lxml import etree
 from scrapy.utils.gz import gunzip
+
+from storage.urls import normalise_url
 
 _XML_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 _ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*+:)?(rss|feed|RDF|urlset|sitemapindex|html)\b", re.IGNORECASE)
@@ -219,7 +221,7 @@ def read_feed(body: bytes, base_url: str) -> Feed:
         entries.append(
             Entry(urljoin(base_url, link.strip()), max(known) if known else None, item.get("title") or None)
         )
-    return Feed(entries, _older_link(parsed.feed.get("links", []), base_url))
+    return Feed(one_per_url(entries), _older_link(parsed.feed.get("links", []), base_url))
 
 
 def _older_link(links: list[dict[str, Any]], base_url: str) -> str | None:
@@ -287,14 +289,33 @@ def parse_sitemap(body: bytes, base_url: str) -> list[Entry]:
     entries, found = _tree_entries(document, base_url)
     starts = [match.start() for match in _ENTRY_START.finditer(document)]
     if found >= len(starts):
-        return entries
+        return one_per_url(entries)
     # Each entry from its start tag to the next one's: linear, and an entry never closed ends there.
     blocks = [document[start:end] for start, end in zip(starts, [*starts[1:], len(document)], strict=True)]
     root = _SITEMAP_ROOT.search(_head(document))
     if root is None:
         return entries
     close = b"</" + root.group(1) + b">"
-    return [entry for block in blocks for entry in _tree_entries(root.group() + block + close, base_url)[0]]
+    return one_per_url(
+        [entry for block in blocks for entry in _tree_entries(root.group() + block + close, base_url)[0]]
+    )
+
+
+def one_per_url(entries: list[Entry]) -> list[Entry]:
+    """One entry per page, where the listing first names it, dated by the latest date any of its
+    entries gives: a listing that names a page twice (an edited story re-added at the top of a
+    feed, two sitemap files merged) dates it by its last edit. Its first entry's date alone hid the
+    edit, and the page was not fetched again (`crawler/corpusgate.py` `Wanted`)."""
+    merged: dict[str, Entry] = {}
+    for entry in entries:
+        try:
+            key = normalise_url(entry.url)
+        except ValueError:  # left to the spider to count as unreadable
+            key = entry.url
+        first = merged.setdefault(key, entry)
+        if entry.updated is not None and (first.updated is None or entry.updated > first.updated):
+            merged[key] = replace(first, updated=entry.updated)
+    return list(merged.values())
 
 
 def _tree_entries(document: bytes, base_url: str) -> tuple[list[Entry], int]:

@@ -12,7 +12,7 @@ reads. A job whose schedule is unchanged keeps its next run; a changed one is re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,6 +84,16 @@ def schedule_sources(
             replace_existing=True,
             next_run_time=existing.next_run_time if existing else datetime.now(UTC),
         )
+
+
+def run_now(scheduler: BackgroundScheduler, names: Iterable[str]) -> None:
+    """Run these sources' jobs at once, those scheduled. Each was in a run its daemon died in (kill
+    -9, OOM, a power cut): its job's next run was moved to the next slot when that run began, so
+    the run it never finished would wait a whole period (a day, for a daily source)."""
+    for name in names:
+        job = scheduler.get_job(f"crawl:{name}")
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
 
 
 def next_runs(engine: Engine) -> dict[str, datetime | None]:

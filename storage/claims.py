@@ -31,6 +31,29 @@ logger = logging.getLogger(__name__)
 _ARTICLES, _URLS, _PAGES = Article.__table__, ArticleUrl.__table__, Page.__table__
 
 
+def held_by_claim(connection: Connection, holders: dict[str, int]) -> set[str]:
+    """The URLs of `holders` (URL: the article holding it) that their article holds by a claim only:
+    it has raw pages, and none was fetched at that URL or a variant of it (the signal `Claims.false`
+    goes by). The crawl fetches such a URL (`crawler/corpusgate.py`): the page there may be another
+    article, which a false claim would otherwise hide for good."""
+    fetched: dict[int, set[str | None]] = {}
+    ids = sorted(set(holders.values()))
+    for start in range(0, len(ids), 500):
+        rows = connection.execute(
+            select(_PAGES.c.article_id, _PAGES.c.url, _PAGES.c.final_url).where(
+                _PAGES.c.article_id.in_(ids[start : start + 500])
+            )
+        )
+        for article_id, url, final_url in rows:
+            fetched.setdefault(article_id, set()).update((_key(url), _key(final_url)))
+    claimed = set()
+    for url, article_id in holders.items():
+        keys = fetched.get(article_id, set()) - {None}
+        if keys and _key(url) not in keys:
+            claimed.add(url)
+    return claimed
+
+
 def plausible(page: FetchedPage, url: str) -> bool:
     """The page was fetched at `url`, or at a variant of the page it names."""
     return _key(url) in {_key(own) for own in (page.url, page.final_url)} - {None}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
@@ -33,6 +33,7 @@ from storage.bounds import (
     url_fits,
     whole_or_none,
 )
+from storage.claims import held_by_claim
 from storage.dedup import Fingerprint
 from storage.engine import database_away, one_line
 from storage.failures import record_failed_page
@@ -76,6 +77,9 @@ class KnownUrl:
     last_fetched_at: datetime
     etag: str | None
     last_modified: str | None
+    claimed: bool = False
+    """Held by its article only by another page's canonical claim: no page of it was fetched there
+    (`storage.claims.held_by_claim`), so the page at the URL was never seen."""
 
 
 @dataclass(frozen=True)
@@ -274,7 +278,8 @@ class Corpus:
                 )
                 for url, article_id, fetched_at, etag, modified in rows:
                     found[url] = KnownUrl(article_id, fetched_at, etag, modified)
-        return found
+            claimed = held_by_claim(session.connection(), {url: row.article_id for url, row in found.items()})
+        return {url: replace(row, claimed=url in claimed) for url, row in found.items()}
 
     def listing_validators(self, urls: Iterable[str]) -> dict[str, ListingSeen]:
         """Validators and last read of these feeds and sitemaps (none for a listing never read)."""

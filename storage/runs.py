@@ -61,6 +61,13 @@ def finish_run(
         )
 
 
+def running_sources(engine: Engine) -> set[str]:
+    """The sources of runs still "running": at daemon start (holding the daemon lock), the runs a
+    dead daemon was in, which `abandon_running` then marks."""
+    with Session(engine) as session:
+        return set(session.scalars(select(CrawlRun.source).where(CrawlRun.outcome == "running")))
+
+
 def abandon_running(engine: Engine) -> int:
     """At daemon start: runs still "running" belong to a daemon that died; say so."""
     with Session(engine) as session, session.begin():
