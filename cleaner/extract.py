@@ -121,7 +121,9 @@ def _load(text: str) -> Any | None:
     beginning = text[:50].lower()
     if "doctype" in beginning:
         first_line = text[:_HEAD_CHARS].partition("\n")[0]
-        text = _SLASHED_DOCTYPE.sub("", first_line, count=1) + text[len(first_line) :]
+        repaired = _SLASHED_DOCTYPE.sub("", first_line, count=1)
+        if repaired != first_line:  # most doctypes need no repair: the page is not copied
+            text = repaired + text[len(first_line) :]
     if any("<html" in line and line.endswith("/>") for line in text[:_HEAD_CHARS].splitlines()[:4]):
         head = _SELF_CLOSING_HTML.sub(_opened, text[:_HEAD_CHARS], count=1)
         text = head + text[_HEAD_CHARS:]
