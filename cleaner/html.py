@@ -47,7 +47,8 @@ def decode_page(body: str | bytes, declared_charset: str | None = None) -> str:
         text = _decode(body, declared_charset)
     if not text.strip():
         raise PageRejected("empty body")
-    return text.replace("\x00", "")
+    # A search costs a third of a replacement that finds nothing (the usual page).
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def _check_bytes(body: bytes) -> None:

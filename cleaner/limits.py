@@ -75,12 +75,13 @@ _RAW_TEXT_OR_TAG = re.compile(_NO_TAGS_INSIDE.pattern + r"|<[A-Za-z]", re.IGNORE
 # The same with whole start tags, to rewrite their attributes and nothing in scripts or comments.
 _RAW_TEXT_OR_WHOLE_TAG = re.compile(_NO_TAGS_INSIDE.pattern + r"|<[A-Za-z][^<>]*+>", re.IGNORECASE)
 _CROWDED = etree.XPath(f"//*[count(*) > {MAX_CHILDREN}]")
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _HEADING = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
 _HEADINGS_PAST_LIMIT = etree.XPath(f"(//*[{_HEADING}])[position() > {MAX_HEADINGS}]")
 _ELEMENTS = etree.XPath("count(//*)")
 
 
-def fit_page(text: str) -> tuple[str, list[RemovedBlock]]:
+def fit_page(text: str, tag_opens: int | None = None) -> tuple[str, list[RemovedBlock]]:
     """The page cut to what MAX_ELEMENTS, MAX_TAG_ATTRIBUTES and MAX_ATTRIBUTES allow, counted in
     its markup before any tree is built, with what was left out and why.
 
@@ -88,9 +89,10 @@ def fit_page(text: str) -> tuple[str, list[RemovedBlock]]:
     tell of the whole page settles most pages first: no more elements than `<`, no tag with too
     many attributes without a long stretch between `<` and `>`, no more attributes than half the
     characters. Past those bounds the markup (without scripts, styles and comments) is read.
+    `tag_opens` is the page's count of "<" when the caller has it.
     """
     losses: list[RemovedBlock] = []
-    if text.count("<") > MAX_ELEMENTS:
+    if (text.count("<") if tag_opens is None else tag_opens) > MAX_ELEMENTS:
         end = _end_of_elements(text)
         if end < len(text):
             left_out = f"{len(text) - end:,} characters after the first {MAX_ELEMENTS:,} elements"
@@ -125,6 +127,12 @@ def trim_crowded(tree: Any) -> list[RemovedBlock]:
         del crowded[MAX_CHILDREN:]
         losses.append(RemovedBlock(left_out, "too many children in one element"))
     return losses
+
+
+def too_many_headings(tree: Any) -> bool:
+    """Whether the tree has more than MAX_HEADINGS headings: a walk in C that hands Python the
+    headings only, cheaper than counting `<h` in the page's text twice (upper and lower case)."""
+    return next(islice(tree.iter(*_HEADING_TAGS), MAX_HEADINGS, None), None) is not None
 
 
 def trim_headings(tree: Any) -> list[RemovedBlock]:

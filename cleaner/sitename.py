@@ -26,11 +26,20 @@ MAX_NAMED_LINES = 2
 _MAX_SUFFIX_LABEL = 3
 _NOT_LETTERS = re.compile(r"[\W_]+")
 _WORDS = re.compile(r"[^\W_]+")
+_BETWEEN_LETTERS = _NOT_LETTERS.pattern.replace("+", "*")
 
 
 def folded(text: str) -> str:
     """Lower case letters and digits only: "L-MAG.de" -> "lmagde"."""
     return _NOT_LETTERS.sub("", text.casefold())
+
+
+def _printed(name: str, casefolded: str) -> bool:
+    """Whether a folded name is in the case-folded text once folded (`name in folded(text)`): its
+    letters in a row with only what `folded` removes between them. A search in C for each of the
+    page's two or three names costs a few microseconds; folding a story's text cost half a
+    millisecond (a regular expression's replacement at each space and punctuation mark)."""
+    return re.search(_BETWEEN_LETTERS.join(map(re.escape, name)), casefolded) is not None
 
 
 def site_names(site_name: str | None, *urls: str | None) -> frozenset[str]:
@@ -68,8 +77,8 @@ def self_names(lines: list[str], names: frozenset[str]) -> frozenset[str]:
     over the whole text, in C, settles them, and the line rules then spend nothing on names."""
     if not names:
         return names
-    text = folded("".join(lines))
-    names = frozenset(name for name in names if name in text)
+    text = "".join(lines).casefold()
+    names = frozenset(name for name in names if _printed(name, text))
     if not names:
         return names
     named = 0
