@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import redis
+from forkedrun import FORKED, can_fork, run_forked
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -219,6 +220,8 @@ def run_wiredesk(
     it starts no reactor (IN_PROCESS) and needs no environment or directory of its own."""
     if args and args[0] in IN_PROCESS and not kwargs:
         result = _run_in_process(list(args))
+    elif args and args[0] in FORKED and not kwargs and can_fork():
+        result = run_forked(WIREDESK, list(args), REPO, timeout)
     else:
         result = subprocess.run(
             [WIREDESK, *args],
