@@ -33,6 +33,7 @@ import traceback
 import types
 import warnings
 from pathlib import Path
+from typing import Any, TextIO
 
 FORKED = frozenset({"crawl", "import"})
 """Commands a test may run forked: they start a reactor (so not in the test's own process)."""
@@ -114,6 +115,91 @@ def run_forked(wiredesk: str, args: list[str], cwd: Path, timeout: float) -> sub
     return subprocess.CompletedProcess([wiredesk, *args], status, stdout, stderr)
 
 
+class ForkedProcess:
+    """`wiredesk ARGS` forked as `run_forked` does, running beside the test: what the crawl tests use
+    of subprocess.Popen (poll, wait, send_signal, kill, communicate, pid, returncode, a stderr pipe).
+
+    `stdout`/`stderr`: subprocess.DEVNULL, subprocess.PIPE (stderr only, read as text), an open file,
+    or None (the test's own). `new_session`: the child leads a session of its own, so that a signal
+    to its process group reaches it and its workers, as Popen's `start_new_session`."""
+
+    def __init__(
+        self,
+        wiredesk: str,
+        args: list[str],
+        cwd: Path,
+        stdout: Any = None,
+        stderr: Any = None,
+        new_session: bool = False,
+    ) -> None:
+        self.args = [wiredesk, *args]
+        self.returncode: int | None = None
+        self.stderr: TextIO | None = None
+        read_end = None
+        if stderr == subprocess.PIPE:
+            read_end, err = os.pipe()
+        else:
+            err = _stream(stderr, 2)
+        out = _stream(stdout, 1)
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover (the child never returns)
+            if read_end is not None:
+                os.close(read_end)
+            if new_session:
+                os.setsid()
+            _child(wiredesk, args, cwd, out, err)
+        for end in {out, err} - {1, 2}:
+            os.close(end)
+        if read_end is not None:
+            self.stderr = open(read_end, encoding="utf-8", errors="replace")  # noqa: SIM115 (closed by communicate)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+            time.sleep(0.02)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, number: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, number)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def communicate(self, timeout: float | None = None) -> tuple[None, str | None]:
+        """(None, what it wrote on a stderr pipe), once it has ended (killed past `timeout`)."""
+        errors = None
+        if self.stderr is not None:
+            errors = self.stderr.read()  # to its end: the child and what it started closed it
+            self.stderr.close()
+        try:
+            self.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.wait()
+            raise
+        return None, errors
+
+
+def _stream(target: Any, inherited: int) -> int:
+    """The descriptor a child's stream goes to (a new one, closed in the parent after the fork)."""
+    if target is None:
+        return inherited
+    if target == subprocess.DEVNULL:
+        return os.open(os.devnull, os.O_WRONLY)
+    return os.dup(target.fileno())
+
+
 def _wait(pid: int, timeout: float, command: list[str]) -> int:
     """The child's exit status (negative: the signal that ended it); killed past `timeout`."""
     deadline = time.monotonic() + timeout
@@ -154,6 +240,9 @@ def _fresh_process(wiredesk: str, cwd: Path, out: int, err: int) -> None:
     os.dup2(null, 0)
     os.dup2(out, 1)
     os.dup2(err, 2)
+    # What subprocess's close_fds does: the parent's sockets (the newsroom's connections, the
+    # database's, pytest's) stay the parent's; a connection a child held open would not close.
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     os.chdir(cwd)
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 (the process's own streams)
     sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
@@ -179,6 +268,10 @@ def _fresh_process(wiredesk: str, cwd: Path, out: int, err: int) -> None:
     asyncio.set_event_loop_policy(None)
     multiprocessing.process._children.clear()  # type: ignore[attr-defined]
     multiprocessing.util._finalizer_registry.clear()  # type: ignore[attr-defined]
+    from multiprocessing import resource_tracker
+
+    tracker = resource_tracker._resource_tracker  # type: ignore[attr-defined]
+    tracker._fd = tracker._pid = None  # the parent's tracker (its pipe closed above): start one's own
     from storage import engine
 
     _PARENTS.extend(engine._SHARED.values())  # kept referenced: never closed, never used here
