@@ -220,7 +220,7 @@ def run_wiredesk(
     it starts no reactor (IN_PROCESS) and needs no environment or directory of its own."""
     if args and args[0] in IN_PROCESS and not kwargs:
         result = _run_in_process(list(args))
-    elif args and args[0] in FORKED and not kwargs and can_fork():
+    elif args and args[0] in FORKED and not kwargs and can_fork(args):
         result = run_forked(WIREDESK, list(args), REPO, timeout)
     else:
         result = subprocess.run(
@@ -249,7 +249,7 @@ def start_wiredesk(
     (tests/forkedrun.py: a crawl without the seconds of a new interpreter's imports) where it can
     be, else a new process. stderr=subprocess.PIPE is read as text. For tests whose claim is about
     the command's work, not about the start of a new interpreter (those start `WIREDESK` themselves)."""
-    if can_fork():
+    if can_fork(args):
         return ForkedProcess(WIREDESK, list(args), REPO, stdout, stderr, start_new_session)
     return subprocess.Popen(
         [WIREDESK, *args],

@@ -32,6 +32,7 @@ import time
 import traceback
 import types
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -94,11 +95,36 @@ def _warm() -> None:
             continue  # an optional dependency not installed: the crawl would not import it either
 
 
-def can_fork() -> bool:
-    """Whether a child of this process can run a crawl as a new process would."""
-    if os.environ.get("WIREDESK_TEST_FORK", "1") != "0":
-        _warm()
-    return os.environ.get("WIREDESK_TEST_FORK", "1") != "0" and "twisted.internet.reactor" not in sys.modules
+def can_fork(args: Sequence[str]) -> bool:
+    """Whether a child of this process can run `wiredesk ARGS` as a new process would: not with a
+    Twisted reactor installed here, nor while this process holds a SQLite file the command opens
+    (SQLite keeps per-process state of each open file, its locks and its shared memory, which a
+    forked child would inherit and use: "locking protocol")."""
+    if os.environ.get("WIREDESK_TEST_FORK", "1") == "0":
+        return False
+    _warm()
+    return "twisted.internet.reactor" not in sys.modules and not _held_here(_sqlite_files(args))
+
+
+def _sqlite_files(args: Sequence[str]) -> set[str]:
+    """The SQLite files the command line names (`sqlite:///PATH`), with their journals."""
+    paths = {
+        os.path.realpath(arg.removeprefix("sqlite:///").split("?")[0])
+        for arg in args
+        if arg.startswith("sqlite:///")
+    }
+    return {path + suffix for path in paths for suffix in ("", "-wal", "-shm", "-journal")}
+
+
+def _held_here(paths: set[str]) -> bool:
+    """Whether this process has one of `paths` open."""
+    for descriptor in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{descriptor}") in paths:
+                return True
+        except OSError:
+            continue  # closed meanwhile (the listing's own descriptor)
+    return False
 
 
 def run_forked(wiredesk: str, args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess[str]:
