@@ -93,7 +93,7 @@ def test_a_second_crawl_on_a_busy_jobdir_stops_with_one_line(tmp_path: Path) -> 
             # Articles are being fetched: the first crawl's queue holds the rest.
             _wait_for(lambda: _articles_fetched(newsroom) > 0 or first.poll() is not None)
             assert first.poll() is None, "the first crawl ended before the second started"
-            second = run_wiredesk(*command[1:], "--jobdir", str(jobdir), *FAST, check=False)
+            second = run_wiredesk(*command, "--jobdir", str(jobdir), *FAST, check=False)
             assert first.poll() is None, "the first crawl ended while the second ran"
             queue = sorted(path.name for path in (jobdir / "requests.queue").iterdir())
         finally:
