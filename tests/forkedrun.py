@@ -45,17 +45,17 @@ _FRESH_SHOW = warnings._showwarnmsg_impl  # type: ignore[attr-defined]
 
 _WARM_MODULES = [
     "aiohttp",
-    "crawler.progress",
-    "multiprocessing.connection",
-    "multiprocessing.resource_tracker",
-    "rich.console",
-    "rich.table",
     "crawler.commands",
     "crawler.pipelines",
+    "crawler.progress",
     "crawler.robots",
     "crawler.spiders.news",
     "crawler.warcwriter",
+    "multiprocessing.connection",
     "multiprocessing.popen_spawn_posix",
+    "multiprocessing.resource_tracker",
+    "rich.console",
+    "rich.table",
     "scrapy.core.downloader.handlers.http11",
     "storage.archives",
     "storage.readonly",
@@ -91,7 +91,7 @@ def _warm() -> None:
     for path in sorted(paths):
         try:
             load_object(path)
-        except (ImportError, NameError, ValueError):
+        except (AttributeError, ImportError, NameError, ValueError):
             continue  # an optional dependency not installed: the crawl would not import it either
 
 
