@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import redis
+from forkedrun import FORKED, ForkedProcess, can_fork, run_forked
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -219,6 +220,8 @@ def run_wiredesk(
     it starts no reactor (IN_PROCESS) and needs no environment or directory of its own."""
     if args and args[0] in IN_PROCESS and not kwargs:
         result = _run_in_process(list(args))
+    elif args and args[0] in FORKED and not kwargs and can_fork(args):
+        result = run_forked(WIREDESK, list(args), REPO, timeout)
     else:
         result = subprocess.run(
             [WIREDESK, *args],
@@ -233,6 +236,29 @@ def run_wiredesk(
             f"wiredesk {' '.join(args)} exited {result.returncode}:\n{result.stderr}\n{result.stdout}"
         )
     return result
+
+
+Started = subprocess.Popen[str] | ForkedProcess
+"""A `wiredesk` command running beside the test (start_wiredesk)."""
+
+
+def start_wiredesk(
+    *args: str, stdout: Any = None, stderr: Any = None, start_new_session: bool = False
+) -> Started:
+    """Start `wiredesk ARGS` from the repository root, beside the test: forked from this process
+    (tests/forkedrun.py: a crawl without the seconds of a new interpreter's imports) where it can
+    be, else a new process. stderr=subprocess.PIPE is read as text. For tests whose claim is about
+    the command's work, not about the start of a new interpreter (those start `WIREDESK` themselves)."""
+    if can_fork(args):
+        return ForkedProcess(WIREDESK, list(args), REPO, stdout, stderr, start_new_session)
+    return subprocess.Popen(
+        [WIREDESK, *args],
+        cwd=REPO,
+        stdout=stdout,
+        stderr=stderr,
+        text=True,
+        start_new_session=start_new_session,
+    )
 
 
 def one_source(path: Path, start_urls: list[str], options: str = "") -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, column_values, row_count
+from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, Started, column_values, row_count, start_wiredesk
 from warcfiles import bulk_warc
 
 import crawler.run
@@ -51,17 +51,11 @@ def _fetched(newsroom: Newsroom, articles: set[str]) -> int:
     return sum(1 for site, path in list(newsroom.requests) if site == "bulk" and path in articles)
 
 
-def _crawl(sources: Path, db: Path, jobdir: Path) -> subprocess.Popen[str]:
-    command = [WIREDESK, "crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}"]
+def _crawl(sources: Path, db: Path, jobdir: Path) -> Started:
+    """Ctrl-C mid-crawl (the start-up cases below start a new interpreter of their own)."""
+    command = ["crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}"]
     command += ["--jobdir", str(jobdir), *FAST, *SLOW_ENOUGH]
-    return subprocess.Popen(
-        command,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    return start_wiredesk(*command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
 
 def test_ctrl_c_then_resume(tmp_path: Path) -> None:

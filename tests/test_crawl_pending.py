@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, column_values, row_count, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, column_values, row_count, run_wiredesk, start_wiredesk
 
 from crawler.newsroom import Newsroom, pages
 from crawler.newsroom.stories import GRAIN_CORRIDOR, HARBOUR_REOPENS
@@ -81,20 +81,19 @@ def test_a_second_crawl_on_a_busy_jobdir_stops_with_one_line(tmp_path: Path) -> 
     # 400 pages at 0.5 s each, one at a time: still being crawled when the second crawl is done.
     with Newsroom(bulk_articles=400, bulk_delay=0.5) as newsroom:
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
-        command = [WIREDESK, "crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}"]
-        first = subprocess.Popen(
-            [*command, "--jobdir", str(jobdir), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
-            cwd=REPO,
+        command = ["crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}"]
+        first = start_wiredesk(
+            *command,
+            *("--jobdir", str(jobdir), *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            text=True,
             start_new_session=True,
         )
         try:
             # Articles are being fetched: the first crawl's queue holds the rest.
             _wait_for(lambda: _articles_fetched(newsroom) > 0 or first.poll() is not None)
             assert first.poll() is None, "the first crawl ended before the second started"
-            second = run_wiredesk(*command[1:], "--jobdir", str(jobdir), *FAST, check=False)
+            second = run_wiredesk(*command, "--jobdir", str(jobdir), *FAST, check=False)
             assert first.poll() is None, "the first crawl ended while the second ran"
             queue = sorted(path.name for path in (jobdir / "requests.queue").iterdir())
         finally:

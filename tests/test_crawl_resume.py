@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, column_values, row_count
+from conftest import COMMAND_DEADLINE, FAST, Started, column_values, row_count, start_wiredesk
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
@@ -22,9 +22,8 @@ ARTICLES = 60
 RANDOM_KILL_ARTICLES = 120
 
 
-def _crawl(sources: Path, db: Path, jobdir: Path, *options: str) -> subprocess.Popen[str]:
+def _crawl(sources: Path, db: Path, jobdir: Path, *options: str) -> Started:
     command = [
-        WIREDESK,
         "crawl",
         "bulk",
         "--sources",
@@ -41,14 +40,7 @@ def _crawl(sources: Path, db: Path, jobdir: Path, *options: str) -> subprocess.P
         *options,
     ]
     # A session of its own: a SIGINT to its group reaches the crawl and its workers, as Ctrl-C does.
-    return subprocess.Popen(
-        command,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    return start_wiredesk(*command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
 
 @pytest.mark.slow

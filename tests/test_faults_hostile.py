@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, Started, run_wiredesk, start_wiredesk
 from hostilesite import NO_ARTICLE, STORED, HostilePage, HostileSite, hook_environment
 from sqlalchemy import select
 
@@ -129,7 +129,7 @@ def test_the_hostile_site_stores_every_good_article_and_counts_every_loss(
     assert after[site.url + copy.path].declared_original == site.original
 
 
-def _workers_of(crawl: subprocess.Popen[str]) -> list[int]:
+def _workers_of(crawl: Started) -> list[int]:
     """The crawl's cleaning workers: the children of its child, the workers' template
     (crawler/forkserver.py), named `wiredesk-clean`."""
     parents, names = {}, {}
@@ -157,11 +157,9 @@ def test_a_cleaning_worker_killed_mid_crawl_costs_no_article(tmp_path: Path) -> 
     with Newsroom(bulk_articles=60, bulk_delay=0.2) as newsroom:
         sources = tmp_path / "sources.toml"
         sources.write_text(newsroom.sources_toml(), encoding="utf-8")
-        command = [WIREDESK, "crawl", "bulk", "--sources", str(sources), "--db", db_url, *FAST]
+        command = ["crawl", "bulk", "--sources", str(sources), "--db", db_url, *FAST]
         command += ["-s", "WIREDESK_CLEAN_WORKERS=2", "-s", "CONCURRENT_REQUESTS=2"]
-        crawl = subprocess.Popen(
-            command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-        )
+        crawl = start_wiredesk(*command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + COMMAND_DEADLINE
         while time.monotonic() < deadline and (
             sum(path.startswith("/story/") for _, path in newsroom.requests) < 10

@@ -14,21 +14,20 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import COMMAND_DEADLINE, FAST, REPO, WIREDESK, column_values, row_count, run_wiredesk
+from conftest import COMMAND_DEADLINE, FAST, Started, column_values, row_count, run_wiredesk, start_wiredesk
 
 from crawler.newsroom import Newsroom
 
 ARTICLES = 60
 
 
-def _crawl(sources: Path, db: Path, archive: Path) -> subprocess.Popen[str]:
-    command = [WIREDESK, "crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}"]
-    return subprocess.Popen(
-        [*command, "--warc", str(archive), *FAST, "-s", "WIREDESK_STORE_BATCH=2"],
-        cwd=REPO,
+def _crawl(sources: Path, db: Path, archive: Path) -> Started:
+    command = ["crawl", "bulk", "--sources", str(sources), "--db", f"sqlite:///{db}"]
+    return start_wiredesk(
+        *command,
+        *("--warc", str(archive), *FAST, "-s", "WIREDESK_STORE_BATCH=2"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, REPO, WIREDESK, expire_heartbeat, row_count
+from conftest import COMMAND_DEADLINE, FAST, REDIS_URL, Started, expire_heartbeat, row_count, start_wiredesk
 
 from crawler.newsroom import Newsroom
 from crawler.newsroom.bulk import bulk_path
@@ -18,10 +18,9 @@ from crawler.newsroom.bulk import bulk_path
 ARTICLES = 120
 
 
-def _start(args: list[str], prefix: str, db: str, log: Path) -> subprocess.Popen[str]:
+def _start(args: list[str], prefix: str, db: str, log: Path) -> Started:
     """Logs go to a file: a pipe nobody reads while waiting on another process would fill and block."""
     command = [
-        WIREDESK,
         *args,
         "--redis",
         REDIS_URL,
@@ -37,10 +36,10 @@ def _start(args: list[str], prefix: str, db: str, log: Path) -> subprocess.Popen
         "-s",
         "WIREDESK_STORE_BATCH=5",
     ]
-    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
+    return start_wiredesk(*command, stdout=subprocess.DEVNULL, stderr=log.open("w"))
 
 
-def _busiest(workers: list[subprocess.Popen[str]], prefix: str) -> subprocess.Popen[str] | None:
+def _busiest(workers: list[Started], prefix: str) -> Started | None:
     """The worker holding the most leased requests right now (the one whose death matters)."""
     server = redis.Redis.from_url(REDIS_URL)
     leases = {key.decode().split(":")[-2]: server.hlen(key) for key in server.scan_iter(f"{prefix}:leases:*")}
